@@ -1,0 +1,281 @@
+// Package frame is the zero-copy view of an Ethernet frame that the
+// forwarding pipeline reads: fixed-offset accessors over the []byte for
+// Ethernet, up to two 802.1Q/802.1ad tags, ARP, IPv4 (with options) and the
+// TCP/UDP/ICMP header fields an ACL needs. Parse fills a View without
+// allocating or copying and classifies malformed frames by Reason. It is a
+// leaf package; gopacket is its oracle in the tests.
+package frame
+
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/l2sw/l2sw/hwaddr"
+)
+
+// EtherTypes the view understands.
+const (
+	TypeIPv4  = 0x0800
+	TypeARP   = 0x0806
+	TypeDot1Q = 0x8100
+	TypeQinQ  = 0x88a8
+	TypeIPv6  = 0x86dd
+)
+
+// IP protocol numbers the view decodes further.
+const (
+	ProtoICMP = 1
+	ProtoTCP  = 6
+	ProtoUDP  = 17
+)
+
+// Header sizes.
+const (
+	EthLen  = 14
+	TagLen  = 4
+	ARPLen  = 28 // Ethernet/IPv4 ARP
+	IPv4Min = 20
+)
+
+// Reason says why a frame is malformed. ReasonNone means the frame parsed.
+type Reason uint8
+
+// Reasons, in pipeline order.
+const (
+	ReasonNone       Reason = iota
+	ReasonRunt              // shorter than an Ethernet header
+	ReasonBadTag            // an 802.1Q tag truncated, or more than two tags
+	ReasonBadARP            // ARP too short or not Ethernet/IPv4
+	ReasonBadIPHeader       // IPv4 version/IHL wrong or header truncated
+	ReasonBadIPLength       // IPv4 total length shorter than the header or longer than the frame
+	ReasonBadL4             // first fragment too short for its TCP/UDP/ICMP header
+	NumReasons
+)
+
+var reasonNames = [NumReasons]string{"none", "runt", "bad tag", "bad ARP", "bad IP header", "bad IP length", "bad L4 header"}
+
+// String names the reason as the counters show it.
+func (r Reason) String() string {
+	if r < NumReasons {
+		return reasonNames[r]
+	}
+	return "unknown"
+}
+
+// View is the parsed layout of one frame. All offsets index B.
+type View struct {
+	B []byte
+
+	Tags      int    // 802.1Q/802.1ad tags present: 0, 1 or 2
+	OuterTPID uint16 // TPID of the first tag
+	OuterTCI  uint16 // TCI of the first tag
+	InnerTCI  uint16 // TCI of the second tag
+	EtherType uint16 // the EtherType after the tags
+	L3        int    // offset of the network header
+
+	// IPv4, valid when EtherType == TypeIPv4.
+	IHL      int // header length in bytes
+	IPLen    int // total length from the header
+	Proto    uint8
+	FragOff  uint16 // fragment offset in 8-byte units
+	MoreFrag bool
+	DF       bool
+
+	// L4 is the offset of the transport header in the first fragment, 0
+	// otherwise (non-first fragments and unknown protocols).
+	L4 int
+}
+
+// Parse fills v from b. It never panics and never allocates; on a malformed
+// frame it returns the reason and leaves the fields it reached filled in.
+func (v *View) Parse(b []byte) Reason {
+	*v = View{B: b}
+	if len(b) < EthLen {
+		return ReasonRunt
+	}
+	off := 12
+	et := binary.BigEndian.Uint16(b[off:])
+	for et == TypeDot1Q || et == TypeQinQ {
+		if v.Tags == 2 || len(b) < off+TagLen+2 {
+			return ReasonBadTag
+		}
+		tci := binary.BigEndian.Uint16(b[off+2:])
+		if v.Tags == 0 {
+			v.OuterTPID, v.OuterTCI = et, tci
+		} else {
+			v.InnerTCI = tci
+		}
+		v.Tags++
+		off += TagLen
+		et = binary.BigEndian.Uint16(b[off:])
+	}
+	v.EtherType = et
+	v.L3 = off + 2
+	switch et {
+	case TypeARP:
+		return v.parseARP()
+	case TypeIPv4:
+		return v.parseIPv4()
+	}
+	return ReasonNone
+}
+
+func (v *View) parseARP() Reason {
+	a := v.B[v.L3:]
+	if len(a) < ARPLen {
+		return ReasonBadARP
+	}
+	// Ethernet (1), IPv4 (0x0800), hlen 6, plen 4.
+	if binary.BigEndian.Uint16(a[0:]) != 1 || binary.BigEndian.Uint16(a[2:]) != TypeIPv4 || a[4] != 6 || a[5] != 4 {
+		return ReasonBadARP
+	}
+	return ReasonNone
+}
+
+func (v *View) parseIPv4() Reason {
+	ip := v.B[v.L3:]
+	if len(ip) < IPv4Min || ip[0]>>4 != 4 {
+		return ReasonBadIPHeader
+	}
+	ihl := int(ip[0]&0x0f) * 4
+	if ihl < IPv4Min || len(ip) < ihl {
+		return ReasonBadIPHeader
+	}
+	tot := int(binary.BigEndian.Uint16(ip[2:]))
+	if tot < ihl || tot > len(ip) {
+		return ReasonBadIPLength
+	}
+	v.IHL, v.IPLen, v.Proto = ihl, tot, ip[9]
+	ff := binary.BigEndian.Uint16(ip[6:])
+	v.DF = ff&0x4000 != 0
+	v.MoreFrag = ff&0x2000 != 0
+	v.FragOff = ff & 0x1fff
+	if v.FragOff != 0 {
+		return ReasonNone
+	}
+	l4 := v.L3 + ihl
+	need := 0
+	switch v.Proto {
+	case ProtoTCP:
+		need = 20
+	case ProtoUDP:
+		need = 8
+	case ProtoICMP:
+		need = 4
+	default:
+		return ReasonNone
+	}
+	if tot-ihl < need {
+		// A first fragment or whole packet that cannot hold its L4 header:
+		// the ACL could not match ports on it, hardware drops it too.
+		return ReasonBadL4
+	}
+	if v.Proto == ProtoTCP {
+		doff := int(v.B[l4+12]>>4) * 4
+		if doff < 20 || doff > tot-ihl {
+			return ReasonBadL4
+		}
+	}
+	v.L4 = l4
+	return ReasonNone
+}
+
+// Dst is the destination MAC.
+func (v *View) Dst() hwaddr.MAC { return hwaddr.MAC(v.B[0:6]) }
+
+// Src is the source MAC.
+func (v *View) Src() hwaddr.MAC { return hwaddr.MAC(v.B[6:12]) }
+
+// DstUint64 is the destination MAC packed as hwaddr.MAC.Uint64 does, read
+// without building an array (the CAM key).
+func (v *View) DstUint64() uint64 { return mac48(v.B[0:6]) }
+
+// SrcUint64 is the source MAC packed like DstUint64.
+func (v *View) SrcUint64() uint64 { return mac48(v.B[6:12]) }
+
+func mac48(b []byte) uint64 {
+	_ = b[5]
+	return uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24 | uint64(b[3])<<16 | uint64(b[4])<<8 | uint64(b[5])
+}
+
+// VID is the outer tag's VLAN ID (0 when untagged or priority-tagged).
+func (v *View) VID() uint16 { return v.OuterTCI & 0x0fff }
+
+// PCP is the outer tag's priority.
+func (v *View) PCP() uint8 { return uint8(v.OuterTCI >> 13) }
+
+// ARP accessors; valid when EtherType == TypeARP and Parse returned ReasonNone.
+
+// ARPOp is 1 for a request, 2 for a reply.
+func (v *View) ARPOp() uint16 { return binary.BigEndian.Uint16(v.B[v.L3+6:]) }
+
+// ARPSenderMAC is the sender hardware address.
+func (v *View) ARPSenderMAC() hwaddr.MAC { return hwaddr.MAC(v.B[v.L3+8 : v.L3+14]) }
+
+// ARPSenderIP is the sender protocol address.
+func (v *View) ARPSenderIP() netip.Addr { return netip.AddrFrom4([4]byte(v.B[v.L3+14 : v.L3+18])) }
+
+// ARPTargetMAC is the target hardware address.
+func (v *View) ARPTargetMAC() hwaddr.MAC { return hwaddr.MAC(v.B[v.L3+18 : v.L3+24]) }
+
+// ARPTargetIP is the target protocol address.
+func (v *View) ARPTargetIP() netip.Addr { return netip.AddrFrom4([4]byte(v.B[v.L3+24 : v.L3+28])) }
+
+// IPv4 accessors; valid when EtherType == TypeIPv4 and Parse returned ReasonNone.
+
+// SrcIP is the IPv4 source as a big-endian integer (the TCAM and FIB key).
+func (v *View) SrcIP() uint32 { return binary.BigEndian.Uint32(v.B[v.L3+12:]) }
+
+// DstIP is the IPv4 destination as a big-endian integer.
+func (v *View) DstIP() uint32 { return binary.BigEndian.Uint32(v.B[v.L3+16:]) }
+
+// TTL is the IPv4 time to live.
+func (v *View) TTL() uint8 { return v.B[v.L3+8] }
+
+// TOS is the IPv4 type-of-service byte.
+func (v *View) TOS() uint8 { return v.B[v.L3+1] }
+
+// IPChecksum is the IPv4 header checksum field.
+func (v *View) IPChecksum() uint16 { return binary.BigEndian.Uint16(v.B[v.L3+10:]) }
+
+// L4 accessors; valid when L4 != 0.
+
+// SrcPort is the TCP/UDP source port (ICMP: type<<8|code is in ICMPType/Code).
+func (v *View) SrcPort() uint16 {
+	if v.L4 == 0 || v.Proto == ProtoICMP {
+		return 0
+	}
+	return binary.BigEndian.Uint16(v.B[v.L4:])
+}
+
+// DstPort is the TCP/UDP destination port.
+func (v *View) DstPort() uint16 {
+	if v.L4 == 0 || v.Proto == ProtoICMP {
+		return 0
+	}
+	return binary.BigEndian.Uint16(v.B[v.L4+2:])
+}
+
+// TCPFlags is the TCP flags byte (FIN 0x01 ... CWR 0x80); 0 for other protocols.
+func (v *View) TCPFlags() uint8 {
+	if v.L4 == 0 || v.Proto != ProtoTCP {
+		return 0
+	}
+	return v.B[v.L4+13]
+}
+
+// ICMPType is the ICMP type; 0 for other protocols.
+func (v *View) ICMPType() uint8 {
+	if v.L4 == 0 || v.Proto != ProtoICMP {
+		return 0
+	}
+	return v.B[v.L4]
+}
+
+// ICMPCode is the ICMP code; 0 for other protocols.
+func (v *View) ICMPCode() uint8 {
+	if v.L4 == 0 || v.Proto != ProtoICMP {
+		return 0
+	}
+	return v.B[v.L4+1]
+}

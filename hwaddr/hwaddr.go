@@ -1,0 +1,136 @@
+// Package hwaddr holds the Ethernet MAC address as a comparable value type and
+// its IOS spellings. It is a leaf: every table and the dataplane share it, so
+// no package needs net.HardwareAddr or strings on the hot path.
+package hwaddr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// MAC is a 48-bit Ethernet address. It is comparable and usable as a map key.
+type MAC [6]byte
+
+// Broadcast is ffff.ffff.ffff.
+var Broadcast = MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
+// IsZero reports whether m is 0000.0000.0000.
+func (m MAC) IsZero() bool { return m == MAC{} }
+
+// IsMulticast reports whether the group bit is set (broadcast included).
+func (m MAC) IsMulticast() bool { return m[0]&1 != 0 }
+
+// IsBroadcast reports whether m is ffff.ffff.ffff.
+func (m MAC) IsBroadcast() bool { return m == Broadcast }
+
+// Uint64 packs the address into the low 48 bits, most significant byte first.
+func (m MAC) Uint64() uint64 {
+	return uint64(m[0])<<40 | uint64(m[1])<<32 | uint64(m[2])<<24 |
+		uint64(m[3])<<16 | uint64(m[4])<<8 | uint64(m[5])
+}
+
+// FromUint64 is the inverse of Uint64; bits above 48 are ignored.
+func FromUint64(v uint64) MAC {
+	return MAC{byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// String renders the Cisco dotted form 0011.2233.4455, as every IOS show
+// command does.
+func (m MAC) String() string {
+	var b [14]byte
+	j := 0
+	for i, x := range m {
+		if i == 2 || i == 4 {
+			b[j] = '.'
+			j++
+		}
+		b[j] = hexDigits[x>>4]
+		b[j+1] = hexDigits[x&0xf]
+		j += 2
+	}
+	return string(b[:])
+}
+
+// Hyphenated renders 00-11-22-33-44-55, the CatOS form used by the
+// %SYS-4-P2_WARN filtering message.
+func (m MAC) Hyphenated() string {
+	var b [17]byte
+	for i, x := range m {
+		b[i*3] = hexDigits[x>>4]
+		b[i*3+1] = hexDigits[x&0xf]
+		if i < 5 {
+			b[i*3+2] = '-'
+		}
+	}
+	return string(b[:])
+}
+
+// Colon renders 00:11:22:33:44:55, the Linux form.
+func (m MAC) Colon() string {
+	var b [17]byte
+	for i, x := range m {
+		b[i*3] = hexDigits[x>>4]
+		b[i*3+1] = hexDigits[x&0xf]
+		if i < 5 {
+			b[i*3+2] = ':'
+		}
+	}
+	return string(b[:])
+}
+
+// ErrSyntax is returned (wrapped) for a string that is no MAC address.
+var ErrSyntax = errors.New("invalid MAC address")
+
+// Parse accepts the dotted IOS form (0011.2233.4455) and, for convenience of
+// lab users pasting from Linux, the colon and hyphen forms.
+func Parse(s string) (MAC, error) {
+	var m MAC
+	switch len(s) {
+	case 14:
+		if s[4] != '.' || s[9] != '.' {
+			return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+		}
+		hex := s[0:4] + s[5:9] + s[10:14]
+		for i := 0; i < 6; i++ {
+			hi, ok1 := nibble(hex[2*i])
+			lo, ok2 := nibble(hex[2*i+1])
+			if !ok1 || !ok2 {
+				return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+			}
+			m[i] = hi<<4 | lo
+		}
+		return m, nil
+	case 17:
+		sep := s[2]
+		if sep != ':' && sep != '-' {
+			return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+		}
+		for i := 0; i < 6; i++ {
+			if i < 5 && s[i*3+2] != sep {
+				return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+			}
+			hi, ok1 := nibble(s[i*3])
+			lo, ok2 := nibble(s[i*3+1])
+			if !ok1 || !ok2 {
+				return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+			}
+			m[i] = hi<<4 | lo
+		}
+		return m, nil
+	}
+	return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+}
+
+func nibble(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
