@@ -42,13 +42,13 @@ type Reason uint8
 
 // Reasons, in pipeline order.
 const (
-	ReasonNone       Reason = iota
-	ReasonRunt              // shorter than an Ethernet header
-	ReasonBadTag            // an 802.1Q tag truncated, or more than two tags
-	ReasonBadARP            // ARP too short or not Ethernet/IPv4
-	ReasonBadIPHeader       // IPv4 version/IHL wrong or header truncated
-	ReasonBadIPLength       // IPv4 total length shorter than the header or longer than the frame
-	ReasonBadL4             // first fragment too short for its TCP/UDP/ICMP header
+	ReasonNone        Reason = iota
+	ReasonRunt               // shorter than an Ethernet header
+	ReasonBadTag             // an 802.1Q tag truncated, or more than two tags
+	ReasonBadARP             // ARP too short or not Ethernet/IPv4
+	ReasonBadIPHeader        // IPv4 version/IHL wrong or header truncated
+	ReasonBadIPLength        // IPv4 total length shorter than the header or longer than the frame
+	ReasonBadL4              // first fragment too short for its TCP/UDP/ICMP header, TCP data offset or UDP length wrong
 	NumReasons
 )
 
@@ -161,7 +161,9 @@ func (v *View) parseIPv4() Reason {
 	case ProtoUDP:
 		need = 8
 	case ProtoICMP:
-		need = 4
+		// RFC 792: every ICMP message starts with an 8-byte header (type,
+		// code, checksum and 4 bytes of rest-of-header).
+		need = 8
 	default:
 		return ReasonNone
 	}
@@ -170,9 +172,19 @@ func (v *View) parseIPv4() Reason {
 		// the ACL could not match ports on it, hardware drops it too.
 		return ReasonBadL4
 	}
-	if v.Proto == ProtoTCP {
+	switch v.Proto {
+	case ProtoTCP:
 		doff := int(v.B[l4+12]>>4) * 4
 		if doff < 20 || doff > tot-ihl {
+			return ReasonBadL4
+		}
+	case ProtoUDP:
+		// RFC 768: the length counts header and data, so it is at least 8
+		// (IPv4 has no jumbograms: 0 is as wrong as 7). A length beyond the
+		// IP payload is a truncated datagram — unless this is the first of
+		// several fragments, whose UDP length covers the whole datagram.
+		ulen := int(binary.BigEndian.Uint16(v.B[l4+4:]))
+		if ulen < 8 || (!v.MoreFrag && ulen > tot-ihl) {
 			return ReasonBadL4
 		}
 	}
@@ -197,6 +209,11 @@ func mac48(b []byte) uint64 {
 	_ = b[5]
 	return uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24 | uint64(b[3])<<16 | uint64(b[4])<<8 | uint64(b[5])
 }
+
+// IsLLC reports whether the type field is an IEEE 802.3 length (below
+// 0x0600) rather than an EtherType: an LLC header follows (STP BPDUs, CDP,
+// VTP). EtherType then holds the length.
+func (v *View) IsLLC() bool { return v.EtherType < 0x0600 }
 
 // VID is the outer tag's VLAN ID (0 when untagged or priority-tagged).
 func (v *View) VID() uint16 { return v.OuterTCI & 0x0fff }
