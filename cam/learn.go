@@ -1,0 +1,271 @@
+package cam
+
+import (
+	"sync/atomic"
+
+	"github.com/l2sw/l2sw/hwaddr"
+)
+
+// maxOptimisticReads is how many times a reader retries a bucket whose stripe
+// keeps changing before it falls back to the stripe lock. Writers hold the lock
+// for a few stores, so a retry almost always succeeds; the bound only keeps a
+// reader from starving behind a storm of inserts.
+const maxOptimisticReads = 4
+
+// findLocked returns key's slot and value; the caller holds the stripe lock.
+func (t *Table) findLocked(bk []atomic.Uint64, key uint64) (int, uint64) {
+	for i := range t.ways {
+		if bk[i].Load() == key {
+			return i, bk[t.ways+i].Load()
+		}
+	}
+	return -1, 0
+}
+
+// find returns key's slot and a value the slot held for key at some instant
+// during the call, without locking (see the package comment for the protocol).
+// The slot is -1 when the key is absent.
+func (t *Table) find(bk []atomic.Uint64, st *stripe, key uint64) (int, uint64) {
+	keys := bk[:t.ways]
+	vals := bk[t.ways:]
+	for range maxOptimisticReads {
+		s1 := st.seq.Load()
+		i := -1
+		for j := range keys {
+			if keys[j].Load() == key {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			// A miss needs no validation: if the key was being deleted and
+			// reinserted elsewhere in the bucket, there was an instant within
+			// this scan when it was absent.
+			return -1, 0
+		}
+		v := vals[i].Load()
+		if keys[i].Load() == key && st.seq.Load() == s1 {
+			return i, v
+		}
+	}
+	st.mu.Lock()
+	i, v := t.findLocked(bk, key)
+	st.mu.Unlock()
+	return i, v
+}
+
+// Lookup returns the port of (vlan, mac). It takes no lock, stores nothing and
+// does not allocate.
+func (t *Table) Lookup(vlan uint16, mac uint64) (PortID, bool) {
+	key := Key(vlan, mac)
+	if key == 0 { // would match every empty slot
+		return NoPort, false
+	}
+	bk, st := t.bucket(key)
+	i, v := t.find(bk, st, key)
+	if i < 0 {
+		return NoPort, false
+	}
+	return valuePort(v), true
+}
+
+// LookupEntry is Lookup with the entry's type and last-seen time, for traces.
+func (t *Table) LookupEntry(vlan uint16, mac uint64) (Entry, bool) {
+	key := Key(vlan, mac)
+	if key == 0 {
+		return Entry{}, false
+	}
+	bk, st := t.bucket(key)
+	i, v := t.find(bk, st, key)
+	if i < 0 {
+		return Entry{}, false
+	}
+	return entryOf(key, v), true
+}
+
+// Learn records that a frame from (vlan, mac) arrived on port at now (seconds
+// of a coarse clock). The common case — known on this port and already seen
+// this second — takes no lock and stores nothing; a refresh in a new second is
+// one compare-and-swap; only inserts and moves lock a stripe. Events are raised
+// synchronously before Learn returns.
+func (t *Table) Learn(vlan uint16, mac uint64, port PortID, now int64) LearnResult {
+	mac &= macMask
+	if mac == 0 {
+		return t.filterZero(vlan, port, now)
+	}
+	if mac&(1<<40) != 0 { // group bit of the first octet
+		t.stats.invalid.Add(1)
+		return InvalidSource
+	}
+	if !validVLAN(vlan) {
+		return InvalidVLAN
+	}
+	key := Key(vlan, mac)
+	bk, st := t.bucket(key)
+	i, v := t.find(bk, st, key)
+	if i >= 0 {
+		if valueType(v) != Dynamic {
+			return StaticHit
+		}
+		if valuePort(v) == port {
+			// A clock read a moment earlier by another worker may be a
+			// second behind: never move last-seen backwards, never store
+			// twice in a second.
+			if now <= valueSeen(v) {
+				return Refreshed
+			}
+			if bk[t.ways+i].CompareAndSwap(v, withSeen(v, now)) {
+				t.stats.refreshed.Add(1)
+				return Refreshed
+			}
+		}
+	} else if t.used.Load() >= t.capacity || !hasFreeSlot(bk[:t.ways]) {
+		// The flooding-attack path: refuse without taking a lock.
+		return t.notLearned(vlan, mac, port, now)
+	}
+	return t.learnLocked(bk, st, key, vlan, mac, port, now)
+}
+
+func hasFreeSlot(keys []atomic.Uint64) bool {
+	for i := range keys {
+		if keys[i].Load() == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// learnLocked inserts, moves or (after a lost race) refreshes under the stripe
+// lock. Events are raised after the lock is released so that a handler may
+// call back into the table.
+func (t *Table) learnLocked(bk []atomic.Uint64, st *stripe, key uint64, vlan uint16, mac uint64, port PortID, now int64) LearnResult {
+	keys := bk[:t.ways]
+	vals := bk[t.ways:]
+	st.mu.Lock()
+	i, v := t.findLocked(bk, key)
+	if i >= 0 {
+		switch {
+		case valueType(v) != Dynamic:
+			st.mu.Unlock()
+			return StaticHit
+		case valuePort(v) == port:
+			if now > valueSeen(v) {
+				vals[i].Store(withSeen(v, now))
+				t.stats.refreshed.Add(1)
+			}
+			st.mu.Unlock()
+			return Refreshed
+		}
+		old := valuePort(v)
+		// Same key, one word: readers see the old or the new port, both
+		// right at some instant, so no sequence bump is needed.
+		vals[i].Store(packValue(port, Dynamic, now))
+		flap := t.trackFlapLocked(st, key, now)
+		st.mu.Unlock()
+		t.stats.moved.Add(1)
+		ev := Event{Kind: EventMove, VLAN: vlan, MAC: hwaddr.FromUint64(mac), Port: port, OldPort: old}
+		t.emit(ev)
+		if flap {
+			ev.Kind = EventFlap
+			t.emit(ev)
+		}
+		return Moved
+	}
+	free := -1
+	for j := range keys {
+		if keys[j].Load() == 0 {
+			free = j
+			break
+		}
+	}
+	if free < 0 {
+		st.mu.Unlock()
+		return t.notLearned(vlan, mac, port, now)
+	}
+	if t.used.Add(1) > t.capacity {
+		t.used.Add(-1)
+		st.mu.Unlock()
+		return t.notLearned(vlan, mac, port, now)
+	}
+	st.seq.Add(1)
+	vals[free].Store(packValue(port, Dynamic, now))
+	keys[free].Store(key) // publishes the slot
+	st.mu.Unlock()
+	t.stats.learned.Add(1)
+	return Learned
+}
+
+// trackFlapLocked counts a move of key and reports whether a flap
+// notification is due. Moves are counted in a window that opens at the first
+// move and lasts flapWindow seconds; the flapMoves-th move in a window flaps,
+// and an address is notified at most once per flapHold seconds.
+func (t *Table) trackFlapLocked(st *stripe, key uint64, now int64) bool {
+	if t.flapMoves < 0 {
+		return false
+	}
+	f := st.flaps[key]
+	if f == nil {
+		if st.flaps == nil {
+			st.flaps = make(map[uint64]*flapState)
+		}
+		if len(st.flaps) >= maxFlapTracked {
+			t.pruneFlapsLocked(st, now)
+			if len(st.flaps) >= maxFlapTracked {
+				return false
+			}
+		}
+		f = &flapState{windowStart: now}
+		st.flaps[key] = f
+	}
+	if now-f.windowStart >= t.flapWindow || now < f.windowStart {
+		f.windowStart = now
+		f.moves = 0
+	}
+	f.moves++
+	if f.moves < t.flapMoves {
+		return false
+	}
+	if f.notified && now-f.lastNotified < t.flapHold && now >= f.lastNotified {
+		return false
+	}
+	f.notified = true
+	f.lastNotified = now
+	t.stats.flaps.Add(1)
+	return true
+}
+
+// pruneFlapsLocked forgets addresses whose window and hold have both passed.
+func (t *Table) pruneFlapsLocked(st *stripe, now int64) {
+	for k, f := range st.flaps {
+		if now-f.windowStart >= t.flapWindow && (!f.notified || now-f.lastNotified >= t.flapHold) {
+			delete(st.flaps, k)
+		}
+	}
+}
+
+func (t *Table) filterZero(vlan uint16, port PortID, now int64) LearnResult {
+	t.stats.zero.Add(1)
+	if allowOncePerSecond(&t.zeroLast[int(port)%zeroLimiters], now) {
+		t.emit(Event{Kind: EventZeroFiltered, VLAN: vlan, Port: port, OldPort: NoPort})
+	}
+	return FilteredZero
+}
+
+func (t *Table) notLearned(vlan uint16, mac uint64, port PortID, now int64) LearnResult {
+	t.stats.full.Add(1)
+	if allowOncePerSecond(&t.fullLast, now) {
+		t.emit(Event{Kind: EventFull, VLAN: vlan, MAC: hwaddr.FromUint64(mac), Port: port, OldPort: NoPort})
+	}
+	return NotLearnedFull
+}
+
+// allowOncePerSecond is a rate limiter over the caller's clock: next holds the
+// first second at which the next event may go (0: at once). Only the goroutine
+// that wins the CAS raises the event.
+func allowOncePerSecond(next *atomic.Int64, now int64) bool {
+	n := next.Load()
+	if n != 0 && now < n {
+		return false
+	}
+	return next.CompareAndSwap(n, now+1)
+}
