@@ -8,9 +8,9 @@ import (
 
 func TestCanonicalRendering(t *testing.T) {
 	cases := []struct {
-		kind      Kind
-		in, out   string
-		show      string // ShowString when it differs from out
+		kind    Kind
+		in, out string
+		show    string // ShowString when it differs from out
 	}{
 		{Extended, "permit tcp any host 192.168.1.100 eq 21", "permit tcp any host 192.168.1.100 eq ftp", ""},
 		{Extended, "permit tcp any 10.1.1.1 0.0.0.0 eq 80", "permit tcp any host 10.1.1.1 eq www", ""},

@@ -78,7 +78,7 @@ var icmpByName = map[string]icmpName{
 	"information-request": {15, -1}, "information-reply": {16, -1},
 	"mask-request": {17, -1}, "mask-reply": {18, -1}, "traceroute": {30, -1},
 	"conversion-error": {31, -1},
-	"net-unreachable": {3, 0}, "host-unreachable": {3, 1},
+	"net-unreachable":  {3, 0}, "host-unreachable": {3, 1},
 	"protocol-unreachable": {3, 2}, "port-unreachable": {3, 3},
 	"packet-too-big": {3, 4}, "source-route-failed": {3, 5},
 	"network-unknown": {3, 6}, "host-unknown": {3, 7}, "host-isolated": {3, 8},
