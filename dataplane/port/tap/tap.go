@@ -256,7 +256,15 @@ func existingPersist(name string, multi bool) (bool, error) {
 		return false, fmt.Errorf("tap %s: %w: the TAP was created %s and cannot be attached %s",
 			name, ErrNotTap, queueMode(isMulti), queueMode(multi))
 	}
-	return flags&unix.IFF_PERSIST != 0, nil
+	persist := flags&unix.IFF_PERSIST != 0
+	if !persist && !multi {
+		// A non-persistent TAP exists only while a descriptor holds it, and
+		// a single-queue TAP takes one: the kernel would answer EBUSY. Say
+		// so without asking it, because water leaks a descriptor on every
+		// failed attach.
+		return false, openError(name, unix.EBUSY)
+	}
+	return persist, nil
 }
 
 func queueMode(multi bool) string {

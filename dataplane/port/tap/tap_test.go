@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -129,6 +130,11 @@ func TestAttachPersistent(t *testing.T) {
 	if l, _ := showLink(t, name); l.MTU != 2000 || !hasFlag(l, "UP") {
 		t.Errorf("ip link shows %+v, want UP mtu 2000", l)
 	}
+	// Held by us, the persistent TAP is busy for anyone else: this EBUSY
+	// comes from the kernel (TUNSETIFF).
+	if _, err := Open(Config{Name: name}); !errors.Is(err, ErrBusy) || !errors.Is(err, unix.EBUSY) {
+		t.Errorf("second Open of an attached persistent TAP: %v, want ErrBusy", err)
+	}
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +149,7 @@ func TestAttachPersistent(t *testing.T) {
 func TestOpenBusy(t *testing.T) {
 	netns.RequireRoot(t)
 	p := openTest(t, Config{})
+	fdsBefore := openFDs(t)
 	_, err := Open(Config{Name: p.Name()})
 	if !errors.Is(err, ErrBusy) || !errors.Is(err, unix.EBUSY) {
 		t.Fatalf("second Open: %v, want ErrBusy", err)
@@ -157,10 +164,22 @@ func TestOpenBusy(t *testing.T) {
 		!strings.Contains(err.Error(), "created single-queue and cannot be attached multi-queue") {
 		t.Errorf("multi-queue attach of a single-queue TAP: %v", err)
 	}
+	if n := openFDs(t); n != fdsBefore {
+		t.Errorf("%d descriptors open after the failed Opens, %d before: a descriptor leaked", n, fdsBefore)
+	}
 	// The failed attempts must not have disturbed the holder.
 	if l, ok := showLink(t, p.Name()); !ok || !hasFlag(l, "UP") {
 		t.Errorf("holder's TAP changed: %+v", l)
 	}
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
 }
 
 func TestOpenNotTap(t *testing.T) {
