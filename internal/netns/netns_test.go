@@ -3,6 +3,7 @@ package netns
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,6 +19,34 @@ func TestUniqueName(t *testing.T) {
 	}
 	if n := UniqueName("ab", 7); len(n) != 7 {
 		t.Errorf("UniqueName(ab, 7) = %q", n)
+	}
+}
+
+// recorder is a testing.TB that records Skipf and Fatalf instead of acting.
+type recorder struct {
+	testing.TB
+	skipped, fatal string
+}
+
+func (r *recorder) Helper()                           {}
+func (r *recorder) Skipf(format string, args ...any)  { r.skipped = fmt.Sprintf(format, args...) }
+func (r *recorder) Fatalf(format string, args ...any) { r.fatal = fmt.Sprintf(format, args...) }
+
+func TestRequireRootPolicy(t *testing.T) {
+	var ok recorder
+	requireRoot(&ok, "", true)
+	if ok.skipped != "" || ok.fatal != "" {
+		t.Errorf("privileged: %+v, want neither skip nor failure", ok)
+	}
+	var local recorder
+	requireRoot(&local, "not running as root", false)
+	if local.fatal != "" || !strings.Contains(local.skipped, "not running as root") || strings.Contains(local.skipped, "\n") {
+		t.Errorf("outside CI: skipped %q fatal %q, want a one-line skip", local.skipped, local.fatal)
+	}
+	var ci recorder
+	requireRoot(&ci, "not running as root", true)
+	if ci.skipped != "" || !strings.Contains(ci.fatal, "CI=true") {
+		t.Errorf("under CI: skipped %q fatal %q, want a failure", ci.skipped, ci.fatal)
 	}
 }
 
