@@ -1,0 +1,78 @@
+package tcam
+
+import "sync/atomic"
+
+// counterPageSize is the number of ACE counters per page.
+const counterPageSize = 512
+
+type counterPage [counterPageSize]atomic.Uint64
+
+// counterShard is one worker's counters. Pages are only ever added (by the
+// writer, before a slot that needs them is published), so a worker indexes
+// them without a lock; the padding keeps two workers' directories off one
+// cache line.
+type counterShard struct {
+	pages atomic.Pointer[[]*counterPage]
+	_     [56]byte
+}
+
+// counters are per-ACE match counters sharded per dataplane worker: each
+// worker adds to its own shard (an uncontended atomic on a line no other
+// worker writes), and readers sum the shards.
+type counters struct {
+	shards []counterShard
+}
+
+func newCounters(workers int) *counters {
+	c := &counters{shards: make([]counterShard, workers)}
+	for i := range c.shards {
+		empty := []*counterPage{}
+		c.shards[i].pages.Store(&empty)
+	}
+	return c
+}
+
+// grow makes room for slots [0, n). Writer only.
+func (c *counters) grow(n int) {
+	for i := range c.shards {
+		old := *c.shards[i].pages.Load()
+		if len(old)*counterPageSize >= n {
+			continue
+		}
+		pages := append([]*counterPage(nil), old...)
+		for len(pages)*counterPageSize < n {
+			pages = append(pages, new(counterPage))
+		}
+		c.shards[i].pages.Store(&pages)
+	}
+}
+
+func (c *counters) add(worker int, slot int32) {
+	if uint(worker) >= uint(len(c.shards)) {
+		worker = 0
+	}
+	pages := *c.shards[worker].pages.Load()
+	if p := int(slot) / counterPageSize; p < len(pages) {
+		pages[p][int(slot)%counterPageSize].Add(1)
+	}
+}
+
+func (c *counters) sum(slot int32) uint64 {
+	var n uint64
+	for i := range c.shards {
+		pages := *c.shards[i].pages.Load()
+		if p := int(slot) / counterPageSize; p < len(pages) {
+			n += pages[p][int(slot)%counterPageSize].Load()
+		}
+	}
+	return n
+}
+
+func (c *counters) clearSlot(slot int32) {
+	for i := range c.shards {
+		pages := *c.shards[i].pages.Load()
+		if p := int(slot) / counterPageSize; p < len(pages) {
+			pages[p][int(slot)%counterPageSize].Store(0)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package tcam
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/l2sw/l2sw/tcam/acl"
+)
+
+func mustACL(t testing.TB, name string, kind acl.Kind, lines ...string) *acl.List {
+	t.Helper()
+	l := acl.NewList(name, kind)
+	for _, s := range lines {
+		a, err := acl.ParseLine(kind, s)
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		if _, err := l.Add(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return l
+}
+
+func TestPrefixExpansion(t *testing.T) {
+	cases := []struct {
+		lo, hi uint16
+		n      int
+	}{
+		{1024, 65535, 6}, {0, 1023, 1}, {80, 80, 1}, {1, 65534, 30}, {0, 65535, 1}, {1600, 1649, 3},
+	}
+	for _, c := range cases {
+		ps := prefixes(c.lo, c.hi)
+		if len(ps) != c.n {
+			t.Errorf("[%d,%d]: %d prefixes, want %d", c.lo, c.hi, len(ps), c.n)
+		}
+		// The blocks must cover exactly [lo, hi].
+		for v := 0; v <= 65535; v++ {
+			in := 0
+			for _, p := range ps {
+				if uint16(v)&p.mask == p.value {
+					in++
+				}
+			}
+			want := 0
+			if v >= int(c.lo) && v <= int(c.hi) {
+				want = 1
+			}
+			if in != want {
+				t.Fatalf("[%d,%d]: port %d covered %d times", c.lo, c.hi, v, in)
+			}
+		}
+	}
+}
+
+func TestCompileCountsLOUsAndExpansion(t *testing.T) {
+	l := mustACL(t, "X", acl.Extended,
+		"permit tcp any any eq 80",                       // 1 entry, no LOU
+		"permit tcp any any lt 1024",                     // one prefix block, no LOU
+		"permit tcp any gt 1023 any range 1600 1649",     // 2 LOUs, 1 entry
+		"permit tcp any gt 1023 any range 1600 1649",     // shares both LOUs
+		"permit tcp any any neq 22",                      // 1 LOU
+		"permit tcp any any established",                 // 2 entries
+		"permit udp any range 1 65534 any range 1 65534", // out of LOUs: 30 x 30
+	)
+	tc := New(Config{Limits: Limits{Entries: 100000, Masks: 100000, EntriesPerMask: 8, RangeUnits: 3}})
+	res, err := tc.Apply(BindingID{FeatureVACL, "Vlan10", In}, l)
+	if err != nil || res.State != Active {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+	u := tc.Usage()
+	if u.RangeUnitsUsed != 3 {
+		t.Errorf("LOUs used %d, want 3", u.RangeUnitsUsed)
+	}
+	if want := 1 + 1 + 1 + 1 + 1 + 2 + 900; u.EntriesUsed != want {
+		t.Errorf("entries %d, want %d", u.EntriesUsed, want)
+	}
+	if err := tc.Remove(BindingID{FeatureVACL, "Vlan10", In}); err != nil {
+		t.Fatal(err)
+	}
+	if u := tc.Usage(); u.EntriesUsed != 0 || u.MasksUsed != 0 || u.RangeUnitsUsed != 0 {
+		t.Fatalf("remove left %+v", u)
+	}
+}
+
+func TestVACLFullKeepsPreviousProgram(t *testing.T) {
+	tc := New(Config{Limits: Limits{Entries: 4, Masks: 100, EntriesPerMask: 8, RangeUnits: 0}})
+	id := BindingID{FeaturePACL, "GigabitEthernet0/1", In}
+	small := mustACL(t, "A", acl.Extended, "deny tcp any any eq 23", "permit ip any any")
+	if _, err := tc.Apply(id, small); err != nil {
+		t.Fatal(err)
+	}
+	big := mustACL(t, "A", acl.Extended, "deny tcp any any gt 1023", "permit ip any any")
+	res, err := tc.Apply(id, big)
+	var fe *FullError
+	if !errors.Is(err, ErrTCAMFull) || !errors.As(err, &fe) || fe.Resource != ResEntries {
+		t.Fatalf("want entries full, got %v", err)
+	}
+	if len(res.Events) != 1 || res.Events[0].String() != "%ACL-5-TCAMFULL: acl engine TCAM table is full" {
+		t.Fatalf("events %+v", res.Events)
+	}
+	b := tc.Binding(id)
+	h := Header{Proto: 6, DstPort: 23}
+	if v := b.Classify(0, &h); v.Permit || v.Seq != 10 {
+		t.Fatalf("old program must stay: %+v", v)
+	}
+	h.DstPort = 2000
+	if v := b.Classify(0, &h); !v.Permit || !v.Hardware {
+		t.Fatalf("old program must stay: %+v", v)
+	}
+	if u := tc.Usage(); u.EntriesUsed != 2 {
+		t.Fatalf("usage after failed commit %+v", u)
+	}
+	if _, err := tc.InsertACE(id, acl.ACE{Seq: 15, Kind: acl.Extended, Action: acl.Deny, Src: acl.AnyAddress, Dst: acl.AnyAddress, ICMPType: -1, ICMPCode: -1, Proto: 6, DstPort: acl.PortMatch{Op: acl.PortGt, Lo: 1023}}); !errors.Is(err, ErrTCAMFull) {
+		t.Fatalf("incremental insert must fail too: %v", err)
+	}
+}
+
+func TestRACLFallsBackToSoftwareAndRecovers(t *testing.T) {
+	tc := New(Config{Limits: Limits{Entries: 10, Masks: 100, EntriesPerMask: 8, RangeUnits: 0}})
+	hog := BindingID{FeatureVACL, "Vlan100", In}
+	if _, err := tc.Apply(hog, mustACL(t, "HOG", acl.Extended, "permit tcp any any gt 1023")); err != nil {
+		t.Fatal(err)
+	}
+	id := BindingID{FeatureRACL, "Vlan202", In}
+	l := mustACL(t, "R", acl.Extended, "deny tcp any any gt 1023", "permit ip any any")
+	res, err := tc.Apply(id, l)
+	if err != nil || res.State != Inactive || res.Full == nil {
+		t.Fatalf("want software fallback, got %+v %v", res, err)
+	}
+	want := []string{
+		"%FM-4-TCAM_ENTRY: Hardware TCAM entry capacity exceeded",
+		"%FMCORE-4-RACL_REDUCED: Interface Vlan202 routed traffic will be software switched in ingress direction",
+	}
+	for i, e := range res.Events {
+		if e.String() != want[i] {
+			t.Errorf("event %d: %q want %q", i, e.String(), want[i])
+		}
+	}
+	b := tc.Binding(id)
+	h := Header{Proto: 6, DstPort: 5000}
+	if v := b.Classify(0, &h); v.Permit || !v.Matched || v.Hardware {
+		t.Fatalf("software classifier must still deny: %+v", v)
+	}
+	if s := tc.Summary(); len(s) != 2 || s[1].State != Inactive || s[1].State.String() != "INACTIVE" {
+		t.Fatalf("summary %+v", s)
+	}
+	if err := tc.Remove(hog); err != nil {
+		t.Fatal(err)
+	}
+	res, err = tc.Apply(id, l)
+	if err != nil || res.State != Active || b.State() != Active {
+		t.Fatalf("re-apply after freeing space: %+v %v", res, err)
+	}
+}
+
+func TestCountersAndIncrementalEdits(t *testing.T) {
+	tc := New(Config{Limits: PFC3Limits(), Workers: 2})
+	id := BindingID{FeatureRACL, "Vlan10", Out}
+	l := mustACL(t, "C", acl.Extended, "permit tcp any any eq 80", "deny ip any any")
+	tc.Apply(id, l)
+	b := tc.Binding(id)
+	h := Header{Proto: 6, DstPort: 80}
+	b.Classify(0, &h)
+	b.Classify(1, &h)
+	h.DstPort = 81
+	b.Classify(1, &h)
+	if b.Matches(tc, 10) != 2 || b.Matches(tc, 20) != 1 {
+		t.Fatalf("counters %d %d", b.Matches(tc, 10), b.Matches(tc, 20))
+	}
+	// Re-applying the same list keeps counters of unchanged entries.
+	tc.Apply(id, l)
+	if b.Matches(tc, 10) != 2 {
+		t.Fatal("re-apply lost counters")
+	}
+	a, _ := acl.ParseLine(acl.Extended, "15 permit tcp any any eq 81")
+	if _, err := tc.InsertACE(id, a); err != nil {
+		t.Fatal(err)
+	}
+	if v := b.Classify(0, &h); !v.Permit || v.Seq != 15 {
+		t.Fatalf("inserted ACE not used: %+v", v)
+	}
+	if err := tc.DeleteACE(id, 15); err != nil {
+		t.Fatal(err)
+	}
+	if v := b.Classify(0, &h); v.Permit || v.Seq != 20 {
+		t.Fatalf("deleted ACE still used: %+v", v)
+	}
+	b.ClearCounters(tc)
+	if b.Matches(tc, 10) != 0 || b.Matches(tc, 20) != 0 {
+		t.Fatal("clear failed")
+	}
+	if u := tc.Usage(); u.EntriesUsed != 2 {
+		t.Fatalf("usage %+v", u)
+	}
+	allocs := testing.AllocsPerRun(1000, func() { b.Classify(1, &h) })
+	if allocs != 0 {
+		t.Fatalf("Classify allocates %v", allocs)
+	}
+}
