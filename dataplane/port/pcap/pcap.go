@@ -159,7 +159,15 @@ type record struct {
 
 // loadCapture decodes a whole capture file held in memory into its frames,
 // stable-sorted by timestamp.
-func loadCapture(data []byte) ([][]byte, error) {
+func loadCapture(data []byte) (frames [][]byte, err error) {
+	// pcapgo v1.1.19 panics on some corrupt files (a zero divisor from a
+	// crafted if_tsresol option, found by FuzzOpenCapture); a bad capture
+	// file is an input error, not a crash of the switch.
+	defer func() {
+		if r := recover(); r != nil {
+			frames, err = nil, fmt.Errorf("%w: reader failed: %v", ErrNotCapture, r)
+		}
+	}()
 	if len(data) < 4 {
 		return nil, fmt.Errorf("%d bytes: %w", len(data), ErrNotCapture)
 	}
@@ -221,7 +229,7 @@ func loadCapture(data []byte) ([][]byte, error) {
 	if !sorted {
 		slices.SortStableFunc(recs, func(a, b record) int { return cmpInt64(a.ts, b.ts) })
 	}
-	frames := make([][]byte, len(recs))
+	frames = make([][]byte, len(recs))
 	for i, r := range recs {
 		frames[i] = r.data
 	}
