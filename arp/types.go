@@ -166,10 +166,10 @@ type Gratuitous uint8
 
 // The gratuitous ARP shapes.
 const (
-	NotGratuitous Gratuitous = iota
-	Probe                    // sender IP 0.0.0.0: duplicate address detection (RFC 5227)
-	Announcement             // request with sender IP == target IP
-	GratuitousReply          // reply with sender IP == target IP, or a reply we did not ask for
+	NotGratuitous   Gratuitous = iota
+	Probe                      // sender IP 0.0.0.0: duplicate address detection (RFC 5227)
+	Announcement               // request with sender IP == target IP
+	GratuitousReply            // reply with sender IP == target IP, or a reply we did not ask for
 	numGratuitous
 )
 

@@ -1,0 +1,438 @@
+package cef
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/sirikothe/gotextfsm"
+
+	"github.com/l2sw/l2sw/hwaddr"
+)
+
+const (
+	vl10 IfID = 10
+	vl20 IfID = 20
+)
+
+var (
+	ip     = netip.MustParseAddr
+	pfx    = netip.MustParsePrefix
+	sviMAC = hwaddr.MAC{0xc8, 0x00, 0x84, 0xd3, 0x99, 0x46}
+	hostA  = hwaddr.MAC{0x00, 0x0e, 0xb6, 0x5d, 0x4e, 0xb0}
+)
+
+func u(s string) uint32 { return addrU32(ip(s)) }
+
+func newTable(t testing.TB) *Table {
+	t.Helper()
+	tb := New(Config{Workers: 2})
+	if err := tb.SetInterface(vl10, IfConfig{Name: "Vlan10", MAC: sviMAC, VLAN: 10, Addresses: []netip.Prefix{pfx("10.1.1.1/24")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.SetInterface(vl20, IfConfig{Name: "Vlan20", MAC: sviMAC, VLAN: 20, Tagged: true, Addresses: []netip.Prefix{pfx("10.2.2.1/24")}}); err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+func TestConnectedReceiveAndGlean(t *testing.T) {
+	tb := newTable(t)
+	r := tb.Lookup(u("10.1.1.77"))
+	if r.Entry.Kind != KindAttached || r.Adj.State != AdjGlean || r.Adj.If != vl10 || r.Entry.Prefix() != pfx("10.1.1.0/24") {
+		t.Fatalf("connected: %+v %+v", r.Entry, r.Adj)
+	}
+	for _, a := range []string{"10.1.1.1", "10.1.1.0", "10.1.1.255", "255.255.255.255", "224.0.0.5"} {
+		if r := tb.Lookup(u(a)); r.Entry.Kind != KindReceive || r.Adj.State != AdjPunt {
+			t.Fatalf("%s: %+v", a, r.Entry)
+		}
+	}
+	for _, a := range []string{"127.0.0.1", "239.1.1.1", "0.1.2.3"} {
+		if r := tb.Lookup(u(a)); r.Entry.Kind != KindDrop || r.Adj.State != AdjDrop {
+			t.Fatalf("%s: %+v", a, r.Entry)
+		}
+	}
+	if r := tb.Lookup(u("8.8.8.8")); r.Entry.Kind != KindNoRoute || r.Adj.State != AdjDrop {
+		t.Fatalf("no route: %+v", r.Entry)
+	}
+}
+
+func TestARPResolveBuildsRewriteAndHostEntry(t *testing.T) {
+	tb := newTable(t)
+	tb.Resolve(vl10, ip("10.1.1.5"), hostA)
+	r := tb.Lookup(u("10.1.1.5"))
+	if r.Entry.Kind != KindHost || r.Entry.Len != 32 || r.Adj.State != AdjValid {
+		t.Fatalf("host: %+v %+v", r.Entry, r.Adj)
+	}
+	if got := strings.ToUpper(hex.EncodeToString(r.Adj.Rewrite())); got != "000EB65D4EB0C80084D399460800" {
+		t.Fatalf("rewrite %s", got)
+	}
+	// Tagged SVI: 802.1Q tag for VLAN 20.
+	tb.Resolve(vl20, ip("10.2.2.9"), hostA)
+	r = tb.Lookup(u("10.2.2.9"))
+	if got := strings.ToUpper(hex.EncodeToString(r.Adj.Rewrite())); got != "000EB65D4EB0C80084D3994681000014"+"0800" {
+		t.Fatalf("tagged rewrite %s", got)
+	}
+	// ARP entry ages out: adjacency incomplete, host entry stays (drops).
+	tb.Unresolve(vl10, ip("10.1.1.5"))
+	r = tb.Lookup(u("10.1.1.5"))
+	if r.Entry.Kind != KindHost || r.Adj.State != AdjIncomplete || len(r.Adj.Rewrite()) != 0 {
+		t.Fatalf("after unresolve: %+v %+v", r.Entry, r.Adj)
+	}
+	tb.Forget(vl10, ip("10.1.1.5"))
+	if r := tb.Lookup(u("10.1.1.5")); r.Entry.Kind != KindAttached {
+		t.Fatalf("after forget: %+v", r.Entry)
+	}
+}
+
+func TestStaticRecursiveAndDistance(t *testing.T) {
+	tb := newTable(t)
+	// 10.9.0.0/16 via 10.1.1.2 (connected) ; 172.16.0.0/12 via 10.9.9.9 (recursive).
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("10.9.0.0/16"), NextHop: ip("10.1.1.2")}))
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("172.16.0.0/12"), NextHop: ip("10.9.9.9")}))
+	r := tb.Lookup(u("172.20.1.1"))
+	if r.Entry.Kind != KindNextHop || r.Entry.NextHop != u("10.1.1.2") || r.Entry.Via != u("10.9.9.9") || r.Adj.State != AdjIncomplete {
+		t.Fatalf("recursive: %+v %+v", r.Entry, r.Adj)
+	}
+	tb.Resolve(vl10, ip("10.1.1.2"), hostA)
+	if r := tb.Lookup(u("172.20.1.1")); r.Adj.State != AdjValid || r.Adj.DstMAC != hostA {
+		t.Fatalf("after ARP: %+v", r.Adj)
+	}
+	// Floating static with a worse distance takes over when the better
+	// one's next hop stops resolving.
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("192.168.0.0/16"), NextHop: ip("10.1.1.3"), Distance: 1}))
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("192.168.0.0/16"), NextHop: ip("10.2.2.3"), Distance: 200}))
+	if r := tb.Lookup(u("192.168.1.1")); r.Entry.NextHop != u("10.1.1.3") {
+		t.Fatalf("distance: %+v", r.Entry)
+	}
+	// Re-resolution: the recursive next hop moves when its route changes.
+	must(t, tb.RemoveStatic(StaticRoute{Prefix: pfx("10.9.0.0/16"), NextHop: ip("10.1.1.2")}))
+	if r := tb.Lookup(u("172.20.1.1")); r.Entry.Kind != KindNoRoute {
+		t.Fatalf("recursive route without its next hop: %+v", r.Entry)
+	}
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("10.9.0.0/16"), NextHop: ip("10.2.2.7")}))
+	if r := tb.Lookup(u("172.20.1.1")); r.Entry.NextHop != u("10.2.2.7") || r.Entry.If != vl20 {
+		t.Fatalf("re-resolved: %+v", r.Entry)
+	}
+	tb.RemoveInterface(vl10)
+	if r := tb.Lookup(u("192.168.1.1")); r.Entry.NextHop != u("10.2.2.3") {
+		t.Fatalf("floating static: %+v", r.Entry)
+	}
+	// Null0 and interface statics.
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("10.50.0.0/16"), If: Null0, HasIf: true}))
+	if r := tb.Lookup(u("10.50.1.1")); r.Entry.Kind != KindNull || r.Adj.State != AdjDrop {
+		t.Fatalf("null0: %+v", r.Entry)
+	}
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("10.60.0.0/16"), If: vl20, HasIf: true}))
+	if r := tb.Lookup(u("10.60.1.1")); r.Entry.Kind != KindAttached || r.Adj.State != AdjGlean || r.Adj.If != vl20 {
+		t.Fatalf("interface static: %+v", r.Entry)
+	}
+	if err := tb.AddStatic(StaticRoute{Prefix: pfx("10.70.0.0/16"), If: 99, HasIf: true}); err == nil {
+		t.Fatal("static via unknown interface accepted")
+	}
+	// A static whose next hop resolves only through itself is not installed.
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("11.0.0.0/8"), NextHop: ip("11.1.1.1")}))
+	if r := tb.Lookup(u("11.2.2.2")); r.Entry.Kind != KindNoRoute {
+		t.Fatalf("self-recursive static installed: %+v", r.Entry)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// naive oracle: linear scan of prefixes.
+type oracleRoute struct {
+	a   uint32
+	l   int
+	val string
+}
+
+func oracleLookup(rs map[pfxKey]string, a uint32) (pfxKey, bool) {
+	for l := 32; l >= 0; l-- {
+		k := pfxKey{a & mask(l), uint8(l)}
+		if _, ok := rs[k]; ok {
+			return k, true
+		}
+	}
+	return pfxKey{}, false
+}
+
+func TestLPMDifferentialAgainstOracle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	tb := New(Config{})
+	must(t, tb.SetInterface(1, IfConfig{Name: "Vlan1", Addresses: []netip.Prefix{pfx("100.64.0.1/24")}}))
+	oracle := map[pfxKey]string{}
+	for _, e := range tb.Entries() {
+		oracle[pfxKey{e.Addr, e.Len}] = "base"
+	}
+	var keys []pfxKey
+	check := func(round int) {
+		for i := 0; i < 3000; i++ {
+			var a uint32
+			if len(keys) > 0 && i%2 == 0 {
+				k := keys[rng.IntN(len(keys))]
+				a = k.a | rng.Uint32()&^mask(int(k.l))
+			} else {
+				a = rng.Uint32()
+			}
+			want, ok := oracleLookup(oracle, a)
+			got := tb.Lookup(a).Entry
+			if !ok {
+				if got.Kind != KindNoRoute {
+					t.Fatalf("round %d %s: got %v, want no route", round, u32Addr(a), got.Prefix())
+				}
+				continue
+			}
+			if got.Addr != want.a || got.Len != want.l {
+				t.Fatalf("round %d %s: got %v, want %v", round, u32Addr(a), got.Prefix(), want.prefix())
+			}
+		}
+	}
+	for round := 0; round < 30; round++ {
+		err := tb.Batch(func() error {
+			for i := 0; i < 300; i++ {
+				if len(keys) > 0 && rng.IntN(3) == 0 {
+					j := rng.IntN(len(keys))
+					k := keys[j]
+					keys[j] = keys[len(keys)-1]
+					keys = keys[:len(keys)-1]
+					if err := tb.RemoveStatic(StaticRoute{Prefix: k.prefix(), If: Null0, HasIf: true}); err != nil {
+						return err
+					}
+					delete(oracle, k)
+					continue
+				}
+				l := []int{0, 1, 4, 8, 12, 15, 16, 17, 19, 20, 22, 23, 24, 24, 24, 25, 27, 28, 30, 32}[rng.IntN(20)]
+				k := pfxKey{rng.Uint32() & mask(l), uint8(l)}
+				if k.a>>24 == 0 || k.a>>24 == 127 || k.a>>28 >= 14 || k.a>>8 == u("100.64.0.0")>>8 || l < 8 {
+					continue // keep clear of the special and connected entries
+				}
+				if _, dup := oracle[k]; dup {
+					continue
+				}
+				if err := tb.AddStatic(StaticRoute{Prefix: k.prefix(), If: Null0, HasIf: true}); err != nil {
+					return err
+				}
+				oracle[k] = "s"
+				keys = append(keys, k)
+			}
+			return nil
+		})
+		must(t, err)
+		check(round)
+	}
+	if tb.Len() != len(oracle) {
+		t.Fatalf("Len %d, oracle %d", tb.Len(), len(oracle))
+	}
+	// Compaction keeps the answers.
+	tb.mu.Lock()
+	tb.compact()
+	tb.commitLocked()
+	tb.mu.Unlock()
+	check(99)
+}
+
+func TestLookupZeroAllocs(t *testing.T) {
+	tb := newTable(t)
+	tb.Resolve(vl10, ip("10.1.1.5"), hostA)
+	w := tb.Counters().Worker(0)
+	a := u("10.1.1.5")
+	if n := testing.AllocsPerRun(1000, func() {
+		r := tb.Lookup(a)
+		w.Forwarded(r, 100)
+	}); n != 0 {
+		t.Fatalf("lookup+count allocates %v", n)
+	}
+}
+
+func TestCounters(t *testing.T) {
+	tb := newTable(t)
+	tb.Resolve(vl10, ip("10.1.1.5"), hostA)
+	r := tb.Lookup(u("10.1.1.5"))
+	tb.Counters().Worker(0).Forwarded(r, 100)
+	tb.Counters().Worker(1).Forwarded(r, 50)
+	tb.Counters().Worker(1).Dropped(DropGlean, tb.Lookup(u("10.1.1.9")), 60)
+	if p, b := tb.Counters().Adjacency(r.Adj.ID); p != 2 || b != 150 {
+		t.Fatalf("adjacency counters %d %d", p, b)
+	}
+	if p, b := tb.Counters().Prefix(r.Entry); p != 2 || b != 150 {
+		t.Fatalf("prefix counters %d %d", p, b)
+	}
+	s := tb.Counters().Summary()
+	if s.Forwarded != 2 || s.DropsBy(DropGlean) != 1 {
+		t.Fatalf("summary %+v", s)
+	}
+}
+
+func parseTextFSM(t *testing.T, folder, text string) []map[string]any {
+	t.Helper()
+	tmpl, err := os.ReadFile("/work/shared/reference/ios/" + folder + "/template.textfsm")
+	if err != nil {
+		t.Skipf("reference templates not available: %v", err)
+	}
+	fsm := gotextfsm.TextFSM{}
+	if err := fsm.ParseString(string(tmpl)); err != nil {
+		t.Fatalf("template: %v", err)
+	}
+	out := gotextfsm.ParserOutput{}
+	if err := out.ParseTextString(text, fsm, true); err != nil {
+		t.Fatalf("textfsm rejected our output: %v\n%s", err, text)
+	}
+	return out.Dict
+}
+
+func showTable(t *testing.T) *Table {
+	tb := newTable(t)
+	must(t, tb.SetInterface(vl10, IfConfig{Name: "Vlan10", MAC: sviMAC, VLAN: 10,
+		Addresses: []netip.Prefix{pfx("10.1.1.1/24"), pfx("10.1.2.1/25")}}))
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("10.9.0.0/16"), NextHop: ip("10.1.1.2")}))
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("0.0.0.0/0"), NextHop: ip("10.2.2.254")}))
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("192.168.50.0/24"), If: Null0, HasIf: true}))
+	tb.Resolve(vl10, ip("10.1.1.2"), hostA)
+	tb.Resolve(vl10, ip("10.1.1.5"), hostA)
+	return tb
+}
+
+func TestShowIPCEF(t *testing.T) {
+	tb := showTable(t)
+	var buf bytes.Buffer
+	must(t, WriteShowIPCEF(&buf, tb.Entries()))
+	out := buf.String()
+	for _, want := range []string{
+		"Prefix               Next Hop             Interface\n",
+		"0.0.0.0/0            10.2.2.254           Vlan20\n",
+		"0.0.0.0/8            drop\n",
+		"10.1.1.0/24          attached             Vlan10\n",
+		"10.1.1.1/32          receive              Vlan10\n",
+		"10.1.1.2/32          attached             Vlan10\n",
+		"10.9.0.0/16          10.1.1.2             Vlan10\n",
+		"192.168.50.0/24      0.0.0.0              Null0\n",
+		"255.255.255.255/32   receive\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	rows := parseTextFSM(t, "show_ip_cef", out)
+	if len(rows) != strings.Count(out, "\n")-1 {
+		t.Fatalf("parsed %d rows of %d lines", len(rows), strings.Count(out, "\n")-1)
+	}
+	found := false
+	for _, r := range rows {
+		if r["IP_ADDRESS"] == "10.9.0.0" {
+			found = true
+			if r["PREFIX_LENGTH"] != "16" || fmt.Sprint(r["NEXTHOP"]) != "[10.1.1.2]" || fmt.Sprint(r["INTERFACE"]) != "[Vlan10]" {
+				t.Fatalf("row %v", r)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("10.9.0.0/16 not parsed")
+	}
+	// Without a default route IOS prints "no route" (ntc sample6).
+	buf.Reset()
+	must(t, WriteShowIPCEF(&buf, New(Config{}).Entries()))
+	rows = parseTextFSM(t, "show_ip_cef", buf.String())
+	if fmt.Sprint(rows[0]["NEXTHOP"]) != "[no route]" || len(rows) != 8 {
+		t.Fatalf("empty table rows %v\n%s", rows, buf.String())
+	}
+	// Same parse as ntc's sample6 expectation for an empty router.
+	want := "Prefix               Next Hop             Interface\n0.0.0.0/0            no route\n0.0.0.0/8            drop\n0.0.0.0/32           receive\n127.0.0.0/8          drop\n224.0.0.0/4          drop\n224.0.0.0/24         receive\n240.0.0.0/4          drop\n255.255.255.255/32   receive\n"
+	if buf.String() != want {
+		t.Fatalf("empty table:\n%s\nwant (ntc sample6):\n%s", buf.String(), want)
+	}
+
+	e, ok := tb.Find(pfx("172.16.1.1/32"), false)
+	if !ok || e.Prefix() != pfx("0.0.0.0/0") {
+		t.Fatalf("find %v", e.Prefix())
+	}
+	buf.Reset()
+	e, _ = tb.Find(pfx("10.9.0.0/16"), true)
+	must(t, WriteCEFPrefix(&buf, e, tb.Counters(), true))
+	if !strings.Contains(buf.String(), "10.9.0.0/16, epoch 0\n") || !strings.Contains(buf.String(), "nexthop 10.1.1.2 Vlan10") {
+		t.Fatalf("detail:\n%s", buf.String())
+	}
+}
+
+func TestShowAdjacency(t *testing.T) {
+	tb := showTable(t)
+	tb.Counters().Worker(0).Forwarded(tb.Lookup(u("10.9.1.1")), 1000)
+	var buf bytes.Buffer
+	must(t, WriteShowAdjacency(&buf, tb.Adjacencies(), tb.Counters(), true))
+	out := buf.String()
+	if !strings.Contains(out, "IP       Vlan10                    10.1.1.2(2)\n                                   1 packets, 1000 bytes\n") ||
+		!strings.Contains(out, "                                   000EB65D4EB0C80084D399460800\n") {
+		t.Fatalf("show adjacency detail:\n%s", out)
+	}
+	rows := parseTextFSM(t, "show_adjacency", out)
+	if len(rows) != 3 {
+		t.Fatalf("rows %v\n%s", rows, out)
+	}
+	if rows[0]["INTERFACE"] != "Vlan10" || rows[0]["ENDPOINT"] != "10.1.1.2" || fmt.Sprint(rows[0]["REWRITE_HEADERS"]) != "[000EB65D4EB0C80084D399460800]" {
+		t.Fatalf("row %v", rows[0])
+	}
+	if rows[2]["ENDPOINT"] != "10.2.2.254" || fmt.Sprint(rows[2]["REWRITE_HEADERS"]) != "[]" {
+		t.Fatalf("incomplete row %v", rows[2])
+	}
+	buf.Reset()
+	must(t, WriteShowAdjacency(&buf, tb.Adjacencies(), tb.Counters(), false))
+	if rows := parseTextFSM(t, "show_adjacency", buf.String()); len(rows) != 3 {
+		t.Fatalf("brief rows %v", rows)
+	}
+}
+
+func TestShowIPRoute(t *testing.T) {
+	tb := showTable(t)
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("172.16.5.0/24"), NextHop: ip("10.1.1.2")}))
+	var buf bytes.Buffer
+	must(t, WriteShowIPRoute(&buf, tb.Routes()))
+	out := buf.String()
+	for _, want := range []string{
+		"Gateway of last resort is 10.2.2.254 to network 0.0.0.0\n\n",
+		"S*    0.0.0.0/0 [1/0] via 10.2.2.254\n",
+		"      10.0.0.0/8 is variably subnetted, 7 subnets, 4 masks\n",
+		"C        10.1.1.0/24 is directly connected, Vlan10\n",
+		"L        10.1.1.1/32 is directly connected, Vlan10\n",
+		"S        10.9.0.0/16 [1/0] via 10.1.1.2\n",
+		"S     192.168.50.0/24 is directly connected, Null0\n",
+		"      172.16.0.0/24 is subnetted, 1 subnets\nS        172.16.5.0 [1/0] via 10.1.1.2\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	rows := parseTextFSM(t, "show_ip_route", out)
+	if len(rows) != 10 {
+		t.Fatalf("rows %d: %v\n%s", len(rows), rows, out)
+	}
+	byNet := map[string]map[string]any{}
+	for _, r := range rows {
+		byNet[fmt.Sprint(r["NETWORK"], "/", r["PREFIX_LENGTH"])] = r
+	}
+	if r := byNet["10.9.0.0/16"]; r["PROTOCOL"] != "S" || r["DISTANCE"] != "1" || r["NEXTHOP_IP"] != "10.1.1.2" {
+		t.Fatalf("static row %v", r)
+	}
+	if r := byNet["0.0.0.0/0"]; r["FLAG"] != "*" {
+		t.Fatalf("default row %v", r)
+	}
+	if r := byNet["192.168.50.0/24"]; r["NEXTHOP_IF"] != "Null0" {
+		t.Fatalf("null0 row %v", r)
+	}
+	if r := byNet["172.16.5.0/24"]; r["NEXTHOP_IP"] != "10.1.1.2" || r["DISTANCE"] != "1" {
+		t.Fatalf("inherited mask row %v (%v)", r, byNet)
+	}
+	buf.Reset()
+	must(t, WriteShowIPRoute(&buf, New(Config{}).Routes()))
+	if !strings.Contains(buf.String(), "Gateway of last resort is not set\n") {
+		t.Fatalf("empty:\n%s", buf.String())
+	}
+}
