@@ -1,0 +1,65 @@
+# l2sw — build, run and test. Every target works on a fresh Debian machine as
+# root; `make test` installs what the tests need first.
+
+GO      ?= go
+BIN     := bin/l2sw
+PKGS    := ./...
+# Debian packages the end-to-end tests drive: namespaces and links (iproute2),
+# hosts' tools (ping, arping, traceroute, tcpdump, socat), FHRP speakers
+# (ucarp, keepalived), throughput (iperf3), and the automation clients the CLI
+# must satisfy (python3-textfsm, python3-netmiko).
+TEST_DEBS := iproute2 iputils-ping iputils-arping tcpdump ucarp keepalived \
+	iperf3 traceroute socat python3-textfsm python3-netmiko
+FUZZTIME ?= 20s
+
+.PHONY: all build run test test-deps unit bench bench-smoke fuzz vet clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/l2sw
+
+# Build and start the switch on the embedded default config (four access
+# ports GigabitEthernet0/1-0/4 on TAP devices l2sw0-l2sw3).
+run: build
+	./$(BIN) run
+
+# Install the Debian packages the tests need (only those missing), then run
+# every test: vet, unit, differential, end-to-end (root), benchmarks once.
+test: test-deps vet unit bench-smoke
+
+test-deps:
+	@missing=""; for p in $(TEST_DEBS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" -ne 0 ]; then echo "make test-deps: run as root to install:$$missing" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+unit:
+	$(GO) test -race -count=1 -timeout 40m $(PKGS)
+
+# Every benchmark for one iteration: proves they run, not how fast.
+bench-smoke:
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 20m $(PKGS)
+
+# The forwarding benchmarks whose numbers README reports.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./bench/ ./cam/ ./cef/ ./tcam/
+
+# Run every fuzz target for FUZZTIME each.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf bin

@@ -1,0 +1,92 @@
+package dataplane
+
+import (
+	"sync/atomic"
+
+	"github.com/l2sw/l2sw/dataplane/frame"
+)
+
+// Counter indexes a per-port counter.
+type Counter int
+
+// The per-port counters. Rx/Tx frame classes follow IF-MIB (ifInUcastPkts...),
+// the drops say why a received frame went nowhere.
+const (
+	RxFrames Counter = iota
+	RxBytes
+	RxUnicast
+	RxMulticast
+	RxBroadcast
+	TxFrames
+	TxBytes
+	TxUnicast
+	TxMulticast
+	TxBroadcast
+	TxErrors
+	Forwarded             // received frames that left the pipeline toward egress (unicast or flood)
+	UnknownUnicastFlooded // unknown unicast received on this port and flooded
+	ZeroSourceForwarded   // all-zero source: not learned, still forwarded
+	DropVLANNotAllowed    // VLAN not allowed / not the access VLAN / port not forwarding
+	DropInvalidSource     // multicast or broadcast source MAC
+	DropSamePort          // destination learned on the ingress port: filtered
+	DropPortDown          // received while administratively down
+	DropMalformed         // sum of the malformed reasons below
+	malformedBase
+	numCounters = malformedBase + Counter(frame.NumReasons)
+)
+
+// Malformed returns the counter of frames dropped for reason r.
+func Malformed(r frame.Reason) Counter { return malformedBase + Counter(r) }
+
+var counterNames = [...]string{
+	"rx frames", "rx bytes", "rx unicast", "rx multicast", "rx broadcast",
+	"tx frames", "tx bytes", "tx unicast", "tx multicast", "tx broadcast", "tx errors",
+	"forwarded", "unknown unicast flooded", "zero source forwarded",
+	"drop vlan not allowed", "drop invalid source", "drop same port", "drop port down", "drop malformed",
+}
+
+// String names the counter.
+func (c Counter) String() string {
+	if c >= 0 && int(c) < len(counterNames) {
+		return counterNames[c]
+	}
+	if c >= malformedBase && c < numCounters {
+		return "malformed " + frame.Reason(c-malformedBase).String()
+	}
+	return "unknown"
+}
+
+// PortCounters is a snapshot of one port's counters, summed over workers.
+type PortCounters [numCounters]uint64
+
+// Get returns counter c.
+func (p *PortCounters) Get(c Counter) uint64 { return p[c] }
+
+// portStats is one worker's counters for one port. Each worker writes only
+// its own portStats, so an increment is a plain load and store (no locked
+// instruction, no shared cache line); atomics keep readers race-free.
+type portStats [numCounters]atomic.Uint64
+
+func (s *portStats) inc(c Counter)           { s[c].Store(s[c].Load() + 1) }
+func (s *portStats) add(c Counter, n uint64) { s[c].Store(s[c].Load() + n) }
+
+// statsTable holds a worker's counters for every port.
+type statsTable []portStats
+
+func (t statsTable) sumInto(id int, out *PortCounters) {
+	if id >= len(t) {
+		return
+	}
+	for c := range out {
+		out[c] += t[id][c].Load()
+	}
+}
+
+func (t statsTable) clear(id int) {
+	if id >= len(t) {
+		return
+	}
+	for c := range t[id] {
+		t[id][c].Store(0)
+	}
+}

@@ -1,0 +1,307 @@
+package dataplane
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/l2sw/l2sw/cam"
+	"github.com/l2sw/l2sw/dataplane/frame"
+	"github.com/l2sw/l2sw/dataplane/port"
+)
+
+// Receiver runs the forwarding pipeline for frames received on one port
+// queue. It owns its buffers and counters, so the per-frame path takes no
+// lock and allocates nothing. The switch runs one per queue; benchmarks and
+// tests drive one synchronously through Buffers and Process.
+type Receiver struct {
+	sw    *Switch
+	in    cam.PortID
+	rx    port.Port
+	stats statsTable
+
+	bufs  [][]byte // receive buffers; frame i at bufs[i][port.Headroom:]
+	sizes []int
+
+	scratch  [][]byte // re-encapsulated copies for floods
+	nscratch int
+
+	tx    [][][]byte // pending frames per egress port
+	dirty []cam.PortID
+	view  frame.View
+}
+
+func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port) *Receiver {
+	batch := rx.BatchSize()
+	if batch < 1 {
+		batch = 1
+	}
+	size := port.BufferSize
+	if bs, ok := rx.(port.BufferSizer); ok && bs.BufferSize() > size {
+		size = bs.BufferSize()
+	}
+	r := &Receiver{
+		sw:      sw,
+		in:      in,
+		rx:      rx,
+		stats:   make(statsTable, sw.cfg.MaxPorts),
+		bufs:    make([][]byte, batch),
+		sizes:   make([]int, batch),
+		scratch: make([][]byte, batch),
+		tx:      make([][][]byte, sw.cfg.MaxPorts),
+		dirty:   make([]cam.PortID, 0, sw.cfg.MaxPorts),
+	}
+	for i := range r.bufs {
+		r.bufs[i] = make([]byte, size)
+		r.scratch[i] = make([]byte, size)
+	}
+	for i := range r.tx {
+		r.tx[i] = make([][]byte, 0, batch)
+	}
+	sw.workers[r] = struct{}{}
+	return r
+}
+
+// NewReceiver returns a receiver for frames entering on the named port,
+// driven by the caller (benchmarks, tests, replays) instead of a worker.
+func (sw *Switch) NewReceiver(name string) (*Receiver, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	p, err := sw.portLocked(name)
+	if err != nil {
+		return nil, err
+	}
+	return sw.newReceiverLocked(p.id, p.backend), nil
+}
+
+// Close retires the receiver; its counters stay counted.
+func (r *Receiver) Close() {
+	r.sw.mu.Lock()
+	defer r.sw.mu.Unlock()
+	if _, ok := r.sw.workers[r]; ok {
+		delete(r.sw.workers, r)
+		r.sw.retired = append(r.sw.retired, r.stats)
+	}
+}
+
+// Buffers returns the receive buffers and their size slots. A driver writes
+// frame i at bufs[i][port.Headroom:] and its length in sizes[i].
+func (r *Receiver) Buffers() (bufs [][]byte, sizes []int) { return r.bufs, r.sizes }
+
+func (r *Receiver) run() {
+	defer r.Close()
+	for {
+		n, err := r.rx.Read(r.bufs, r.sizes, port.Headroom)
+		if n > 0 {
+			r.Process(n)
+		}
+		if err != nil {
+			if !errors.Is(err, port.ErrClosed) {
+				r.sw.linkDown(r.in, fmt.Errorf("read %s: %w", r.rx, err))
+			}
+			return
+		}
+	}
+}
+
+// Process forwards the first n frames of the buffers and transmits the
+// result, one Write per egress port.
+func (r *Receiver) Process(n int) {
+	s := r.sw.snap.Load()
+	now := r.sw.clk.Nanos() / 1e9
+	r.nscratch = 0
+	for i := 0; i < n; i++ {
+		r.forward(s, r.bufs[i], r.sizes[i], now)
+	}
+	r.flush(s)
+}
+
+type castClass uint8
+
+const (
+	castUnicast castClass = iota
+	castMulticast
+	castBroadcast
+)
+
+const bcastMAC = 0xffffffffffff
+
+// forward runs one frame, held at buf[port.Headroom:][:n], through the L2
+// pipeline of DESIGN §2.
+func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
+	const off = port.Headroom
+	in := r.in
+	st := &r.stats[in]
+	st.inc(RxFrames)
+	st.add(RxBytes, uint64(n))
+	pv := &s.ports[in]
+	if !pv.forwarding {
+		st.inc(DropPortDown)
+		return
+	}
+	f := buf[off : off+n]
+	v := &r.view
+	if reason := v.Parse(f); reason != frame.ReasonNone {
+		st.inc(DropMalformed)
+		st.inc(Malformed(reason))
+		return
+	}
+	dst := v.DstUint64()
+	cast := castUnicast
+	switch {
+	case dst == bcastMAC:
+		cast = castBroadcast
+		st.inc(RxBroadcast)
+	case dst&(1<<40) != 0:
+		cast = castMulticast
+		st.inc(RxMulticast)
+	default:
+		st.inc(RxUnicast)
+	}
+
+	// Ingress VLAN classification.
+	var vlan uint16
+	tagged := v.Tags > 0
+	if vid := v.VID(); tagged && vid != 0 {
+		if !pv.member(vid) {
+			st.inc(DropVLANNotAllowed)
+			return
+		}
+		vlan = vid
+	} else {
+		if pv.mode == ModeAccess {
+			vlan = pv.access
+		} else {
+			vlan = pv.native
+		}
+		if vlan == 0 || !pv.member(vlan) {
+			st.inc(DropVLANNotAllowed)
+			return
+		}
+		if tagged { // priority-tagged: give the tag its VLAN so it is a normal tagged frame
+			binary.BigEndian.PutUint16(f[14:], v.OuterTCI&0xf000|vlan)
+		}
+	}
+
+	// Source learning. An all-zero source is not learned but still forwarded.
+	switch r.sw.cam.Learn(vlan, v.SrcUint64(), in, now) {
+	case cam.InvalidSource:
+		st.inc(DropInvalidSource)
+		return
+	case cam.FilteredZero:
+		st.inc(ZeroSourceForwarded)
+	}
+
+	if cast == castUnicast {
+		if out, ok := r.sw.cam.Lookup(vlan, dst); ok {
+			if out == in {
+				st.inc(DropSamePort)
+				return
+			}
+			if int(out) < len(s.ports) {
+				if ov := &s.ports[out]; ov.forwarding && ov.member(vlan) {
+					st.inc(Forwarded)
+					r.enqueue(out, r.encapInPlace(buf, n, tagged, ov.tagged(vlan), vlan), cast)
+					return
+				}
+			}
+		}
+		st.inc(UnknownUnicastFlooded)
+	}
+	st.inc(Forwarded)
+	r.flood(s, buf, n, tagged, vlan, cast)
+}
+
+// encapInPlace returns the frame with or without its tag as the egress port
+// needs, moving the MAC addresses within the buffer's headroom instead of
+// copying the frame. Only for a frame that leaves on one port.
+func (r *Receiver) encapInPlace(buf []byte, n int, tagged, wantTagged bool, vlan uint16) []byte {
+	const off = port.Headroom
+	switch {
+	case tagged == wantTagged:
+		return buf[off : off+n]
+	case wantTagged:
+		copy(buf[off-frame.TagLen:], buf[off:off+12])
+		binary.BigEndian.PutUint16(buf[off+8:], frame.TypeDot1Q)
+		binary.BigEndian.PutUint16(buf[off+10:], vlan)
+		return buf[off-frame.TagLen : off+n]
+	default:
+		copy(buf[off+frame.TagLen:off+frame.TagLen+12], buf[off:off+12])
+		return padded(buf, off+frame.TagLen, off+n)
+	}
+}
+
+// minFrame is the shortest Ethernet frame without FCS. Untagging a
+// minimum-size tagged frame would leave a runt; 802.1Q bridges pad it.
+const minFrame = 60
+
+// padded returns buf[start:end], zero-padded to minFrame bytes.
+func padded(buf []byte, start, end int) []byte {
+	if end-start < minFrame {
+		clear(buf[end : start+minFrame])
+		end = start + minFrame
+	}
+	return buf[start:end]
+}
+
+// flood sends the frame to every forwarding port of the VLAN but the
+// ingress one. Ports that need the other encapsulation get one shared copy.
+func (r *Receiver) flood(s *snapshot, buf []byte, n int, tagged bool, vlan uint16, cast castClass) {
+	const off = port.Headroom
+	f := buf[off : off+n]
+	var other []byte
+	for _, out := range s.flood[vlan] {
+		if out == r.in {
+			continue
+		}
+		ov := &s.ports[out]
+		if ov.tagged(vlan) == tagged {
+			r.enqueue(out, f, cast)
+			continue
+		}
+		if other == nil {
+			other = r.reencap(f, tagged, vlan)
+		}
+		r.enqueue(out, other, cast)
+	}
+}
+
+// reencap copies f into a scratch buffer with the tag added or removed.
+func (r *Receiver) reencap(f []byte, tagged bool, vlan uint16) []byte {
+	const off = port.Headroom
+	sc := r.scratch[r.nscratch]
+	r.nscratch++
+	copy(sc[off:off+12], f[:12])
+	if tagged {
+		m := copy(sc[off+12:], f[12+frame.TagLen:])
+		return padded(sc, off, off+12+m)
+	}
+	binary.BigEndian.PutUint16(sc[off+12:], frame.TypeDot1Q)
+	binary.BigEndian.PutUint16(sc[off+14:], vlan)
+	m := copy(sc[off+16:], f[12:])
+	return sc[off : off+16+m]
+}
+
+func (r *Receiver) enqueue(out cam.PortID, f []byte, cast castClass) {
+	q := r.tx[out]
+	if len(q) == 0 {
+		r.dirty = append(r.dirty, out)
+	}
+	r.tx[out] = append(q, f)
+	st := &r.stats[out]
+	st.inc(TxFrames)
+	st.add(TxBytes, uint64(len(f)))
+	st.inc(TxUnicast + Counter(cast))
+}
+
+func (r *Receiver) flush(s *snapshot) {
+	for _, out := range r.dirty {
+		q := r.tx[out]
+		if w, err := s.ports[out].tx.Write(q); err != nil || w < len(q) {
+			r.stats[out].add(TxErrors, uint64(len(q)-w))
+		}
+		clear(q)
+		r.tx[out] = q[:0]
+	}
+	r.dirty = r.dirty[:0]
+}

@@ -1,0 +1,113 @@
+package dataplane
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/l2sw/l2sw/cam"
+	"github.com/l2sw/l2sw/dataplane/port"
+)
+
+// snapshot is the immutable forwarding state a worker reads once per batch.
+// The control plane builds a new one on every change and publishes it with
+// one atomic store, so forwarding never sees half a configuration.
+type snapshot struct {
+	ports []portView                // by cam.PortID
+	flood [MaxVLAN + 1][]cam.PortID // forwarding member ports per VLAN
+}
+
+type portView struct {
+	present    bool
+	forwarding bool // link up and not shut down
+	mode       PortMode
+	access     uint16
+	native     uint16
+	allowed    VLANSet // trunk: allowed and existing VLANs
+	tx         port.Port
+}
+
+// member reports whether the port carries vlan.
+func (p *portView) member(vlan uint16) bool {
+	if p.mode == ModeAccess {
+		return p.access == vlan
+	}
+	return p.allowed.Has(vlan)
+}
+
+// tagged reports whether frames of vlan leave this port with a tag.
+func (p *portView) tagged(vlan uint16) bool { return p.mode == ModeTrunk && vlan != p.native }
+
+func (sw *Switch) publishLocked() {
+	s := &snapshot{ports: make([]portView, sw.cfg.MaxPorts)}
+	var exist VLANSet
+	for id := range sw.vlans {
+		exist.Add(id)
+	}
+	for _, p := range sw.ports {
+		if p == nil {
+			continue
+		}
+		st := p.settings
+		v := portView{present: true, forwarding: p.linkUp && !st.Shutdown, mode: st.Mode, access: st.AccessVLAN, native: st.NativeVLAN, tx: p.backend}
+		if st.Mode == ModeTrunk {
+			v.allowed = st.Allowed
+			v.allowed[0] &^= 1 // VLAN 0 is never a member
+			for i := range v.allowed {
+				v.allowed[i] &= exist[i]
+			}
+		} else if !exist.Has(st.AccessVLAN) {
+			v.access = 0 // inactive: the access VLAN was deleted
+		}
+		s.ports[p.id] = v
+		if !v.forwarding {
+			continue
+		}
+		if st.Mode == ModeAccess {
+			if v.access != 0 {
+				s.flood[v.access] = append(s.flood[v.access], p.id)
+			}
+			continue
+		}
+		for vid := uint16(1); vid <= MaxVLAN; vid++ {
+			if v.allowed.Has(vid) {
+				s.flood[vid] = append(s.flood[vid], p.id)
+			}
+		}
+	}
+	sw.snap.Store(s)
+}
+
+var ifTypeOrder = map[string]int{"FastEthernet": 1, "GigabitEthernet": 2, "TenGigabitEthernet": 3, "TwentyFiveGigE": 4, "FortyGigabitEthernet": 5, "HundredGigE": 6, "Port-channel": 7, "Vlan": 8}
+
+// IfNameLess orders interface names as IOS lists them: by type, then by
+// each number of the slot/port path numerically (Gi0/2 before Gi0/10).
+func IfNameLess(a, b string) bool {
+	ta, na := splitIfName(a)
+	tb, nb := splitIfName(b)
+	if ta != tb {
+		oa, ob := ifTypeOrder[ta], ifTypeOrder[tb]
+		if oa != ob {
+			return oa < ob
+		}
+		return ta < tb
+	}
+	for i := 0; i < len(na) && i < len(nb); i++ {
+		if na[i] != nb[i] {
+			return na[i] < nb[i]
+		}
+	}
+	return len(na) < len(nb)
+}
+
+func splitIfName(s string) (string, []int) {
+	i := strings.IndexAny(s, "0123456789")
+	if i < 0 {
+		return s, nil
+	}
+	var nums []int
+	for _, part := range strings.FieldsFunc(s[i:], func(r rune) bool { return r == '/' || r == '.' || r == ':' }) {
+		n, _ := strconv.Atoi(part)
+		nums = append(nums, n)
+	}
+	return s[:i], nums
+}

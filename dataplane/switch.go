@@ -1,0 +1,521 @@
+// Package dataplane is the forwarding core of l2sw: it composes the tables
+// (cam today; arp, cef and tcam as layer 3 and ACLs arrive) with port
+// backends, and runs every received batch of frames to completion on the
+// goroutine that read it. Configuration changes go through one writer that
+// publishes an immutable forwarding snapshot; workers read it once per batch
+// and take no lock per frame.
+package dataplane
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/l2sw/l2sw/cam"
+	"github.com/l2sw/l2sw/clock"
+	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/syslog"
+)
+
+// PortMode is a switchport's mode.
+type PortMode uint8
+
+// Switchport modes.
+const (
+	ModeAccess PortMode = iota
+	ModeTrunk
+)
+
+// String returns the IOS keyword.
+func (m PortMode) String() string {
+	if m == ModeTrunk {
+		return "trunk"
+	}
+	return "access"
+}
+
+// PortSettings is the layer-2 configuration of a port.
+type PortSettings struct {
+	Mode        PortMode
+	AccessVLAN  uint16
+	NativeVLAN  uint16
+	Allowed     VLANSet // trunk allowed list
+	Shutdown    bool
+	Description string
+}
+
+// DefaultPortSettings is what an unconfigured port does: access in VLAN 1,
+// and as a trunk native VLAN 1 with every VLAN allowed.
+func DefaultPortSettings() PortSettings {
+	return PortSettings{Mode: ModeAccess, AccessVLAN: 1, NativeVLAN: 1, Allowed: AllVLANs()}
+}
+
+// VLAN is an entry of the VLAN database.
+type VLAN struct {
+	ID   uint16
+	Name string
+}
+
+// DefaultVLANName is the name IOS gives a VLAN created without one.
+func DefaultVLANName(id uint16) string { return fmt.Sprintf("VLAN%04d", id) }
+
+// Config configures a Switch.
+type Config struct {
+	MaxPorts int            // highest number of ports; default 64
+	CAM      cam.Config     // MAC table sizing and aging
+	Clock    clock.Clock    // default: a coarse clock started by Start
+	Log      *syslog.Logger // default: a logger with no writer
+	BaseMAC  hwaddr.MAC     // the switch's own MAC (show version, SVIs)
+}
+
+// Errors of the control API.
+var (
+	ErrNoSuchPort  = errors.New("no such interface")
+	ErrPortExists  = errors.New("interface already exists")
+	ErrTooManyPort = errors.New("too many interfaces")
+	ErrNoSuchVLAN  = errors.New("no such VLAN")
+	ErrBadVLAN     = errors.New("VLAN ID out of range")
+)
+
+// Switch is one emulated switch.
+type Switch struct {
+	cfg Config
+	cam *cam.Table
+	clk clock.Clock
+	log *syslog.Logger
+
+	snap atomic.Pointer[snapshot]
+
+	mu       sync.Mutex // the one writer of configuration
+	ports    []*swPort  // by cam.PortID; nil holes
+	byName   map[string]cam.PortID
+	vlans    map[uint16]*VLAN
+	workers  map[*Receiver]struct{}
+	retired  []statsTable // counters of stopped workers, still counted
+	baseline map[cam.PortID]PortCounters
+	running  bool
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	coarse   *clock.Coarse
+}
+
+type swPort struct {
+	id       cam.PortID
+	name     string
+	backend  port.Port
+	queues   []port.Port
+	settings PortSettings
+	linkUp   bool
+}
+
+// New returns a switch with VLAN 1 and no ports.
+func New(cfg Config) *Switch {
+	if cfg.MaxPorts <= 0 {
+		cfg.MaxPorts = 64
+	}
+	if cfg.Log == nil {
+		cfg.Log = syslog.New()
+	}
+	sw := &Switch{
+		cfg:      cfg,
+		log:      cfg.Log,
+		byName:   map[string]cam.PortID{},
+		vlans:    map[uint16]*VLAN{1: {ID: 1, Name: "default"}},
+		workers:  map[*Receiver]struct{}{},
+		baseline: map[cam.PortID]PortCounters{},
+	}
+	if cfg.Clock == nil {
+		sw.coarse = clock.NewCoarse()
+		sw.clk = sw.coarse
+	} else {
+		sw.clk = cfg.Clock
+	}
+	sw.cam = cam.New(cfg.CAM)
+	sw.cam.SetEventHandler(sw.camEvent)
+	sw.ports = make([]*swPort, 0, cfg.MaxPorts)
+	sw.publishLocked()
+	return sw
+}
+
+// Log is the switch's system message log.
+func (sw *Switch) Log() *syslog.Logger { return sw.log }
+
+// Clock is the clock the switch ages its tables with.
+func (sw *Switch) Clock() clock.Clock { return sw.clk }
+
+// BaseMAC is the switch's own MAC address.
+func (sw *Switch) BaseMAC() hwaddr.MAC { return sw.cfg.BaseMAC }
+
+// AddPort attaches a backend as the interface name (canonical IOS spelling,
+// e.g. GigabitEthernet0/1). If the switch is running, the port starts
+// forwarding at once.
+func (sw *Switch) AddPort(name string, backend port.Port) error {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if _, ok := sw.byName[name]; ok {
+		return fmt.Errorf("add %s: %w", name, ErrPortExists)
+	}
+	id := -1
+	for i, p := range sw.ports {
+		if p == nil {
+			id = i
+			break
+		}
+	}
+	if id < 0 {
+		if len(sw.ports) >= sw.cfg.MaxPorts {
+			return fmt.Errorf("add %s: %w (maximum %d)", name, ErrTooManyPort, sw.cfg.MaxPorts)
+		}
+		id = len(sw.ports)
+		sw.ports = append(sw.ports, nil)
+	}
+	p := &swPort{id: cam.PortID(id), name: name, backend: backend, settings: DefaultPortSettings(), linkUp: true}
+	p.queues = []port.Port{backend}
+	if mq, ok := backend.(interface{ Queues() []port.Port }); ok {
+		p.queues = mq.Queues()
+	}
+	sw.ports[id] = p
+	sw.byName[name] = p.id
+	sw.publishLocked()
+	if sw.running {
+		sw.startPortLocked(p)
+	}
+	return nil
+}
+
+// RemovePort detaches and closes an interface.
+func (sw *Switch) RemovePort(name string) error {
+	sw.mu.Lock()
+	p, err := sw.portLocked(name)
+	if err != nil {
+		sw.mu.Unlock()
+		return err
+	}
+	sw.ports[p.id] = nil
+	delete(sw.byName, name)
+	sw.publishLocked()
+	sw.mu.Unlock()
+	sw.cam.ClearDynamic(cam.Filter{Port: p.id})
+	return p.backend.Close()
+}
+
+// Ports returns the interface names in IOS order (type, then slot/port numerically).
+func (sw *Switch) Ports() []string {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	names := make([]string, 0, len(sw.byName))
+	for n := range sw.byName {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return IfNameLess(names[i], names[j]) })
+	return names
+}
+
+func (sw *Switch) portLocked(name string) (*swPort, error) {
+	id, ok := sw.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", name, ErrNoSuchPort)
+	}
+	return sw.ports[id], nil
+}
+
+// PortSettings returns the layer-2 settings of an interface.
+func (sw *Switch) PortSettings(name string) (PortSettings, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	p, err := sw.portLocked(name)
+	if err != nil {
+		return PortSettings{}, err
+	}
+	return p.settings, nil
+}
+
+// SetPortSettings replaces the layer-2 settings of an interface. An access
+// VLAN that does not exist yet is created, as IOS does ("% Access VLAN does
+// not exist. Creating vlan N"); created reports that. Addresses learned on
+// the port are flushed when its VLAN membership or state changes.
+func (sw *Switch) SetPortSettings(name string, s PortSettings) (created bool, err error) {
+	if s.AccessVLAN < 1 || s.AccessVLAN > MaxVLAN || s.NativeVLAN < 1 || s.NativeVLAN > MaxVLAN {
+		return false, fmt.Errorf("%s: %w", name, ErrBadVLAN)
+	}
+	sw.mu.Lock()
+	p, err := sw.portLocked(name)
+	if err != nil {
+		sw.mu.Unlock()
+		return false, err
+	}
+	old := p.settings
+	if s.Mode == ModeAccess {
+		if _, ok := sw.vlans[s.AccessVLAN]; !ok {
+			sw.vlans[s.AccessVLAN] = &VLAN{ID: s.AccessVLAN, Name: DefaultVLANName(s.AccessVLAN)}
+			created = true
+		}
+	}
+	p.settings = s
+	wasUp, isUp := !old.Shutdown && p.linkUp, !s.Shutdown && p.linkUp
+	sw.publishLocked()
+	sw.mu.Unlock()
+	if old.Mode != s.Mode || old.AccessVLAN != s.AccessVLAN || old.NativeVLAN != s.NativeVLAN || old.Allowed != s.Allowed || wasUp != isUp {
+		sw.cam.ClearDynamic(cam.Filter{Port: p.id})
+	}
+	if wasUp != isUp {
+		sw.logLinkState(name, isUp, s.Shutdown)
+	}
+	return created, nil
+}
+
+// VLANs returns the VLAN database sorted by ID.
+func (sw *Switch) VLANs() []VLAN {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	out := make([]VLAN, 0, len(sw.vlans))
+	for _, v := range sw.vlans {
+		out = append(out, *v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// SetVLAN creates a VLAN or renames it (empty name: the default name).
+func (sw *Switch) SetVLAN(id uint16, name string) error {
+	if id < 1 || id > MaxVLAN {
+		return fmt.Errorf("vlan %d: %w", id, ErrBadVLAN)
+	}
+	if name == "" {
+		name = DefaultVLANName(id)
+	}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if v, ok := sw.vlans[id]; ok {
+		v.Name = name
+		return nil
+	}
+	sw.vlans[id] = &VLAN{ID: id, Name: name}
+	sw.publishLocked()
+	return nil
+}
+
+// DeleteVLAN removes a VLAN from the database; its ports stop forwarding it
+// (IOS leaves access ports in an inactive VLAN). VLAN 1 cannot be deleted.
+func (sw *Switch) DeleteVLAN(id uint16) error {
+	if id == 1 {
+		return fmt.Errorf("vlan 1: default VLAN may not be deleted")
+	}
+	sw.mu.Lock()
+	if _, ok := sw.vlans[id]; !ok {
+		sw.mu.Unlock()
+		return fmt.Errorf("vlan %d: %w", id, ErrNoSuchVLAN)
+	}
+	delete(sw.vlans, id)
+	sw.publishLocked()
+	sw.mu.Unlock()
+	sw.cam.ClearDynamic(cam.Filter{VLAN: id, Port: cam.NoPort})
+	return nil
+}
+
+// Start launches one receive worker per port queue and the aging sweeper.
+func (sw *Switch) Start() {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.running {
+		return
+	}
+	sw.running = true
+	sw.stop = make(chan struct{})
+	if sw.coarse != nil {
+		sw.coarse.Update()
+		sw.wg.Add(1)
+		go func() { defer sw.wg.Done(); sw.coarse.Run(clock.DefaultTick, sw.stop) }()
+	}
+	sw.wg.Add(1)
+	go func() { defer sw.wg.Done(); sw.cam.RunSweeper(sw.clk, time.Second, sw.stop) }()
+	for _, p := range sw.ports {
+		if p != nil {
+			sw.startPortLocked(p)
+		}
+	}
+}
+
+func (sw *Switch) startPortLocked(p *swPort) {
+	for _, q := range p.queues {
+		r := sw.newReceiverLocked(p.id, q)
+		sw.wg.Add(1)
+		go func() { defer sw.wg.Done(); r.run() }()
+	}
+}
+
+// Stop closes every port and waits for the workers and the sweeper to end.
+func (sw *Switch) Stop() error {
+	sw.mu.Lock()
+	if !sw.running {
+		sw.mu.Unlock()
+		return nil
+	}
+	sw.running = false
+	close(sw.stop)
+	var errs []error
+	for _, p := range sw.ports {
+		if p != nil {
+			if err := p.backend.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close %s: %w", p.name, err))
+			}
+		}
+	}
+	sw.mu.Unlock()
+	sw.wg.Wait()
+	return errors.Join(errs...)
+}
+
+// linkDown takes a port whose backend failed out of forwarding.
+func (sw *Switch) linkDown(id cam.PortID, cause error) {
+	sw.mu.Lock()
+	if int(id) >= len(sw.ports) || sw.ports[id] == nil || !sw.ports[id].linkUp {
+		sw.mu.Unlock()
+		return
+	}
+	p := sw.ports[id]
+	p.linkUp = false
+	sw.publishLocked()
+	sw.mu.Unlock()
+	sw.cam.ClearDynamic(cam.Filter{Port: id})
+	if !p.settings.Shutdown {
+		sw.logLinkState(p.name, false, false)
+	}
+	_ = cause
+}
+
+func (sw *Switch) logLinkState(name string, up, admin bool) {
+	state := "down"
+	if up {
+		state = "up"
+	} else if admin {
+		state = "administratively down"
+	}
+	sw.log.Log("LINK", syslog.Error, "UPDOWN", "Interface %s, changed state to %s", name, state)
+	proto := "down"
+	if up {
+		proto = "up"
+	}
+	sw.log.Log("LINEPROTO", syslog.Notice, "UPDOWN", "Line protocol on Interface %s, changed state to %s", name, proto)
+}
+
+// PortStatus is what show interfaces reports about a port's state.
+type PortStatus struct {
+	Name     string
+	Backend  string
+	Settings PortSettings
+	LinkUp   bool // the backend is alive
+	Up       bool // forwarding: link up and not shut down
+}
+
+// Status returns the state of an interface.
+func (sw *Switch) Status(name string) (PortStatus, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	p, err := sw.portLocked(name)
+	if err != nil {
+		return PortStatus{}, err
+	}
+	return PortStatus{Name: p.name, Backend: p.backend.String(), Settings: p.settings, LinkUp: p.linkUp, Up: p.linkUp && !p.settings.Shutdown}, nil
+}
+
+// Counters returns an interface's counters since the last ClearCounters.
+func (sw *Switch) Counters(name string) (PortCounters, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	p, err := sw.portLocked(name)
+	if err != nil {
+		return PortCounters{}, err
+	}
+	c := sw.rawCountersLocked(p.id)
+	base := sw.baseline[p.id]
+	for i := range c {
+		c[i] -= base[i]
+	}
+	return c, nil
+}
+
+func (sw *Switch) rawCountersLocked(id cam.PortID) PortCounters {
+	var c PortCounters
+	for r := range sw.workers {
+		r.stats.sumInto(int(id), &c)
+	}
+	for _, t := range sw.retired {
+		t.sumInto(int(id), &c)
+	}
+	return c
+}
+
+// ClearCounters zeroes the counters of one interface, or of all when name is
+// empty (`clear counters`). Workers are not disturbed: a baseline is kept.
+func (sw *Switch) ClearCounters(name string) error {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if name != "" {
+		p, err := sw.portLocked(name)
+		if err != nil {
+			return err
+		}
+		sw.baseline[p.id] = sw.rawCountersLocked(p.id)
+		return nil
+	}
+	for _, p := range sw.ports {
+		if p != nil {
+			sw.baseline[p.id] = sw.rawCountersLocked(p.id)
+		}
+	}
+	return nil
+}
+
+func (sw *Switch) portName(id cam.PortID) string {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if int(id) < len(sw.ports) && sw.ports[id] != nil {
+		return sw.ports[id].name
+	}
+	return fmt.Sprintf("port%d", id)
+}
+
+// camEvent turns CAM events into the system messages a field engineer looks for.
+func (sw *Switch) camEvent(e cam.Event) {
+	switch e.Kind {
+	case cam.EventFlap:
+		sw.log.LogLimited("macflap:"+e.MAC.String(), 10*time.Second, "SW_MATM", syslog.Warning, "MACFLAP_NOTIF",
+			"Host %s in vlan %d is flapping between port %s and port %s",
+			e.MAC, e.VLAN, ShortIfName(sw.portName(e.OldPort)), ShortIfName(sw.portName(e.Port)))
+	case cam.EventZeroFiltered:
+		name := ShortIfName(sw.portName(e.Port))
+		sw.log.LogLimited("p2warn:"+name, 5*time.Second, "SYS", syslog.Warning, "P2_WARN",
+			"1/Filtering MAC address %s on port %s from host table", e.MAC.Hyphenated(), name)
+	case cam.EventFull:
+		sw.log.LogLimited("camfull", 10*time.Second, "SW_MATM", syslog.Warning, "MAC_TABLE_FULL",
+			"MAC address table full, %s in vlan %d on port %s not learned",
+			e.MAC, e.VLAN, ShortIfName(sw.portName(e.Port)))
+	}
+}
+
+// AgeNow removes the dynamic MAC entries that have expired at the switch's
+// current time (the sweeper does this every second; tests call it after
+// moving a manual clock).
+func (sw *Switch) AgeNow() int { return sw.cam.Age(sw.clk.Nanos() / 1e9) }
+
+// MACCount is the number of entries in the MAC address table.
+func (sw *Switch) MACCount() int {
+	return sw.cam.Len()
+}
+
+// ClearMACs removes every dynamic MAC entry.
+func (sw *Switch) ClearMACs() int { return sw.cam.ClearDynamic(cam.Filter{Port: cam.NoPort}) }
+
+// MACPort returns the interface (vlan, mac) is learned or configured on.
+func (sw *Switch) MACPort(vlan uint16, mac hwaddr.MAC) (string, bool) {
+	id, ok := sw.cam.Lookup(vlan, mac.Uint64())
+	if !ok {
+		return "", false
+	}
+	return sw.portName(id), true
+}
