@@ -123,9 +123,9 @@ func mac(s string) net.HardwareAddr {
 }
 
 var (
-	macA = mac("0000.0a00.000a")
-	macB = mac("0000.0b00.000b")
-	macC = mac("0000.0c00.000c")
+	macA  = mac("0000.0a00.000a")
+	macB  = mac("0000.0b00.000b")
+	macC  = mac("0000.0c00.000c")
 	bcast = mac("ffff.ffff.ffff")
 )
 
