@@ -366,9 +366,11 @@ func insertRule(n *node, r *Rule, bx *box, g region, depth int) *node {
 		rs = append(rs, n.rules[:i]...)
 		rs = append(rs, *r)
 		rs = append(rs, n.rules[i:]...)
-		if len(rs) > 2*leafSize && depth < maxDepth {
-			// The leaf outgrew its size: split it now rather than letting
-			// lookups degrade after many inserts.
+		if len(n.rules) == 2*leafSize && depth < maxDepth {
+			// The leaf just outgrew twice its size: split it now rather
+			// than letting lookups degrade after many inserts (leaves that
+			// were built big because no cut separates their rules are
+			// not retried on every insert).
 			return build(rs, g, depth)
 		}
 		return &node{rules: rs}

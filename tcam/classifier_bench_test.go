@@ -1,9 +1,13 @@
 package tcam
 
 import (
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/l2sw/l2sw/tcam/acl"
+	"github.com/l2sw/l2sw/tcam/classbench"
 )
 
 func BenchmarkClassify(b *testing.B) {
@@ -44,4 +48,73 @@ func medianPassNs(c *Classifier, hs []Header, passes int) float64 {
 	}
 	sort.Float64s(per)
 	return per[passes/2]
+}
+
+func loadList(b *testing.B, name string) (*acl.List, []acl.ACE) {
+	dir := classbenchDir(b)
+	fs, err := classbench.LoadFilters(filepath.Join(dir, name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	aces, err := classbench.ACEs(fs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := acl.NewList(name, acl.Extended)
+	for _, a := range aces {
+		if _, err := l.Add(a); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return l, aces
+}
+
+// BenchmarkACLUpdate inserts one ACE into, then deletes it from, a bound
+// 10k-entry ACL: the incremental commit (compile one ACE, account, copy the
+// touched classifier paths, publish).
+func BenchmarkACLUpdate(b *testing.B) {
+	for _, name := range []string{"acl1_10k", "fw1_10k", "ipc1_10k"} {
+		b.Run(name, func(b *testing.B) {
+			l, aces := loadList(b, name)
+			tc := New(Config{Limits: Limits{Entries: 1 << 20, Masks: 1 << 20, EntriesPerMask: 8, RangeUnits: 32}})
+			id := BindingID{FeatureRACL, "Vlan1", In}
+			if _, err := tc.Apply(id, l); err != nil {
+				b.Fatal(err)
+			}
+			// Re-insert copies of existing ACEs at fresh odd sequence
+			// numbers spread through the list.
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				a := aces[(i*7919)%len(aces)]
+				a.Seq += 5
+				if _, err := tc.InsertACE(id, a); err != nil {
+					b.Fatal(err)
+				}
+				if err := tc.DeleteACE(id, a.Seq); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N), "ns/update")
+		})
+	}
+}
+
+// BenchmarkCompile10k applies a whole 10k-entry ACL: TCAM entries for every
+// ACE and a fresh classifier.
+func BenchmarkCompile10k(b *testing.B) {
+	for _, name := range []string{"acl1_10k", "fw1_10k", "ipc1_10k"} {
+		b.Run(name, func(b *testing.B) {
+			l, _ := loadList(b, name)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				tc := New(Config{Limits: PFC3Limits()})
+				if _, err := tc.Apply(BindingID{FeatureRACL, "Vlan1", In}, l); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/compile")
+		})
+	}
 }

@@ -1,0 +1,246 @@
+package tcam
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/l2sw/l2sw/tcam/acl"
+)
+
+// Port values that sit on the boundaries ACLs are written against.
+var edgePorts = []uint16{0, 1, 22, 79, 80, 81, 1023, 1024, 1025, 65534, 65535}
+
+func randPort(r *rand.Rand) uint16 {
+	if r.IntN(3) > 0 {
+		return edgePorts[r.IntN(len(edgePorts))]
+	}
+	return uint16(r.IntN(65536))
+}
+
+// A small address pool makes rules overlap a lot.
+var addrPool = []uint32{0x0a000000, 0x0a000001, 0x0a0000ff, 0x0a010000, 0xc0a80101, 0xffffffff, 0}
+
+func randAddr(r *rand.Rand) acl.Address {
+	ip := addrPool[r.IntN(len(addrPool))] ^ uint32(r.IntN(4))
+	switch r.IntN(6) {
+	case 0:
+		return acl.AnyAddress
+	case 1:
+		return acl.Host(ip)
+	case 2: // non-contiguous wildcard
+		return acl.NewAddress(ip, 0x00ff00ff&r.Uint32())
+	default:
+		l := r.IntN(33)
+		return acl.NewAddress(ip, uint32((uint64(1)<<(32-l))-1))
+	}
+}
+
+func randPortMatch(r *rand.Rand) acl.PortMatch {
+	switch r.IntN(6) {
+	case 0:
+		return acl.PortMatch{Op: acl.PortEq, Lo: randPort(r)}
+	case 1:
+		return acl.PortMatch{Op: acl.PortNeq, Lo: randPort(r)}
+	case 2:
+		return acl.PortMatch{Op: acl.PortLt, Lo: randPort(r)}
+	case 3:
+		return acl.PortMatch{Op: acl.PortGt, Lo: randPort(r)}
+	case 4:
+		a, b := randPort(r), randPort(r)
+		if a > b {
+			a, b = b, a
+		}
+		return acl.PortMatch{Op: acl.PortRange, Lo: a, Hi: b}
+	}
+	return acl.PortMatch{}
+}
+
+var protoPool = []uint8{acl.ProtoTCP, acl.ProtoUDP, acl.ProtoICMP, acl.ProtoGRE}
+
+func randACE(r *rand.Rand, seq uint32) acl.ACE {
+	a := acl.ACE{Seq: seq, Kind: acl.Extended, Action: acl.Action(r.IntN(2)), ICMPType: -1, ICMPCode: -1,
+		Src: randAddr(r), Dst: randAddr(r)}
+	if r.IntN(4) == 0 {
+		a.AnyProto = true
+		return a
+	}
+	a.Proto = protoPool[r.IntN(len(protoPool))]
+	switch a.Proto {
+	case acl.ProtoTCP, acl.ProtoUDP:
+		a.SrcPort, a.DstPort = randPortMatch(r), randPortMatch(r)
+		if a.Proto == acl.ProtoTCP && r.IntN(4) == 0 {
+			a.Established = true
+		}
+		if a.Proto == acl.ProtoTCP && r.IntN(6) == 0 {
+			a.TCPFlags = acl.FlagSYN
+		}
+	case acl.ProtoICMP:
+		if r.IntN(2) == 0 {
+			a.ICMPType = int16(r.IntN(12))
+			if r.IntN(2) == 0 {
+				a.ICMPCode = int16(r.IntN(4))
+			}
+		}
+	}
+	return a
+}
+
+func randHeader(r *rand.Rand) Header {
+	pick := func() uint32 {
+		if r.IntN(4) == 0 {
+			return r.Uint32()
+		}
+		return addrPool[r.IntN(len(addrPool))] ^ uint32(r.IntN(4)) ^ (uint32(r.IntN(2)) << 16)
+	}
+	h := Header{Src: pick(), Dst: pick(), Proto: protoPool[r.IntN(len(protoPool))], Flags: uint8(r.IntN(64))}
+	if r.IntN(8) == 0 {
+		h.Proto = uint8(r.IntN(256))
+	}
+	h.SrcPort, h.DstPort = randPort(r), randPort(r)
+	if h.Proto == acl.ProtoICMP {
+		h.SrcPort, h.DstPort = uint16(r.IntN(12)), uint16(r.IntN(4))
+	}
+	return h
+}
+
+// aceOracle is first-match over ACEs with the acl package's own semantics:
+// it checks RulesForACE as well as the classifier.
+func aceOracle(aces []acl.ACE, h *Header) int {
+	for i := range aces {
+		if aces[i].Matches(h.Proto, h.Src, h.Dst, h.SrcPort, h.DstPort, h.Flags) {
+			return i
+		}
+	}
+	return -1
+}
+
+func checkAgainstOracle(t *testing.T, c *Classifier, aces []acl.ACE, id2idx map[int32]int, r *rand.Rand, n int) {
+	t.Helper()
+	for k := 0; k < n; k++ {
+		h := randHeader(r)
+		want := aceOracle(aces, &h)
+		got := c.Lookup(&h)
+		gotIdx := -1
+		if got != nil {
+			gotIdx = id2idx[got.ID]
+		}
+		if gotIdx != want {
+			t.Fatalf("header %+v: classifier %d, oracle %d (%v)", h, gotIdx, want, func() string {
+				if want >= 0 {
+					return aces[want].String()
+				}
+				return "none"
+			}())
+		}
+	}
+}
+
+func TestClassifierDifferential(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	rounds := 60
+	if testing.Short() {
+		rounds = 15
+	}
+	for round := 0; round < rounds; round++ {
+		n := 1 + r.IntN(300)
+		aces := make([]acl.ACE, n)
+		var rules []Rule
+		id2idx := map[int32]int{}
+		for i := range aces {
+			aces[i] = randACE(r, uint32(10*(i+1)))
+			rules = append(rules, RulesForACE(&aces[i], int32(i))...)
+			id2idx[int32(i)] = i
+		}
+		c := NewClassifier(rules)
+		checkAgainstOracle(t, c, aces, id2idx, r, 2000)
+		lin := NewLinear(rules)
+		for k := 0; k < 500; k++ {
+			h := randHeader(r)
+			a, b := c.Lookup(&h), lin.Lookup(&h)
+			if (a == nil) != (b == nil) || (a != nil && a.ID != b.ID) {
+				t.Fatalf("classifier vs linear differ on %+v", h)
+			}
+		}
+	}
+}
+
+// TestClassifierIncremental applies random inserts and deletes through the
+// path-copying update and checks every version, and that old versions are
+// not disturbed.
+func TestClassifierIncremental(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var aces []acl.ACE
+	var rules []Rule
+	for i := 0; i < 200; i++ {
+		aces = append(aces, randACE(r, uint32(100*(i+1))))
+		rules = append(rules, RulesForACE(&aces[i], int32(i))...)
+	}
+	id2idx := func() map[int32]int {
+		m := map[int32]int{}
+		for i := range aces {
+			m[int32(aces[i].Seq)] = i
+		}
+		return m
+	}
+	// Use the seq as ID so indices survive reordering.
+	rules = rules[:0]
+	for i := range aces {
+		rules = append(rules, RulesForACE(&aces[i], int32(aces[i].Seq))...)
+	}
+	c := NewClassifier(rules)
+	next := uint32(100*len(aces) + 1)
+	steps := 300
+	if testing.Short() {
+		steps = 80
+	}
+	for step := 0; step < steps; step++ {
+		old, oldACEs := c, append([]acl.ACE(nil), aces...)
+		if r.IntN(2) == 0 && len(aces) > 0 {
+			i := r.IntN(len(aces))
+			for _, rl := range RulesForACE(&aces[i], int32(aces[i].Seq)) {
+				c = c.Delete(rl)
+			}
+			aces = append(aces[:i], aces[i+1:]...)
+		} else {
+			seq := uint32(r.IntN(int(next))) | 1 // odd: never collides with existing multiples of 100
+			a := randACE(r, seq)
+			pos := 0
+			for pos < len(aces) && aces[pos].Seq < seq {
+				pos++
+			}
+			if pos < len(aces) && aces[pos].Seq == seq {
+				continue
+			}
+			aces = append(aces[:pos], append([]acl.ACE{a}, aces[pos:]...)...)
+			for _, rl := range RulesForACE(&a, int32(a.Seq)) {
+				c = c.Insert(rl)
+			}
+		}
+		checkAgainstOracle(t, c, aces, id2idx(), r, 300)
+		if step%10 == 0 {
+			m := map[int32]int{}
+			for i := range oldACEs {
+				m[int32(oldACEs[i].Seq)] = i
+			}
+			checkAgainstOracle(t, old, oldACEs, m, r, 100)
+		}
+	}
+}
+
+func FuzzClassifier(f *testing.F) {
+	f.Add(uint64(1), uint16(20), uint64(7))
+	f.Add(uint64(99), uint16(300), uint64(8))
+	f.Fuzz(func(t *testing.T, seed uint64, n uint16, pseed uint64) {
+		r := rand.New(rand.NewPCG(seed, uint64(n)))
+		aces := make([]acl.ACE, int(n)%400)
+		var rules []Rule
+		m := map[int32]int{}
+		for i := range aces {
+			aces[i] = randACE(r, uint32(i+1))
+			rules = append(rules, RulesForACE(&aces[i], int32(i))...)
+			m[int32(i)] = i
+		}
+		c := NewClassifier(rules)
+		checkAgainstOracle(t, c, aces, m, rand.New(rand.NewPCG(pseed, 0)), 50)
+	})
+}
