@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"net/netip"
-	"strings"
 	"sync"
 
 	"github.com/l2sw/l2sw/hwaddr"
@@ -108,7 +107,7 @@ func New(opts Options) *Engine {
 	}
 	e.exec = &Mode{Name: "exec", exec: true, ExitHelp: "Exit from the EXEC"}
 	e.modes["exec"] = e.exec
-	e.mustInstall(e.exec, Command{Syntax: "exit", Level: LevelUser}, builtinExit)
+	e.mustInstall(e.exec, Command{Syntax: "exit", Level: LevelUser, Help: map[string]string{"exit": e.exec.ExitHelp}}, builtinExit)
 	if !opts.NoTerminalCommands {
 		e.installTerminal()
 	}
@@ -169,7 +168,7 @@ func (e *Engine) NewMode(name, prompt string, parent *Mode) (*Mode, error) {
 	}
 	m := &Mode{Name: name, Prompt: prompt, Parent: parent, config: true, ExitHelp: "Exit from configure mode"}
 	if parent != e.exec {
-		m.ExitHelp = "Exit from " + strings.TrimPrefix(name, "config-") + " configuration mode"
+		m.ExitHelp = "Exit from " + name + " mode"
 	}
 	e.modes[name] = m
 	e.order++
@@ -378,10 +377,9 @@ type Ctx struct {
 	// interface of config-if ...).
 	Frame Frame
 
-	buf      *bytes.Buffer
-	enter    *Frame
-	entered  bool
-	variants *variant
+	buf     *bytes.Buffer
+	enter   *Frame
+	entered bool
 }
 
 // Negated reports whether the command was entered with `no`.

@@ -24,8 +24,8 @@ type plan struct {
 	st      *State
 	v       *variant
 	args    Args
-	frame   Frame   // mode + context the command runs in
-	popTo   *Mode   // parent-mode fallback: leave the sub-mode first
+	frame   Frame // mode + context the command runs in
+	popTo   *Mode // parent-mode fallback: leave the sub-mode first
 	filters []filter
 }
 

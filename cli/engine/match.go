@@ -102,6 +102,7 @@ type sim struct {
 	done    []path // paths that consumed every word and can end
 	ambPos  int    // first word that was ambiguous, -1 if none
 	failPos int    // furthest word no live path could take, -1 if none
+	pending bool   // the last word starts a multi-word parameter
 }
 
 // simulate matches the first upto words of in against vs.
@@ -148,6 +149,19 @@ func (e *Engine) simulate(vs []*variant, in input, upto int) *sim {
 		}
 		if len(cands) == 0 {
 			s.failPos = max(s.failPos, pos)
+			if pos == len(in.toks)-1 && pos < upto {
+				// "interface gi": an interface type still waiting for
+				// its number is incomplete, not invalid.
+				for _, p := range ps {
+					closure(p, func(n *gnode, _ uint64) {
+						if n.tok.kind == kindInterface {
+							if _, ok := e.ifaces.lookupType(in.toks[pos]); ok {
+								s.pending = true
+							}
+						}
+					}, nil)
+				}
+			}
 			continue
 		}
 		keep := ""
@@ -238,7 +252,7 @@ func (s *sim) verdict() parsed {
 	if s.ambPos >= 0 {
 		return parsed{status: StatusAmbiguous, pos: s.ambPos}
 	}
-	if len(s.agenda[len(s.in.toks)]) > 0 {
+	if len(s.agenda[len(s.in.toks)]) > 0 || s.pending {
 		return parsed{status: StatusIncomplete}
 	}
 	return parsed{status: StatusInvalid, pos: max(s.failPos, 0)}

@@ -236,8 +236,10 @@ func (p *syntaxParser) leaf(a, lastKeyword string) (*token, error) {
 	}
 	if h := p.help("$" + t.name); h != "" {
 		t.help = h
+	} else if h := p.help(label); h != "" {
+		t.help = h
 	} else {
-		t.help = p.help(label)
+		t.help = p.help(t.text)
 	}
 	return t, nil
 }

@@ -287,7 +287,7 @@ func New() (*engine.Engine, *Config) {
 			Help: map[string]string{"trunk": "Set trunking characteristics of the interface", "allowed": "Set allowed VLAN characteristics when interface is in trunking mode",
 				"vlan": "Set allowed VLANs when interface is in trunking mode", "WORD": "VLAN IDs of the allowed VLANs when this port is in trunking mode",
 				"add": "add VLANs to the current list", "all": "all VLANs", "except": "all VLANs except the following", "none": "no VLANs", "remove": "remove VLANs from the current list"}},
-		{Syntax: "ip address A.B.C.D$ip A.B.C.D$mask", No: true, NoSyntax: "ip address",
+		{Syntax: "ip address A.B.C.D$ip A.B.C.D$mask", No: true, NoSyntax: "ip address [A.B.C.D$ip A.B.C.D$mask]",
 			Help: map[string]string{"ip": "Interface Internet Protocol config commands", "address": "Set the IP address of an interface", "$ip": "IP address", "$mask": "IP subnet mask"},
 			Run: func(c *engine.Ctx, a engine.Args) error {
 				withIf(c, func(it *Iface) {
