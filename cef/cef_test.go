@@ -436,3 +436,53 @@ func TestShowIPRoute(t *testing.T) {
 		t.Fatalf("empty:\n%s", buf.String())
 	}
 }
+
+// Readers look up while a writer changes routes and ARP state: under -race
+// this proves the copy-on-write publication, and every answer must be one
+// the table could have given (the stable prefixes never disappear).
+func TestConcurrentLookupsDuringUpdates(t *testing.T) {
+	tb := newTable(t)
+	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("172.16.0.0/12"), NextHop: ip("10.1.1.2")}))
+	stop := make(chan struct{})
+	done := make(chan error, 2)
+	for w := 0; w < 2; w++ {
+		go func(w int) {
+			ctr := tb.Counters().Worker(w)
+			rng := rand.New(rand.NewPCG(uint64(w), 9))
+			for {
+				select {
+				case <-stop:
+					done <- nil
+					return
+				default:
+				}
+				a := u("172.16.0.0") | rng.Uint32()&0x000fffff
+				r := tb.Lookup(a)
+				if r.Entry.Len < 12 || r.Entry.Kind != KindNextHop && r.Entry.Kind != KindNull {
+					done <- fmt.Errorf("lookup %s: %+v", u32Addr(a), r.Entry)
+					return
+				}
+				ctr.Forwarded(r, 64)
+			}
+		}(w)
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	for i := 0; i < 300; i++ {
+		p := netip.PrefixFrom(u32Addr(u("172.16.0.0")|rng.Uint32()&0x000fff00), 24)
+		must(t, tb.AddStatic(StaticRoute{Prefix: p, If: Null0, HasIf: true}))
+		if i%3 == 0 {
+			tb.Resolve(vl10, ip("10.1.1.2"), hostA)
+		} else {
+			tb.Unresolve(vl10, ip("10.1.1.2"))
+		}
+		if i%2 == 0 {
+			must(t, tb.RemoveStatic(StaticRoute{Prefix: p, If: Null0, HasIf: true}))
+		}
+	}
+	close(stop)
+	for w := 0; w < 2; w++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package cef
+
+const raceEnabled = false
