@@ -192,6 +192,13 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 		st.inc(ZeroSourceForwarded)
 	}
 
+	// Layer 3 (DESIGN §2 step 4): frames to the switch's own MAC on a VLAN
+	// with an SVI are routed or punted; ARP for the SVI is punted as well as
+	// flooded. l3Input reports whether it consumed the frame.
+	if s.l3 != nil && r.l3Input(s, v, buf, n, tagged, vlan, cast) {
+		return
+	}
+
 	if cast == castUnicast {
 		if out, ok := r.sw.cam.Lookup(vlan, dst); ok {
 			if out == in {

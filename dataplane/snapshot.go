@@ -14,6 +14,7 @@ import (
 type snapshot struct {
 	ports []portView                // by cam.PortID
 	flood [MaxVLAN + 1][]cam.PortID // forwarding member ports per VLAN
+	l3    *l3Snapshot               // nil while no SVI exists
 }
 
 type portView struct {
