@@ -22,6 +22,13 @@ type path struct {
 	score int
 }
 
+type pathKey struct {
+	v    *variant
+	at   *gnode
+	used uint64
+	pos  int
+}
+
 type visitKey struct {
 	n    *gnode
 	used uint64
@@ -103,11 +110,12 @@ type sim struct {
 	ambPos  int    // first word that was ambiguous, -1 if none
 	failPos int    // furthest word no live path could take, -1 if none
 	pending bool   // the last word starts a multi-word parameter
+	upto    int    // words matched
 }
 
 // simulate matches the first upto words of in against vs.
 func (e *Engine) simulate(vs []*variant, in input, upto int) *sim {
-	s := &sim{e: e, in: in, agenda: make([][]path, upto+1), ambPos: -1, failPos: -1}
+	s := &sim{e: e, in: in, agenda: make([][]path, upto+1), ambPos: -1, failPos: -1, upto: upto}
 	for _, v := range vs {
 		s.agenda[0] = append(s.agenda[0], path{at: v.root, v: v})
 	}
@@ -117,6 +125,7 @@ func (e *Engine) simulate(vs []*variant, in input, upto int) *sim {
 		used uint64
 		m    match
 	}
+	seen := map[pathKey]bool{}
 	for pos := 0; pos <= upto; pos++ {
 		ps := s.agenda[pos]
 		if len(ps) == 0 {
@@ -206,6 +215,13 @@ func (e *Engine) simulate(vs []*variant, in input, upto int) *sim {
 				b = &binding{name: t.name, val: c.m.value, prev: b}
 			}
 			np := path{at: c.n, used: c.used, b: b, v: c.p.v, score: c.p.score + int(best)}
+			// Two routes to the same place of the same command are one
+			// path: this bounds the work by words x graph nodes.
+			k := pathKey{np.v, np.at, np.used, pos + c.m.n}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
 			s.agenda[pos+c.m.n] = append(s.agenda[pos+c.m.n], np)
 		}
 	}
@@ -252,7 +268,7 @@ func (s *sim) verdict() parsed {
 	if s.ambPos >= 0 {
 		return parsed{status: StatusAmbiguous, pos: s.ambPos}
 	}
-	if len(s.agenda[len(s.in.toks)]) > 0 || s.pending {
+	if len(s.agenda[s.upto]) > 0 || s.pending {
 		return parsed{status: StatusIncomplete}
 	}
 	return parsed{status: StatusInvalid, pos: max(s.failPos, 0)}
