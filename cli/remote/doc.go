@@ -1,0 +1,43 @@
+// Package remote carries l2sw CLI sessions to their users: the owner-only
+// control socket behind `l2sw exec` and `l2sw console`, and the SSH server
+// that people, netmiko and Ansible log in to. It only moves bytes and
+// authenticates; parsing and running commands is cli/engine's job and line
+// editing is cli/term's.
+//
+// # Control socket wire protocol (version 1)
+//
+// The control socket is a Unix stream socket. Every connection is one
+// session with its own mode, terminal settings and history, starting in
+// privileged EXEC (`Switch#`): only the socket's owner can connect, as on a
+// console line with `privilege level 15`.
+//
+//  1. The client sends one header: a JSON object on a single line ending in
+//     "\n", at most MaxHeaderSize bytes:
+//
+//     {"v":1,"mode":"exec","lines":["show version","configure terminal","hostname A"]}
+//     {"v":1,"mode":"console","width":132}
+//
+//     "v" is the protocol version (1). "lines" (exec only) are the command
+//     lines, without line ends or other control characters. "width"
+//     (console only, optional) is the client terminal's column count.
+//
+//  2. The server answers with one JSON line. On a refused header:
+//
+//     {"error":"remote: header: unknown mode \"shell\""}
+//
+//     and the connection is closed. Otherwise, for exec, the whole run:
+//
+//     {"ok":true,"output":"...","rejected":false}
+//
+//     where output is exactly what the CLI prints for the lines ("\n" line
+//     ends; a caret error shows the line above the caret) and rejected
+//     says some line was refused (the exit status of `l2sw exec`). The
+//     server then closes the connection. For console the answer is
+//     {"ok":true} and the connection becomes a raw byte stream both ways:
+//     keystrokes in, terminal output (CRLF line ends, echo, prompts) out.
+//     The server closes the stream when the session exits (`exit` in EXEC);
+//     the client half-closes its side to end the session on end of input.
+//
+// Terminal resizes of a console are not carried (the width is the one of
+// the header); SSH sessions follow window-change requests.
+package remote

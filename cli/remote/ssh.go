@@ -1,0 +1,404 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/l2sw/l2sw/cli/engine"
+	"github.com/l2sw/l2sw/cli/term"
+)
+
+// Authenticator checks a login; the command set (cli.Device) implements it
+// from its `username NAME [privilege N] secret ...` lines.
+type Authenticator interface {
+	// CheckLogin returns the privilege level of user if password is right.
+	CheckLogin(user, password string) (privilege int, ok bool)
+}
+
+// SSHConfig configures the SSH server.
+type SSHConfig struct {
+	// Addr is the TCP address to listen on ("127.0.0.1:2222", ":22").
+	Addr string
+	// HostKeyPath keeps the ed25519 host key; see LoadHostKey.
+	HostKeyPath string
+	// Auth checks passwords; it is required.
+	Auth Authenticator
+	// Banner is printed at the start of each shell, before the first
+	// prompt ("\n" line ends), like IOS `banner motd`. BannerFunc, when
+	// set, is asked instead at each login, so a banner changed in the
+	// running config shows at once.
+	Banner     string
+	BannerFunc func() string
+	// Logf, when set, receives login failures and server errors.
+	Logf func(format string, args ...any)
+}
+
+// handshakeTimeout bounds key exchange plus authentication, so that a
+// client that connects and stalls does not hold a goroutine forever.
+const handshakeTimeout = 30 * time.Second
+
+// privilegeExt carries the privilege of a login from authentication to the
+// session in ssh.Permissions.
+const privilegeExt = "l2sw-privilege"
+
+// SSHServer serves IOS CLI sessions of one engine over SSH: password (or
+// keyboard-interactive) login, a pty and a shell per connection, `exec`
+// requests in batch mode.
+type SSHServer struct {
+	eng     *engine.Engine
+	cfg     SSHConfig
+	conf    *ssh.ServerConfig
+	hostKey ssh.PublicKey
+}
+
+// NewSSHServer loads (or creates) the host key and prepares the server.
+// The x/crypto/ssh default algorithms are kept on purpose: they include
+// what paramiko 2.12 (netmiko, Ansible) offers: curve25519 and ECDH key
+// exchange, aes*-ctr, hmac-sha2-*, and the ssh-ed25519 host key.
+func NewSSHServer(eng *engine.Engine, cfg SSHConfig) (*SSHServer, error) {
+	if eng == nil {
+		return nil, errors.New("ssh: no engine")
+	}
+	if cfg.Auth == nil {
+		return nil, errors.New("ssh: no authenticator")
+	}
+	signer, err := LoadHostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &SSHServer{eng: eng, cfg: cfg, hostKey: signer.PublicKey()}
+	s.conf = &ssh.ServerConfig{
+		ServerVersion: "SSH-2.0-l2sw",
+		PasswordCallback: func(m ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+			return s.login(m, string(password))
+		},
+		KeyboardInteractiveCallback: func(m ssh.ConnMetadata, ask ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+			answers, err := ask(m.User(), "", []string{"Password: "}, []bool{false})
+			if err != nil {
+				return nil, err
+			}
+			if len(answers) != 1 {
+				return nil, errors.New("ssh: expected one answer")
+			}
+			return s.login(m, answers[0])
+		},
+	}
+	s.conf.AddHostKey(signer)
+	return s, nil
+}
+
+// HostKey returns the server's public host key.
+func (s *SSHServer) HostKey() ssh.PublicKey { return s.hostKey }
+
+func (s *SSHServer) login(m ssh.ConnMetadata, password string) (*ssh.Permissions, error) {
+	level, ok := s.cfg.Auth.CheckLogin(m.User(), password)
+	if !ok {
+		s.logf("ssh: login failed for %q from %v", m.User(), m.RemoteAddr())
+		return nil, fmt.Errorf("ssh: login failed for %q", m.User())
+	}
+	level = min(max(level, engine.LevelUser), engine.LevelPrivileged)
+	return &ssh.Permissions{Extensions: map[string]string{privilegeExt: strconv.Itoa(level)}}, nil
+}
+
+func (s *SSHServer) logf(format string, args ...any) {
+	if s.cfg.Logf != nil {
+		s.cfg.Logf(format, args...)
+	}
+}
+
+// ServeSSH listens on cfg.Addr and serves SSH sessions of eng in the
+// background until ctx is done. It returns the bound address (useful with
+// port 0).
+func ServeSSH(ctx context.Context, eng *engine.Engine, cfg SSHConfig) (net.Addr, error) {
+	s, err := NewSSHServer(eng, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("ssh: %w", err)
+	}
+	go func() {
+		if err := s.Serve(ctx, ln); err != nil {
+			s.logf("%v", err)
+		}
+	}()
+	return ln.Addr(), nil
+}
+
+// Serve accepts connections on ln until ctx is done, then closes ln and
+// every connection, waits for their goroutines and returns nil. An accept
+// failure is returned otherwise.
+func (s *SSHServer) Serve(ctx context.Context, ln net.Listener) error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns = map[net.Conn]struct{}{}
+		done  bool
+	)
+	stop := context.AfterFunc(ctx, func() {
+		ln.Close()
+		mu.Lock()
+		done = true
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	defer stop()
+	defer wg.Wait()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("ssh: accept: %w", err)
+		}
+		mu.Lock()
+		if done {
+			mu.Unlock()
+			c.Close()
+			continue
+		}
+		conns[c] = struct{}{}
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				mu.Lock()
+				delete(conns, c)
+				mu.Unlock()
+				c.Close()
+			}()
+			s.serveConn(c)
+		}()
+	}
+}
+
+// serveConn runs one SSH connection: handshake, then session channels.
+// The connection ends with its first session, as on IOS.
+func (s *SSHServer) serveConn(nc net.Conn) {
+	nc.SetDeadline(time.Now().Add(handshakeTimeout))
+	sc, chans, reqs, err := ssh.NewServerConn(nc, s.conf)
+	if err != nil {
+		s.logf("ssh: handshake with %v: %v", nc.RemoteAddr(), err)
+		return
+	}
+	nc.SetDeadline(time.Time{})
+	defer sc.Close()
+	go ssh.DiscardRequests(reqs)
+	level, _ := strconv.Atoi(sc.Permissions.Extensions[privilegeExt])
+	who := sessionInfo{user: sc.User(), level: level, addr: hostOf(sc.RemoteAddr())}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for nch := range chans {
+		if nch.ChannelType() != "session" {
+			nch.Reject(ssh.UnknownChannelType, "only session channels are supported")
+			continue
+		}
+		ch, creqs, err := nch.Accept()
+		if err != nil {
+			s.logf("ssh: accepting a channel from %v: %v", nc.RemoteAddr(), err)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.serveSession(ch, creqs, who)
+			sc.Close()
+		}()
+	}
+}
+
+type sessionInfo struct {
+	user  string
+	level int
+	addr  string
+}
+
+func hostOf(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	return a.String()
+}
+
+// Payloads of the channel requests this server understands (RFC 4254 §6).
+type ptyRequest struct {
+	Term               string
+	Cols, Rows, Wx, Hx uint32
+	Modes              string
+}
+
+type windowChange struct {
+	Cols, Rows, Wx, Hx uint32
+}
+
+type execRequest struct {
+	Command string
+}
+
+type exitStatus struct {
+	Status uint32
+}
+
+// serveSession answers the requests of one session channel and runs its
+// shell or exec command. It returns when the channel is done.
+func (s *SSHServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, who sessionInfo) {
+	defer ch.Close()
+	var (
+		pty     bool
+		width   int
+		started bool
+		ended   = make(chan struct{})
+		rr      = &resizeReader{r: ch}
+	)
+	reply := func(req *ssh.Request, ok bool) {
+		if req.WantReply {
+			req.Reply(ok, nil)
+		}
+	}
+	for {
+		var req *ssh.Request
+		select {
+		case req = <-reqs:
+		case <-ended:
+			return
+		}
+		if req == nil {
+			break
+		}
+		switch req.Type {
+		case "pty-req":
+			var p ptyRequest
+			if started || ssh.Unmarshal(req.Payload, &p) != nil {
+				reply(req, false)
+				continue
+			}
+			pty, width = true, int(p.Cols)
+			reply(req, true)
+		case "window-change":
+			var w windowChange
+			if ssh.Unmarshal(req.Payload, &w) != nil {
+				reply(req, false)
+				continue
+			}
+			width = int(w.Cols)
+			rr.setWidth(width)
+			reply(req, true)
+		case "shell":
+			if started {
+				reply(req, false)
+				continue
+			}
+			started = true
+			reply(req, true)
+			go func() {
+				defer close(ended)
+				s.runShell(ch, rr, width, who)
+			}()
+		case "exec":
+			var e execRequest
+			if started || ssh.Unmarshal(req.Payload, &e) != nil {
+				reply(req, false)
+				continue
+			}
+			started = true
+			reply(req, true)
+			go func() {
+				defer close(ended)
+				s.runExec(ch, e.Command, pty, who)
+			}()
+		default:
+			// env, subsystem, x11-req, agent forwarding, signals: not here.
+			reply(req, false)
+		}
+	}
+	// The requests ended: the channel or the connection is gone. A running
+	// shell sees EOF on its reads and ends.
+	if started {
+		<-ended
+	}
+}
+
+// runShell serves an interactive session on the channel.
+func (s *SSHServer) runShell(ch ssh.Channel, rr *resizeReader, width int, who sessionInfo) {
+	banner := s.cfg.Banner
+	if s.cfg.BannerFunc != nil {
+		banner = s.cfg.BannerFunc()
+	}
+	sess := term.New(s.eng, rr, ch, term.Options{Level: who.level, Banner: banner})
+	st := sess.State()
+	st.Values[ValueUser] = who.user
+	st.Values[ValueLine] = "vty"
+	st.Values[ValueAddr] = who.addr
+	if width > 0 {
+		st.SetWidth(min(width, maxWidth))
+	}
+	rr.st = st
+	status := uint32(0)
+	if err := sess.Run(); err != nil {
+		status = 1
+	}
+	ch.SendRequest("exit-status", false, ssh.Marshal(&exitStatus{Status: status}))
+	ch.Close()
+}
+
+// runExec runs an exec request's command (lines separated by newlines) in
+// batch mode; the exit status is 1 when a line was rejected.
+func (s *SSHServer) runExec(ch ssh.Channel, command string, pty bool, who sessionInfo) {
+	var lines []string
+	for l := range strings.SplitSeq(command, "\n") {
+		if l = strings.TrimSuffix(l, "\r"); strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	res := term.RunBatch(s.eng, lines, term.BatchOptions{Level: who.level})
+	out := res.Output
+	if pty {
+		out = strings.ReplaceAll(out, "\n", "\r\n")
+	}
+	io.WriteString(ch, out)
+	status := uint32(0)
+	if res.Rejected {
+		status = 1
+	}
+	ch.SendRequest("exit-status", false, ssh.Marshal(&exitStatus{Status: status}))
+	ch.Close()
+}
+
+// resizeReader hands window-change widths to the session's state from the
+// session's own goroutine (engine.State is not safe for concurrent use):
+// the width is stored atomically and applied on the next read, which comes
+// before the next command runs.
+type resizeReader struct {
+	r       io.Reader
+	st      *engine.State
+	pending atomic.Int32 // 0: nothing pending
+}
+
+func (rr *resizeReader) setWidth(w int) {
+	if w > 0 {
+		rr.pending.Store(int32(min(w, maxWidth)))
+	}
+}
+
+func (rr *resizeReader) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	if w := rr.pending.Swap(0); w > 0 && rr.st != nil {
+		rr.st.SetWidth(int(w))
+	}
+	return n, err
+}
