@@ -1,0 +1,18 @@
+// Package e2e tests l2sw end to end with real Linux hosts: each host is a
+// network namespace whose only interface is a TAP the switch opened (and then
+// moved there), so pings, ARP, VLAN sub-interfaces, CARP and VRRP speakers
+// are the kernel's and Debian's own, and only the switch sits in between.
+//
+// The switch runs in-process (dataplane.New with tap ports), so a test can
+// assert on its MAC table, counters and log while the hosts talk.
+//
+// The tests need root, /dev/net/tun and iproute2, iputils-ping, ucarp and
+// keepalived (`make test-deps` installs them). Run them as root with
+//
+//	go test -count=1 ./e2e/
+//
+// Without root they skip; with CI=true in the environment they fail instead,
+// so CI cannot silently skip them. The package takes well under a minute:
+// the tests run in parallel and the longest ones wait out a 30-second FHRP
+// steady state and a 10-second MAC aging time.
+package e2e
