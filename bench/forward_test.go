@@ -52,7 +52,7 @@ type bed struct {
 
 func newBed(b *testing.B, ports, capacity int) *bed {
 	b.Helper()
-	sw := dataplane.New(dataplane.Config{Clock: clock.NewManual(time.Hour), CAM: cam.Config{Capacity: capacity, Ways: 16}})
+	sw := dataplane.New(dataplane.Config{Clock: clock.NewManual(time.Hour), CAM: cam.Config{Capacity: capacity, Ways: 8}})
 	bd := &bed{sw: sw}
 	for i := 1; i <= ports; i++ {
 		p := mem.New(ifName(i), mem.Sink())
@@ -128,7 +128,7 @@ func BenchmarkForwardKnownUnicast(b *testing.B) {
 			bd.learnHosts(b, n)
 			// Hashed buckets overflow before the table is full, as in
 			// hardware: a few hosts may stay unlearned at 50% load.
-			if c := bd.sw.MACCount(); c < n*99/100 {
+			if c := bd.sw.MACCount(); c < n*97/100 {
 				b.Fatalf("learned %d entries, want about %d", c, n)
 			}
 			rng := rand.New(rand.NewPCG(1, uint64(n)))

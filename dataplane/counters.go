@@ -62,13 +62,26 @@ type PortCounters [numCounters]uint64
 // Get returns counter c.
 func (p *PortCounters) Get(c Counter) uint64 { return p[c] }
 
-// portStats is one worker's counters for one port. Each worker writes only
-// its own portStats, so an increment is a plain load and store (no locked
-// instruction, no shared cache line); atomics keep readers race-free.
+// portStats is one worker's published counters for one port, read by the
+// control plane. The worker counts in plain integers (localStats) and
+// publishes the totals once per batch, so a frame costs no atomic operation.
 type portStats [numCounters]atomic.Uint64
 
-func (s *portStats) inc(c Counter)           { s[c].Store(s[c].Load() + 1) }
-func (s *portStats) add(c Counter, n uint64) { s[c].Store(s[c].Load() + n) }
+// localStats is a worker's running totals for one port; only the worker
+// touches them.
+type localStats [numCounters]uint64
+
+func (s *localStats) inc(c Counter)           { s[c]++ }
+func (s *localStats) add(c Counter, n uint64) { s[c] += n }
+
+// publish stores the counters in [from, to) of l into s.
+func (s *portStats) publish(l *localStats, from, to Counter) {
+	for c := from; c < to; c++ {
+		if s[c].Load() != l[c] {
+			s[c].Store(l[c])
+		}
+	}
+}
 
 // statsTable holds a worker's counters for every port.
 type statsTable []portStats

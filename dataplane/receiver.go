@@ -18,7 +18,8 @@ type Receiver struct {
 	sw    *Switch
 	in    cam.PortID
 	rx    port.Port
-	stats statsTable
+	stats statsTable   // published counters, read by the control plane
+	local []localStats // running totals, written per frame
 
 	bufs  [][]byte // receive buffers; frame i at bufs[i][port.Headroom:]
 	sizes []int
@@ -45,6 +46,7 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port) *Receiver {
 		in:      in,
 		rx:      rx,
 		stats:   make(statsTable, sw.cfg.MaxPorts),
+		local:   make([]localStats, sw.cfg.MaxPorts),
 		bufs:    make([][]byte, batch),
 		sizes:   make([]int, batch),
 		scratch: make([][]byte, batch),
@@ -116,6 +118,15 @@ func (r *Receiver) Process(n int) {
 	r.flush(s)
 }
 
+// publish makes the batch's counts visible: everything of the ingress port,
+// the transmit side of every port the batch sent to.
+func (r *Receiver) publish() {
+	r.stats[r.in].publish(&r.local[r.in], 0, numCounters)
+	for _, out := range r.dirty {
+		r.stats[out].publish(&r.local[out], TxFrames, TxErrors+1)
+	}
+}
+
 type castClass uint8
 
 const (
@@ -131,7 +142,7 @@ const bcastMAC = 0xffffffffffff
 func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	const off = port.Headroom
 	in := r.in
-	st := &r.stats[in]
+	st := &r.local[in]
 	st.inc(RxFrames)
 	st.add(RxBytes, uint64(n))
 	pv := &s.ports[in]
@@ -295,7 +306,7 @@ func (r *Receiver) enqueue(out cam.PortID, f []byte, cast castClass) {
 		r.dirty = append(r.dirty, out)
 	}
 	r.tx[out] = append(q, f)
-	st := &r.stats[out]
+	st := &r.local[out]
 	st.inc(TxFrames)
 	st.add(TxBytes, uint64(len(f)))
 	st.inc(TxUnicast + Counter(cast))
@@ -305,10 +316,11 @@ func (r *Receiver) flush(s *snapshot) {
 	for _, out := range r.dirty {
 		q := r.tx[out]
 		if w, err := s.ports[out].tx.Write(q); err != nil || w < len(q) {
-			r.stats[out].add(TxErrors, uint64(len(q)-w))
+			r.local[out].add(TxErrors, uint64(len(q)-w))
 		}
 		clear(q)
 		r.tx[out] = q[:0]
 	}
+	r.publish()
 	r.dirty = r.dirty[:0]
 }
