@@ -163,6 +163,9 @@ func ServeControl(ctx context.Context, ln net.Listener, eng *engine.Engine) erro
 		c, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
+				// Close again, synchronously: the socket file must be gone
+				// when Serve returns, not whenever AfterFunc finishes.
+				ln.Close()
 				return nil
 			}
 			return fmt.Errorf("control socket: accept: %w", err)

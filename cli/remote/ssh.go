@@ -161,6 +161,9 @@ func (s *SSHServer) Serve(ctx context.Context, ln net.Listener) error {
 		c, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
+				// Close again, synchronously: the socket file must be gone
+				// when Serve returns, not whenever AfterFunc finishes.
+				ln.Close()
 				return nil
 			}
 			return fmt.Errorf("ssh: accept: %w", err)
