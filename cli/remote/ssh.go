@@ -59,6 +59,8 @@ type SSHServer struct {
 	cfg     SSHConfig
 	conf    *ssh.ServerConfig
 	hostKey ssh.PublicKey
+
+	connDone func() // test hook: a connection's goroutine is finishing
 }
 
 // NewSSHServer loads (or creates) the host key and prepares the server.
@@ -193,6 +195,9 @@ func (s *SSHServer) Serve(ctx context.Context, ln net.Listener) error {
 // serveConn runs one SSH connection: handshake, then session channels.
 // The connection ends with its first session, as on IOS.
 func (s *SSHServer) serveConn(nc net.Conn) {
+	if s.connDone != nil {
+		defer s.connDone()
+	}
 	nc.SetDeadline(time.Now().Add(handshakeTimeout))
 	sc, chans, reqs, err := ssh.NewServerConn(nc, s.conf)
 	if err != nil {
