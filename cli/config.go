@@ -1,0 +1,352 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/l2sw/l2sw/cli/engine"
+	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/syslog"
+)
+
+// DefaultConfig is the configuration a switch starts with when it has no
+// startup-config: four access ports in VLAN 1.
+const DefaultConfig = `!
+version 15.0
+!
+hostname Switch
+!
+vlan 1
+!
+interface GigabitEthernet0/1
+ switchport access vlan 1
+ switchport mode access
+!
+interface GigabitEthernet0/2
+ switchport access vlan 1
+ switchport mode access
+!
+interface GigabitEthernet0/3
+ switchport access vlan 1
+ switchport mode access
+!
+interface GigabitEthernet0/4
+ switchport access vlan 1
+ switchport mode access
+!
+line con 0
+!
+end
+`
+
+// iosVersion is the configuration syntax version written at the top of
+// every configuration (`version 15.0`), as a Catalyst on 15.0(2)SE writes it.
+const iosVersion = "15.0"
+
+// ErrNoStartupPath is returned by Save when the device has no ConfigPath.
+var ErrNoStartupPath = errors.New("no startup-config file configured")
+
+// RunningConfig renders the configuration in IOS order and spelling, from
+// the first "!" to the final "end" (the text `write memory` saves; `show
+// running-config` adds its "Building configuration..." header).
+func (d *Device) RunningConfig() string {
+	var b strings.Builder
+	d.mu.Lock()
+	hostname, secret := d.hostname, d.enableSecret
+	users := make(map[string]user, len(d.users))
+	for k, v := range d.users {
+		users[k] = v
+	}
+	d.mu.Unlock()
+
+	b.WriteString("!\nversion " + iosVersion + "\n!\n")
+	b.WriteString("hostname " + hostname + "\n!\n")
+	if secret != "" {
+		b.WriteString("enable secret 9 " + secret + "\n!\n")
+	}
+	if len(users) > 0 {
+		for _, n := range sortedUsers(users) {
+			u := users[n]
+			b.WriteString("username " + n)
+			if u.privilege != engine.LevelUser {
+				fmt.Fprintf(&b, " privilege %d", u.privilege)
+			}
+			b.WriteString(" secret 9 " + u.secret + "\n")
+		}
+		b.WriteString("!\n")
+	}
+	for _, v := range d.sw.VLANs() {
+		if v.ID == 1 {
+			continue
+		}
+		fmt.Fprintf(&b, "vlan %d\n", v.ID)
+		if v.Name != dataplane.DefaultVLANName(v.ID) {
+			b.WriteString(" name " + v.Name + "\n")
+		}
+		b.WriteString("!\n")
+	}
+	for _, name := range d.sw.Ports() {
+		b.WriteString(d.interfaceConfig(name))
+		b.WriteString("!\n")
+	}
+	mac := d.macConfig()
+	b.WriteString(mac)
+	if mac != "" {
+		b.WriteString("!\n")
+	}
+	b.WriteString("line con 0\nline vty 0 4\nline vty 5 15\n!\nend\n")
+	return b.String()
+}
+
+// interfaceConfig renders one interface stanza without its closing "!".
+func (d *Device) interfaceConfig(name string) string {
+	st, err := d.sw.Status(name)
+	if err != nil {
+		return ""
+	}
+	s := st.Settings
+	d.mu.Lock()
+	x := portExtra{}
+	if p := d.ports[name]; p != nil {
+		x = *p
+	}
+	d.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("interface " + name + "\n")
+	if s.Description != "" {
+		b.WriteString(" description " + s.Description + "\n")
+	}
+	if s.AccessVLAN != 1 {
+		fmt.Fprintf(&b, " switchport access vlan %d\n", s.AccessVLAN)
+	}
+	if x.encapsulation {
+		b.WriteString(" switchport trunk encapsulation dot1q\n")
+	}
+	if s.NativeVLAN != 1 {
+		fmt.Fprintf(&b, " switchport trunk native vlan %d\n", s.NativeVLAN)
+	}
+	if s.Allowed != dataplane.AllVLANs() {
+		b.WriteString(" switchport trunk allowed vlan " + s.Allowed.String() + "\n")
+	}
+	if s.Mode == dataplane.ModeTrunk || x.modeSet {
+		b.WriteString(" switchport mode " + s.Mode.String() + "\n")
+	}
+	if s.Shutdown {
+		b.WriteString(" shutdown\n")
+	}
+	if x.speed != "" {
+		b.WriteString(" speed " + x.speed + "\n")
+	}
+	if x.duplex != "" {
+		b.WriteString(" duplex " + x.duplex + "\n")
+	}
+	return b.String()
+}
+
+// macConfig renders the MAC table configuration lines.
+func (d *Device) macConfig() string {
+	var b strings.Builder
+	if t := d.sw.MACAgingTime(); t != defaultAging {
+		fmt.Fprintf(&b, "mac address-table aging-time %d\n", t)
+	}
+	for v := uint16(1); v <= dataplane.MaxVLAN; v++ {
+		if t, ok := d.sw.VLANMACAgingTime(v); ok {
+			fmt.Fprintf(&b, "mac address-table aging-time %d vlan %d\n", t, v)
+		}
+	}
+	statics, _ := d.sw.MACEntries(dataplane.MACFilter{StaticOnly: true})
+	for _, e := range statics {
+		if e.Port == "CPU" {
+			continue
+		}
+		fmt.Fprintf(&b, "mac address-table static %s vlan %d interface %s\n", e.MAC, e.VLAN, e.Port)
+	}
+	return b.String()
+}
+
+// showRunning is `show running-config [interface X]`.
+func (d *Device) showRunning(ifname string) string {
+	var body string
+	if ifname != "" {
+		body = "!\n" + d.interfaceConfig(ifname) + "end\n"
+	} else {
+		body = d.RunningConfig()
+	}
+	return fmt.Sprintf("Building configuration...\n\nCurrent configuration : %d bytes\n%s\n", len(body), body)
+}
+
+// LoadConfig applies configuration lines as if typed in global
+// configuration mode, through the same parser. A line that is refused is
+// reported with its line number ("startup-config line 12: % Invalid input
+// detected at '^' marker. [the line]") and the rest still loads. Comment
+// lines ("!"), the "Building configuration..." header and "end" are skipped.
+func (d *Device) LoadConfig(r io.Reader) []error {
+	st := d.eng.NewState(engine.LevelPrivileged)
+	st.Values[loadingKey] = true
+	SetOrigin(st, Origin{Line: "startup-config"})
+	var discard bytes.Buffer
+	enterConfig := func() {
+		discard.Reset()
+		d.eng.Exec(st, "configure terminal", &discard, -1)
+	}
+	enterConfig()
+	var errs []error
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimRight(sc.Text(), " \t\r")
+		trimmed := strings.TrimSpace(line)
+		if skipConfigLine(trimmed) {
+			continue
+		}
+		if !st.Mode().IsConfig() || st.Closed() {
+			enterConfig()
+		}
+		var out bytes.Buffer
+		o := d.eng.Exec(st, line, &out, -1)
+		if o.Rejected() {
+			errs = append(errs, fmt.Errorf("startup-config line %d: %s [%s]", n, firstErrorLine(out.String(), o), trimmed))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		errs = append(errs, fmt.Errorf("startup-config line %d: %w", n+1, err))
+	}
+	return errs
+}
+
+func skipConfigLine(l string) bool {
+	switch {
+	case l == "", strings.HasPrefix(l, "!"), l == "end",
+		strings.HasPrefix(l, "Building configuration"),
+		strings.HasPrefix(l, "Current configuration :"),
+		strings.HasPrefix(l, "Using ") && strings.HasSuffix(l, " bytes"):
+		return true
+	}
+	return false
+}
+
+// firstErrorLine picks the "% ..." line out of what the engine printed.
+func firstErrorLine(out string, o engine.Outcome) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "%") {
+			return strings.TrimSpace(l)
+		}
+	}
+	if s := strings.TrimSpace(out); s != "" {
+		return strings.SplitN(s, "\n", 2)[0]
+	}
+	return "% command " + o.Status.String()
+}
+
+// LoadConfigFile loads a startup-config file. A missing file is an error
+// wrapping fs.ErrNotExist; refused lines are joined into the error while the
+// rest of the file is applied.
+func (d *Device) LoadConfigFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("startup-config: %w", err)
+	}
+	defer f.Close()
+	return errors.Join(d.LoadConfig(f)...)
+}
+
+// Save writes the running configuration to the startup-config file
+// atomically: a temporary file in the same directory is written and synced,
+// renamed over the old file, and the directory is synced. A failure leaves
+// the previous file untouched.
+func (d *Device) Save() error { return d.save(Origin{Line: "console"}) }
+
+func (d *Device) save(o Origin) error {
+	path := d.opts.ConfigPath
+	if path == "" {
+		return ErrNoStartupPath
+	}
+	if err := writeAtomic(path, []byte(d.RunningConfig())); err != nil {
+		return err
+	}
+	d.sw.Log().Log("SYS", syslog.Notice, "CONFIG_NV_I", "Nonvolatile storage configured from console by %s", o.by())
+	return nil
+}
+
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err = tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	// The rename is durable only once the directory entry is on disk.
+	df, derr := os.Open(dir)
+	if derr != nil {
+		return fmt.Errorf("save %s: sync dir: %w", path, derr)
+	}
+	defer df.Close()
+	if derr := df.Sync(); derr != nil {
+		return fmt.Errorf("save %s: sync dir: %w", path, derr)
+	}
+	return nil
+}
+
+// nvramSize is the size IOS reports for startup-config storage.
+const nvramSize = 65536
+
+// showStartup is `show startup-config`.
+func (d *Device) showStartup() (string, error) {
+	if d.opts.ConfigPath == "" {
+		return "startup-config is not present\n", nil
+	}
+	data, err := os.ReadFile(d.opts.ConfigPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return "startup-config is not present\n", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("%%Error opening nvram:startup-config (%v)", err)
+	}
+	return fmt.Sprintf("Using %d out of %d bytes\n%s\n", len(data), nvramSize, strings.TrimSuffix(string(data), "\n")+"\n"), nil
+}
+
+// CheckLogin checks a user name and password against the `username` lines
+// (for SSH password authentication) and returns the user's privilege level.
+func (d *Device) CheckLogin(userName, password string) (privilege int, ok bool) {
+	d.mu.Lock()
+	u, found := d.users[userName]
+	d.mu.Unlock()
+	if !found {
+		// Spend the same time as a real check, so that timing does not
+		// reveal which user names exist.
+		verifyType9("$9$AAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", password)
+		return 0, false
+	}
+	if !verifyType9(u.secret, password) {
+		return 0, false
+	}
+	return u.privilege, true
+}

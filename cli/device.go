@@ -1,0 +1,243 @@
+// Package cli is the IOS command set of l2sw: it installs the EXEC and
+// configuration commands on the command engine, renders show output in the
+// Catalyst layouts that network-automation tools parse, and keeps the
+// running-config and startup-config of one switch.
+//
+// A Device drives a dataplane.Switch only through its control API; every
+// session (console, control socket, SSH) shares the Device's engine.
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/l2sw/l2sw/cli/engine"
+	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/syslog"
+)
+
+// Options configure a Device.
+type Options struct {
+	// ConfigPath is the startup-config file: `write memory`, `copy
+	// running-config startup-config` and `show startup-config` use it.
+	// Empty means the device has no startup-config storage.
+	ConfigPath string
+	// Version is the l2sw release shown by `show version`.
+	Version string
+	// Now is the wall clock (uptime, counter clearing); nil means time.Now.
+	Now func() time.Time
+}
+
+// Device is the command set and configuration of one switch.
+type Device struct {
+	sw    *dataplane.Switch
+	opts  Options
+	eng   *engine.Engine
+	start time.Time
+
+	modes struct {
+		config, ifc, ifRange, vlan, line *engine.Mode
+	}
+
+	mu           sync.Mutex
+	hostname     string
+	enableSecret string // type 9 hash, "" when unset
+	users        map[string]user
+	ports        map[string]*portExtra // settings the switch API does not carry
+	lastClear    map[string]time.Time  // `clear counters` per interface
+	clearedAll   time.Time
+}
+
+// user is a `username` line.
+type user struct {
+	privilege int
+	secret    string // type 9 hash
+}
+
+// portExtra is interface configuration that only the CLI keeps: it is shown
+// and saved but does not change forwarding.
+type portExtra struct {
+	speed         string // "" = auto, else 10/100/1000
+	duplex        string // "" = auto, else full/half
+	encapsulation bool   // switchport trunk encapsulation dot1q
+	modeSet       bool   // switchport mode typed explicitly (shown even when access)
+}
+
+// NewDevice builds the command set over sw. The switch's ports must exist
+// already: they are the interfaces the engine knows.
+func NewDevice(sw *dataplane.Switch, opts Options) *Device {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	d := &Device{
+		sw:        sw,
+		opts:      opts,
+		hostname:  "Switch",
+		users:     map[string]user{},
+		ports:     map[string]*portExtra{},
+		lastClear: map[string]time.Time{},
+	}
+	d.start = opts.Now()
+	d.eng = engine.New(engine.Options{
+		Hostname:    d.Hostname,
+		Interfaces:  interfaceSet(sw.Ports()),
+		ModeChanged: d.modeChanged,
+	})
+	d.install()
+	return d
+}
+
+// Engine is the command engine every session of this device shares.
+func (d *Device) Engine() *engine.Engine { return d.eng }
+
+// Switch is the switch the device configures.
+func (d *Device) Switch() *dataplane.Switch { return d.sw }
+
+// Hostname is the configured hostname (the prompt).
+func (d *Device) Hostname() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.hostname
+}
+
+// extra returns the CLI-only settings of a port; d.mu must be held.
+func (d *Device) extraLocked(name string) *portExtra {
+	p := d.ports[name]
+	if p == nil {
+		p = &portExtra{}
+		d.ports[name] = p
+	}
+	return p
+}
+
+// Origin says where a session comes from, for the %SYS-5-CONFIG_I message
+// ("Configured from console by console", "... by admin on vty0 (10.0.0.1)").
+type Origin struct {
+	Line string // "console", "vty0", ...
+	User string // login name; "" on an unauthenticated console
+	Addr string // remote address of a vty session
+}
+
+// originKey is the engine.State.Values key of a session's Origin.
+const originKey = "cli.origin"
+
+// loadingKey marks the internal session that loads a startup-config: it
+// raises no CONFIG_I message.
+const loadingKey = "cli.loading"
+
+// SetOrigin records where the session of st comes from. Sessions without one
+// count as the console.
+func SetOrigin(st *engine.State, o Origin) { st.Values[originKey] = o }
+
+// OriginOf returns the recorded origin of a session (the console by default).
+func OriginOf(st *engine.State) Origin {
+	if o, ok := st.Values[originKey].(Origin); ok {
+		return o
+	}
+	return Origin{Line: "console"}
+}
+
+// by renders the "by ..." part of IOS configuration messages.
+func (o Origin) by() string {
+	line := o.Line
+	if line == "" {
+		line = "console"
+	}
+	if strings.HasPrefix(line, "vty") {
+		u := o.User
+		if u == "" {
+			u = line
+		}
+		if o.Addr != "" {
+			return fmt.Sprintf("%s on %s (%s)", u, line, o.Addr)
+		}
+		return fmt.Sprintf("%s on %s", u, line)
+	}
+	if o.User != "" {
+		return o.User + " on " + line
+	}
+	return line
+}
+
+func (d *Device) modeChanged(st *engine.State, from, to *engine.Mode) {
+	if !from.IsConfig() || to.IsConfig() {
+		return
+	}
+	if st.Values[loadingKey] != nil {
+		return
+	}
+	d.sw.Log().Log("SYS", syslog.Notice, "CONFIG_I", "Configured from console by %s", OriginOf(st).by())
+}
+
+// interfaceSet builds the engine's interface namespace from the switch's
+// port names: one type per name prefix, with each number component ranging
+// over the values the ports use.
+func interfaceSet(ports []string) *engine.InterfaceSet {
+	type acc struct {
+		ranges []engine.NumRange
+	}
+	byType := map[string]*acc{}
+	var order []string
+	for _, p := range ports {
+		i := strings.IndexAny(p, "0123456789")
+		if i <= 0 {
+			continue
+		}
+		typ := p[:i]
+		var nums []int64
+		ok := true
+		for _, part := range strings.Split(p[i:], "/") {
+			var n int64
+			if _, err := fmt.Sscanf(part, "%d", &n); err != nil || fmt.Sprint(n) != part {
+				ok = false
+				break
+			}
+			nums = append(nums, n)
+		}
+		if !ok {
+			continue
+		}
+		a := byType[typ]
+		if a == nil {
+			a = &acc{}
+			byType[typ] = a
+			order = append(order, typ)
+		}
+		if a.ranges == nil {
+			for _, n := range nums {
+				a.ranges = append(a.ranges, engine.NumRange{Lo: n, Hi: n})
+			}
+			continue
+		}
+		if len(a.ranges) != len(nums) {
+			continue // mixed depths of one type: keep the first shape
+		}
+		for k, n := range nums {
+			a.ranges[k].Lo = min(a.ranges[k].Lo, n)
+			a.ranges[k].Hi = max(a.ranges[k].Hi, n)
+		}
+	}
+	var types []engine.InterfaceType
+	for _, typ := range order {
+		types = append(types, engine.InterfaceType{Name: typ, Help: ifTypeHelp(typ), Ranges: byType[typ].ranges})
+	}
+	return engine.NewInterfaceSet(types...)
+}
+
+func ifTypeHelp(typ string) string {
+	switch typ {
+	case "FastEthernet":
+		return "FastEthernet IEEE 802.3"
+	case "GigabitEthernet":
+		return "GigabitEthernet IEEE 802.3z"
+	case "TenGigabitEthernet":
+		return "Ten Gigabit Ethernet"
+	case "Port-channel":
+		return "Ethernet Channel of interfaces"
+	case "Vlan":
+		return "Catalyst Vlans"
+	}
+	return typ + " interface"
+}
