@@ -14,11 +14,14 @@
 // (read/write fail with EBADFD, poll reports EPOLLERR) and Read returns an
 // error wrapping ErrDeviceGone.
 //
-// Open paths: today every queue is opened through songgao/water (openWater).
-// A virtio-net-header mode (IFF_VNET_HDR + TUNSETOFFLOAD, for TSO/GRO
-// super-frames) will be a second queueOpener built on x/sys/unix, selected by
-// a Config field; it returns the same pollable *os.File, and only the frame
-// copy in fill/Write learns to strip and add the 10-byte header.
+// Open paths: Config.Vnet selects one of two queueOpeners that return the
+// same pollable *os.File. The virtio-net-header mode (openVnet, vnet.go, on
+// x/sys/unix: IFF_VNET_HDR, then TUNSETOFFLOAD) is the default where the
+// kernel has it; every frame then travels behind a 10-byte header, which
+// Read leaves in the headroom just before the frame and Write adds with
+// writev(2). Offloads stay off until the consumer calls SetOffload
+// (port.OffloadPort), so a consumer that ignores them sees plain frames. The
+// plain mode (openWater) uses songgao/water.
 package tap
 
 import (
@@ -33,6 +36,7 @@ import (
 	"github.com/songgao/water"
 	"golang.org/x/sys/unix"
 
+	"github.com/l2sw/l2sw/dataplane/gso"
 	"github.com/l2sw/l2sw/dataplane/port"
 )
 
@@ -58,6 +62,9 @@ type Config struct {
 	Queues int
 	// Batch is the most frames one Read returns; 0 means DefaultBatch.
 	Batch int
+	// Vnet selects virtio-net headers (IFF_VNET_HDR); the zero value,
+	// VnetAuto, uses them when the kernel can.
+	Vnet VnetMode
 }
 
 func (c *Config) normalize() error {
@@ -81,6 +88,9 @@ func (c *Config) normalize() error {
 	}
 	if c.Batch < 1 {
 		return fmt.Errorf("tap %s: %w: batch %d must be positive", c.Name, ErrInvalidConfig, c.Batch)
+	}
+	if c.Vnet > VnetOff {
+		return fmt.Errorf("tap %s: %w: %v", c.Name, ErrInvalidConfig, c.Vnet)
 	}
 	return nil
 }
@@ -112,6 +122,11 @@ type device struct {
 	batch   int
 	created bool // we created it; it vanishes when the last queue closes
 	queues  []*Port
+
+	vnet     bool          // frames travel behind a gso.HeaderLen virtio-net header
+	hdrLen   int           // gso.HeaderLen in vnet mode, else 0
+	offloads atomic.Uint32 // port.Offload in effect
+	writers  *sync.Pool    // of *vnetWriter
 }
 
 // Port is one queue of an open TAP. The Port returned by Open is queue 0 and
@@ -136,6 +151,10 @@ type Port struct {
 	roff   int
 	rn     int
 	rerr   error
+	// rhdr and riov serve reads whose offset leaves no room for the
+	// virtio-net header (vnet.go, readSplit).
+	rhdr [gso.HeaderLen]byte
+	riov [2]unix.Iovec
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -184,10 +203,27 @@ func openWater(name string, multiQueue, persist bool) (*os.File, error) {
 // A TAP created here is not persistent: it disappears when the port is
 // closed. An existing one is left in place.
 func Open(cfg Config) (*Port, error) {
-	return open(cfg, openWater)
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	switch cfg.Vnet {
+	case VnetOff:
+		return open(cfg, openWater, false)
+	case VnetOn:
+		if !kernelHasVnet() {
+			return nil, fmt.Errorf("tap %s: %w", cfg.Name, ErrNoVnet)
+		}
+	case VnetAuto:
+		if !kernelHasVnet() {
+			return open(cfg, openWater, false)
+		}
+	}
+	return open(cfg, openVnet, true)
 }
 
-func open(cfg Config, openQueue queueOpener) (*Port, error) {
+// open opens every queue with openQueue; vnet says that it opens them with
+// virtio-net headers.
+func open(cfg Config, openQueue queueOpener, vnet bool) (*Port, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
@@ -212,6 +248,9 @@ func open(cfg Config, openQueue queueOpener) (*Port, error) {
 	}
 
 	dev := &device{name: name, mtu: cfg.MTU, batch: cfg.Batch, created: !existed}
+	if vnet {
+		dev.vnet, dev.hdrLen, dev.writers = true, gso.HeaderLen, newVnetWriterPool()
+	}
 	for i := range cfg.Queues {
 		f, err := openQueue(name, multi, persist)
 		if err != nil {
@@ -338,11 +377,18 @@ func (p *Port) probe(pollErr error) error {
 // batch is full or the queue is empty. Returning false asks the netpoller
 // to wait for readability, which it does only while nothing was read.
 func (p *Port) readAvailable(fd uintptr) bool {
+	h := p.dev.hdrLen // the virtio-net header lands in the headroom
 	for p.rn < len(p.rbufs) {
-		n, err := unix.Read(int(fd), p.rbufs[p.rn][p.roff:])
+		var n int
+		var err error
+		if p.roff >= h {
+			n, err = unix.Read(int(fd), p.rbufs[p.rn][p.roff-h:])
+		} else {
+			n, err = p.readSplit(fd, p.rbufs[p.rn][p.roff:])
+		}
 		switch {
-		case err == nil && n > 0:
-			p.rsizes[p.rn] = n
+		case err == nil && n > h:
+			p.rsizes[p.rn] = n - h
 			p.rn++
 		case err == unix.EAGAIN:
 			return p.rn > 0
@@ -366,6 +412,9 @@ func (p *Port) readAvailable(fd uintptr) bool {
 // counted in Stats().TxErrors, as a NIC drops on a dead link; n then counts
 // only the frames handed to the kernel and err stays nil.
 func (p *Port) Write(frames [][]byte) (int, error) {
+	if p.dev.vnet {
+		return p.writeVnet(frames, nil)
+	}
 	if p.closed.Load() {
 		return 0, port.ErrClosed
 	}
