@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/l2sw/l2sw/cli/engine"
@@ -132,7 +133,7 @@ func (d *Device) interfaceConfig(name string) string {
 		fmt.Fprintf(&b, " switchport trunk native vlan %d\n", s.NativeVLAN)
 	}
 	if s.Allowed != dataplane.AllVLANs() {
-		b.WriteString(" switchport trunk allowed vlan " + s.Allowed.String() + "\n")
+		b.WriteString(" switchport trunk allowed vlan " + iosVLANList(s.Allowed) + "\n")
 	}
 	if s.Mode == dataplane.ModeTrunk || x.modeSet {
 		b.WriteString(" switchport mode " + s.Mode.String() + "\n")
@@ -349,4 +350,32 @@ func (d *Device) CheckLogin(userName, password string) (privilege int, ok bool) 
 		return 0, false
 	}
 	return u.privilege, true
+}
+
+// iosVLANList writes a VLAN set as IOS does in the running-config: runs of
+// three or more as a range ("30-32"), pairs as two items ("34,35").
+func iosVLANList(s dataplane.VLANSet) string {
+	var parts []string
+	for v := 1; v <= dataplane.MaxVLAN; v++ {
+		if !s.Has(uint16(v)) {
+			continue
+		}
+		end := v
+		for end < dataplane.MaxVLAN && s.Has(uint16(end+1)) {
+			end++
+		}
+		switch {
+		case end == v:
+			parts = append(parts, strconv.Itoa(v))
+		case end == v+1:
+			parts = append(parts, strconv.Itoa(v), strconv.Itoa(end))
+		default:
+			parts = append(parts, strconv.Itoa(v)+"-"+strconv.Itoa(end))
+		}
+		v = end
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ",")
 }

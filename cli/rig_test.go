@@ -32,12 +32,15 @@ type rig struct {
 
 var rigEpoch = time.Date(2026, time.March, 1, 0, 1, 2, 345e6, time.UTC)
 
-func newRig(t testing.TB) *rig {
+func newRig(t testing.TB) *rig { t.Helper(); return newRigN(t, 4) }
+
+// newRigN is newRig with n ports GigabitEthernet0/1..n.
+func newRigN(t testing.TB, n int) *rig {
 	t.Helper()
 	r := &rig{t: t, clk: clock.NewManual(1000 * time.Second), now: rigEpoch, rx: map[string]*dataplane.Receiver{}}
 	log := syslog.New(syslog.WithClock(func() time.Time { return r.now }))
 	r.sw = dataplane.New(dataplane.Config{Clock: r.clk, Log: log, BaseMAC: hwaddr.MAC{0x00, 0x1e, 0x14, 0x7a, 0x00, 0x00}})
-	for i := 1; i <= 4; i++ {
+	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("GigabitEthernet0/%d", i)
 		if err := r.sw.AddPort(name, mem.New(name)); err != nil {
 			t.Fatal(err)
