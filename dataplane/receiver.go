@@ -30,6 +30,7 @@ type Receiver struct {
 	tx    [][][]byte // pending frames per egress port
 	dirty []cam.PortID
 	view  frame.View
+	l3w   *l3Worker // routed-path counters (l3.go)
 }
 
 func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port) *Receiver {
@@ -60,6 +61,7 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port) *Receiver {
 	for i := range r.tx {
 		r.tx[i] = make([][]byte, 0, batch)
 	}
+	r.l3w = sw.l3.newWorkerLocked()
 	sw.workers[r] = struct{}{}
 	return r
 }

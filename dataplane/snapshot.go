@@ -75,6 +75,7 @@ func (sw *Switch) publishLocked() {
 			}
 		}
 	}
+	s.l3 = sw.l3.snapshotLocked()
 	sw.snap.Store(s)
 }
 

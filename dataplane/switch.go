@@ -101,6 +101,7 @@ type Switch struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	coarse   *clock.Coarse
+	l3       *l3State // SVIs, ARP, FIB, control plane (svi.go)
 }
 
 type swPort struct {
@@ -137,6 +138,7 @@ func New(cfg Config) *Switch {
 	sw.cam = cam.New(cfg.CAM)
 	sw.cam.SetEventHandler(sw.camEvent)
 	sw.ports = make([]*swPort, 0, cfg.MaxPorts)
+	sw.l3 = newL3State(sw)
 	sw.publishLocked()
 	return sw
 }
@@ -333,6 +335,8 @@ func (sw *Switch) Start() {
 	}
 	sw.wg.Add(1)
 	go func() { defer sw.wg.Done(); sw.cam.RunSweeper(sw.clk, time.Second, sw.stop) }()
+	sw.wg.Add(1)
+	go func() { defer sw.wg.Done(); sw.l3.cp.run(sw.stop) }()
 	for _, p := range sw.ports {
 		if p != nil {
 			sw.startPortLocked(p)
