@@ -91,14 +91,14 @@ func (w *l3Worker) inc(c l3Counter) { w.c[c].Store(w.c[c].Load() + 1) }
 type puntReason uint8
 
 const (
-	puntNone        puntReason = iota
-	puntARP                    // ARP for the SVI (or broadcast ARP in its VLAN)
-	puntReceive                // IPv4 for one of our addresses
-	puntTTL                    // TTL expired in transit: ICMP time exceeded
-	puntNoRoute                // no FIB entry: ICMP unreachable
-	puntResolve                // glean/incomplete adjacency: ARP and queue
-	puntFragment               // too big for the egress MTU: fragment in software
-	puntFragNeeded             // too big with DF: ICMP fragmentation needed
+	puntNone       puntReason = iota
+	puntARP                   // ARP for the SVI (or broadcast ARP in its VLAN)
+	puntReceive               // IPv4 for one of our addresses
+	puntTTL                   // TTL expired in transit: ICMP time exceeded
+	puntNoRoute               // no FIB entry: ICMP unreachable
+	puntResolve               // glean/incomplete adjacency: ARP and queue
+	puntFragment              // too big for the egress MTU: fragment in software
+	puntFragNeeded            // too big with DF: ICMP fragmentation needed
 	numPuntReasons
 )
 

@@ -98,7 +98,9 @@ func (g *rig) learnHost(port int, m net.HardwareAddr, ip, gw net.IP) {
 	g.got()
 }
 
-func decode(f []byte) gopacket.Packet { return gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.Default) }
+func decode(f []byte) gopacket.Packet {
+	return gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.Default)
+}
 
 func TestARPReplyForSVI(t *testing.T) {
 	g := newL3Rig(t)
