@@ -19,7 +19,9 @@ import (
 // until the session exits (`exit` in EXEC), in ends, ctx is done or a
 // terminating signal arrives. When in is a terminal it is put in raw mode
 // (keystrokes go to the switch's line editor unprocessed, Ctrl-C included)
-// and restored before Console returns.
+// and restored before Console returns. Where in supports deadlines (pipes,
+// most terminals) its read deadline is set on return, to stop the goroutine
+// copying keystrokes; clear it before reading from in again.
 func Console(ctx context.Context, path string, in *os.File, out *os.File) error {
 	width := 0
 	fd := int(in.Fd())

@@ -27,7 +27,7 @@ type controlServer struct {
 
 // startControl serves a demo engine on a control socket in a directory
 // that does not exist yet.
-func startControl(t *testing.T) *controlServer {
+func startControl(t testing.TB) *controlServer {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "run", "l2sw.sock")
 	ln, err := ListenControl(path)
