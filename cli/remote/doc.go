@@ -11,32 +11,35 @@
 // privileged EXEC (`Switch#`): only the socket's owner can connect, as on a
 // console line with `privilege level 15`.
 //
-//  1. The client sends one header: a JSON object on a single line ending in
-//     "\n", at most MaxHeaderSize bytes:
+// First the client sends one header: a JSON object on a single line ending
+// in "\n", at most MaxHeaderSize bytes:
 //
-//     {"v":1,"mode":"exec","lines":["show version","configure terminal","hostname A"]}
-//     {"v":1,"mode":"console","width":132}
+//	{"v":1,"mode":"exec","lines":["show version","configure terminal","hostname A"]}
+//	{"v":1,"mode":"console","width":132}
 //
-//     "v" is the protocol version (1). "lines" (exec only) are the command
-//     lines, without line ends or other control characters. "width"
-//     (console only, optional) is the client terminal's column count.
+// "v" is the protocol version (1). "lines" (exec only) are the command
+// lines, without line ends or other control characters. "width" (console
+// only, optional) is the client terminal's column count.
 //
-//  2. The server answers with one JSON line. On a refused header:
+// The server answers with one JSON line. A refused header gets
 //
-//     {"error":"remote: header: unknown mode \"shell\""}
+//	{"error":"remote: header: unknown mode \"shell\""}
 //
-//     and the connection is closed. Otherwise, for exec, the whole run:
+// and the connection is closed. An exec gets the whole run, then the
+// server closes the connection:
 //
-//     {"ok":true,"output":"...","rejected":false}
+//	{"ok":true,"output":"...","rejected":false}
 //
-//     where output is exactly what the CLI prints for the lines ("\n" line
-//     ends; a caret error shows the line above the caret) and rejected
-//     says some line was refused (the exit status of `l2sw exec`). The
-//     server then closes the connection. For console the answer is
-//     {"ok":true} and the connection becomes a raw byte stream both ways:
-//     keystrokes in, terminal output (CRLF line ends, echo, prompts) out.
-//     The server closes the stream when the session exits (`exit` in EXEC);
-//     the client half-closes its side to end the session on end of input.
+// where output is exactly what the CLI prints for the lines ("\n" line
+// ends; a caret error shows the line above the caret) and rejected says
+// some line was refused (the exit status of `l2sw exec`). A console gets
+//
+//	{"ok":true}
+//
+// and the connection becomes a raw byte stream both ways: keystrokes in,
+// terminal output (CRLF line ends, echo, prompts) out. The server closes
+// the stream when the session exits (`exit` in EXEC); the client
+// half-closes its side to end the session at the end of its input.
 //
 // Terminal resizes of a console are not carried (the width is the one of
 // the header); SSH sessions follow window-change requests.
