@@ -12,7 +12,8 @@ import (
 
 func (d *Device) showCommands() []engine.Command {
 	macFilter := "[{{dynamic|static}$type|address MAC|interface IFNAME|vlan <1-4094>}]"
-	macHelp := map[string]string{"MAC": "48 bit mac address", "<1-4094>": "Vlan number", "interface": "interface keyword", "vlan": "vlan keyword"}
+	macHelp := map[string]string{"MAC": "48 bit mac address", "<1-4094>": "Vlan number", "interface": "interface keyword", "vlan": "vlan keyword",
+		"aging-time": "aging-time keyword"}
 	out := func(f func(c *engine.Ctx, a engine.Args) (string, error)) engine.Handler {
 		return func(c *engine.Ctx, a engine.Args) error {
 			s, err := f(c, a)
