@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/l2sw/l2sw/cli/engine"
+	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/dataplane/port/mem"
+	"github.com/l2sw/l2sw/dataplane/port/pcap"
+	"github.com/l2sw/l2sw/dataplane/port/tap"
+)
+
+// portSpec is one --port IFNAME=BACKEND:ARG.
+type portSpec struct {
+	name    string // canonical interface name
+	backend string // tap, pcap, mem
+	arg     string
+}
+
+// switchInterfaces are the port names `--port` accepts, in every IOS spelling.
+var switchInterfaces = engine.NewInterfaceSet(
+	engine.InterfaceType{Name: "GigabitEthernet", Ranges: []engine.NumRange{{Lo: 0, Hi: 9}, {Lo: 1, Hi: 48}}},
+	engine.InterfaceType{Name: "FastEthernet", Ranges: []engine.NumRange{{Lo: 0, Hi: 9}, {Lo: 1, Hi: 48}}},
+	engine.InterfaceType{Name: "TenGigabitEthernet", Ranges: []engine.NumRange{{Lo: 0, Hi: 9}, {Lo: 1, Hi: 48}}},
+)
+
+// defaultPorts is the port set of `l2sw run` without --port.
+var defaultPorts = []string{
+	"GigabitEthernet0/1=tap:l2sw1",
+	"GigabitEthernet0/2=tap:l2sw2",
+	"GigabitEthernet0/3=tap:l2sw3",
+	"GigabitEthernet0/4=tap:l2sw4",
+}
+
+// parsePortSpec reads IFNAME=BACKEND:ARG, e.g. gi0/1=tap:l2sw1,
+// Gi0/2=pcap:in.pcap,out.pcap, GigabitEthernet0/3=mem.
+func parsePortSpec(s string) (portSpec, error) {
+	name, rest, ok := strings.Cut(s, "=")
+	if !ok || name == "" || rest == "" {
+		return portSpec{}, fmt.Errorf("--port %q: want IFNAME=BACKEND:ARG, e.g. GigabitEthernet0/1=tap:l2sw1", s)
+	}
+	canon, err := switchInterfaces.Parse(strings.ReplaceAll(name, " ", ""))
+	if err != nil {
+		return portSpec{}, fmt.Errorf("--port %q: %q is not an interface name (GigabitEthernet0/1, gi0/1, ...)", s, name)
+	}
+	backend, arg, _ := strings.Cut(rest, ":")
+	switch backend {
+	case "tap", "pcap":
+		if arg == "" {
+			return portSpec{}, fmt.Errorf("--port %q: backend %s needs an argument (%s)", s, backend, backendUsage[backend])
+		}
+	case "mem":
+	default:
+		return portSpec{}, fmt.Errorf("--port %q: unknown backend %q (tap:NAME, pcap:IN[,OUT], mem)", s, backend)
+	}
+	return portSpec{name: canon, backend: backend, arg: arg}, nil
+}
+
+var backendUsage = map[string]string{
+	"tap":  "tap:NAME[,mtu=N][,queues=N]",
+	"pcap": "pcap:IN[,OUT]",
+}
+
+// open creates the backend of a port.
+func (p portSpec) open() (port.Port, error) {
+	switch p.backend {
+	case "tap":
+		cfg, err := parseTapArg(p.arg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		t, err := tap.Open(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		return t, nil
+	case "pcap":
+		pp, err := pcap.OpenSpec(p.arg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		return pp, nil
+	}
+	return mem.New(p.name), nil
+}
+
+func parseTapArg(arg string) (tap.Config, error) {
+	parts := strings.Split(arg, ",")
+	cfg := tap.Config{Name: parts[0]}
+	for _, opt := range parts[1:] {
+		k, v, _ := strings.Cut(opt, "=")
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return cfg, fmt.Errorf("tap option %q: want KEY=NUMBER", opt)
+		}
+		switch k {
+		case "mtu":
+			cfg.MTU = n
+		case "queues":
+			cfg.Queues = n
+		default:
+			return cfg, fmt.Errorf("tap option %q: unknown (mtu, queues)", opt)
+		}
+	}
+	return cfg, nil
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParsePortSpec(t *testing.T) {
+	for in, want := range map[string]portSpec{
+		"gi0/1=tap:l2sw1":               {name: "GigabitEthernet0/1", backend: "tap", arg: "l2sw1"},
+		"GigabitEthernet0/2=pcap:a,b":   {name: "GigabitEthernet0/2", backend: "pcap", arg: "a,b"},
+		"Gi0/3=mem":                     {name: "GigabitEthernet0/3", backend: "mem"},
+		"fa0/4=tap:x,mtu=9000,queues=2": {name: "FastEthernet0/4", backend: "tap", arg: "x,mtu=9000,queues=2"},
+	} {
+		got, err := parsePortSpec(in)
+		if err != nil || got != want {
+			t.Errorf("parsePortSpec(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for in, msg := range map[string]string{
+		"gi0/1":            "want IFNAME=BACKEND:ARG",
+		"bogus0/1=tap:x":   "is not an interface name",
+		"gi0/1=tap":        "needs an argument",
+		"gi0/1=vde:/tmp/x": "unknown backend",
+		"=tap:x":           "want IFNAME=BACKEND:ARG",
+	} {
+		if _, err := parsePortSpec(in); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("parsePortSpec(%q) error %v, want it to say %q", in, err, msg)
+		}
+	}
+	cfg, err := parseTapArg("t1,mtu=9216,queues=2")
+	if err != nil || cfg.Name != "t1" || cfg.MTU != 9216 || cfg.Queues != 2 {
+		t.Errorf("parseTapArg: %+v %v", cfg, err)
+	}
+	if _, err := parseTapArg("t1,speed=10"); err == nil {
+		t.Error("unknown tap option accepted")
+	}
+}

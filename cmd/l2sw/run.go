@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/l2sw/l2sw/cli"
+	"github.com/l2sw/l2sw/cli/remote"
+	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/syslog"
+)
+
+// defaultConfigPath is the startup-config `l2sw run` reads and `write
+// memory` writes when --config is not given.
+const defaultConfigPath = "/etc/l2sw/startup-config"
+
+type runOptions struct {
+	config  string
+	ports   []string
+	control string
+	ssh     string
+	hostKey string
+}
+
+func newRunCmd() *cobra.Command {
+	o := runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run [--config FILE] [--port IFNAME=BACKEND:ARG ...] [--control SOCK] [--ssh ADDR]",
+		Short: "Start a switch",
+		Long: `Start a switch and keep it running until SIGINT or SIGTERM.
+
+Ports are named in IOS style (GigabitEthernet0/1, gi0/1) and bound to a backend:
+  tap:NAME[,mtu=N][,queues=N]  create or attach the TAP device NAME (root)
+  pcap:IN[,OUT]                replay capture IN into the port, record what it sends to OUT
+  mem                          an in-memory port (tests)
+Without --port, four access ports GigabitEthernet0/1-0/4 run on TAPs l2sw1-l2sw4.
+
+The startup-config is read from --config (default ` + defaultConfigPath + `); when
+that file does not exist the embedded default config is used, and "write memory"
+creates it. Commands reach the switch through the control socket (l2sw exec,
+l2sw console) and, with --ssh, over SSH with the config's usernames.`,
+		Example: `  l2sw run
+  l2sw run --port gi0/1=tap:vm1 --port gi0/2=tap:vm2 --port gi0/3=pcap:in.pcap,out.pcap
+  l2sw run --config lab.cfg --ssh 127.0.0.1:2222`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.config, "config", defaultConfigPath, "startup-config file")
+	f.StringArrayVar(&o.ports, "port", nil, "a port: IFNAME=BACKEND:ARG (repeatable)")
+	f.StringVar(&o.control, "control", defaultControlSocket(), "control socket for l2sw exec and l2sw console")
+	f.StringVar(&o.ssh, "ssh", "", "serve the CLI over SSH on ADDR (e.g. 127.0.0.1:2222)")
+	f.StringVar(&o.hostKey, "ssh-host-key", "", "SSH host key file (default: ssh_host_ed25519_key beside the config)")
+	return cmd
+}
+
+func run(cmd *cobra.Command, o runOptions) error {
+	specs := o.ports
+	if len(specs) == 0 {
+		specs = defaultPorts
+	}
+	var parsed []portSpec
+	seen := map[string]bool{}
+	for _, s := range specs {
+		p, err := parsePortSpec(s)
+		if err != nil {
+			return err
+		}
+		if seen[p.name] {
+			return fmt.Errorf("--port %q: %s is given twice", s, p.name)
+		}
+		seen[p.name] = true
+		parsed = append(parsed, p)
+	}
+
+	// Read the config before touching any device, so that a bad path fails
+	// fast and leaves nothing behind.
+	configText, configFrom, err := readStartupConfig(o.config)
+	if err != nil {
+		return err
+	}
+
+	log := syslog.New(syslog.WithWriter(os.Stderr))
+	sw := dataplane.New(dataplane.Config{Log: log, BaseMAC: baseMAC()})
+	defer func() {
+		if err := sw.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "l2sw: stop:", err)
+		}
+	}()
+	for _, p := range parsed {
+		backend, err := p.open()
+		if err != nil {
+			closePorts(sw)
+			return err
+		}
+		if err := sw.AddPort(p.name, backend); err != nil {
+			backend.Close()
+			closePorts(sw)
+			return err
+		}
+	}
+
+	dev := cli.NewDevice(sw, cli.Options{ConfigPath: o.config, Version: version})
+	for _, e := range dev.LoadConfig(strings.NewReader(configText)) {
+		fmt.Fprintf(os.Stderr, "l2sw: %s: %v\n", configFrom, e)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	ln, err := remote.ListenControl(o.control)
+	if err != nil {
+		closePorts(sw)
+		return err
+	}
+	defer os.Remove(o.control)
+	sw.Start()
+
+	errc := make(chan error, 2)
+	go func() { errc <- remote.ServeControl(ctx, ln, dev.Engine()) }()
+	if o.ssh != "" {
+		key := o.hostKey
+		if key == "" {
+			key = filepath.Join(filepath.Dir(o.config), "ssh_host_ed25519_key")
+		}
+		addr, err := remote.ServeSSH(ctx, dev.Engine(), remote.SSHConfig{Addr: o.ssh, HostKeyPath: key, Auth: dev})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "l2sw: SSH on %s\n", addr)
+	}
+	fmt.Fprintf(os.Stderr, "l2sw: %s up with %d ports (%s); control socket %s\n", dev.Hostname(), len(parsed), configFrom, o.control)
+
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(os.Stderr, "l2sw: shutting down")
+		return nil
+	case err := <-errc:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("control socket: %w", err)
+		}
+		return nil
+	}
+}
+
+// readStartupConfig returns the config text and where it came from. A
+// missing file means a new switch, as a Catalyst without startup-config
+// boots its defaults: the embedded default config runs and `write memory`
+// creates the file. A file that exists but cannot be read is an error.
+func readStartupConfig(path string) (string, string, error) {
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		return string(b), path, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return cli.DefaultConfig, "embedded default config (" + path + " does not exist yet; write memory creates it)", nil
+	default:
+		return "", "", fmt.Errorf("cannot read config: %w", err)
+	}
+}
+
+// closePorts releases every backend opened so far after a startup failure.
+func closePorts(sw *dataplane.Switch) {
+	for _, name := range sw.Ports() {
+		_ = sw.RemovePort(name)
+	}
+}
+
+// baseMAC derives a stable, locally administered switch MAC from the host
+// name, so that a restarted lab switch keeps its identity.
+func baseMAC() hwaddr.MAC {
+	h, _ := os.Hostname()
+	var sum uint32 = 2166136261
+	for i := 0; i < len(h); i++ {
+		sum = (sum ^ uint32(h[i])) * 16777619
+	}
+	return hwaddr.MAC{0x02, 0x1c, byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), 0x00}
+}
