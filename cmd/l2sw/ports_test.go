@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/l2sw/l2sw/cli"
 	"strings"
 	"testing"
 )
@@ -34,5 +35,23 @@ func TestParsePortSpec(t *testing.T) {
 	}
 	if _, err := parseTapArg("t1,speed=10"); err == nil {
 		t.Error("unknown tap option accepted")
+	}
+}
+
+func TestDefaultConfigForPorts(t *testing.T) {
+	var ports []portSpec
+	for _, s := range defaultPorts {
+		p, err := parsePortSpec(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports = append(ports, p)
+	}
+	if got := defaultConfigFor(ports); got != cli.DefaultConfig {
+		t.Errorf("the default ports must keep the whole default config:\n%s", got)
+	}
+	got := defaultConfigFor(ports[:2])
+	if strings.Contains(got, "GigabitEthernet0/3") || !strings.Contains(got, "interface GigabitEthernet0/2\n switchport") || !strings.Contains(got, "hostname Switch") {
+		t.Errorf("two-port default config:\n%s", got)
 	}
 }

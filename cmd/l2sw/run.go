@@ -89,6 +89,9 @@ func run(cmd *cobra.Command, o runOptions) error {
 	if err != nil {
 		return err
 	}
+	if configText == cli.DefaultConfig {
+		configText = defaultConfigFor(parsed)
+	}
 
 	log := syslog.New(syslog.WithWriter(os.Stderr))
 	sw := dataplane.New(dataplane.Config{Log: log, BaseMAC: baseMAC()})
@@ -167,6 +170,29 @@ func readStartupConfig(path string) (string, string, error) {
 	default:
 		return "", "", fmt.Errorf("cannot read config: %w", err)
 	}
+}
+
+// defaultConfigFor is the embedded default config without the interface
+// stanzas of ports this switch does not have (a --port set other than the
+// default four).
+func defaultConfigFor(ports []portSpec) string {
+	have := map[string]bool{}
+	for _, p := range ports {
+		have[p.name] = true
+	}
+	var b strings.Builder
+	skip := false
+	for _, line := range strings.SplitAfter(cli.DefaultConfig, "\n") {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "interface "); ok && !strings.HasPrefix(line, " ") {
+			skip = !have[name]
+		} else if !strings.HasPrefix(line, " ") {
+			skip = false
+		}
+		if !skip {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 // closePorts releases every backend opened so far after a startup failure.
