@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"github.com/l2sw/l2sw/cli/remote"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -244,5 +245,23 @@ func TestConfigMessageOrigin(t *testing.T) {
 	r.run("configure terminal", "interface gi0/1", "end")
 	if n := len(r.sw.Log().Grep("Configured from console by console")); n != 1 {
 		t.Errorf("console CONFIG_I count %d", n)
+	}
+}
+
+// A session opened by cli/remote over SSH is named in configuration
+// messages without the transport knowing about this package.
+func TestConfigMessageOriginFromRemoteSession(t *testing.T) {
+	r := newRig(t)
+	st := r.dev.Engine().NewState(engine.LevelPrivileged)
+	st.Values[remote.ValueLine] = "vty"
+	st.Values[remote.ValueUser] = "netops"
+	st.Values[remote.ValueAddr] = "127.0.0.1:50122"
+	var out strings.Builder
+	for _, l := range []string{"configure terminal", "hostname Y", "end"} {
+		r.dev.Engine().Exec(st, l, &out, -1)
+	}
+	got := r.sw.Log().Grep("CONFIG_I")
+	if len(got) != 1 || !strings.HasSuffix(got[0], "Configured from console by netops on vty0 (127.0.0.1)") {
+		t.Errorf("messages %q", got)
 	}
 }

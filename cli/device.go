@@ -8,7 +8,10 @@
 package cli
 
 import (
+	"net"
+
 	"fmt"
+	"github.com/l2sw/l2sw/cli/remote"
 	"strings"
 	"sync"
 	"time"
@@ -135,6 +138,16 @@ func SetOrigin(st *engine.State, o Origin) { st.Values[originKey] = o }
 func OriginOf(st *engine.State) Origin {
 	if o, ok := st.Values[originKey].(Origin); ok {
 		return o
+	}
+	// Sessions opened by cli/remote say where they come from in their
+	// state values; IOS names the first vty line vty0.
+	if line, _ := st.Values[remote.ValueLine].(string); line == "vty" {
+		user, _ := st.Values[remote.ValueUser].(string)
+		addr, _ := st.Values[remote.ValueAddr].(string)
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			addr = host
+		}
+		return Origin{Line: "vty0", User: user, Addr: addr}
 	}
 	return Origin{Line: "console"}
 }
