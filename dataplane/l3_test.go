@@ -524,3 +524,34 @@ func TestSVIAddressValidation(t *testing.T) {
 		t.Errorf("secondary: %v", c.Addresses)
 	}
 }
+
+func TestStaticRouteViaNextHop(t *testing.T) {
+	g := newL3Rig(t)
+	g.learnHost(1, macA, ipA, net.IP{10, 0, 10, 1})
+	g.learnHost(3, macB, ipB, net.IP{10, 0, 20, 1})
+	r := StaticRoute{Prefix: netip.MustParsePrefix("192.168.0.0/16"), NextHop: netip.MustParseAddr("10.0.20.7")}
+	if err := g.sw.AddStaticRoute(r); err != nil {
+		t.Fatal(err)
+	}
+	far := net.IP{192, 168, 3, 4}
+	g.send(1, udpTo(t, macA, g.routerMAC(), ipA, far, 64, nil))
+	g.expect(udpTo(t, g.routerMAC(), macB, ipA, far, 63, nil), 3)
+	if rs := g.sw.StaticRoutes(); len(rs) != 1 || rs[0].Distance != 1 {
+		t.Errorf("static routes %+v", rs)
+	}
+	if err := g.sw.RemoveStaticRoute(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.sw.RemoveStaticRoute(r); err == nil {
+		t.Error("removed twice")
+	}
+	g.send(1, udpTo(t, macA, g.routerMAC(), ipA, far, 64, nil))
+	g.cpu()
+	got := g.got()
+	if len(got[1]) != 1 || decode(got[1][0]).Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4).TypeCode.Type() != 3 {
+		t.Fatalf("no unreachable after removing the route: %v", got)
+	}
+	if err := g.sw.AddStaticRoute(StaticRoute{Prefix: netip.MustParsePrefix("172.16.0.0/12"), Interface: "Vlan99"}); err == nil {
+		t.Error("route via a missing SVI accepted")
+	}
+}

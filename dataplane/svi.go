@@ -106,7 +106,7 @@ type l3State struct {
 	mac     hwaddr.MAC
 	routing bool
 	svis    map[uint16]*SVIConfig
-	statics []StaticRoute
+	statics map[routeKey]StaticRoute
 	arp     *arp.Table
 	fib     *cef.Table
 	punt    *puntQueue
@@ -125,7 +125,7 @@ func newL3State(sw *Switch) *l3State {
 	if mac.IsZero() {
 		mac = fallbackRouterMAC
 	}
-	l := &l3State{mac: mac, routing: true, svis: map[uint16]*SVIConfig{}, shards: cefShards}
+	l := &l3State{mac: mac, routing: true, svis: map[uint16]*SVIConfig{}, statics: map[routeKey]StaticRoute{}, shards: cefShards}
 	l.fib = cef.New(cef.Config{Workers: cefShards})
 	l.arp = arp.New(arp.Config{ProxyResolver: func(in arp.IfID, target netip.Addr) bool {
 		b := target.As4()
@@ -473,54 +473,79 @@ func (sw *Switch) cefStaticLocked(r StaticRoute) (cef.StaticRoute, error) {
 	return cs, nil
 }
 
-func sameRoute(a, b StaticRoute) bool {
-	return a.Prefix.Masked() == b.Prefix.Masked() && a.NextHop == b.NextHop && strings.EqualFold(a.Interface, b.Interface)
+// routeKey identifies a static route as `no ip route` does (distance aside).
+type routeKey struct {
+	prefix  netip.Prefix
+	nextHop netip.Addr
+	ifName  string
 }
 
-// AddStaticRoute is `ip route PREFIX MASK {NEXTHOP | INTERFACE [NEXTHOP]} [DISTANCE]`.
-func (sw *Switch) AddStaticRoute(r StaticRoute) error {
-	if r.Interface != "" && strings.EqualFold(r.Interface, "null0") {
+func normalizeRoute(r StaticRoute) StaticRoute {
+	switch vid, ok := ParseSVIName(r.Interface); {
+	case strings.EqualFold(r.Interface, "null0"):
 		r.Interface = "Null0"
-	} else if vid, ok := ParseSVIName(r.Interface); ok {
+	case ok:
 		r.Interface = SVIName(vid)
 	}
-	sw.mu.Lock()
-	defer sw.mu.Unlock()
-	cs, err := sw.cefStaticLocked(r)
-	if err != nil {
-		return err
-	}
-	if err := sw.l3.fib.AddStatic(cs); err != nil {
-		return fmt.Errorf("ip route: %w", err)
-	}
+	r.Prefix = r.Prefix.Masked()
 	if r.Distance == 0 {
 		r.Distance = 1
 	}
-	r.Prefix = r.Prefix.Masked()
-	sw.l3.statics = slices.DeleteFunc(sw.l3.statics, func(x StaticRoute) bool { return sameRoute(x, r) })
-	sw.l3.statics = append(sw.l3.statics, r)
-	return nil
+	return r
+}
+
+func keyOfRoute(r StaticRoute) routeKey { return routeKey{r.Prefix, r.NextHop, r.Interface} }
+
+// AddStaticRoute is `ip route PREFIX MASK {NEXTHOP | INTERFACE [NEXTHOP]} [DISTANCE]`.
+func (sw *Switch) AddStaticRoute(r StaticRoute) error {
+	return sw.AddStaticRoutes([]StaticRoute{r})
+}
+
+// AddStaticRoutes installs many static routes with one FIB publication (a
+// configuration load). It stops at the first invalid route; the ones
+// before it stay installed.
+func (sw *Switch) AddStaticRoutes(rs []StaticRoute) error {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return sw.l3.fib.Batch(func() error {
+		for _, r := range rs {
+			if !r.Prefix.IsValid() {
+				return fmt.Errorf("ip route %v: %w", r.Prefix, cef.ErrBadPrefix)
+			}
+			r = normalizeRoute(r)
+			cs, err := sw.cefStaticLocked(r)
+			if err != nil {
+				return err
+			}
+			if err := sw.l3.fib.AddStatic(cs); err != nil {
+				return fmt.Errorf("ip route: %w", err)
+			}
+			sw.l3.statics[keyOfRoute(r)] = r
+		}
+		return nil
+	})
 }
 
 // RemoveStaticRoute is `no ip route ...` (the distance is ignored).
 func (sw *Switch) RemoveStaticRoute(r StaticRoute) error {
-	if vid, ok := ParseSVIName(r.Interface); ok {
-		r.Interface = SVIName(vid)
-	}
-	sw.mu.Lock()
-	defer sw.mu.Unlock()
-	i := slices.IndexFunc(sw.l3.statics, func(x StaticRoute) bool { return sameRoute(x, r) })
-	if i < 0 {
+	if !r.Prefix.IsValid() {
 		return fmt.Errorf("no ip route %v: %w", r.Prefix, ErrNoSuchRoute)
 	}
-	cs, err := sw.cefStaticLocked(sw.l3.statics[i])
-	if err != nil {
+	r = normalizeRoute(r)
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	k := keyOfRoute(r)
+	if _, ok := sw.l3.statics[k]; !ok {
+		return fmt.Errorf("no ip route %v: %w", r.Prefix, ErrNoSuchRoute)
+	}
+	cs, err := sw.cefStaticLocked(r)
+	if err != nil { // the interface is gone: remove by what the FIB knows
 		cs = cef.StaticRoute{Prefix: r.Prefix, NextHop: r.NextHop, HasIf: r.Interface != ""}
 	}
 	if err := sw.l3.fib.RemoveStatic(cs); err != nil {
 		return fmt.Errorf("no ip route: %w", err)
 	}
-	sw.l3.statics = slices.Delete(sw.l3.statics, i, i+1)
+	delete(sw.l3.statics, k)
 	return nil
 }
 
@@ -528,7 +553,10 @@ func (sw *Switch) RemoveStaticRoute(r StaticRoute) error {
 // by prefix, then next hop).
 func (sw *Switch) StaticRoutes() []StaticRoute {
 	sw.mu.Lock()
-	out := slices.Clone(sw.l3.statics)
+	out := make([]StaticRoute, 0, len(sw.l3.statics))
+	for _, r := range sw.l3.statics {
+		out = append(out, r)
+	}
 	sw.mu.Unlock()
 	slices.SortStableFunc(out, func(a, b StaticRoute) int {
 		if c := a.Prefix.Addr().Compare(b.Prefix.Addr()); c != 0 {
