@@ -292,9 +292,15 @@ func (d *Device) configCommands() []engine.Command {
 		{Syntax: "vlan VLANLIST$vlans", No: true,
 			Help: map[string]string{"vlan": "Vlan commands", "$vlans": "ISL VLAN IDs 1-4094"},
 			Run:  d.vlanCmd},
-		{Syntax: "interface IFNAME", Help: map[string]string{"interface": "Select an interface to configure"},
+		{Syntax: "interface IFNAME", No: true, Help: map[string]string{"interface": "Select an interface to configure"},
 			Run: func(c *engine.Ctx, a engine.Args) error {
 				name := a.Interface("interface")
+				if done, err := d.enterInterface(c, name); done {
+					return err
+				}
+				if c.Negated() {
+					return engine.Rejectf("%% Removal of physical interfaces is not permitted")
+				}
 				if _, err := d.sw.Status(name); err != nil {
 					return engine.Rejectf("%% Interface %s does not exist", name)
 				}

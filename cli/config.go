@@ -82,6 +82,7 @@ func (d *Device) RunningConfig() string {
 		}
 		b.WriteString("!\n")
 	}
+	b.WriteString(d.routingConfig())
 	for _, v := range d.sw.VLANs() {
 		if v.ID == 1 {
 			continue
@@ -96,11 +97,14 @@ func (d *Device) RunningConfig() string {
 		b.WriteString(d.interfaceConfig(name))
 		b.WriteString("!\n")
 	}
+	b.WriteString(d.sviConfig())
+	b.WriteString(d.routeConfig())
 	mac := d.macConfig()
 	b.WriteString(mac)
 	if mac != "" {
 		b.WriteString("!\n")
 	}
+	b.WriteString(d.staticARPConfig())
 	b.WriteString("line con 0\nline vty 0 4\nline vty 5 15\n!\nend\n")
 	return b.String()
 }

@@ -41,7 +41,7 @@ type Device struct {
 	start time.Time
 
 	modes struct {
-		config, ifc, ifRange, vlan, line *engine.Mode
+		config, ifc, ifRange, vlan, line, svi *engine.Mode
 	}
 
 	mu           sync.Mutex
@@ -89,6 +89,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 		ModeChanged: d.modeChanged,
 	})
 	d.install()
+	d.installL3()
 	return d
 }
 
@@ -232,6 +233,16 @@ func interfaceSet(ports []string) *engine.InterfaceSet {
 			a.ranges[k].Hi = max(a.ranges[k].Hi, n)
 		}
 	}
+	// Every switch has the SVIs and the Null0 route sink.
+	for _, typ := range []string{"Vlan", "Null"} {
+		if byType[typ] == nil {
+			byType[typ] = &acc{ranges: []engine.NumRange{{Lo: 0, Hi: 0}}}
+			if typ == "Vlan" {
+				byType[typ].ranges[0] = engine.NumRange{Lo: 1, Hi: dataplane.MaxVLAN}
+			}
+			order = append(order, typ)
+		}
+	}
 	var types []engine.InterfaceType
 	for _, typ := range order {
 		types = append(types, engine.InterfaceType{Name: typ, Help: ifTypeHelp(typ), Ranges: byType[typ].ranges})
@@ -251,6 +262,8 @@ func ifTypeHelp(typ string) string {
 		return "Ethernet Channel of interfaces"
 	case "Vlan":
 		return "Catalyst Vlans"
+	case "Null":
+		return "Null interface"
 	}
 	return typ + " interface"
 }

@@ -52,6 +52,9 @@ func (d *Device) showCommands() []engine.Command {
 			Help: map[string]string{"interface": "Show interface configuration"},
 			Run: out(func(_ *engine.Ctx, a engine.Args) (string, error) {
 				name := a.Interface("interface")
+				if s, ok := d.showRunningSVI(name); ok {
+					return s, nil
+				}
 				if name != "" {
 					if _, err := d.sw.Status(name); err != nil {
 						return "", engine.Rejectf("%% Invalid interface %s", name)
@@ -74,7 +77,9 @@ func (d *Device) showCommands() []engine.Command {
 		{Syntax: "show mac-address-table aging-time [vlan <1-4094>]", Level: engine.LevelUser, Hidden: true,
 			Run: out(func(_ *engine.Ctx, a engine.Args) (string, error) { return d.showAging(uint16(a.Int("vlan"))), nil })},
 		{Syntax: "show interfaces [IFNAME$ifname]", Level: engine.LevelUser,
-			Run: out(func(_ *engine.Ctx, a engine.Args) (string, error) { return d.showInterfaces(a.Interface("ifname")) })},
+			Run: out(func(_ *engine.Ctx, a engine.Args) (string, error) {
+				return d.showInterfacesWithSVIs(a.Interface("ifname"))
+			})},
 		{Syntax: "show interfaces [IFNAME$ifname] status", Level: engine.LevelUser,
 			Help: map[string]string{"status": "Show interface line status"},
 			Run:  out(func(_ *engine.Ctx, a engine.Args) (string, error) { return d.showStatus(a.Interface("ifname")) })},
