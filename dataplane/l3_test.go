@@ -555,3 +555,25 @@ func TestStaticRouteViaNextHop(t *testing.T) {
 		t.Error("route via a missing SVI accepted")
 	}
 }
+
+// A static route through an SVI that is then deleted stays configured, as
+// on IOS, and can still be removed.
+func TestStaticRouteThroughDeletedSVI(t *testing.T) {
+	g := newL3Rig(t)
+	r := StaticRoute{Prefix: netip.MustParsePrefix("172.16.0.0/16"), Interface: "Vlan20"}
+	if err := g.sw.AddStaticRoute(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.sw.DeleteSVI(20); err != nil {
+		t.Fatal(err)
+	}
+	if rs := g.sw.StaticRoutes(); len(rs) != 1 {
+		t.Fatalf("route through the deleted SVI not kept in config: %+v", rs)
+	}
+	if err := g.sw.RemoveStaticRoute(r); err != nil {
+		t.Fatalf("cannot remove a route through a deleted SVI: %v", err)
+	}
+	if rs := g.sw.StaticRoutes(); len(rs) != 0 {
+		t.Fatalf("route still configured: %+v", rs)
+	}
+}

@@ -539,10 +539,13 @@ func (sw *Switch) RemoveStaticRoute(r StaticRoute) error {
 		return fmt.Errorf("no ip route %v: %w", r.Prefix, ErrNoSuchRoute)
 	}
 	cs, err := sw.cefStaticLocked(r)
-	if err != nil { // the interface is gone: remove by what the FIB knows
+	ifGone := err != nil
+	if ifGone { // the interface is gone: remove by what the FIB knows
 		cs = cef.StaticRoute{Prefix: r.Prefix, NextHop: r.NextHop, HasIf: r.Interface != ""}
 	}
-	if err := sw.l3.fib.RemoveStatic(cs); err != nil {
+	// A route through a deleted SVI stays configured (as on IOS) but the
+	// FIB dropped it with the interface; removing it is still valid.
+	if err := sw.l3.fib.RemoveStatic(cs); err != nil && !ifGone {
 		return fmt.Errorf("no ip route: %w", err)
 	}
 	delete(sw.l3.statics, k)
