@@ -21,7 +21,8 @@
 # default bin/l2sw), TAPPUMP (default bin/tappump), OUT (results directory,
 # default /tmp/l2sw-bench-e2e), PROFILE=1 (pass --cpuprofile to l2sw when it
 # has that flag; the profile lands in $OUT/SYSTEM.pprof), L2SW_ARGS (extra
-# arguments for `l2sw run`).
+# arguments for `l2sw run`). Without --cpuprofile in the binary, PROFILE=1
+# samples l2sw with `perf record -g` into $OUT/SYSTEM.perf.data instead.
 set -euo pipefail
 
 DUR=${DUR:-10}
@@ -42,7 +43,12 @@ RESULTS=$OUT/results.tsv
 
 PIDS=()
 cleanup() {
-	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	# Newest first: a perf recorder stops (and writes its file) before the
+	# switch it samples.
+	local i
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		kill -INT "${PIDS[i]}" 2>/dev/null && wait "${PIDS[i]}" 2>/dev/null || true
+	done
 	PIDS=()
 	ip netns del $NSA 2>/dev/null || true
 	ip netns del $NSB 2>/dev/null || true
@@ -96,7 +102,7 @@ setup_bridge() {
 setup_pump() { # ARGS for tappump
 	"$TAPPUMP" "$@" $TAPA $TAPB >"$OUT/tappump.log" 2>&1 &
 	PIDS+=($!)
-	wait_link $TAPA && wait_link $TAPB || die "tappump did not create the TAPs: $(cat "$OUT/tappump.log")"
+	wait_link $TAPA && wait_link $TAPB || { echo "tappump did not create the TAPs: $(cat "$OUT/tappump.log")" >&2; return 1; }
 	hosts $TAPA $TAPB
 }
 
@@ -113,8 +119,14 @@ setup_l2sw() { # SYSTEM TAPOPTS
 	"$L2SW" run --port "gi0/1=tap:$TAPA$2" --port "gi0/2=tap:$TAPB$2" \
 		--control "$OUT/l2sw.sock" "${prof[@]}" ${L2SW_ARGS:-} >"$OUT/$1.log" 2>&1 &
 	PIDS+=($!)
-	wait_link $TAPA && wait_link $TAPB || die "l2sw did not create the TAPs: $(cat "$OUT/$1.log")"
+	wait_link $TAPA && wait_link $TAPB || { echo "l2sw did not create the TAPs: $(cat "$OUT/$1.log")" >&2; return 1; }
 	hosts $TAPA $TAPB
+	if [ "${PROFILE:-0}" = 1 ] && [ ${#prof[@]} -eq 0 ] && command -v perf >/dev/null; then
+		# No --cpuprofile: sample the switch with perf for the whole
+		# measurement instead (report: perf report -i $OUT/SYSTEM.perf.data).
+		perf record -q -F 499 -g -p "${PIDS[-1]}" -o "$OUT/$1.perf.data" >/dev/null 2>&1 &
+		PIDS+=($!)
+	fi
 }
 
 # iperf NAME ARGS...: one iperf3 client run from A to a server in B, JSON kept.
