@@ -59,7 +59,7 @@ func parsePortSpec(s string) (portSpec, error) {
 }
 
 var backendUsage = map[string]string{
-	"tap":  "tap:NAME[,mtu=N][,queues=N]",
+	"tap":  "tap:NAME[,mtu=N][,queues=N][,vnet=on|off|auto]",
 	"pcap": "pcap:IN[,OUT]",
 }
 
@@ -91,6 +91,19 @@ func parseTapArg(arg string) (tap.Config, error) {
 	cfg := tap.Config{Name: parts[0]}
 	for _, opt := range parts[1:] {
 		k, v, _ := strings.Cut(opt, "=")
+		if k == "vnet" {
+			switch v {
+			case "on":
+				cfg.Vnet = tap.VnetOn
+			case "off":
+				cfg.Vnet = tap.VnetOff
+			case "auto":
+				cfg.Vnet = tap.VnetAuto
+			default:
+				return cfg, fmt.Errorf("tap option %q: want vnet=on, off or auto", opt)
+			}
+			continue
+		}
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return cfg, fmt.Errorf("tap option %q: want KEY=NUMBER", opt)
@@ -101,7 +114,7 @@ func parseTapArg(arg string) (tap.Config, error) {
 		case "queues":
 			cfg.Queues = n
 		default:
-			return cfg, fmt.Errorf("tap option %q: unknown (mtu, queues)", opt)
+			return cfg, fmt.Errorf("tap option %q: unknown (mtu, queues, vnet)", opt)
 		}
 	}
 	return cfg, nil

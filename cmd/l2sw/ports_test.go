@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/l2sw/l2sw/cli"
+	"github.com/l2sw/l2sw/dataplane/port/tap"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,12 @@ func TestParsePortSpec(t *testing.T) {
 	cfg, err := parseTapArg("t1,mtu=9216,queues=2")
 	if err != nil || cfg.Name != "t1" || cfg.MTU != 9216 || cfg.Queues != 2 {
 		t.Errorf("parseTapArg: %+v %v", cfg, err)
+	}
+	if cfg, err := parseTapArg("t1,vnet=off"); err != nil || cfg.Vnet != tap.VnetOff {
+		t.Errorf("vnet=off: %+v %v", cfg, err)
+	}
+	if _, err := parseTapArg("t1,vnet=maybe"); err == nil {
+		t.Error("vnet=maybe accepted")
 	}
 	if _, err := parseTapArg("t1,speed=10"); err == nil {
 		t.Error("unknown tap option accepted")

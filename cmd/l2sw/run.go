@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -30,6 +31,7 @@ type runOptions struct {
 	control string
 	ssh     string
 	hostKey string
+	cpuProf string
 }
 
 func newRunCmd() *cobra.Command {
@@ -61,6 +63,7 @@ l2sw console) and, with --ssh, over SSH with the config's usernames.`,
 	f.StringVar(&o.control, "control", defaultControlSocket(), "control socket for l2sw exec and l2sw console")
 	f.StringVar(&o.ssh, "ssh", "", "serve the CLI over SSH on ADDR (e.g. 127.0.0.1:2222)")
 	f.StringVar(&o.hostKey, "ssh-host-key", "", "SSH host key file (default: ssh_host_ed25519_key beside the config)")
+	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a pprof CPU profile of the whole run to FILE")
 	return cmd
 }
 
@@ -91,6 +94,18 @@ func run(cmd *cobra.Command, o runOptions) error {
 	}
 	if configText == cli.DefaultConfig {
 		configText = defaultConfigFor(parsed)
+	}
+
+	if o.cpuProf != "" {
+		f, err := os.Create(o.cpuProf)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 
 	log := syslog.New(syslog.WithWriter(os.Stderr))
