@@ -2,13 +2,11 @@ package arp
 
 import (
 	"bytes"
+	"github.com/l2sw/l2sw/internal/textfsmtest"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sirikothe/gotextfsm"
 
 	"github.com/l2sw/l2sw/hwaddr"
 )
@@ -493,7 +491,7 @@ func TestShowIPARPParsesWithTextFSM(t *testing.T) {
 	if got := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); strings.Join(got, "\n") != strings.Join(wantLines, "\n") {
 		t.Fatalf("show ip arp:\n%s\nwant:\n%s", out, strings.Join(wantLines, "\n"))
 	}
-	rows := parseTextFSM(t, "show_ip_arp", out)
+	rows := textfsmtest.Parse(t, "show_ip_arp", out)
 	if len(rows) != 6 {
 		t.Fatalf("rows %d: %v", len(rows), rows)
 	}
@@ -523,23 +521,6 @@ func TestWriteTraffic(t *testing.T) {
 	if !strings.Contains(buf.String(), "Rcvd: 1 requests, 0 replies") || !strings.Contains(buf.String(), "Sent: 0 requests, 1 replies") {
 		t.Fatalf("traffic:\n%s", buf.String())
 	}
-}
-
-func parseTextFSM(t *testing.T, folder, text string) []map[string]any {
-	t.Helper()
-	tmpl, err := os.ReadFile("/work/shared/reference/ios/" + folder + "/template.textfsm")
-	if err != nil {
-		t.Skipf("reference templates not available: %v", err)
-	}
-	fsm := gotextfsm.TextFSM{}
-	if err := fsm.ParseString(string(tmpl)); err != nil {
-		t.Fatalf("template: %v", err)
-	}
-	out := gotextfsm.ParserOutput{}
-	if err := out.ParseTextString(text, fsm, true); err != nil {
-		t.Fatalf("textfsm rejected our output: %v\n%s", err, text)
-	}
-	return out.Dict
 }
 
 func FuzzReceive(f *testing.F) {

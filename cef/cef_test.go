@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"github.com/l2sw/l2sw/internal/textfsmtest"
 	"math/rand/v2"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/sirikothe/gotextfsm"
 
 	"github.com/l2sw/l2sw/hwaddr"
 )
@@ -273,23 +271,6 @@ func TestCounters(t *testing.T) {
 	}
 }
 
-func parseTextFSM(t *testing.T, folder, text string) []map[string]any {
-	t.Helper()
-	tmpl, err := os.ReadFile("/work/shared/reference/ios/" + folder + "/template.textfsm")
-	if err != nil {
-		t.Skipf("reference templates not available: %v", err)
-	}
-	fsm := gotextfsm.TextFSM{}
-	if err := fsm.ParseString(string(tmpl)); err != nil {
-		t.Fatalf("template: %v", err)
-	}
-	out := gotextfsm.ParserOutput{}
-	if err := out.ParseTextString(text, fsm, true); err != nil {
-		t.Fatalf("textfsm rejected our output: %v\n%s", err, text)
-	}
-	return out.Dict
-}
-
 func showTable(t *testing.T) *Table {
 	tb := newTable(t)
 	must(t, tb.SetInterface(vl10, IfConfig{Name: "Vlan10", MAC: sviMAC, VLAN: 10,
@@ -322,7 +303,7 @@ func TestShowIPCEF(t *testing.T) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
 	}
-	rows := parseTextFSM(t, "show_ip_cef", out)
+	rows := textfsmtest.Parse(t, "show_ip_cef", out)
 	if len(rows) != strings.Count(out, "\n")-1 {
 		t.Fatalf("parsed %d rows of %d lines", len(rows), strings.Count(out, "\n")-1)
 	}
@@ -341,7 +322,7 @@ func TestShowIPCEF(t *testing.T) {
 	// Without a default route IOS prints "no route" (ntc sample6).
 	buf.Reset()
 	must(t, WriteShowIPCEF(&buf, New(Config{}).Entries()))
-	rows = parseTextFSM(t, "show_ip_cef", buf.String())
+	rows = textfsmtest.Parse(t, "show_ip_cef", buf.String())
 	if fmt.Sprint(rows[0]["NEXTHOP"]) != "[no route]" || len(rows) != 8 {
 		t.Fatalf("empty table rows %v\n%s", rows, buf.String())
 	}
@@ -373,7 +354,7 @@ func TestShowAdjacency(t *testing.T) {
 		!strings.Contains(out, "                                   000EB65D4EB0C80084D399460800\n") {
 		t.Fatalf("show adjacency detail:\n%s", out)
 	}
-	rows := parseTextFSM(t, "show_adjacency", out)
+	rows := textfsmtest.Parse(t, "show_adjacency", out)
 	if len(rows) != 3 {
 		t.Fatalf("rows %v\n%s", rows, out)
 	}
@@ -385,7 +366,7 @@ func TestShowAdjacency(t *testing.T) {
 	}
 	buf.Reset()
 	must(t, WriteShowAdjacency(&buf, tb.Adjacencies(), tb.Counters(), false))
-	if rows := parseTextFSM(t, "show_adjacency", buf.String()); len(rows) != 3 {
+	if rows := textfsmtest.Parse(t, "show_adjacency", buf.String()); len(rows) != 3 {
 		t.Fatalf("brief rows %v", rows)
 	}
 }
@@ -410,7 +391,7 @@ func TestShowIPRoute(t *testing.T) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
 	}
-	rows := parseTextFSM(t, "show_ip_route", out)
+	rows := textfsmtest.Parse(t, "show_ip_route", out)
 	if len(rows) != 10 {
 		t.Fatalf("rows %d: %v\n%s", len(rows), rows, out)
 	}

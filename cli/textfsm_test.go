@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/l2sw/l2sw/internal/textfsmtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,43 +11,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sirikothe/gotextfsm"
 )
 
-// refDir locates ../shared/reference/ios from the repository root (the
-// test runs in cli/). Outside CI a missing reference skips the test.
-func refDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "reference", "ios")
-	if env := os.Getenv("L2SW_IOS_REFERENCE"); env != "" {
-		dir = env
-	}
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("IOS reference templates missing at %s: %v", dir, err)
-		}
-		t.Skipf("IOS reference templates not found at %s (set L2SW_IOS_REFERENCE): %v", dir, err)
-	}
-	return dir
-}
+// refDir is the IOS reference folder (see internal/textfsmtest).
+func refDir(t *testing.T) string { return textfsmtest.Dir(t) }
 
 // parseFSM parses text with the ntc-templates template of folder, unchanged.
 func parseFSM(t *testing.T, folder, text string) []map[string]any {
-	t.Helper()
-	tmpl, err := os.ReadFile(filepath.Join(refDir(t), folder, "template.textfsm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsm := gotextfsm.TextFSM{}
-	if err := fsm.ParseString(string(tmpl)); err != nil {
-		t.Fatalf("%s template: %v", folder, err)
-	}
-	out := gotextfsm.ParserOutput{}
-	if err := out.ParseTextString(text, fsm, true); err != nil {
-		t.Fatalf("%s: template rejects our output: %v\n%s", folder, err, text)
-	}
-	return out.Dict
+	return textfsmtest.Parse(t, folder, text)
 }
 
 // row finds the record whose field key equals val.

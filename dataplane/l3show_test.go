@@ -2,34 +2,13 @@ package dataplane
 
 import (
 	"bytes"
+	"github.com/l2sw/l2sw/internal/textfsmtest"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sirikothe/gotextfsm"
 )
-
-// textfsm parses text with the ntc-templates template of folder, failing
-// the test when the template rejects a line.
-func textfsm(t *testing.T, folder, text string) []map[string]any {
-	t.Helper()
-	tmpl, err := os.ReadFile("/work/shared/reference/ios/" + folder + "/template.textfsm")
-	if err != nil {
-		t.Skipf("reference templates not available: %v", err)
-	}
-	fsm := gotextfsm.TextFSM{}
-	if err := fsm.ParseString(string(tmpl)); err != nil {
-		t.Fatalf("template: %v", err)
-	}
-	out := gotextfsm.ParserOutput{}
-	if err := out.ParseTextString(text, fsm, true); err != nil {
-		t.Fatalf("textfsm rejected our output: %v\n%s", err, text)
-	}
-	return out.Dict
-}
 
 func TestShowL3Templates(t *testing.T) {
 	g := newL3Rig(t)
@@ -48,7 +27,7 @@ func TestShowL3Templates(t *testing.T) {
 	if err := g.sw.WriteShowIPInterfaceBrief(&b); err != nil {
 		t.Fatal(err)
 	}
-	rows := textfsm(t, "show_ip_interface_brief", b.String())
+	rows := textfsmtest.Parse(t, "show_ip_interface_brief", b.String())
 	want := map[string][3]string{
 		"GigabitEthernet0/1": {"unassigned", "up", "up"},
 		"Vlan10":             {"10.0.10.1", "up", "up"},
@@ -71,7 +50,7 @@ func TestShowL3Templates(t *testing.T) {
 	if !strings.Contains(b.String(), "  ARP type: ARPA, ARP Timeout 04:00:00\n") {
 		t.Errorf("show interfaces vlan 10:\n%s", b.String())
 	}
-	rows = textfsm(t, "show_interfaces", b.String())
+	rows = textfsmtest.Parse(t, "show_interfaces", b.String())
 	if len(rows) != 1 || rows[0]["INTERFACE"] != "Vlan10" || rows[0]["IP_ADDRESS"] != "10.0.10.1" || rows[0]["MTU"] != "1500" || rows[0]["LINK_STATUS"] != "up" {
 		t.Errorf("parsed %v", rows)
 	}
@@ -80,7 +59,7 @@ func TestShowL3Templates(t *testing.T) {
 	if err := g.sw.WriteShowIPARP(&b, ARPFilter{Interface: "Vlan10"}); err != nil {
 		t.Fatal(err)
 	}
-	rows = textfsm(t, "show_ip_arp", b.String())
+	rows = textfsmtest.Parse(t, "show_ip_arp", b.String())
 	if len(rows) != 2 { // 10.0.10.1 (interface) and 10.0.10.5
 		t.Errorf("show ip arp:\n%s", b.String())
 	}
@@ -90,7 +69,7 @@ func TestShowL3Templates(t *testing.T) {
 		if err := g.sw.WriteShowIPCEF(&b, netip.Prefix{}, false, detail); err != nil {
 			t.Fatal(err)
 		}
-		rows = textfsm(t, "show_ip_cef", b.String())
+		rows = textfsmtest.Parse(t, "show_ip_cef", b.String())
 		if len(rows) < 5 {
 			t.Errorf("show ip cef:\n%s", b.String())
 		}
@@ -99,7 +78,7 @@ func TestShowL3Templates(t *testing.T) {
 	if err := g.sw.WriteShowIPRoute(&b, netip.Prefix{}); err != nil {
 		t.Fatal(err)
 	}
-	rows = textfsm(t, "show_ip_route", b.String())
+	rows = textfsmtest.Parse(t, "show_ip_route", b.String())
 	if len(rows) < 3 || !strings.Contains(b.String(), "Gateway of last resort is 10.0.10.254 to network 0.0.0.0") {
 		t.Errorf("show ip route (%d rows):\n%s", len(rows), b.String())
 	}
@@ -114,7 +93,7 @@ func TestShowL3Templates(t *testing.T) {
 	if err := g.sw.WriteShowAdjacency(&b, true); err != nil {
 		t.Fatal(err)
 	}
-	textfsm(t, "show_adjacency", b.String())
+	textfsmtest.Parse(t, "show_adjacency", b.String())
 	b.Reset()
 	if err := g.sw.WriteShowIPTraffic(&b); err != nil {
 		t.Fatal(err)
