@@ -142,6 +142,14 @@ func (l *controlListener) Close() error {
 // closes ln and every connection, waits for their goroutines and returns
 // nil; an accept failure is returned otherwise.
 func ServeControl(ctx context.Context, ln net.Listener, eng *engine.Engine) error {
+	return serveConns(ctx, ln, "control socket", func(c net.Conn) { serveControlConn(c, eng) })
+}
+
+// serveConns accepts connections on ln and runs serve for each on its own
+// goroutine until ctx is done. It then closes ln and every connection, waits
+// for their goroutines and returns nil; an accept failure is returned
+// (prefixed by what) otherwise. The control socket and SSH share it.
+func serveConns(ctx context.Context, ln net.Listener, what string, serve func(net.Conn)) error {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -168,7 +176,7 @@ func ServeControl(ctx context.Context, ln net.Listener, eng *engine.Engine) erro
 				ln.Close()
 				return nil
 			}
-			return fmt.Errorf("control socket: accept: %w", err)
+			return fmt.Errorf("%s: accept: %w", what, err)
 		}
 		mu.Lock()
 		if done {
@@ -187,7 +195,7 @@ func ServeControl(ctx context.Context, ln net.Listener, eng *engine.Engine) erro
 				mu.Unlock()
 				c.Close()
 			}()
-			serveControlConn(c, eng)
+			serve(c)
 		}()
 	}
 }

@@ -142,54 +142,7 @@ func ServeSSH(ctx context.Context, eng *engine.Engine, cfg SSHConfig) (net.Addr,
 // every connection, waits for their goroutines and returns nil. An accept
 // failure is returned otherwise.
 func (s *SSHServer) Serve(ctx context.Context, ln net.Listener) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
-		done  bool
-	)
-	stop := context.AfterFunc(ctx, func() {
-		ln.Close()
-		mu.Lock()
-		done = true
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	defer stop()
-	defer wg.Wait()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				// Close again, synchronously: the socket file must be gone
-				// when Serve returns, not whenever AfterFunc finishes.
-				ln.Close()
-				return nil
-			}
-			return fmt.Errorf("ssh: accept: %w", err)
-		}
-		mu.Lock()
-		if done {
-			mu.Unlock()
-			c.Close()
-			continue
-		}
-		conns[c] = struct{}{}
-		mu.Unlock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				mu.Lock()
-				delete(conns, c)
-				mu.Unlock()
-				c.Close()
-			}()
-			s.serveConn(c)
-		}()
-	}
+	return serveConns(ctx, ln, "ssh", s.serveConn)
 }
 
 // serveConn runs one SSH connection: handshake, then session channels.
