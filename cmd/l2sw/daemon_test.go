@@ -96,6 +96,47 @@ func execL2sw(t *testing.T, sock string, lines ...string) (string, error) {
 	return string(out), err
 }
 
+// daemon is an `l2sw run` child process.
+type daemon struct {
+	cmd    *exec.Cmd
+	stderr bytes.Buffer
+	done   chan error
+}
+
+// startDaemon starts `l2sw run args...`; it is killed at the end of the
+// test if it is still running.
+func startDaemon(t *testing.T, args ...string) *daemon {
+	t.Helper()
+	d := &daemon{cmd: exec.Command(l2swBin, append([]string{"run"}, args...)...), done: make(chan error, 1)}
+	d.cmd.Stderr = &d.stderr
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.done <- d.cmd.Wait() }()
+	t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			_ = d.cmd.Process.Kill()
+		}
+	})
+	return d
+}
+
+// stop sends SIGTERM and requires a clean exit within 10 s.
+func (d *daemon) stop(t *testing.T) {
+	t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Fatalf("l2sw exited with %v\n%s", err, d.stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("l2sw did not stop on SIGTERM")
+	}
+}
+
 // TestRunReplayExecShutdown starts `l2sw run` on pcap ports, replays a
 // capture through it, looks inside with `l2sw exec`, and checks that
 // SIGTERM stops it cleanly with the capture files flushed.
@@ -110,20 +151,8 @@ func TestRunReplayExecShutdown(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("hostname LabSw\nmac address-table aging-time 600\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(l2swBin, "run", "--config", cfg, "--control", sock,
+	d := startDaemon(t, "--config", cfg, "--control", sock,
 		"--port", "gi0/1=pcap:"+in1, "--port", "Gi0/2=pcap:,"+out2, "--port", "GigabitEthernet0/3=pcap:,"+out3)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-	}()
 
 	// Wait for the control socket and for the replay to be learned.
 	var out string
@@ -136,7 +165,7 @@ func TestRunReplayExecShutdown(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if !strings.Contains(out, "   1    0200.0000.000a    DYNAMIC     Gi0/1") {
-		t.Fatalf("MAC not learned from the replay:\n%s\nstderr:\n%s", out, stderr.String())
+		t.Fatalf("MAC not learned from the replay:\n%s\nstderr:\n%s", out, d.stderr.String())
 	}
 	out, err := execL2sw(t, sock, "show interfaces counters", "show running-config")
 	if err != nil {
@@ -151,17 +180,7 @@ func TestRunReplayExecShutdown(t *testing.T) {
 		t.Errorf("a rejected line must exit non-zero with the IOS error; err=%v out=%q", err, out)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("l2sw exited with %v\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("l2sw did not stop on SIGTERM")
-	}
+	d.stop(t)
 	for _, p := range []string{out2, out3} {
 		got := readPcap(t, p)
 		// Unknown unicast: both frames flooded to both other ports.

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,20 +23,8 @@ func TestRunOnTAPs(t *testing.T) {
 	netns.CleanupLink(t, t1)
 	netns.CleanupLink(t, t2)
 	sock := filepath.Join(dir, "sock")
-	cmd := exec.Command(l2swBin, "run", "--config", filepath.Join(dir, "cfg"), "--control", sock,
+	d := startDaemon(t, "--config", filepath.Join(dir, "cfg"), "--control", sock,
 		"--port", "gi0/1=tap:"+t1, "--port", "gi0/2=tap:"+t2+",mtu=9000")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if out, err := execL2sw(t, sock, "show interfaces status"); err == nil && strings.Contains(out, "Gi0/2") {
@@ -48,7 +34,7 @@ func TestRunOnTAPs(t *testing.T) {
 	}
 	out, err := exec.Command("ip", "-o", "link", "show", "dev", t2).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "mtu 9000") || !strings.Contains(string(out), ",UP") {
-		t.Fatalf("TAP %s not up with mtu 9000: %v %s\nstderr: %s", t2, err, out, stderr.String())
+		t.Fatalf("TAP %s not up with mtu 9000: %v %s\nstderr: %s", t2, err, out, d.stderr.String())
 	}
 
 	second := exec.Command(l2swBin, "run", "--config", filepath.Join(dir, "cfg"), "--control", filepath.Join(dir, "sock2"), "--port", "gi0/1=tap:"+t1)
@@ -57,17 +43,7 @@ func TestRunOnTAPs(t *testing.T) {
 		t.Errorf("second switch on a held TAP: err=%v, output %q; want a clear 'in use' error", err, msg)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no clean stop on SIGTERM")
-	}
+	d.stop(t)
 	if linkExists(t1) || linkExists(t2) {
 		t.Error("TAPs created by l2sw were not removed at shutdown")
 	}
