@@ -2,17 +2,14 @@ package term
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
+
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/l2sw/l2sw/cli/engine/enginetest"
+	"github.com/l2sw/l2sw/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata")
 
 // TestGolden feeds each testdata/*.txt input to an interactive session of
 // the demo command set and compares the transcript byte for byte.
@@ -22,66 +19,40 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 // \x7f DEL, \x1b[A up; a line ending in \c gets no Enter), then "--- output":
 // the transcript with CRLF shown as a newline and backspace as \b.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files: %v", err)
-	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			data, err := os.ReadFile(file)
+	golden.Run(t, func(t *testing.T, head, input string) string {
+		e, cfg := enginetest.New()
+		opts := Options{Level: 15}
+		for _, l := range strings.Split(head, "\n") {
+			if v, ok := strings.CutPrefix(l, "@level "); ok {
+				opts.Level, _ = strconv.Atoi(v)
+			}
+			if v, ok := strings.CutPrefix(l, "@secret "); ok {
+				cfg.Secret = v
+			}
+		}
+		var in bytes.Buffer
+		for _, l := range strings.Split(strings.TrimSuffix(input, "\n"), "\n") {
+			noEnter := strings.HasSuffix(l, `\c`)
+			l = strings.TrimSuffix(l, `\c`)
+			u, err := strconv.Unquote(`"` + strings.ReplaceAll(l, `"`, `\"`) + `"`)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("input line %q: %v", l, err)
 			}
-			head, rest, ok := strings.Cut(string(data), "--- input\n")
-			if !ok {
-				t.Fatalf("%s: no --- input", file)
+			in.WriteString(u)
+			if !noEnter {
+				in.WriteString("\n")
 			}
-			inText, want, ok := strings.Cut(rest, "--- output\n")
-			if !ok {
-				t.Fatalf("%s: no --- output", file)
-			}
-			e, cfg := enginetest.New()
-			opts := Options{Level: 15}
-			for _, l := range strings.Split(head, "\n") {
-				if v, ok := strings.CutPrefix(l, "@level "); ok {
-					opts.Level, _ = strconv.Atoi(v)
-				}
-				if v, ok := strings.CutPrefix(l, "@secret "); ok {
-					cfg.Secret = v
-				}
-			}
-			var in bytes.Buffer
-			for _, l := range strings.Split(strings.TrimSuffix(inText, "\n"), "\n") {
-				noEnter := strings.HasSuffix(l, `\c`)
-				l = strings.TrimSuffix(l, `\c`)
-				u, err := strconv.Unquote(`"` + strings.ReplaceAll(l, `"`, `\"`) + `"`)
-				if err != nil {
-					t.Fatalf("input line %q: %v", l, err)
-				}
-				in.WriteString(u)
-				if !noEnter {
-					in.WriteString("\n")
-				}
-			}
-			var out bytes.Buffer
-			s := New(e, &in, &out, opts)
-			if err := s.Run(); err != nil {
-				t.Fatalf("Run: %v", err)
-			}
-			got := strings.ReplaceAll(out.String(), "\r\n", "\n")
-			got = strings.ReplaceAll(got, "\b", `\b`)
-			if strings.Contains(got, "\r") || strings.Contains(got, "\x1b") {
-				t.Errorf("transcript has a lone CR or an escape sequence: %q", got)
-			}
-			if *update {
-				if err := os.WriteFile(file, []byte(head+"--- input\n"+inText+"--- output\n"+got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if got != want {
-				t.Errorf("transcript differs\n--- got\n%s\n--- want\n%s", got, want)
-			}
-		})
-	}
+		}
+		var out bytes.Buffer
+		s := New(e, &in, &out, opts)
+		if err := s.Run(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		got := strings.ReplaceAll(out.String(), "\r\n", "\n")
+		got = strings.ReplaceAll(got, "\b", `\b`)
+		if strings.Contains(got, "\r") || strings.Contains(got, "\x1b") {
+			t.Errorf("transcript has a lone CR or an escape sequence: %q", got)
+		}
+		return got
+	})
 }
