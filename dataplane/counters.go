@@ -94,12 +94,3 @@ func (t statsTable) sumInto(id int, out *PortCounters) {
 		out[c] += t[id][c].Load()
 	}
 }
-
-func (t statsTable) clear(id int) {
-	if id >= len(t) {
-		return
-	}
-	for c := range t[id] {
-		t[id][c].Store(0)
-	}
-}

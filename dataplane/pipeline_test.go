@@ -445,3 +445,24 @@ func TestWorkersForwardConcurrently(t *testing.T) {
 		t.Error("String")
 	}
 }
+
+// A port added after another was removed reuses its id; it must start from
+// zero, not inherit the old port's counters.
+func TestReaddedPortStartsWithZeroCounters(t *testing.T) {
+	g := newRig(t, 2, cam.Config{})
+	g.send(1, udpFrame(t, macA, bcast, 0, "x"))
+	g.rx[ifName(2)].Close()
+	if err := g.sw.RemovePort(ifName(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.sw.AddPort("GigabitEthernet0/9", mem.New("new")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := g.sw.Counters("GigabitEthernet0/9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Get(TxFrames) != 0 || c.Get(RxFrames) != 0 {
+		t.Errorf("new port inherited counters: tx %d rx %d", c.Get(TxFrames), c.Get(RxFrames))
+	}
+}

@@ -3,7 +3,6 @@ package dataplane
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/dataplane/frame"
@@ -84,7 +83,9 @@ func (r *Receiver) Close() {
 	defer r.sw.mu.Unlock()
 	if _, ok := r.sw.workers[r]; ok {
 		delete(r.sw.workers, r)
-		r.sw.retired = append(r.sw.retired, r.stats)
+		for id := range r.stats {
+			r.stats.sumInto(id, &r.sw.retired[id])
+		}
 	}
 }
 
@@ -101,7 +102,7 @@ func (r *Receiver) run() {
 		}
 		if err != nil {
 			if !errors.Is(err, port.ErrClosed) {
-				r.sw.linkDown(r.in, fmt.Errorf("read %s: %w", r.rx, err))
+				r.sw.linkDown(r.in)
 			}
 			return
 		}

@@ -95,7 +95,7 @@ type Switch struct {
 	byName   map[string]cam.PortID
 	vlans    map[uint16]*VLAN
 	workers  map[*Receiver]struct{}
-	retired  []statsTable // counters of stopped workers, still counted
+	retired  []PortCounters // per port id: the sum of stopped workers' counters
 	baseline map[cam.PortID]PortCounters
 	running  bool
 	stop     chan struct{}
@@ -138,6 +138,7 @@ func New(cfg Config) *Switch {
 	sw.cam = cam.New(cfg.CAM)
 	sw.cam.SetEventHandler(sw.camEvent)
 	sw.ports = make([]*swPort, 0, cfg.MaxPorts)
+	sw.retired = make([]PortCounters, cfg.MaxPorts)
 	sw.l3 = newL3State(sw)
 	sw.publishLocked()
 	return sw
@@ -182,6 +183,8 @@ func (sw *Switch) AddPort(name string, backend port.Port) error {
 	}
 	sw.ports[id] = p
 	sw.byName[name] = p.id
+	// The id may have belonged to a removed port: start from zero.
+	sw.baseline[p.id] = sw.rawCountersLocked(p.id)
 	sw.publishLocked()
 	if sw.running {
 		sw.startPortLocked(p)
@@ -375,7 +378,7 @@ func (sw *Switch) Stop() error {
 }
 
 // linkDown takes a port whose backend failed out of forwarding.
-func (sw *Switch) linkDown(id cam.PortID, cause error) {
+func (sw *Switch) linkDown(id cam.PortID) {
 	sw.mu.Lock()
 	if int(id) >= len(sw.ports) || sw.ports[id] == nil || !sw.ports[id].linkUp {
 		sw.mu.Unlock()
@@ -389,7 +392,6 @@ func (sw *Switch) linkDown(id cam.PortID, cause error) {
 	if !p.settings.Shutdown {
 		sw.logLinkState(p.name, false, false)
 	}
-	_ = cause
 }
 
 func (sw *Switch) logLinkState(name string, up, admin bool) {
@@ -448,8 +450,8 @@ func (sw *Switch) rawCountersLocked(id cam.PortID) PortCounters {
 	for r := range sw.workers {
 		r.stats.sumInto(int(id), &c)
 	}
-	for _, t := range sw.retired {
-		t.sumInto(int(id), &c)
+	for i, v := range sw.retired[id] {
+		c[i] += v
 	}
 	return c
 }
