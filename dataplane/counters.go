@@ -24,6 +24,7 @@ const (
 	TxBroadcast
 	TxErrors
 	Forwarded             // received frames that left the pipeline toward egress (unicast or flood)
+	ToRouter              // received frames layer 3 consumed (routed, punted, or dropped there and counted by it)
 	UnknownUnicastFlooded // unknown unicast received on this port and flooded
 	ZeroSourceForwarded   // all-zero source: not learned, still forwarded
 	DropVLANNotAllowed    // VLAN not allowed / not the access VLAN / port not forwarding
@@ -41,7 +42,7 @@ func Malformed(r frame.Reason) Counter { return malformedBase + Counter(r) }
 var counterNames = [...]string{
 	"rx frames", "rx bytes", "rx unicast", "rx multicast", "rx broadcast",
 	"tx frames", "tx bytes", "tx unicast", "tx multicast", "tx broadcast", "tx errors",
-	"forwarded", "unknown unicast flooded", "zero source forwarded",
+	"forwarded", "to router", "unknown unicast flooded", "zero source forwarded",
 	"drop vlan not allowed", "drop invalid source", "drop same port", "drop port down", "drop malformed",
 }
 

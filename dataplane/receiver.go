@@ -210,6 +210,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	// with an SVI are routed or punted; ARP for the SVI is punted as well as
 	// flooded. l3Input reports whether it consumed the frame.
 	if s.l3 != nil && r.l3Input(s, v, buf, n, tagged, vlan, cast) {
+		st.inc(ToRouter)
 		return
 	}
 

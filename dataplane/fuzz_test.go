@@ -1,0 +1,55 @@
+package dataplane
+
+import (
+	"net"
+	"testing"
+
+	"github.com/l2sw/l2sw/dataplane/port"
+)
+
+// pipelineOutcomes are the counters of which exactly one moves for every
+// received frame.
+var pipelineOutcomes = []Counter{Forwarded, ToRouter, DropMalformed, DropVLANNotAllowed, DropInvalidSource, DropSamePort, DropPortDown}
+
+// FuzzPipeline sends any bytes into any port of a switch with access ports,
+// a trunk and two SVIs, runs the control plane over what was punted, and
+// checks that nothing panics and that every received frame has exactly one
+// outcome in the ingress port's counters.
+func FuzzPipeline(f *testing.F) {
+	g := newL3Rig(f)
+	rmac := g.routerMAC()
+	f.Add(uint8(0), udpFrame(f, macA, macB, 0, "unknown unicast"))
+	f.Add(uint8(3), udpFrame(f, macC, bcast, 20, "tagged broadcast on the trunk"))
+	f.Add(uint8(3), udpFrame(f, macC, bcast, 30, "tagged, VLAN not allowed"))
+	f.Add(uint8(0), udpTo(f, macA, rmac, net.IP{10, 0, 10, 5}, net.IP{10, 0, 20, 7}, 64, []byte("routed")))
+	f.Add(uint8(0), udpTo(f, macA, rmac, net.IP{10, 0, 10, 5}, net.IP{10, 0, 10, 1}, 1, []byte("ttl 1 to the SVI")))
+	f.Add(uint8(1), arpFrame(f, 1, macB, bcast, macB, net.IP{10, 0, 10, 6}, net.HardwareAddr{0, 0, 0, 0, 0, 0}, net.IP{10, 0, 10, 1}))
+	f.Add(uint8(1), arpFrame(f, 1, macB, bcast, macB, net.IP{10, 9, 9, 9}, net.HardwareAddr{0, 0, 0, 0, 0, 0}, net.IP{10, 0, 10, 1}))
+	f.Add(uint8(2), []byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, p uint8, frame []byte) {
+		if len(frame) > port.MaxFrame {
+			return
+		}
+		in := int(p%4) + 1
+		before := g.portCounters(in)
+		g.send(in, frame)
+		g.cpu()
+		g.got()
+		after := g.portCounters(in)
+		var outcomes uint64
+		for _, c := range pipelineOutcomes {
+			outcomes += after[c] - before[c]
+		}
+		if rx := after[RxFrames] - before[RxFrames]; rx != 1 || outcomes != 1 {
+			t.Fatalf("port %d: rx %d, outcomes %d for %x", in, rx, outcomes, frame)
+		}
+	})
+}
+
+func (g *rig) portCounters(i int) PortCounters {
+	c, err := g.sw.Counters(ifName(i))
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return c
+}
