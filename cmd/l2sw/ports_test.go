@@ -62,3 +62,24 @@ func TestDefaultConfigForPorts(t *testing.T) {
 		t.Errorf("two-port default config:\n%s", got)
 	}
 }
+
+// FuzzParsePortSpec: no panic on any --port text, and an accepted spec
+// names its interface canonically (parsing the canonical name again gives it).
+func FuzzParsePortSpec(f *testing.F) {
+	for _, s := range []string{"gi0/1=tap:l2sw1", "Gi 0/2=pcap:a,b", "fa0/4=tap:x,mtu=9000", "=", "gi0/1=mem"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parsePortSpec(s)
+		if err != nil {
+			return
+		}
+		again, err := parsePortSpec(p.name + "=" + p.backend + ":" + p.arg)
+		if p.backend == "mem" && p.arg == "" {
+			again, err = parsePortSpec(p.name + "=mem")
+		}
+		if err != nil || again.name != p.name {
+			t.Fatalf("%q -> %+v does not re-parse: %+v %v", s, p, again, err)
+		}
+	})
+}
