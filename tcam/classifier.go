@@ -22,6 +22,7 @@ type Rule struct {
 	Priority uint32 // lower wins; the ACE sequence number
 	ID       int32  // the binding slot of the ACE, returned on match
 	Permit   bool
+	Log      bool // the ACE has `log` or `log-input`: the switch logs matches
 
 	SrcIP, SrcMask uint32 // match when addr & mask == ip
 	DstIP, DstMask uint32

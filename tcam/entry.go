@@ -106,7 +106,7 @@ func (p *louPool) acquire(k louKey) (int16, bool) {
 		u.refs++
 		return u.index, true
 	}
-	if len(p.free) == 0 {
+	if len(p.free) == 0 || len(p.units) >= p.limit {
 		return NoLOU, false
 	}
 	idx := p.free[len(p.free)-1]
@@ -125,7 +125,27 @@ func (p *louPool) release(k louKey) {
 	u.refs--
 	if u.refs == 0 {
 		delete(p.units, k)
-		p.free = append(p.free, u.index)
+		if int(u.index) < p.limit {
+			p.free = append(p.free, u.index)
+		}
+	}
+}
+
+// setLimit changes the number of units. Units in use keep their index (the
+// entries point at it) even if it is beyond the new limit; the caller has
+// checked that no more than limit are in use, and acquire never hands out
+// more than limit.
+func (p *louPool) setLimit(limit int) {
+	inUse := make(map[int16]bool, len(p.units))
+	for _, u := range p.units {
+		inUse[u.index] = true
+	}
+	p.limit = limit
+	p.free = p.free[:0]
+	for i := limit - 1; i >= 0; i-- {
+		if !inUse[int16(i)] {
+			p.free = append(p.free, int16(i))
+		}
 	}
 }
 

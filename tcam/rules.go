@@ -14,6 +14,7 @@ func RulesForACE(a *acl.ACE, id int32) []Rule {
 		Priority:  a.Seq,
 		ID:        id,
 		Permit:    a.Action == acl.Permit,
+		Log:       a.Log != acl.LogNone,
 		SrcIP:     a.Src.IP,
 		SrcMask:   ^a.Src.Wildcard,
 		SrcPortHi: 0xffff,

@@ -73,6 +73,10 @@ type FullError struct {
 }
 
 func (e *FullError) Error() string {
+	if e.Binding.Interface == "" {
+		// Not about one binding (SetLimits).
+		return fmt.Sprintf("%d %s in use, limit %d: %v", e.Need, e.Resource, e.Limit, ErrTCAMFull)
+	}
 	return fmt.Sprintf("%s: %s needs %d %s, limit %d: %v", e.Binding, e.Binding.Feature, e.Need, e.Resource, e.Limit, ErrTCAMFull)
 }
 
@@ -309,6 +313,50 @@ func New(cfg Config) *TCAM {
 		maskCount: map[maskKey]int{},
 		bindings:  map[BindingID]*Binding{},
 	}
+}
+
+// Limits returns the current capacity model.
+func (t *TCAM) Limits() Limits {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.limits
+}
+
+// SetLimits changes the capacity model at runtime (`platform acl tcam ...`).
+// The programmed entries stay as they are; masks are re-counted under the
+// new EntriesPerMask. If the current use does not fit the new limits it
+// returns a *FullError (wrapping ErrTCAMFull) naming the first resource that
+// would overflow, and changes nothing: shrinking a TCAM under live ACLs
+// must not silently drop entries.
+func (t *TCAM) SetLimits(l Limits) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l.EntriesPerMask < 1 {
+		l.EntriesPerMask = 1
+	}
+	masks := t.masks
+	if l.EntriesPerMask != t.limits.EntriesPerMask {
+		masks = 0
+		for _, c := range t.maskCount {
+			masks += (c + l.EntriesPerMask - 1) / l.EntriesPerMask
+		}
+	}
+	var full *FullError
+	switch {
+	case t.entries > l.Entries:
+		full = &FullError{Resource: ResEntries, Need: t.entries, Limit: l.Entries}
+	case masks > l.Masks:
+		full = &FullError{Resource: ResMasks, Need: masks, Limit: l.Masks}
+	case t.lous.used() > l.RangeUnits:
+		full = &FullError{Resource: ResRangeUnits, Need: t.lous.used(), Limit: l.RangeUnits}
+	}
+	if full != nil {
+		return fmt.Errorf("set TCAM limits: %w", full)
+	}
+	t.lous.setLimit(l.RangeUnits)
+	t.limits = l
+	t.masks = masks
+	return nil
 }
 
 // Usage returns the current resource use.
@@ -714,6 +762,7 @@ type Verdict struct {
 	Seq      uint32 // sequence number of the matching ACE
 	Slot     int32  // counter slot of the matching ACE, -1 for the implicit deny
 	Hardware bool   // false when the ACL is software switched
+	Log      bool   // the matching ACE has a log option (false for the implicit deny)
 }
 
 // Classify looks the packet up and counts the match on worker's counter
@@ -726,7 +775,7 @@ func (b *Binding) Classify(worker int, h *Header) Verdict {
 		return Verdict{Slot: -1, Hardware: p.hardware}
 	}
 	b.counters.add(worker, r.ID)
-	return Verdict{Permit: r.Permit, Matched: true, Seq: r.Priority, Slot: r.ID, Hardware: p.hardware}
+	return Verdict{Permit: r.Permit, Matched: true, Seq: r.Priority, Slot: r.ID, Hardware: p.hardware, Log: r.Log}
 }
 
 // Matches returns the summed match counter of the ACE with sequence number
