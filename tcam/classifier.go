@@ -191,20 +191,38 @@ func (c *Classifier) Len() int { return c.n }
 // deny). It allocates nothing and takes no lock.
 func (c *Classifier) Lookup(h *Header) *Rule {
 	key := [numDims]uint32{h.Src, h.Dst, uint32(h.SrcPort), uint32(h.DstPort), uint32(h.Proto)}
-	var best *Rule
-	for _, n := range c.roots {
-		for n.children != nil {
-			n = n.children[(key[n.dim]>>n.shift)&n.mask]
+	// Walk the trees in lockstep: their node loads are independent, so the
+	// CPU overlaps the cache misses of the three walks.
+	n0, n1, n2 := c.roots[0], c.roots[1], c.roots[2]
+	for n0.children != nil && n1.children != nil && n2.children != nil {
+		n0 = n0.children[(key[n0.dim]>>n0.shift)&n0.mask]
+		n1 = n1.children[(key[n1.dim]>>n1.shift)&n1.mask]
+		n2 = n2.children[(key[n2.dim]>>n2.shift)&n2.mask]
+	}
+	for n0.children != nil {
+		n0 = n0.children[(key[n0.dim]>>n0.shift)&n0.mask]
+	}
+	for n1.children != nil {
+		n1 = n1.children[(key[n1.dim]>>n1.shift)&n1.mask]
+	}
+	for n2.children != nil {
+		n2 = n2.children[(key[n2.dim]>>n2.shift)&n2.mask]
+	}
+	best := scanLeaf(n0.rules, h, nil)
+	best = scanLeaf(n1.rules, h, best)
+	return scanLeaf(n2.rules, h, best)
+}
+
+// scanLeaf returns the first rule of rules (priority order) that matches h
+// and beats best, or best.
+func scanLeaf(rules []Rule, h *Header, best *Rule) *Rule {
+	for i := range rules {
+		r := &rules[i]
+		if best != nil && !ruleLess(r, best) {
+			return best
 		}
-		for i := range n.rules {
-			r := &n.rules[i]
-			if best != nil && !ruleLess(r, best) {
-				break
-			}
-			if r.Matches(h) {
-				best = r
-				break
-			}
+		if r.Matches(h) {
+			return r
 		}
 	}
 	return best

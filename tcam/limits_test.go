@@ -172,3 +172,42 @@ func TestSetLimitsLOUIndexBeyondNewLimit(t *testing.T) {
 		t.Fatalf("LOUs in use %d beyond the limit 2", u.RangeUnitsUsed)
 	}
 }
+
+// TestDeleteACEBySeqIndex deletes through the sequence index after swaps
+// and with a duplicated sequence number (InsertACE does not reject one).
+func TestDeleteACEBySeqIndex(t *testing.T) {
+	tc := New(Config{Limits: PFC3Limits()})
+	id := BindingID{FeatureRACL, "Vlan10", In}
+	l := mustACL(t, "D", acl.Extended,
+		"permit tcp any any eq 1", "permit tcp any any eq 2",
+		"permit tcp any any eq 3", "permit tcp any any eq 4")
+	if _, err := tc.Apply(id, l); err != nil {
+		t.Fatal(err)
+	}
+	dup, _ := acl.ParseLine(acl.Extended, "20 deny tcp any any eq 9")
+	if _, err := tc.InsertACE(id, dup); err != nil {
+		t.Fatal(err)
+	}
+	b := tc.Binding(id)
+	seqOf := func(port uint16) uint32 {
+		h := Header{Proto: 6, DstPort: port}
+		return b.Classify(0, &h).Seq
+	}
+	// Both ACEs with seq 20 go, one per call, then the others.
+	for _, seq := range []uint32{10, 20, 20, 40, 30} {
+		if err := tc.DeleteACE(id, seq); err != nil {
+			t.Fatalf("delete %d: %v", seq, err)
+		}
+	}
+	if err := tc.DeleteACE(id, 20); !errors.Is(err, acl.ErrNoSuchSeq) {
+		t.Fatalf("third delete of 20: %v", err)
+	}
+	for _, p := range []uint16{1, 2, 3, 4, 9} {
+		if s := seqOf(p); s != 0 {
+			t.Fatalf("port %d still matches seq %d", p, s)
+		}
+	}
+	if u := tc.Usage(); u.EntriesUsed != 0 {
+		t.Fatalf("entries left: %+v", u)
+	}
+}

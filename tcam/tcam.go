@@ -543,6 +543,7 @@ func (t *TCAM) commit(b *Binding, name string, aces []compiledACE, hw, fresh boo
 		}
 	}
 	b.aces = aces
+	b.reindex()
 	b.aclName = name
 	b.hardware = hw
 	b.publish(NewClassifier(rules))
@@ -566,6 +567,7 @@ func (t *TCAM) Remove(id BindingID) error {
 		}
 	}
 	b.aces = nil
+	b.reindex()
 	b.publish(NewClassifier(nil))
 	delete(t.bindings, id)
 	for i, o := range t.order {
@@ -618,6 +620,9 @@ func (t *TCAM) InsertACE(id BindingID, a acl.ACE) (Result, error) {
 
 func (t *TCAM) insertSoftware(b *Binding, c compiledACE) {
 	b.aces = append(b.aces, c)
+	if c.ace.Action != acl.Remark {
+		b.bySeq[c.ace.Seq] = len(b.aces) - 1
+	}
 	cls := b.current().cls
 	for _, r := range c.rules {
 		cls = cls.Insert(r)
@@ -634,11 +639,19 @@ func (t *TCAM) DeleteACE(id BindingID, seq uint32) error {
 	if b == nil {
 		return fmt.Errorf("delete from %s: %w", id, ErrNoBinding)
 	}
-	for i := range b.aces {
-		c := &b.aces[i]
-		if c.ace.Seq != seq || c.ace.Action == acl.Remark {
-			continue
+	i, ok := b.bySeq[seq]
+	if !ok || i >= len(b.aces) || b.aces[i].ace.Seq != seq || b.aces[i].ace.Action == acl.Remark {
+		// Not indexed (a duplicate sequence number shadowed it): scan.
+		i = -1
+		for j := range b.aces {
+			if b.aces[j].ace.Seq == seq && b.aces[j].ace.Action != acl.Remark {
+				i = j
+				break
+			}
 		}
+	}
+	if i >= 0 {
+		c := &b.aces[i]
 		if b.hardware {
 			t.release(c)
 		}
@@ -647,8 +660,16 @@ func (t *TCAM) DeleteACE(id BindingID, seq uint32) error {
 			cls = cls.Delete(r)
 		}
 		b.freeSlot(c.slot)
-		b.aces[i] = b.aces[len(b.aces)-1]
-		b.aces = b.aces[:len(b.aces)-1]
+		delete(b.bySeq, seq)
+		last := len(b.aces) - 1
+		if i != last {
+			b.aces[i] = b.aces[last]
+			if j, ok := b.bySeq[b.aces[i].ace.Seq]; ok && j == last {
+				b.bySeq[b.aces[i].ace.Seq] = i
+			}
+		}
+		b.aces[last] = compiledACE{}
+		b.aces = b.aces[:last]
 		b.publish(cls)
 		return nil
 	}
@@ -708,6 +729,7 @@ type Binding struct {
 
 	// Writer side, guarded by TCAM.mu.
 	aces      []compiledACE
+	bySeq     map[uint32]int // sequence number -> index in aces (non-remarks)
 	aclName   string
 	hardware  bool
 	freeSlots []int32
@@ -717,9 +739,19 @@ type Binding struct {
 var _ fmt.Stringer = BindingID{}
 
 func newBinding(id BindingID, label uint16, workers int) *Binding {
-	b := &Binding{id: id, label: label, counters: newCounters(workers)}
+	b := &Binding{id: id, label: label, counters: newCounters(workers), bySeq: map[uint32]int{}}
 	b.prog.Store(&program{cls: NewClassifier(nil)})
 	return b
+}
+
+// reindex rebuilds bySeq after aces was replaced.
+func (b *Binding) reindex() {
+	b.bySeq = make(map[uint32]int, len(b.aces))
+	for i := range b.aces {
+		if b.aces[i].ace.Action != acl.Remark {
+			b.bySeq[b.aces[i].ace.Seq] = i
+		}
+	}
 }
 
 func (b *Binding) current() *program { return b.prog.Load() }
