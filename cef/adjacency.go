@@ -85,7 +85,8 @@ func (a *Adjacency) build() {
 // ARP changes swap its content atomically without touching the FIB.
 type adjSlot struct {
 	cur  atomic.Pointer[Adjacency]
-	refs int // FIB entries using it (writer side)
+	id   uint32 // every version's ID
+	refs int    // FIB entries using it (writer side)
 }
 
 type adjKey struct {

@@ -77,24 +77,33 @@ type Worker struct {
 	punt  atomic.Uint64
 }
 
+// ctrOf returns r's prefix counter id (0: none) without reading the entry
+// when r came from Lookup.
+func ctrOf(r *Result) uint32 {
+	if r.ctr == 0 && r.Entry != nil {
+		return r.Entry.ctr // a Result built by hand, or the no-route entry (0)
+	}
+	return r.ctr
+}
+
 // Forwarded counts a packet of n bytes forwarded through r.
 func (w *Worker) Forwarded(r Result, n int) {
 	w.adj.add(r.Adj.ID, n)
-	w.pfx.add(r.Entry.ctr, n)
+	w.pfx.add(ctrOf(&r), n)
 	w.fwd.Store(w.fwd.Load() + 1)
 }
 
 // Punted counts a packet for us.
 func (w *Worker) Punted(r Result, n int) {
-	w.pfx.add(r.Entry.ctr, n)
+	w.pfx.add(ctrOf(&r), n)
 	w.punt.Store(w.punt.Load() + 1)
 }
 
 // Dropped counts a dropped packet by reason (and against its prefix when
 // it matched one).
 func (w *Worker) Dropped(reason DropReason, r Result, n int) {
-	if r.Entry != nil && r.Entry.ctr != 0 {
-		w.pfx.add(r.Entry.ctr, n)
+	if c := ctrOf(&r); c != 0 {
+		w.pfx.add(c, n)
 	}
 	d := &w.drops[reason%numDropReasons]
 	d.Store(d.Load() + 1)

@@ -3,71 +3,96 @@ package cef
 // The longest-prefix-match structure is a DIR-16-8-8 multibit trie with
 // leaf pushing: a 65536-slot root indexed by the top 16 bits of the address,
 // and 256-slot blocks for the next 8 and the last 8 bits. Every slot holds
-// either a leaf (the FIB entry index and the length of the prefix that set
-// it) or a pointer to a block. A lookup is at most three dependent loads and
-// no branches beyond the two "is it a block" tests.
+// either a block index or a leaf. A lookup is at most three dependent loads
+// and no branches beyond the two "is it a block" tests.
+//
+// A leaf is 64 bits and carries everything the forwarding path needs: the
+// FIB entry index, the entry's per-prefix counter id and its adjacency id.
+// The dataplane therefore never reads the (large, cold) Entry to forward a
+// packet: with a million prefixes the only memory miss of a lookup is the
+// one block slot (the root and the adjacency table stay cached). The length
+// of the prefix that set a leaf, which updates need, is the entry's Len.
 //
 // Updates are copy-on-write so that readers never lock: the writer edits a
 // private root and blocks allocated in the current generation; a block that
 // a published snapshot can see is copied before it is changed. Blocks live in
-// one append-only []uint32 pool: new blocks are appended beyond the length
+// one append-only []uint64 pool: new blocks are appended beyond the length
 // that published snapshots know, so readers never see a write. Commit copies
-// the 256 KiB root (about 10-20 µs) and publishes {root, pool[:len]}. The
+// the 512 KiB root (a few tens of µs) and publishes {root, pool[:len]}. The
 // garbage (superseded blocks) is reclaimed by rebuilding from the RIB when
 // it outweighs the live blocks.
 
 const (
-	slotBlock  = 1 << 31 // slot points to a block
-	depthShift = 24
-	depthMask  = 0x3f << depthShift
-	valueMask  = 1<<depthShift - 1 // FIB entry index; 0 = no route
+	slotBlock = 1 << 63 // slot holds a block index, not a leaf
+	idxBits   = 24
+	idxMask   = 1<<idxBits - 1 // FIB entry index; 0 = no route
+	ctrShift  = idxBits
+	ctrMask   = 1<<24 - 1 // per-prefix counter id; 0 = none
+	adjShift  = ctrShift + 24
+	adjMask   = 1<<15 - 1
+	// adjInEntry in a leaf's adjacency field means "the id did not fit:
+	// read the entry's adjacency" (more than 32766 adjacencies).
+	adjInEntry = adjMask
 	blockSize  = 256
 	rootSize   = 1 << 16
 	// MaxEntries is the largest number of FIB entries (live and garbage
-	// between compactions) the 24-bit leaf value can index.
-	MaxEntries = valueMask
+	// between compactions) the 24-bit leaf index can address.
+	MaxEntries = idxMask
 )
 
-func leaf(value uint32, depth int) uint32 { return uint32(depth)<<depthShift | value }
+// makeLeaf packs a FIB entry index with its counter and adjacency ids.
+func makeLeaf(idx, ctr, adj uint32) uint64 {
+	if adj >= adjInEntry {
+		adj = adjInEntry
+	}
+	return uint64(idx)&idxMask | uint64(ctr&ctrMask)<<ctrShift | uint64(adj)<<adjShift
+}
 
-func leafDepth(s uint32) int { return int(s&depthMask) >> depthShift }
+func leafIndex(l uint64) uint32 { return uint32(l) & idxMask }
+
+func leafCtr(l uint64) uint32 { return uint32(l>>ctrShift) & ctrMask }
+
+func leafAdj(l uint64) uint32 { return uint32(l>>adjShift) & adjMask }
 
 // lpmSnap is an immutable published view.
 type lpmSnap struct {
-	root *[rootSize]uint32
-	pool []uint32
+	root *[rootSize]uint64
+	pool []uint64
 }
 
-// lookup returns the FIB entry index for a (0: no route).
-func (s *lpmSnap) lookup(a uint32) uint32 {
+// lookup returns the leaf for a (the zero leaf: no route).
+func (s *lpmSnap) lookup(a uint32) uint64 {
 	e := s.root[a>>16]
 	if e&slotBlock != 0 {
-		e = s.pool[(e&^slotBlock)<<8|(a>>8)&0xff]
+		e = s.pool[uint(uint32(e))<<8|uint(a>>8&0xff)]
 		if e&slotBlock != 0 {
-			e = s.pool[(e&^slotBlock)<<8|a&0xff]
+			e = s.pool[uint(uint32(e))<<8|uint(a&0xff)]
 		}
 	}
-	return e & valueMask
+	return e
 }
 
 // lpmWriter owns the mutable state; it is used under the table's write lock.
 type lpmWriter struct {
-	root     *[rootSize]uint32
-	pool     []uint32
+	root     *[rootSize]uint64
+	pool     []uint64
 	blockGen []uint32 // generation each block was allocated in
 	gen      uint32
 	dead     int // blocks superseded by a copy
+	// depth returns the length of the prefix that set a leaf (the length
+	// of its FIB entry; 0 for no route).
+	depth func(leaf uint64) int
 }
 
-func newLPMWriter() *lpmWriter {
-	return &lpmWriter{root: new([rootSize]uint32), gen: 1}
+func newLPMWriter(depth func(leaf uint64) int) *lpmWriter {
+	return &lpmWriter{root: new([rootSize]uint64), gen: 1, depth: depth}
 }
 
 func (w *lpmWriter) blocks() int { return len(w.blockGen) }
 
 // newBlock appends a block filled with fill and returns its index.
-func (w *lpmWriter) newBlock(fill uint32) uint32 {
-	idx := uint32(len(w.blockGen))
+func (w *lpmWriter) newBlock(fill uint64) uint64 {
+	idx := uint64(len(w.blockGen))
 	for range blockSize {
 		w.pool = append(w.pool, fill)
 	}
@@ -77,11 +102,11 @@ func (w *lpmWriter) newBlock(fill uint32) uint32 {
 
 // writable returns a block index that may be written in this generation,
 // copying block idx if a published snapshot can see it.
-func (w *lpmWriter) writable(idx uint32) uint32 {
+func (w *lpmWriter) writable(idx uint64) uint64 {
 	if w.blockGen[idx] == w.gen {
 		return idx
 	}
-	n := uint32(len(w.blockGen))
+	n := uint64(len(w.blockGen))
 	w.pool = append(w.pool, w.pool[idx*blockSize:(idx+1)*blockSize]...)
 	w.blockGen = append(w.blockGen, w.gen)
 	w.dead++
@@ -91,7 +116,7 @@ func (w *lpmWriter) writable(idx uint32) uint32 {
 // publish freezes the current state into a snapshot and starts a new
 // generation.
 func (w *lpmWriter) publish() *lpmSnap {
-	root := new([rootSize]uint32)
+	root := new([rootSize]uint64)
 	*root = *w.root
 	w.gen++
 	return &lpmSnap{root: root, pool: w.pool[:len(w.pool):len(w.pool)]}
@@ -99,7 +124,7 @@ func (w *lpmWriter) publish() *lpmSnap {
 
 // rewrite applies f to every slot covered by prefix a/plen, descending into
 // blocks. f returns the new slot value and whether to write it.
-func (w *lpmWriter) rewrite(a uint32, plen int, f func(old uint32) (uint32, bool)) {
+func (w *lpmWriter) rewrite(a uint32, plen int, f func(old uint64) (uint64, bool)) {
 	if plen <= 16 {
 		first := a >> 16
 		n := uint32(1) << (16 - plen)
@@ -112,8 +137,8 @@ func (w *lpmWriter) rewrite(a uint32, plen int, f func(old uint32) (uint32, bool
 	b := w.ensureBlock(w.root[i])
 	w.root[i] = b | slotBlock
 	if plen <= 24 {
-		first := (a >> 8) & 0xff
-		n := uint32(1) << (24 - plen)
+		first := uint64(a>>8) & 0xff
+		n := uint64(1) << (24 - plen)
 		for j := first; j < first+n; j++ {
 			// Index, never hold a pointer: nested copies may reallocate pool.
 			idx := b*blockSize + j
@@ -122,11 +147,11 @@ func (w *lpmWriter) rewrite(a uint32, plen int, f func(old uint32) (uint32, bool
 		}
 		return
 	}
-	idx := b*blockSize + (a>>8)&0xff
+	idx := b*blockSize + uint64(a>>8)&0xff
 	b2 := w.ensureBlock(w.pool[idx])
 	w.pool[idx] = b2 | slotBlock
-	first := a & 0xff
-	n := uint32(1) << (32 - plen)
+	first := uint64(a) & 0xff
+	n := uint64(1) << (32 - plen)
 	for j := first; j < first+n; j++ {
 		idx := b2*blockSize + j
 		v := w.rewriteSlot(w.pool[idx], 0, f)
@@ -136,7 +161,7 @@ func (w *lpmWriter) rewrite(a uint32, plen int, f func(old uint32) (uint32, bool
 
 // ensureBlock returns a writable block for slot value s, expanding a leaf
 // into a block full of that leaf; the caller stores it back with slotBlock.
-func (w *lpmWriter) ensureBlock(s uint32) uint32 {
+func (w *lpmWriter) ensureBlock(s uint64) uint64 {
 	if s&slotBlock == 0 {
 		return w.newBlock(s)
 	}
@@ -145,7 +170,7 @@ func (w *lpmWriter) ensureBlock(s uint32) uint32 {
 
 // rewriteSlot applies f to a slot, or to every slot of the block it points
 // to (levels below says how deep blocks may go).
-func (w *lpmWriter) rewriteSlot(s uint32, below int, f func(uint32) (uint32, bool)) uint32 {
+func (w *lpmWriter) rewriteSlot(s uint64, below int, f func(uint64) (uint64, bool)) uint64 {
 	if s&slotBlock == 0 {
 		if v, ok := f(s); ok {
 			return v
@@ -154,7 +179,7 @@ func (w *lpmWriter) rewriteSlot(s uint32, below int, f func(uint32) (uint32, boo
 	}
 	b := w.writable(s &^ slotBlock)
 	base := b * blockSize
-	for j := uint32(0); j < blockSize; j++ {
+	for j := uint64(0); j < blockSize; j++ {
 		// pool may be reallocated by nested copies: index, do not hold pointers.
 		v := w.rewriteSlot(w.pool[base+j], below-1, f)
 		w.pool[base+j] = v
@@ -162,20 +187,19 @@ func (w *lpmWriter) rewriteSlot(s uint32, below int, f func(uint32) (uint32, boo
 	return b | slotBlock
 }
 
-// insert makes a/plen map to value: slots set by shorter or equal prefixes
-// take the new leaf; slots set by longer prefixes keep theirs.
-func (w *lpmWriter) insert(a uint32, plen int, value uint32) {
-	nl := leaf(value, plen)
-	w.rewrite(a, plen, func(old uint32) (uint32, bool) {
-		return nl, leafDepth(old) <= plen
+// insert makes a/plen map to leaf nl: slots set by shorter or equal
+// prefixes take the new leaf; slots set by longer prefixes keep theirs.
+func (w *lpmWriter) insert(a uint32, plen int, nl uint64) {
+	w.rewrite(a, plen, func(old uint64) (uint64, bool) {
+		return nl, w.depth(old) <= plen
 	})
 }
 
-// remove withdraws a/plen: the slots it set fall back to the covering prefix
-// (coverValue, coverLen), which the caller found in the RIB (0, 0 for none).
-func (w *lpmWriter) remove(a uint32, plen int, coverValue uint32, coverLen int) {
-	cl := leaf(coverValue, coverLen)
-	w.rewrite(a, plen, func(old uint32) (uint32, bool) {
-		return cl, leafDepth(old) == plen
+// remove withdraws a/plen: the slots it set fall back to the leaf of the
+// covering prefix, which the caller found in the RIB (the zero leaf for
+// none).
+func (w *lpmWriter) remove(a uint32, plen int, cover uint64) {
+	w.rewrite(a, plen, func(old uint64) (uint64, bool) {
+		return cover, w.depth(old) == plen
 	})
 }

@@ -129,10 +129,13 @@ func (e *Entry) sameForwarding(o *Entry) bool {
 }
 
 // Result is what a lookup returns: the FIB entry and its adjacency, both
-// immutable and never nil.
+// immutable and never nil. Forwarding needs only Adj: Lookup does not read
+// the entry (it computes its address), so a caller that leaves Entry alone
+// costs no memory access for it.
 type Result struct {
 	Entry *Entry
 	Adj   *Adjacency
+	ctr   uint32 // Entry's counter id, copied from the LPM leaf
 }
 
 type pfxKey struct {
@@ -154,6 +157,7 @@ func mask(l int) uint32 {
 type fibSnap struct {
 	lpm     *lpmSnap
 	entries []Entry
+	adjs    []*adjSlot // by adjacency ID, for the leaves' adjacency field
 }
 
 type ifState struct {
@@ -191,6 +195,7 @@ type Table struct {
 	ifs        map[IfID]*ifState
 	adjs       map[adjKey]*adjSlot
 	adjByID    []*adjSlot
+	adjShared  bool // adjByID's elements are visible to a published snapshot
 	adjFree    []uint32
 	neighbors  map[adjKey]hwaddr.MAC
 	byNH       map[uint32]map[pfxKey]struct{}
@@ -221,10 +226,10 @@ func New(cfg Config) *Table {
 		byNH: map[uint32]map[pfxKey]struct{}{}, nhRes: map[uint32]resolution{}, dirty: map[pfxKey]struct{}{},
 		counters: newCounters(cfg.Workers),
 	}
+	t.noRoute = t.newAdj(&Adjacency{State: AdjDrop}) // ID 0: the zero LPM leaf is "no route"
 	t.dropSlot = t.newAdj(&Adjacency{State: AdjDrop})
 	t.puntSlot = t.newAdj(&Adjacency{State: AdjPunt})
 	t.nullSlot = t.newAdj(&Adjacency{State: AdjDrop, If: Null0, IfName: "Null0"})
-	t.noRoute = t.newAdj(&Adjacency{State: AdjDrop})
 	t.resetFIB()
 	for _, s := range []struct {
 		p       string
@@ -240,7 +245,7 @@ func New(cfg Config) *Table {
 
 // resetFIB starts an empty LPM and entry array (entry 0: no route).
 func (t *Table) resetFIB() {
-	t.lpm = newLPMWriter()
+	t.lpm = newLPMWriter(func(l uint64) int { return int(t.entries[leafIndex(l)].Len) })
 	t.entries = make([]Entry, 1, 1024)
 	t.entries[0] = Entry{Kind: KindNoRoute, adj: t.noRoute}
 	t.live = map[pfxKey]uint32{}
@@ -252,8 +257,21 @@ func (t *Table) resetFIB() {
 // allocate.
 func (t *Table) Lookup(dst uint32) Result {
 	s := t.snap.Load()
-	e := &s.entries[s.lpm.lookup(dst)]
-	return Result{Entry: e, Adj: e.adj.cur.Load()}
+	l := s.lpm.lookup(dst)
+	e := &s.entries[leafIndex(l)] // address only: the entry is not read
+	var a *Adjacency
+	if id := leafAdj(l); id != adjInEntry {
+		a = s.adjs[id].cur.Load() // small and hot, unlike the entries
+	} else {
+		a = e.adj.cur.Load()
+	}
+	return Result{Entry: e, Adj: a, ctr: leafCtr(l)}
+}
+
+// leafOf returns the LPM leaf of FIB entry idx.
+func (t *Table) leafOf(idx uint32) uint64 {
+	e := &t.entries[idx]
+	return makeLeaf(idx, e.ctr, e.adj.id)
 }
 
 // Counters returns the per-worker counters.
@@ -567,14 +585,26 @@ func (t *Table) newAdj(a *Adjacency) *adjSlot {
 	if n := len(t.adjFree); n > 0 {
 		a.ID = t.adjFree[n-1]
 		t.adjFree = t.adjFree[:n-1]
+		t.ownAdjByID()
 		t.adjByID[a.ID] = s
 	} else {
+		// Appending writes beyond every published length: no copy needed.
 		a.ID = uint32(len(t.adjByID))
 		t.adjByID = append(t.adjByID, s)
 	}
+	s.id = a.ID
 	a.build()
 	s.cur.Store(a)
 	return s
+}
+
+// ownAdjByID copies adjByID before an element a published snapshot reads
+// is overwritten (an ID reused or freed); lookups index it lock-free.
+func (t *Table) ownAdjByID() {
+	if t.adjShared {
+		t.adjByID = slices.Clone(t.adjByID)
+		t.adjShared = false
+	}
 }
 
 // refreshAdj publishes the adjacency version that matches the current
@@ -623,6 +653,7 @@ func (t *Table) release(s *adjSlot) {
 		return
 	}
 	delete(t.adjs, k)
+	t.ownAdjByID()
 	t.adjByID[a.ID] = nil
 	t.adjFree = append(t.adjFree, a.ID)
 }
@@ -746,7 +777,12 @@ func (t *Table) commitLocked() {
 	if t.lpm.dead > t.lpm.blocks()/2+4096 || t.deadEnts > len(t.entries)/2+65536 {
 		t.compact()
 	}
-	t.snap.Store(&fibSnap{lpm: t.lpm.publish(), entries: t.entries[:len(t.entries):len(t.entries)]})
+	t.adjShared = true
+	t.snap.Store(&fibSnap{
+		lpm:     t.lpm.publish(),
+		entries: t.entries[:len(t.entries):len(t.entries)],
+		adjs:    t.adjByID[:len(t.adjByID):len(t.adjByID)],
+	})
 }
 
 // install brings the FIB entry of k in line with the RIB.
@@ -758,8 +794,7 @@ func (t *Table) install(k pfxKey) {
 			return
 		}
 		cur := &t.entries[idx]
-		coverV, coverL := t.cover(k)
-		t.lpm.remove(k.a, int(k.l), coverV, coverL)
+		t.lpm.remove(k.a, int(k.l), t.leafOf(t.cover(k)))
 		t.release(cur.adj)
 		t.ctrFree = append(t.ctrFree, cur.ctr)
 		delete(t.live, k)
@@ -784,7 +819,7 @@ func (t *Table) install(k pfxKey) {
 	}
 	t.entries = append(t.entries, want)
 	n := uint32(len(t.entries) - 1)
-	t.lpm.insert(k.a, int(k.l), n)
+	t.lpm.insert(k.a, int(k.l), t.leafOf(n))
 	t.live[k] = n
 }
 
@@ -799,15 +834,15 @@ func (t *Table) allocCtr() uint32 {
 	return t.ctrNext
 }
 
-// cover finds the installed prefix that covers k with the longest length
-// shorter than k's.
-func (t *Table) cover(k pfxKey) (uint32, int) {
+// cover finds the entry of the installed prefix that covers k with the
+// longest length shorter than k's (0, no route, for none).
+func (t *Table) cover(k pfxKey) uint32 {
 	for l := int(k.l) - 1; l >= 0; l-- {
 		if idx, ok := t.live[pfxKey{k.a & mask(l), uint8(l)}]; ok {
-			return idx, l
+			return idx
 		}
 	}
-	return 0, 0
+	return 0
 }
 
 // compact rebuilds the LPM and entry array without garbage. Published
@@ -824,7 +859,7 @@ func (t *Table) compact() {
 	for _, k := range keys {
 		t.entries = append(t.entries, old[live[k]])
 		n := uint32(len(t.entries) - 1)
-		t.lpm.insert(k.a, int(k.l), n)
+		t.lpm.insert(k.a, int(k.l), t.leafOf(n))
 		t.live[k] = n
 	}
 }
