@@ -31,6 +31,7 @@ const (
 	DropInvalidSource     // multicast or broadcast source MAC
 	DropSamePort          // destination learned on the ingress port: filtered
 	DropPortDown          // received while administratively down
+	DropACL               // denied by the port ACL or the VLAN filter
 	DropMalformed         // sum of the malformed reasons below
 	malformedBase
 	numCounters = malformedBase + Counter(frame.NumReasons)
@@ -43,7 +44,7 @@ var counterNames = [...]string{
 	"rx frames", "rx bytes", "rx unicast", "rx multicast", "rx broadcast",
 	"tx frames", "tx bytes", "tx unicast", "tx multicast", "tx broadcast", "tx errors",
 	"forwarded", "to router", "unknown unicast flooded", "zero source forwarded",
-	"drop vlan not allowed", "drop invalid source", "drop same port", "drop port down", "drop malformed",
+	"drop vlan not allowed", "drop invalid source", "drop same port", "drop port down", "drop acl", "drop malformed",
 }
 
 // String names the counter.

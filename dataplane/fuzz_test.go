@@ -5,19 +5,36 @@ import (
 	"testing"
 
 	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/tcam"
+	"github.com/l2sw/l2sw/tcam/acl"
 )
 
 // pipelineOutcomes are the counters of which exactly one moves for every
 // received frame.
-var pipelineOutcomes = []Counter{Forwarded, ToRouter, DropMalformed, DropVLANNotAllowed, DropInvalidSource, DropSamePort, DropPortDown}
+var pipelineOutcomes = []Counter{Forwarded, ToRouter, DropACL, DropMalformed, DropVLANNotAllowed, DropInvalidSource, DropSamePort, DropPortDown}
 
 // FuzzPipeline sends any bytes into any port of a switch with access ports,
-// a trunk and two SVIs, runs the control plane over what was punted, and
+// a trunk, two SVIs and every kind of ACL (port, VLAN filter, router in and
+// out, with logging entries), runs the control plane over what was punted, and
 // checks that nothing panics and that every received frame has exactly one
 // outcome in the ingress port's counters.
 func FuzzPipeline(f *testing.F) {
 	g := newL3Rig(f)
 	rmac := g.routerMAC()
+	l := mustList(f, "F", acl.Extended, "deny tcp any any eq 23 log", "permit icmp any any echo log",
+		"deny udp any range 1 1000 any neq 53", "permit ip any any log")
+	if _, err := g.sw.SetPortACL(ifName(2), l); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := g.sw.SetVLANFilter(20, &VLANAccessMap{Name: "M", Entries: []VLANAccessMapEntry{{Seq: 10, Matches: []*acl.List{l}}}}); err != nil {
+		f.Fatal(err)
+	}
+	for _, d := range []tcam.Direction{tcam.In, tcam.Out} {
+		if _, err := g.sw.SetSVIACL(10, d, l); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Add(uint8(1), l4Frame(f, macB, rmac, net.IP{10, 0, 10, 6}, net.IP{10, 0, 20, 7}, "tcp", 23))
 	f.Add(uint8(0), udpFrame(f, macA, macB, 0, "unknown unicast"))
 	f.Add(uint8(3), udpFrame(f, macC, bcast, 20, "tagged broadcast on the trunk"))
 	f.Add(uint8(3), udpFrame(f, macC, bcast, 30, "tagged, VLAN not allowed"))
@@ -39,6 +56,9 @@ func FuzzPipeline(f *testing.F) {
 		var outcomes uint64
 		for _, c := range pipelineOutcomes {
 			outcomes += after[c] - before[c]
+		}
+		if after[ToRouter] != before[ToRouter] && after[Forwarded] != before[Forwarded] {
+			outcomes-- // a routed frame is both consumed by layer 3 and forwarded
 		}
 		if rx := after[RxFrames] - before[RxFrames]; rx != 1 || outcomes != 1 {
 			t.Fatalf("port %d: rx %d, outcomes %d for %x", in, rx, outcomes, frame)

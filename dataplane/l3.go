@@ -11,6 +11,7 @@ import (
 	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/tcam"
 )
 
 // cpuPort is the CAM port of the switch's own addresses (the router MAC in
@@ -24,6 +25,7 @@ type sviView struct {
 	up    bool // not shut down
 	mtu   int  // ip mtu: the largest IPv4 packet routed out of it
 	addrs []netip.Prefix
+	racl  [2]aclRef // router ACLs by tcam.Direction
 }
 
 // l3Snapshot is the layer-3 part of the forwarding snapshot: the router MAC,
@@ -62,13 +64,14 @@ const (
 	l3FragmentsOut                     // fragments created
 	l3ARPRequestsOut                   // ARP requests sent
 	l3ARPRepliesOut                    // ARP replies sent
+	l3DropACL                          // denied by a router ACL or the egress VLAN filter
 	numL3Counters
 )
 
 var l3CounterNames = [numL3Counters]string{"routed", "punted", "punt queue full", "drop svi down",
 	"drop not ipv4", "drop routing off", "drop bad checksum", "drop no egress", "drop unresolved",
 	"echo replies", "time exceeded", "unreachables", "fragmentation needed", "icmp rate limited",
-	"fragmented", "fragments out", "arp requests out", "arp replies out"}
+	"fragmented", "fragments out", "arp requests out", "arp replies out", "drop acl"}
 
 // String names the counter.
 func (c l3Counter) String() string {
@@ -99,10 +102,12 @@ const (
 	puntResolve               // glean/incomplete adjacency: ARP and queue
 	puntFragment              // too big for the egress MTU: fragment in software
 	puntFragNeeded            // too big with DF: ICMP fragmentation needed
+	puntACLDeny               // denied by a router ACL: ICMP administratively prohibited
+	puntACLLog                // hit an ACL entry with log: only the key travels
 	numPuntReasons
 )
 
-var puntNames = [numPuntReasons]string{"none", "arp", "receive", "ttl expired", "no route", "resolve", "fragment", "fragmentation needed"}
+var puntNames = [numPuntReasons]string{"none", "arp", "receive", "ttl expired", "no route", "resolve", "fragment", "fragmentation needed", "acl deny", "acl log"}
 
 // String names the punt reason.
 func (p puntReason) String() string {
@@ -154,6 +159,16 @@ func (r *Receiver) l3Input(s *snapshot, v *frame.View, buf []byte, n int, tagged
 			r.l3w.inc(l3DropBadChecksum)
 			r.l3w.cef.Dropped(cef.DropBadHeader, cef.Result{}, v.IPLen)
 			return true
+		}
+		if in := &svi.racl[tcam.In]; in.b != nil {
+			aclHeader(buf[ip:ip+v.IPLen], &r.hdr)
+			if !r.aclPermits(in) {
+				r.l3w.inc(l3DropACL)
+				if r.aclPuntAllowed() {
+					r.punt(l3, puntACLDeny, buf, off, ip+v.IPLen, ip, vlan, 0, 0)
+				}
+				return true
+			}
 		}
 		if why, nh, aux := r.routeIP(s, l3, buf, ip, v.IPLen, false); why != puntNone {
 			r.punt(l3, why, buf, off, ip+v.IPLen, ip, vlan, nh, aux)
@@ -216,6 +231,23 @@ func (r *Receiver) routeIP(s *snapshot, l3 *l3Snapshot, buf []byte, ip, ipLen in
 	if out == nil || !out.up {
 		w.inc(l3DropNoEgress)
 		return puntNone, 0, 0
+	}
+	if !local && out.racl[tcam.Out].b != nil {
+		aclHeader(pkt, &r.hdr)
+		if !r.aclPermits(&out.racl[tcam.Out]) {
+			w.inc(l3DropACL)
+			if r.aclPuntAllowed() {
+				return puntACLDeny, 0, 0
+			}
+			return puntNone, 0, 0
+		}
+	}
+	if s.vacl != nil && s.vacl[out.vlan] != nil {
+		aclHeader(pkt, &r.hdr)
+		if !r.vaclPermits(s.vacl[out.vlan], true) {
+			w.inc(l3DropACL)
+			return puntNone, 0, 0
+		}
 	}
 	if ipLen > out.mtu {
 		if pkt[6]&0x40 != 0 {

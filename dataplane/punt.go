@@ -30,6 +30,7 @@ type puntPkt struct {
 	ip     int    // offset of the network header in the frame
 	n      int    // frame length; the frame is at buf[port.Headroom:]
 	buf    []byte
+	acl    aclLogInfo // puntACLLog: the packet key and the entry's list and action
 }
 
 func (p *puntPkt) frame() []byte { return p.buf[port.Headroom : port.Headroom+p.n] }
@@ -70,6 +71,8 @@ type controlPlane struct {
 	obuf []byte    // frames the CPU sends
 	ibuf []byte    // ICMP messages the CPU builds (copied into obuf to route)
 	view frame.View
+
+	aclLog *aclLogger
 
 	tokens   int
 	lastFill int64
@@ -120,6 +123,7 @@ func (c *controlPlane) tick() {
 		c.sendARPRequest(req)
 	}
 	c.arp.Age(now)
+	c.aclLog.flush(now)
 }
 
 func (c *controlPlane) snap() (*snapshot, *l3Snapshot) {
@@ -129,6 +133,10 @@ func (c *controlPlane) snap() (*snapshot, *l3Snapshot) {
 
 func (c *controlPlane) handle(p *puntPkt) {
 	defer func() { c.q.free <- p }()
+	if p.reason == puntACLLog {
+		c.aclLog.hit(p.acl, c.sw.clk.Nanos())
+		return
+	}
 	s, l3 := c.snap()
 	if l3 == nil {
 		return
@@ -155,6 +163,8 @@ func (c *controlPlane) handleIP(s *snapshot, l3 *l3Snapshot, why puntReason, buf
 		c.icmpError(s, l3, pkt, inVLAN, 3, 1, 0)
 	case puntFragNeeded:
 		c.icmpError(s, l3, pkt, inVLAN, 3, 4, aux)
+	case puntACLDeny:
+		c.icmpError(s, l3, pkt, inVLAN, 3, 13, 0) // communication administratively prohibited
 	case puntResolve:
 		res := c.arp.Resolve(arp.IfID(aux), u32addr(nh), pkt, c.sw.clk.Nanos())
 		if res.Send {

@@ -7,6 +7,7 @@ import (
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/tcam"
 )
 
 // Receiver runs the forwarding pipeline for frames received on one port
@@ -30,6 +31,12 @@ type Receiver struct {
 	dirty []cam.PortID
 	view  frame.View
 	l3w   *l3Worker // routed-path counters (l3.go)
+
+	now       int64       // seconds, read once per batch
+	aclWorker int         // the TCAM counter shard this worker adds to
+	hdr       tcam.Header // the ACL key of the packet being classified
+	aclSecond int64       // the second aclPunts counts in
+	aclPunts  int         // ACL punts sent in aclSecond
 }
 
 func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port) *Receiver {
@@ -61,6 +68,8 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port) *Receiver {
 		r.tx[i] = make([][]byte, 0, batch)
 	}
 	r.l3w = sw.l3.newWorkerLocked()
+	r.aclWorker = sw.acl.next % aclShards
+	sw.acl.next++
 	sw.workers[r] = struct{}{}
 	return r
 }
@@ -114,6 +123,7 @@ func (r *Receiver) run() {
 func (r *Receiver) Process(n int) {
 	s := r.sw.snap.Load()
 	now := r.sw.clk.Nanos() / 1e9
+	r.now = now
 	r.nscratch = 0
 	for i := 0; i < n; i++ {
 		r.forward(s, r.bufs[i], r.sizes[i], now)
@@ -204,6 +214,13 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 		return
 	case cam.FilteredZero:
 		st.inc(ZeroSourceForwarded)
+	}
+
+	// Port and VLAN ACLs (DESIGN §2 step 5, applied at ingress so routed
+	// packets pass the VLAN filter of the VLAN they arrive in too).
+	if (pv.pacl.b != nil || s.vacl != nil) && !r.l2ACLPermits(s, pv, v, buf, vlan) {
+		st.inc(DropACL)
+		return
 	}
 
 	// Layer 3 (DESIGN §2 step 4): frames to the switch's own MAC on a VLAN

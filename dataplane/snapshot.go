@@ -15,6 +15,7 @@ type snapshot struct {
 	ports []portView                // by cam.PortID
 	flood [MaxVLAN + 1][]cam.PortID // forwarding member ports per VLAN
 	l3    *l3Snapshot               // nil while no SVI exists
+	vacl  []*vaclView               // VLAN filters by VLAN; nil while there is none
 }
 
 type portView struct {
@@ -25,6 +26,7 @@ type portView struct {
 	native     uint16
 	allowed    VLANSet // trunk: allowed and existing VLANs
 	tx         port.Port
+	pacl       aclRef // inbound port ACL
 }
 
 // member reports whether the port carries vlan.
@@ -59,6 +61,7 @@ func (sw *Switch) publishLocked() {
 		} else if !exist.Has(st.AccessVLAN) {
 			v.access = 0 // inactive: the access VLAN was deleted
 		}
+		v.pacl = sw.acl.port[p.name]
 		s.ports[p.id] = v
 		if !v.forwarding {
 			continue
@@ -76,6 +79,19 @@ func (sw *Switch) publishLocked() {
 		}
 	}
 	s.l3 = sw.l3.snapshotLocked()
+	if s.l3 != nil {
+		for vid, refs := range sw.acl.svi {
+			if v := s.l3.svis[vid]; v != nil {
+				v.racl = refs
+			}
+		}
+	}
+	if len(sw.acl.vlan) > 0 {
+		s.vacl = make([]*vaclView, MaxVLAN+1)
+		for vid, m := range sw.acl.vlan {
+			s.vacl[vid] = m
+		}
+	}
 	sw.snap.Store(s)
 }
 

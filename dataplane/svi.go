@@ -150,7 +150,7 @@ func newL3State(sw *Switch) *l3State {
 	l.workers = append(l.workers, cpu.l3w)
 	sw.workers[cpu] = struct{}{}
 	l.cp = &controlPlane{sw: sw, q: l.punt, arp: l.arp, fib: l.fib, r: cpu,
-		obuf: make([]byte, 1<<16), ibuf: make([]byte, 1<<16)}
+		obuf: make([]byte, 1<<16), ibuf: make([]byte, 1<<16), aclLog: newACLLogger(sw.log)}
 	return l
 }
 

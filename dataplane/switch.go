@@ -101,7 +101,8 @@ type Switch struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	coarse   *clock.Coarse
-	l3       *l3State // SVIs, ARP, FIB, control plane (svi.go)
+	l3       *l3State  // SVIs, ARP, FIB, control plane (svi.go)
+	acl      *aclState // access lists and where they apply (acl.go)
 }
 
 type swPort struct {
@@ -139,6 +140,7 @@ func New(cfg Config) *Switch {
 	sw.cam.SetEventHandler(sw.camEvent)
 	sw.ports = make([]*swPort, 0, cfg.MaxPorts)
 	sw.retired = make([]PortCounters, cfg.MaxPorts)
+	sw.acl = newACLState()
 	sw.l3 = newL3State(sw)
 	sw.publishLocked()
 	return sw

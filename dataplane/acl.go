@@ -1,0 +1,446 @@
+package dataplane
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/l2sw/l2sw/dataplane/frame"
+	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/syslog"
+	"github.com/l2sw/l2sw/tcam"
+	"github.com/l2sw/l2sw/tcam/acl"
+)
+
+// This file binds access lists to the pipeline (DESIGN §6): port ACLs on
+// layer-2 ports (inbound), VLAN access maps on VLANs, router ACLs on SVIs
+// in both directions. The TCAM compiles and counts; the switch decides
+// where each binding sits in the pipeline and publishes that with the
+// forwarding snapshot, so a frame sees either the old or the new set.
+
+// aclShards is the number of per-worker counter shards of the TCAM. Workers
+// beyond it share shards (the counters are atomic, so sharing is correct).
+const aclShards = 64
+
+// aclRef is one applied access list as the forwarding snapshot holds it.
+type aclRef struct {
+	b    *tcam.Binding
+	name string
+	kind acl.Kind
+	l    *acl.List // a copy of the list as applied, to undo a failed change
+}
+
+// vaclEntry is one `vlan access-map` sequence in the snapshot.
+type vaclEntry struct {
+	lists []aclRef // `match ip address`: matches when one permits; empty matches all
+	drop  bool
+}
+
+// vaclView is the VLAN filter of one VLAN in the snapshot.
+type vaclView struct {
+	name    string
+	entries []vaclEntry
+}
+
+// VLANAccessMap is a `vlan access-map` as `vlan filter` applies it: its
+// entries in sequence order. An IPv4 packet takes the action of the first
+// entry one of whose lists permits it and is dropped when none does; other
+// frames (ARP...) take the action of the first entry without match clauses
+// and are forwarded when there is none, as IOS does for a map with IP
+// match clauses only.
+type VLANAccessMap struct {
+	Name    string
+	Entries []VLANAccessMapEntry
+}
+
+// VLANAccessMapEntry is one sequence of a VLAN access map.
+type VLANAccessMapEntry struct {
+	Seq     int
+	Matches []*acl.List // the `match ip address` lists; empty: matches every packet
+	Drop    bool        // `action drop`; otherwise forward
+}
+
+// aclState is the switch's ACL configuration. Guarded by sw.mu.
+type aclState struct {
+	tcam *tcam.TCAM
+	port map[string]aclRef    // port ACLs by interface name
+	svi  map[uint16][2]aclRef // router ACLs by VLAN, per direction
+	vlan map[uint16]*vaclView // VLAN filters
+	next int                  // the counter shard of the next worker
+}
+
+func newACLState() *aclState {
+	return &aclState{
+		tcam: tcam.New(tcam.Config{Limits: tcam.PFC3Limits(), Workers: aclShards}),
+		port: map[string]aclRef{},
+		svi:  map[uint16][2]aclRef{},
+		vlan: map[uint16]*vaclView{},
+	}
+}
+
+// TCAM returns the switch's ACL TCAM, for its capacity and summary.
+func (sw *Switch) TCAM() *tcam.TCAM { return sw.acl.tcam }
+
+// logTCAMEvents writes the TCAM's events as IOS messages.
+func (sw *Switch) logTCAMEvents(evs []tcam.Event) {
+	for _, e := range evs {
+		sw.log.Log(e.Facility(), syslog.Severity(e.Severity()), e.Mnemonic(), "%s", e.Text())
+	}
+}
+
+// bind applies list at id, or removes the binding when list is nil or has
+// no permit/deny entries: IOS filters nothing through an ACL that does
+// not exist or is empty.
+func (sw *Switch) bind(id tcam.BindingID, list *acl.List) (aclRef, tcam.Result, error) {
+	t := sw.acl.tcam
+	if list == nil || !hasRules(list) {
+		if t.Binding(id) != nil {
+			if err := t.Remove(id); err != nil {
+				return aclRef{}, tcam.Result{}, err
+			}
+		}
+		return aclRef{}, tcam.Result{State: tcam.Active}, nil
+	}
+	res, err := t.Apply(id, list)
+	sw.logTCAMEvents(res.Events)
+	if err != nil {
+		return aclRef{}, res, fmt.Errorf("apply access list %s to %s: %w", list.Name, id, err)
+	}
+	return newACLRef(t.Binding(id), list), res, nil
+}
+
+func hasRules(l *acl.List) bool {
+	for _, a := range l.Entries() {
+		if a.Action != acl.Remark {
+			return true
+		}
+	}
+	return false
+}
+
+// SetPortACL applies list inbound on the layer-2 port ifname (a port ACL);
+// nil removes it. A list that does not fit is rejected with an error
+// wrapping tcam.ErrTCAMFull, and the previous list stays in force.
+func (sw *Switch) SetPortACL(ifname string, list *acl.List) (tcam.Result, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if _, ok := sw.byName[ifname]; !ok {
+		return tcam.Result{}, fmt.Errorf("port ACL on %s: %w", ifname, ErrNoSuchPort)
+	}
+	ref, res, err := sw.bind(tcam.BindingID{Feature: tcam.FeaturePACL, Interface: ifname, Dir: tcam.In}, list)
+	if err != nil {
+		return res, err
+	}
+	if ref.b == nil {
+		delete(sw.acl.port, ifname)
+	} else {
+		sw.acl.port[ifname] = ref
+	}
+	sw.publishLocked()
+	return res, nil
+}
+
+// SetSVIACL applies list on the SVI of vlan in direction dir (a router
+// ACL); nil removes it. It may be set before the SVI exists and takes
+// effect when it does. A list that does not fit the TCAM is still applied,
+// software switched (the result says Inactive).
+func (sw *Switch) SetSVIACL(vlan uint16, dir tcam.Direction, list *acl.List) (tcam.Result, error) {
+	if vlan < 1 || vlan > MaxVLAN {
+		return tcam.Result{}, fmt.Errorf("router ACL on VLAN %d: %w", vlan, ErrBadVLAN)
+	}
+	if dir != tcam.In && dir != tcam.Out {
+		return tcam.Result{}, fmt.Errorf("router ACL on Vlan%d: bad direction %v", vlan, dir)
+	}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	ref, res, err := sw.bind(tcam.BindingID{Feature: tcam.FeatureRACL, Interface: fmt.Sprintf("Vlan%d", vlan), Dir: dir}, list)
+	if err != nil {
+		return res, err
+	}
+	refs := sw.acl.svi[vlan]
+	refs[dir] = ref
+	if refs[tcam.In].b == nil && refs[tcam.Out].b == nil {
+		delete(sw.acl.svi, vlan)
+	} else {
+		sw.acl.svi[vlan] = refs
+	}
+	sw.publishLocked()
+	return res, nil
+}
+
+// vaclBindingID names the TCAM binding of one list of one access-map
+// entry on one VLAN.
+func vaclBindingID(vlan uint16, m string, seq int, list string) tcam.BindingID {
+	return tcam.BindingID{Feature: tcam.FeatureVACL, Interface: fmt.Sprintf("Vlan%d %s %d %s", vlan, m, seq, list), Dir: tcam.In}
+}
+
+// SetVLANFilter applies the access map m to vlan, replacing the previous
+// filter; nil removes it. The change is all or nothing: when one list does
+// not fit the TCAM, the lists already applied are put back and the error
+// wraps tcam.ErrTCAMFull.
+func (sw *Switch) SetVLANFilter(vlan uint16, m *VLANAccessMap) (tcam.Result, error) {
+	if vlan < 1 || vlan > MaxVLAN {
+		return tcam.Result{}, fmt.Errorf("vlan filter on VLAN %d: %w", vlan, ErrBadVLAN)
+	}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	t := sw.acl.tcam
+	old := sw.acl.vlan[vlan]
+
+	// What each binding held before, to undo a partial change.
+	type undo struct {
+		id   tcam.BindingID
+		prev *acl.List // nil: the binding did not exist
+	}
+	var undos []undo
+	prevList := map[tcam.BindingID]*acl.List{}
+	if old != nil {
+		for _, e := range old.entries {
+			for _, r := range e.lists {
+				prevList[r.b.ID()] = r.list()
+			}
+		}
+	}
+	rollback := func() {
+		for i := len(undos) - 1; i >= 0; i-- {
+			u := undos[i]
+			if u.prev == nil {
+				_ = t.Remove(u.id)
+			} else {
+				_, _ = t.Apply(u.id, u.prev)
+			}
+		}
+	}
+
+	var view *vaclView
+	keep := map[tcam.BindingID]bool{}
+	var total tcam.Result
+	if m != nil {
+		view = &vaclView{name: m.Name}
+		entries := slices.Clone(m.Entries)
+		slices.SortStableFunc(entries, func(a, b VLANAccessMapEntry) int { return a.Seq - b.Seq })
+		for _, e := range entries {
+			ve := vaclEntry{drop: e.Drop}
+			for _, l := range e.Matches {
+				if l == nil {
+					continue
+				}
+				id := vaclBindingID(vlan, m.Name, e.Seq, l.Name)
+				if keep[id] {
+					continue
+				}
+				if !hasRules(l) {
+					// An empty or undefined list permits nothing in a map:
+					// IOS treats it as matching no packet.
+					continue
+				}
+				res, err := t.Apply(id, l)
+				sw.logTCAMEvents(res.Events)
+				total.Events = append(total.Events, res.Events...)
+				if err != nil {
+					rollback()
+					return total, fmt.Errorf("vlan filter %s on VLAN %d: %w", m.Name, vlan, err)
+				}
+				undos = append(undos, undo{id: id, prev: prevList[id]})
+				keep[id] = true
+				ve.lists = append(ve.lists, newACLRef(t.Binding(id), l))
+			}
+			if len(e.Matches) > 0 && len(ve.lists) == 0 {
+				continue // every list empty or undefined: the entry matches nothing
+			}
+			view.entries = append(view.entries, ve)
+		}
+		sw.acl.vlan[vlan] = view
+	} else {
+		delete(sw.acl.vlan, vlan)
+	}
+	sw.publishLocked()
+	// Only now that forwarding uses the new bindings may the stale ones go.
+	for id := range prevList {
+		if !keep[id] {
+			_ = t.Remove(id)
+		}
+	}
+	total.State = tcam.Active
+	return total, nil
+}
+
+// list returns the access list the binding was last applied with.
+func (r aclRef) list() *acl.List { return r.l }
+
+func newACLRef(b *tcam.Binding, l *acl.List) aclRef {
+	return aclRef{b: b, name: l.Name, kind: l.Kind, l: cloneList(l)}
+}
+
+// cloneList copies l: the CLI keeps editing its own.
+func cloneList(l *acl.List) *acl.List {
+	c := acl.NewList(l.Name, l.Kind)
+	c.Numbered = l.Numbered
+	for _, a := range l.Entries() {
+		if _, err := c.Add(a); err != nil {
+			panic(fmt.Sprintf("copy of access list %s: %v", l.Name, err)) // entries of a valid list re-add
+		}
+	}
+	return c
+}
+
+// refsLocked returns every applied list reference.
+func (sw *Switch) refsLocked() []aclRef {
+	var out []aclRef
+	for _, r := range sw.acl.port {
+		out = append(out, r)
+	}
+	for _, rs := range sw.acl.svi {
+		for _, r := range rs {
+			if r.b != nil {
+				out = append(out, r)
+			}
+		}
+	}
+	for _, v := range sw.acl.vlan {
+		for _, e := range v.entries {
+			out = append(out, e.lists...)
+		}
+	}
+	return out
+}
+
+// ACLMatches returns the match count of the entry with sequence number seq
+// of the access list named name, summed over every place it is applied.
+func (sw *Switch) ACLMatches(name string, seq uint32) uint64 {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	var n uint64
+	for _, r := range sw.refsLocked() {
+		if r.name == name {
+			n += r.b.Matches(sw.acl.tcam, seq)
+		}
+	}
+	return n
+}
+
+// ClearACLCounters zeroes the match counters of the access list named
+// name, or of every list when name is "".
+func (sw *Switch) ClearACLCounters(name string) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	for _, r := range sw.refsLocked() {
+		if name == "" || r.name == name {
+			r.b.ClearCounters(sw.acl.tcam)
+		}
+	}
+}
+
+// aclPuntsPerSecond bounds, per worker, the frames a worker copies to the
+// control plane for ACL logging and for unreachables after a router ACL
+// deny, as the rate limiters of a Catalyst's ACL punt path do: a flood of
+// denied traffic must not crowd ARP out of the punt queue.
+const aclPuntsPerSecond = 100
+
+// aclHeader fills h from the IPv4 packet pkt, whose header the parser or
+// the routed path has validated. Non-initial fragments carry no transport
+// header: their ports and flags are zero.
+func aclHeader(pkt []byte, h *tcam.Header) {
+	h.Proto = pkt[9]
+	h.Src = binary.BigEndian.Uint32(pkt[12:])
+	h.Dst = binary.BigEndian.Uint32(pkt[16:])
+	h.SrcPort, h.DstPort, h.Flags = 0, 0, 0
+	ihl := int(pkt[0]&0x0f) * 4
+	if binary.BigEndian.Uint16(pkt[6:])&0x1fff != 0 || ihl > len(pkt) {
+		return
+	}
+	l4 := pkt[ihl:]
+	switch h.Proto {
+	case frame.ProtoTCP:
+		if len(l4) >= 14 {
+			h.Flags = l4[13]
+		}
+		fallthrough
+	case frame.ProtoUDP:
+		if len(l4) >= 4 {
+			h.SrcPort = binary.BigEndian.Uint16(l4)
+			h.DstPort = binary.BigEndian.Uint16(l4[2:])
+		}
+	case frame.ProtoICMP:
+		if len(l4) >= 2 {
+			h.SrcPort, h.DstPort = uint16(l4[0]), uint16(l4[1])
+		}
+	}
+}
+
+// aclPuntAllowed takes one token of the worker's ACL punt budget.
+func (r *Receiver) aclPuntAllowed() bool {
+	if r.aclSecond != r.now {
+		r.aclSecond, r.aclPunts = r.now, 0
+	}
+	if r.aclPunts >= aclPuntsPerSecond {
+		return false
+	}
+	r.aclPunts++
+	return true
+}
+
+// aclPermits classifies r.hdr against ref. A match on a logging entry is
+// reported to the control plane for `%SEC-6-IPACCESSLOG`.
+func (r *Receiver) aclPermits(ref *aclRef) bool {
+	v := ref.b.Classify(r.aclWorker, &r.hdr)
+	if v.Log && r.aclPuntAllowed() {
+		r.puntACLLog(ref, v.Permit)
+	}
+	return v.Permit
+}
+
+// vaclPermits runs a VLAN access map; ip says whether r.hdr holds an IPv4
+// packet's key.
+func (r *Receiver) vaclPermits(m *vaclView, ip bool) bool {
+	for i := range m.entries {
+		e := &m.entries[i]
+		if len(e.lists) == 0 {
+			return !e.drop
+		}
+		if !ip {
+			continue
+		}
+		for j := range e.lists {
+			if r.aclPermits(&e.lists[j]) {
+				return !e.drop
+			}
+		}
+	}
+	return !ip
+}
+
+// l2ACLPermits applies the ingress port ACL and the VLAN filter of vlan to
+// the frame v (at buf[port.Headroom:]).
+func (r *Receiver) l2ACLPermits(s *snapshot, pv *portView, v *frame.View, buf []byte, vlan uint16) bool {
+	ip := v.EtherType == frame.TypeIPv4
+	if ip {
+		at := port.Headroom + v.L3
+		aclHeader(buf[at:at+v.IPLen], &r.hdr)
+		if pv.pacl.b != nil && !r.aclPermits(&pv.pacl) {
+			return false
+		}
+	}
+	if s.vacl != nil {
+		if m := s.vacl[vlan]; m != nil {
+			return r.vaclPermits(m, ip)
+		}
+	}
+	return true
+}
+
+// puntACLLog hands the key of a packet that hit a logging entry to the
+// control plane; only the header travels.
+func (r *Receiver) puntACLLog(ref *aclRef, permit bool) {
+	q := r.sw.l3.punt
+	var p *puntPkt
+	select {
+	case p = <-q.free:
+	default:
+		r.l3w.inc(l3PuntQueueFull)
+		return
+	}
+	p.reason, p.in, p.n, p.ip = puntACLLog, r.in, 0, 0
+	p.acl = aclLogInfo{name: ref.name, kind: ref.kind, permit: permit, hdr: r.hdr}
+	q.q <- p
+}
