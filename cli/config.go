@@ -82,6 +82,7 @@ func (d *Device) RunningConfig() string {
 		}
 		b.WriteString("!\n")
 	}
+	b.WriteString(d.tcamLimitsConfig()) // acl.go
 	b.WriteString(d.routingConfig())
 	for _, v := range d.sw.VLANs() {
 		if v.ID == 1 {
@@ -93,6 +94,7 @@ func (d *Device) RunningConfig() string {
 		}
 		b.WriteString("!\n")
 	}
+	b.WriteString(d.vlanMapConfig()) // acl.go
 	for _, name := range d.sw.Ports() {
 		b.WriteString(d.interfaceConfig(name))
 		b.WriteString("!\n")
@@ -105,6 +107,7 @@ func (d *Device) RunningConfig() string {
 		b.WriteString("!\n")
 	}
 	b.WriteString(d.staticARPConfig())
+	b.WriteString(d.accessListConfig()) // acl.go
 	b.WriteString("line con 0\nline vty 0 4\nline vty 5 15\n!\nend\n")
 	return b.String()
 }
@@ -142,6 +145,7 @@ func (d *Device) interfaceConfig(name string) string {
 	if s.Mode == dataplane.ModeTrunk || x.modeSet {
 		b.WriteString(" switchport mode " + s.Mode.String() + "\n")
 	}
+	b.WriteString(d.portAccessGroupConfig(name)) // acl.go
 	if s.Shutdown {
 		b.WriteString(" shutdown\n")
 	}

@@ -42,7 +42,9 @@ type Device struct {
 
 	modes struct {
 		config, ifc, ifRange, vlan, line, svi *engine.Mode
+		stdACL, extACL, accessMap             *engine.Mode // acl.go
 	}
+	acl *aclConfig // access lists, access groups, VLAN maps (acl.go)
 
 	mu           sync.Mutex
 	hostname     string
@@ -81,6 +83,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 		users:     map[string]user{},
 		ports:     map[string]*portExtra{},
 		lastClear: map[string]time.Time{},
+		acl:       newACLConfig(),
 	}
 	d.start = opts.Now()
 	d.eng = engine.New(engine.Options{
@@ -90,6 +93,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	})
 	d.install()
 	d.installL3()
+	d.installACL()
 	return d
 }
 

@@ -94,6 +94,7 @@ func (d *Device) enterInterface(c *engine.Ctx, name string) (bool, error) {
 		if err := d.sw.DeleteSVI(vlan); err != nil && !errors.Is(err, dataplane.ErrNoSuchSVI) {
 			return true, l3Err(err)
 		}
+		d.dropSVIAccessGroups(vlan) // acl.go: the groups go with the interface
 		return true, nil
 	}
 	if err := d.sw.CreateSVI(vlan); err != nil {
@@ -339,14 +340,14 @@ func (d *Device) routingConfig() string {
 func (d *Device) sviConfig() string {
 	var b strings.Builder
 	for _, c := range d.sw.SVIs() {
-		b.WriteString(sviStanza(c))
+		b.WriteString(d.sviStanza(c))
 		b.WriteString("!\n")
 	}
 	return b.String()
 }
 
 // sviStanza renders one interface VlanN stanza without its closing "!".
-func sviStanza(c dataplane.SVIConfig) string {
+func (d *Device) sviStanza(c dataplane.SVIConfig) string {
 	def := dataplane.DefaultSVIConfig(c.VLAN)
 	var b strings.Builder
 	b.WriteString("interface " + dataplane.SVIName(c.VLAN) + "\n")
@@ -366,6 +367,7 @@ func sviStanza(c dataplane.SVIConfig) string {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(d.sviAccessGroupConfig(c.VLAN)) // acl.go
 	if c.IPMTU != 0 {
 		fmt.Fprintf(&b, " ip mtu %d\n", c.IPMTU)
 	}
@@ -446,6 +448,6 @@ func (d *Device) showRunningSVI(name string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	body := "!\n" + sviStanza(c) + "end\n"
+	body := "!\n" + d.sviStanza(c) + "end\n"
 	return fmt.Sprintf("Building configuration...\n\nCurrent configuration : %d bytes\n%s\n", len(body), body), true
 }
