@@ -590,7 +590,9 @@ func (d *Device) namedACECommands(kind acl.Kind) []engine.Command {
 						return nil
 					})
 				}
-				return d.editList(c, name, newListFor(kind, name, false), func(l *acl.List) error { return addACE(l, ace) })
+				// The list exists (the mode made it) unless another session removed it.
+				numbered, _ := listKindOfName(kind, name)
+				return d.editList(c, name, newListFor(kind, name, numbered), func(l *acl.List) error { return addACE(l, ace) })
 			}})
 	}
 	cmds = append(cmds, engine.Command{Syntax: "no <1-2147483647>$seq", Help: map[string]string{"<1-2147483647>": "Sequence number"},
