@@ -433,11 +433,8 @@ func (r *Receiver) l2ACLPermits(s *snapshot, pv *portView, v *frame.View, buf []
 // control plane; only the header travels.
 func (r *Receiver) puntACLLog(ref *aclRef, permit bool) {
 	q := r.sw.l3.punt
-	var p *puntPkt
-	select {
-	case p = <-q.free:
-	default:
-		r.l3w.inc(l3PuntQueueFull)
+	p := r.takePunt(q)
+	if p == nil {
 		return
 	}
 	p.reason, p.in, p.n, p.ip = puntACLLog, r.in, 0, 0

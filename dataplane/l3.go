@@ -319,20 +319,29 @@ func (r *Receiver) l2Out(s *snapshot, buf []byte, start, end int, vlan uint16, t
 	}
 }
 
+// takePunt takes a free punt buffer without waiting, or counts the punt as
+// dropped and returns nil.
+func (r *Receiver) takePunt(q *puntQueue) *puntPkt {
+	select {
+	case p := <-q.free:
+		r.l3w.inc(l3Punted)
+		return p
+	default:
+		r.l3w.inc(l3PuntQueueFull)
+		return nil
+	}
+}
+
 // punt copies buf[start:end] (a frame, or for the CPU's own retries an IP
 // packet with ip == start) into a free punt buffer and queues it for the
 // control plane. When no buffer is free the frame is dropped and counted:
 // a flood of punts must never block forwarding.
 func (r *Receiver) punt(l3 *l3Snapshot, why puntReason, buf []byte, start, end, ip int, vlan uint16, nh uint32, aux int) {
 	q := l3.punt
-	var p *puntPkt
-	select {
-	case p = <-q.free:
-	default:
-		r.l3w.inc(l3PuntQueueFull)
+	p := r.takePunt(q)
+	if p == nil {
 		return
 	}
-	r.l3w.inc(l3Punted)
 	p.reason, p.vlan, p.in, p.nh, p.aux = why, vlan, r.in, nh, aux
 	p.n = copy(p.buf[port.Headroom:], buf[start:end])
 	p.ip = ip - start

@@ -15,15 +15,9 @@ import (
 // aclList builds an access list from IOS entry lines.
 func aclList(t *testing.T, name string, lines ...string) *acl.List {
 	t.Helper()
-	l := acl.NewList(name, acl.Extended)
-	for _, s := range lines {
-		a, err := acl.ParseLine(acl.Extended, s)
-		if err != nil {
-			t.Fatalf("%q: %v", s, err)
-		}
-		if _, err := l.Add(a); err != nil {
-			t.Fatalf("%q: %v", s, err)
-		}
+	l, err := acl.ParseList(name, acl.Extended, lines...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return l
 }

@@ -49,6 +49,23 @@ type List struct {
 // NewList returns an empty named list.
 func NewList(name string, kind Kind) *List { return &List{Name: name, Kind: kind} }
 
+// ParseList builds a list from entry lines as typed in `ip access-list
+// standard|extended NAME` mode (`[SEQ] permit|deny|remark ...`): lab
+// scripts and tests write lists this way.
+func ParseList(name string, kind Kind, lines ...string) (*List, error) {
+	l := NewList(name, kind)
+	for _, s := range lines {
+		a, err := ParseLine(kind, s)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %q: %w", name, s, err)
+		}
+		if _, err := l.Add(a); err != nil {
+			return nil, fmt.Errorf("list %s: %q: %w", name, s, err)
+		}
+	}
+	return l, nil
+}
+
 // NewNumbered returns an empty numbered list; the kind follows from n.
 func NewNumbered(n int) (*List, error) {
 	k, err := KindOfNumber(n)
