@@ -28,14 +28,19 @@ import (
 type aclConfig struct {
 	mu sync.Mutex
 	// lists are the access lists by name ("101" for numbered ones). A list
-	// that is applied somewhere is never edited in place: an edit builds a
-	// new list and swaps it in, so the dataplane's copy and a rollback
-	// both see a stable value.
+	// that is applied somewhere is not edited in place (except while a
+	// startup-config loads, when nothing is programmed until the end): an
+	// edit builds a new list and swaps it in, so a rollback has the old one.
 	lists   map[string]*acl.List
 	ports   map[string]string     // layer-2 port -> list applied inbound
 	svis    map[sviGroup]string   // SVI direction -> list
 	maps    map[string]*accessMap // vlan access-map by name
 	filters map[uint16]string     // VLAN -> access map filtering it
+
+	// deferred are the places a startup-config load changed: they are
+	// programmed once at its end, not once per line, so that loading a
+	// 10k-entry list that an interface uses costs one compile, not 10k.
+	deferred []aclPlace
 }
 
 // sviGroup is one direction of one SVI.
@@ -273,6 +278,10 @@ func (d *Device) aclCommit(c *engine.Ctx, change func(s *aclConfig) error, place
 		return err
 	}
 	todo := mergePlaces(before, places(s))
+	if c.State.Values[loadingKey] != nil {
+		s.deferred = mergePlaces(s.deferred, todo)
+		return nil
+	}
 	var done []aclPlace
 	for _, p := range todo {
 		res, err := d.applyPlace(p)
@@ -295,6 +304,23 @@ func (d *Device) aclCommit(c *engine.Ctx, change func(s *aclConfig) error, place
 		done = append(done, p)
 	}
 	return nil
+}
+
+// applyDeferred programs the places a startup-config load changed. A place
+// that does not fit is left without its ACL (as a Catalyst boots when the
+// TCAM overflows) and reported.
+func (d *Device) applyDeferred() []error {
+	s := d.acl
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, p := range s.deferred {
+		if _, err := d.applyPlace(p); err != nil {
+			errs = append(errs, fmt.Errorf("startup-config: access list on %s: %w", p, err))
+		}
+	}
+	s.deferred = nil
+	return errs
 }
 
 func mergePlaces(a, b []aclPlace) []aclPlace {
@@ -321,8 +347,11 @@ func (d *Device) editList(c *engine.Ctx, name string, create func() (*acl.List, 
 			if l, err = create(); err != nil {
 				return err
 			}
-		} else {
-			l = copyList(l)
+		} else if c.State.Values[loadingKey] == nil && len(s.placesUsing(name)) > 0 {
+			// Applied: edit a copy, so that a refused commit can put the
+			// old list back. Unapplied lists (and every list while a
+			// startup-config loads) are edited in place: nothing to undo.
+			l = l.Clone()
 		}
 		if err := edit(l); err != nil {
 			return err
@@ -332,29 +361,11 @@ func (d *Device) editList(c *engine.Ctx, name string, create func() (*acl.List, 
 	}, func(s *aclConfig) []aclPlace { return s.placesUsing(name) })
 }
 
-// copyList returns a list with the same name, kind and entries.
-func copyList(l *acl.List) *acl.List {
-	c := acl.NewList(l.Name, l.Kind)
-	c.Numbered = l.Numbered
-	for _, a := range l.Entries() {
-		if _, err := c.Add(a); err != nil {
-			panic(fmt.Sprintf("cli: copy of access list %s: %v", l.Name, err)) // the entries of a valid list re-add
-		}
-	}
-	return c
-}
-
 // addACE adds ace to l as IOS does: an entry equal to one already in the
 // list is ignored, a taken sequence number is refused.
 func addACE(l *acl.List, ace acl.ACE) error {
-	if ace.Action != acl.Remark {
-		for _, e := range l.Entries() {
-			s := e
-			s.Seq = ace.Seq
-			if s == ace || (ace.Seq == 0 && sameRule(e, ace)) {
-				return nil
-			}
-		}
+	if ace.Action != acl.Remark && l.Has(ace) {
+		return nil
 	}
 	_, err := l.Add(ace)
 	switch {
@@ -368,10 +379,6 @@ func addACE(l *acl.List, ace acl.ACE) error {
 	return nil
 }
 
-func sameRule(a, b acl.ACE) bool {
-	a.Seq, b.Seq = 0, 0
-	return a == b
-}
 
 // listKindOfName checks a list name typed after `ip access-list KIND`: a
 // number must be in the ranges of kind and edits the numbered list.

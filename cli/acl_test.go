@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"regexp"
 	"strconv"
@@ -638,4 +640,58 @@ func FuzzACLEntryLine(f *testing.F) {
 		r.dev.Engine().Exec(st, "configure terminal", &b, -1)
 		r.dev.Engine().Exec(st, "no ip access-list extended FUZZ", &b, -1)
 	})
+}
+
+// largeACLConfig is a startup-config whose interface uses a list of n
+// entries defined after it, as running-config orders them.
+func largeACLConfig(n int) string {
+	var b strings.Builder
+	b.WriteString("interface GigabitEthernet0/1\n ip access-group BIG in\n!\nip access-list extended BIG\n")
+	for i := range n {
+		fmt.Fprintf(&b, " deny tcp any host 10.%d.%d.1 eq %d\n", i/250, i%250, 1000+i%5000)
+	}
+	b.WriteString(" permit ip any any\n!\nend\n")
+	return b.String()
+}
+
+func TestLoadConfigProgramsACLsOnceAtTheEnd(t *testing.T) {
+	r := newRig(t)
+	if errs := r.dev.LoadConfig(strings.NewReader(largeACLConfig(300))); len(errs) != 0 {
+		t.Fatalf("load: %v", errs)
+	}
+	sum := r.sw.TCAM().Summary()
+	if len(sum) != 1 || sum[0].ACL != "BIG" || sum[0].ID.Interface != "GigabitEthernet0/1" {
+		t.Fatalf("after load the TCAM holds %+v", sum)
+	}
+	if u := r.sw.TCAM().Usage(); u.EntriesUsed < 301 {
+		t.Errorf("list not programmed whole: %+v", u)
+	}
+	// A list that does not fit at boot is reported and left unprogrammed;
+	// the configuration keeps it.
+	r2 := newRig(t)
+	errs := r2.dev.LoadConfig(strings.NewReader("platform acl tcam entries 100\n" + largeACLConfig(300)))
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "GigabitEthernet0/1") || !errors.Is(errs[0], tcam.ErrTCAMFull) {
+		t.Fatalf("load into a small TCAM: %v", errs)
+	}
+	if !strings.Contains(r2.dev.RunningConfig(), " ip access-group BIG in\n") {
+		t.Error("the access-group left the configuration")
+	}
+	if u := r2.sw.TCAM().Usage(); u.EntriesUsed != 0 {
+		t.Errorf("a failed list holds entries: %+v", u)
+	}
+}
+
+// BenchmarkLoadConfigLargeACL loads a startup-config with a 10k-entry list
+// applied to a port: one compile at the end, not one per line.
+func BenchmarkLoadConfigLargeACL(b *testing.B) {
+	cfg := largeACLConfig(10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		r := newRig(b)
+		b.StartTimer()
+		if errs := r.dev.LoadConfig(strings.NewReader(cfg)); len(errs) != 0 {
+			b.Fatal(errs)
+		}
+	}
 }

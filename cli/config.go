@@ -228,7 +228,7 @@ func (d *Device) LoadConfig(r io.Reader) []error {
 	if err := sc.Err(); err != nil {
 		errs = append(errs, fmt.Errorf("startup-config line %d: %w", n+1, err))
 	}
-	return errs
+	return append(errs, d.applyDeferred()...)
 }
 
 func skipConfigLine(l string) bool {

@@ -269,19 +269,7 @@ func (sw *Switch) SetVLANFilter(vlan uint16, m *VLANAccessMap) (tcam.Result, err
 func (r aclRef) list() *acl.List { return r.l }
 
 func newACLRef(b *tcam.Binding, l *acl.List) aclRef {
-	return aclRef{b: b, name: l.Name, kind: l.Kind, l: cloneList(l)}
-}
-
-// cloneList copies l: the CLI keeps editing its own.
-func cloneList(l *acl.List) *acl.List {
-	c := acl.NewList(l.Name, l.Kind)
-	c.Numbered = l.Numbered
-	for _, a := range l.Entries() {
-		if _, err := c.Add(a); err != nil {
-			panic(fmt.Sprintf("copy of access list %s: %v", l.Name, err)) // entries of a valid list re-add
-		}
-	}
-	return c
+	return aclRef{b: b, name: l.Name, kind: l.Kind, l: l.Clone()} // the CLI keeps editing its own
 }
 
 // refsLocked returns every applied list reference.

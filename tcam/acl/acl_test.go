@@ -235,3 +235,32 @@ func FuzzParseACE(f *testing.F) {
 		}
 	})
 }
+
+func TestListHasCloneAndIndexUpkeep(t *testing.T) {
+	l, err := ParseList("L", Extended, "permit tcp any any eq 22", "deny ip any any")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssh, _ := ParseLine(Extended, "55 permit tcp any any eq 22")
+	web, _ := ParseLine(Extended, "permit tcp any any eq 80")
+	if !l.Has(ssh) || l.Has(web) {
+		t.Fatalf("Has: ssh %v web %v", l.Has(ssh), l.Has(web))
+	}
+	c := l.Clone()
+	if _, err := c.Add(web); err != nil {
+		t.Fatal(err)
+	}
+	if l.Has(web) || !c.Has(web) || l.Len() != 2 || c.Len() != 3 {
+		t.Fatalf("clone not independent: %v %v %d %d", l.Has(web), c.Has(web), l.Len(), c.Len())
+	}
+	// The index follows every edit once built.
+	if _, err := l.Delete(10); err != nil || l.Has(ssh) {
+		t.Fatalf("after Delete: %v %v", err, l.Has(ssh))
+	}
+	if _, err := l.Add(ssh); err != nil || !l.Has(ssh) {
+		t.Fatalf("after Add: %v %v", err, l.Has(ssh))
+	}
+	if _, ok := l.DeleteMatching(ssh); !ok || l.Has(ssh) {
+		t.Fatalf("after DeleteMatching: %v", l.Has(ssh))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,10 +45,52 @@ type List struct {
 	Kind     Kind
 	Numbered bool // created by `access-list N` (name is the number)
 	entries  []ACE
+	// rules counts the entries by their rule (the entry with Seq 0), built
+	// on the first Has and kept up to date after: typing or loading a long
+	// list checks every new line for a duplicate.
+	rules map[ACE]int
 }
 
 // NewList returns an empty named list.
 func NewList(name string, kind Kind) *List { return &List{Name: name, Kind: kind} }
+
+// Clone returns an independent copy of l.
+func (l *List) Clone() *List {
+	c := *l
+	c.entries = slices.Clone(l.entries)
+	c.rules = nil
+	return &c
+}
+
+func ruleOf(a ACE) ACE { a.Seq = 0; return a }
+
+// Has reports whether an entry equal to ace, sequence number aside, is in
+// the list (IOS ignores such a line).
+func (l *List) Has(ace ACE) bool {
+	if l.rules == nil {
+		l.rules = make(map[ACE]int, len(l.entries))
+		for _, e := range l.entries {
+			l.rules[ruleOf(e)]++
+		}
+	}
+	return l.rules[ruleOf(ace)] > 0
+}
+
+func (l *List) indexAdd(a ACE) {
+	if l.rules != nil {
+		l.rules[ruleOf(a)]++
+	}
+}
+
+func (l *List) indexRemove(a ACE) {
+	if l.rules == nil {
+		return
+	}
+	k := ruleOf(a)
+	if l.rules[k]--; l.rules[k] <= 0 {
+		delete(l.rules, k)
+	}
+}
 
 // ParseList builds a list from entry lines as typed in `ip access-list
 // standard|extended NAME` mode (`[SEQ] permit|deny|remark ...`): lab
@@ -118,6 +161,7 @@ func (l *List) Add(ace ACE) (ACE, error) {
 	l.entries = append(l.entries, ACE{})
 	copy(l.entries[i+1:], l.entries[i:])
 	l.entries[i] = ace
+	l.indexAdd(ace)
 	return ace, nil
 }
 
@@ -129,6 +173,7 @@ func (l *List) Delete(seq uint32) (ACE, error) {
 	}
 	a := l.entries[i]
 	l.entries = append(l.entries[:i], l.entries[i+1:]...)
+	l.indexRemove(a)
 	return a, nil
 }
 
@@ -140,6 +185,7 @@ func (l *List) DeleteMatching(ace ACE) (ACE, bool) {
 		s.Seq = ace.Seq
 		if s == ace {
 			l.entries = append(l.entries[:i], l.entries[i+1:]...)
+			l.indexRemove(e)
 			return e, true
 		}
 	}
