@@ -362,3 +362,44 @@ func FuzzSegment(f *testing.F) {
 		_ = Checksum(append([]byte(nil), frame...), h)
 	})
 }
+
+// TestSegmentFromChunks cuts super-frames a few segments at a time, as the
+// switch does with its fixed scratch buffers, and checks the result is
+// Segment's byte for byte (IP IDs, sequence numbers and FIN/PSH/CWR depend
+// on the segment's index in the whole frame, not in the chunk).
+func TestSegmentFromChunks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, sf := range []superFrame{
+		{payload: 65000, mss: 1448, tcpFlags: tcpFlagPSH | tcpFlagFIN | tcpFlagCWR},
+		{v6: true, vlan: true, payload: 9000, mss: 536, tcpFlags: tcpFlagPSH},
+		{udp: true, payload: 14000, mss: 1472},
+		{payload: 100, mss: 1448},
+	} {
+		frame, h, _ := sf.build(t, rng)
+		want, _ := Count(frame, h)
+		all, allSizes := newSegBufs(want, int(h.HdrLen)+sf.mss)
+		if _, err := Segment(frame, h, all, allSizes); err != nil {
+			t.Fatal(err)
+		}
+		for _, chunk := range []int{1, 3, 7, want} {
+			bufs, sizes := newSegBufs(chunk, int(h.HdrLen)+sf.mss)
+			got := 0
+			for done := false; !done; {
+				n, d, err := SegmentFrom(frame, h, got, bufs, sizes)
+				if err != nil || n == 0 {
+					t.Fatalf("%v chunk %d: SegmentFrom(%d) = %d, %v", sf, chunk, got, n, err)
+				}
+				for j := range n {
+					if !bytes.Equal(bufs[j][:sizes[j]], all[got+j][:allSizes[got+j]]) {
+						t.Fatalf("%v chunk %d: segment %d differs from Segment's", sf, chunk, got+j)
+					}
+				}
+				got += n
+				done = d
+			}
+			if got != want {
+				t.Errorf("%v chunk %d: %d segments, want %d", sf, chunk, got, want)
+			}
+		}
+	}
+}

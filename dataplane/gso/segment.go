@@ -129,10 +129,35 @@ func Segment(frame []byte, h Header, bufs [][]byte, sizes []int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	hdr, payload := frame[:lo.hdrLen], frame[lo.hdrLen:]
-	n := segments(len(payload), lo.mss)
-	if n > len(bufs) || n > len(sizes) {
+	if n := segments(len(frame)-lo.hdrLen, lo.mss); n > len(bufs) || n > len(sizes) {
 		return 0, ErrShortBuffer
+	}
+	n, _, err := segmentFrom(frame, lo, 0, bufs, sizes)
+	return n, err
+}
+
+// SegmentFrom is Segment for a caller with fewer buffers than segments: it
+// writes segments first, first+1, ... into as many of bufs as it fills and
+// returns how many it wrote and whether they were the last ones. Calling it
+// again with first advanced by n continues where it stopped, so a switch
+// cuts a super-frame of any gso_size with a fixed set of scratch buffers.
+func SegmentFrom(frame []byte, h Header, first int, bufs [][]byte, sizes []int) (n int, done bool, err error) {
+	lo, err := parse(frame, h)
+	if err != nil {
+		return 0, false, err
+	}
+	return segmentFrom(frame, lo, first, bufs, sizes)
+}
+
+func segmentFrom(frame []byte, lo layout, first int, bufs [][]byte, sizes []int) (int, bool, error) {
+	hdr, payload := frame[:lo.hdrLen], frame[lo.hdrLen:]
+	total := segments(len(payload), lo.mss)
+	if first < 0 || first >= total {
+		return 0, true, nil
+	}
+	n := min(total-first, len(bufs), len(sizes))
+	if n == 0 {
+		return 0, false, ErrShortBuffer
 	}
 	var ipID uint16
 	if !lo.v6 {
@@ -142,13 +167,14 @@ func Segment(frame []byte, h Header, bufs [][]byte, sizes []int) (int, error) {
 	if lo.proto == protoTCP {
 		seq = binary.BigEndian.Uint32(hdr[lo.l4+4:])
 	}
-	for i := range n {
+	for j := range n {
+		i := first + j
 		chunk := payload[min(i*lo.mss, len(payload)):min((i+1)*lo.mss, len(payload))]
 		segLen := lo.hdrLen + len(chunk)
-		if len(bufs[i]) < segLen {
-			return 0, ErrShortBuffer
+		if len(bufs[j]) < segLen {
+			return 0, false, ErrShortBuffer
 		}
-		seg := bufs[i][:segLen]
+		seg := bufs[j][:segLen]
 		copy(seg, hdr)
 		copy(seg[lo.hdrLen:], chunk)
 		ip := seg[lo.l3:]
@@ -165,7 +191,7 @@ func Segment(frame []byte, h Header, bufs [][]byte, sizes []int) (int, error) {
 		var csumOff int
 		if lo.proto == protoTCP {
 			binary.BigEndian.PutUint32(l4[4:], seq+uint32(i*lo.mss))
-			if i < n-1 {
+			if i < total-1 {
 				l4[13] &^= tcpFlagFIN | tcpFlagPSH
 			}
 			if i > 0 {
@@ -182,7 +208,7 @@ func Segment(frame []byte, h Header, bufs [][]byte, sizes []int) (int, error) {
 			c = 0xffff
 		}
 		binary.BigEndian.PutUint16(l4[csumOff:], c)
-		sizes[i] = segLen
+		sizes[j] = segLen
 	}
-	return n, nil
+	return n, first+n == total, nil
 }
