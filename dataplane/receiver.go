@@ -6,6 +6,7 @@ import (
 
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/dataplane/frame"
+	"github.com/l2sw/l2sw/dataplane/gso"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/tcam"
 )
@@ -27,10 +28,27 @@ type Receiver struct {
 	scratch  [][]byte // re-encapsulated copies for floods
 	nscratch int
 
-	tx    [][][]byte // pending frames per egress port
+	tx    [][][]byte     // pending frames per egress port
+	txh   [][]gso.Header // their virtio-net headers
+	txOff []bool         // per egress port: a pending frame's header is not plain
 	dirty []cam.PortID
-	view  frame.View
-	l3w   *l3Worker // routed-path counters (l3.go)
+
+	// Offloads (virtio-net headers). rxOffload: the ingress port has
+	// offloads in effect, so every received frame's header is in the
+	// headroom; vh is the header of the frame being forwarded. seg are
+	// the scratch buffers (with headroom) that super-frames are segmented
+	// and partial checksums completed in for ports that cannot take them;
+	// allocated only when rxOffload, as only such a receiver makes
+	// non-plain frames.
+	rxOffload bool
+	vh        gso.Header
+	segBuf    [][]byte // with headroom, for the router
+	seg       [][]byte // segBuf[i][port.Headroom:]
+	segSizes  []int
+	slow      [][]byte     // a port's frames on the segmenting flush path
+	slowHdr   []gso.Header // and their headers
+	view      frame.View
+	l3w       *l3Worker // routed-path counters (l3.go)
 
 	now       int64       // seconds, read once per batch
 	aclWorker int         // the TCAM counter shard this worker adds to
@@ -57,21 +75,46 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port) *Receiver {
 		bufs:    make([][]byte, batch),
 		sizes:   make([]int, batch),
 		scratch: make([][]byte, batch),
-		tx:      make([][][]byte, sw.cfg.MaxPorts),
 		dirty:   make([]cam.PortID, 0, sw.cfg.MaxPorts),
 	}
+	r.initTx(sw.cfg.MaxPorts, batch)
 	for i := range r.bufs {
 		r.bufs[i] = make([]byte, size)
 		r.scratch[i] = make([]byte, size)
 	}
-	for i := range r.tx {
-		r.tx[i] = make([][]byte, 0, batch)
+	if int(in) < len(sw.ports) && sw.ports[in] != nil && sw.ports[in].offload != 0 {
+		r.rxOffload = true
+		r.segBuf = make([][]byte, segScratch)
+		r.seg = make([][]byte, segScratch)
+		r.segSizes = make([]int, segScratch)
+		for i := range r.seg {
+			r.segBuf[i] = make([]byte, port.BufferSize)
+			r.seg[i] = r.segBuf[i][port.Headroom:]
+		}
+		r.slow = make([][]byte, 0, batch+segScratch)
+		r.slowHdr = make([]gso.Header, 0, batch+segScratch)
 	}
 	r.l3w = sw.l3.newWorkerLocked()
 	r.aclWorker = sw.acl.next % aclShards
 	sw.acl.next++
 	sw.workers[r] = struct{}{}
 	return r
+}
+
+// segScratch is how many segments a receiver cuts before it writes them: a
+// 64 KiB TCP super-frame at an MSS of 1448 is 46 segments, so one round.
+const segScratch = 64
+
+// initTx sizes the transmit queues: maxPorts egress ports, batch frames each
+// before a queue grows.
+func (r *Receiver) initTx(maxPorts, batch int) {
+	r.tx = make([][][]byte, maxPorts)
+	r.txh = make([][]gso.Header, maxPorts)
+	r.txOff = make([]bool, maxPorts)
+	for i := range r.tx {
+		r.tx[i] = make([][]byte, 0, batch)
+		r.txh[i] = make([]gso.Header, 0, batch)
+	}
 }
 
 // NewReceiver returns a receiver for frames entering on the named port,
@@ -163,6 +206,11 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 		st.inc(DropPortDown)
 		return
 	}
+	if r.rxOffload {
+		// Read before anything can overwrite the headroom (encapInPlace
+		// moves the MAC addresses into it).
+		r.vh, _ = gso.Decode(buf[off-gso.HeaderLen : off])
+	}
 	f := buf[off : off+n]
 	v := &r.view
 	if reason := v.Parse(f); reason != frame.ReasonNone {
@@ -226,9 +274,16 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	// Layer 3 (DESIGN §2 step 4): frames to the switch's own MAC on a VLAN
 	// with an SVI are routed or punted; ARP for the SVI is punted as well as
 	// flooded. l3Input reports whether it consumed the frame.
-	if s.l3 != nil && r.l3Input(s, v, buf, n, tagged, vlan, cast) {
-		st.inc(ToRouter)
-		return
+	if s.l3 != nil {
+		if !r.vh.Plain() && r.offloadToRouter(s, v, vlan) {
+			r.routeSegments(s, buf, n, tagged, vlan, cast)
+			st.inc(ToRouter)
+			return
+		}
+		if r.l3Input(s, v, buf, n, tagged, vlan, cast) {
+			st.inc(ToRouter)
+			return
+		}
 	}
 
 	if cast == castUnicast {
@@ -240,7 +295,8 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 			if int(out) < len(s.ports) {
 				if ov := &s.ports[out]; ov.forwarding && ov.member(vlan) {
 					st.inc(Forwarded)
-					r.enqueue(out, r.encapInPlace(buf, n, tagged, ov.tagged(vlan), vlan), cast)
+					want := ov.tagged(vlan)
+					r.enqueueHdr(out, r.encapInPlace(buf, n, tagged, want, vlan), tagShift(r.vh, tagged, want), cast)
 					return
 				}
 			}
@@ -295,13 +351,26 @@ func (r *Receiver) flood(s *snapshot, buf []byte, n int, tagged bool, vlan uint1
 		}
 		ov := &s.ports[out]
 		if ov.tagged(vlan) == tagged {
-			r.enqueue(out, f, cast)
+			r.enqueueHdr(out, f, r.vh, cast)
 			continue
 		}
 		if other == nil {
 			other = r.reencap(f, tagged, vlan)
 		}
-		r.enqueue(out, other, cast)
+		r.enqueueHdr(out, other, tagShift(r.vh, tagged, !tagged), cast)
+	}
+}
+
+// tagShift returns the virtio-net header of a frame after its tag was
+// pushed or popped: the checksum and header offsets move with the payload.
+func tagShift(h gso.Header, tagged, wantTagged bool) gso.Header {
+	switch {
+	case tagged == wantTagged || h.Plain():
+		return h
+	case wantTagged:
+		return h.Shift(frame.TagLen)
+	default:
+		return h.Shift(-frame.TagLen)
 	}
 }
 
@@ -321,12 +390,22 @@ func (r *Receiver) reencap(f []byte, tagged bool, vlan uint16) []byte {
 	return sc[off : off+16+m]
 }
 
+// enqueue queues a plain frame (complete checksum, not a super-frame).
 func (r *Receiver) enqueue(out cam.PortID, f []byte, cast castClass) {
+	r.enqueueHdr(out, f, gso.Header{}, cast)
+}
+
+// enqueueHdr queues a frame with its virtio-net header for out.
+func (r *Receiver) enqueueHdr(out cam.PortID, f []byte, h gso.Header, cast castClass) {
 	q := r.tx[out]
 	if len(q) == 0 {
 		r.dirty = append(r.dirty, out)
 	}
 	r.tx[out] = append(q, f)
+	r.txh[out] = append(r.txh[out], h)
+	if !h.Plain() {
+		r.txOff[out] = true
+	}
 	st := &r.local[out]
 	st.inc(TxFrames)
 	st.add(TxBytes, uint64(len(f)))
@@ -336,11 +415,15 @@ func (r *Receiver) enqueue(out cam.PortID, f []byte, cast castClass) {
 func (r *Receiver) flush(s *snapshot) {
 	for _, out := range r.dirty {
 		q := r.tx[out]
-		if w, err := s.ports[out].tx.Write(q); err != nil || w < len(q) {
+		if r.txOff[out] {
+			r.flushOffload(&s.ports[out], out, q, r.txh[out])
+			r.txOff[out] = false
+		} else if w, err := s.ports[out].tx.Write(q); err != nil || w < len(q) {
 			r.local[out].add(TxErrors, uint64(len(q)-w))
 		}
 		clear(q)
 		r.tx[out] = q[:0]
+		r.txh[out] = r.txh[out][:0]
 	}
 	r.publish()
 	r.dirty = r.dirty[:0]

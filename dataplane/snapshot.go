@@ -26,7 +26,9 @@ type portView struct {
 	native     uint16
 	allowed    VLANSet // trunk: allowed and existing VLANs
 	tx         port.Port
-	pacl       aclRef // inbound port ACL
+	otx        port.OffloadPort // tx, when it has offloads in effect
+	offload    port.Offload     // those offloads
+	pacl       aclRef           // inbound port ACL
 }
 
 // member reports whether the port carries vlan.
@@ -62,6 +64,9 @@ func (sw *Switch) publishLocked() {
 			v.access = 0 // inactive: the access VLAN was deleted
 		}
 		v.pacl = sw.acl.port[p.name]
+		if op, ok := p.backend.(port.OffloadPort); ok && p.offload != 0 {
+			v.otx, v.offload = op, p.offload
+		}
 		s.ports[p.id] = v
 		if !v.forwarding {
 			continue

@@ -143,9 +143,9 @@ func newL3State(sw *Switch) *l3State {
 	// gets the transmit counts every publish copies anyway.
 	cpu := &Receiver{
 		sw: sw, stats: make(statsTable, sw.cfg.MaxPorts), local: make([]localStats, sw.cfg.MaxPorts),
-		scratch: [][]byte{make([]byte, 1<<16)}, tx: make([][][]byte, sw.cfg.MaxPorts),
-		dirty: make([]cam.PortID, 0, sw.cfg.MaxPorts),
+		scratch: [][]byte{make([]byte, 1<<16)}, dirty: make([]cam.PortID, 0, sw.cfg.MaxPorts),
 	}
+	cpu.initTx(sw.cfg.MaxPorts, 0)
 	cpu.l3w = &l3Worker{cef: l.fib.Counters().Worker(0)}
 	l.workers = append(l.workers, cpu.l3w)
 	sw.workers[cpu] = struct{}{}

@@ -110,6 +110,7 @@ type swPort struct {
 	name     string
 	backend  port.Port
 	queues   []port.Port
+	offload  port.Offload // virtio-net offloads in effect (OffloadPort backends)
 	settings PortSettings
 	linkUp   bool
 }
@@ -182,6 +183,16 @@ func (sw *Switch) AddPort(name string, backend port.Port) error {
 	p.queues = []port.Port{backend}
 	if mq, ok := backend.(interface{ Queues() []port.Port }); ok {
 		p.queues = mq.Queues()
+	}
+	if op, ok := backend.(port.OffloadPort); ok {
+		// Before any receiver sizes its buffers: with offloads they hold
+		// 64 KiB super-frames. On failure SetOffload reports what is in
+		// effect; the port then forwards what that allows.
+		o, err := op.SetOffload(port.OffloadAll)
+		if err != nil {
+			sw.log.Log("L2SW", syslog.Warning, "OFFLOAD", "Interface %s: offloads %v: %v", name, o, err)
+		}
+		p.offload = o
 	}
 	sw.ports[id] = p
 	sw.byName[name] = p.id
