@@ -94,6 +94,13 @@ func trunk(native uint16, allowed ...uint16) dataplane.PortSettings {
 // sets it up. The switch keeps using the descriptor it opened before the
 // move: every test relies on that.
 func (l *lab) addHost(name string, s dataplane.PortSettings, mac string, cidrs ...string) *host {
+	l.t.Helper()
+	return l.addHostTap(name, tap.Config{}, s, mac, cidrs...)
+}
+
+// addHostTap is addHost with the TAP opened as cfg says (its Name is
+// chosen here).
+func (l *lab) addHostTap(name string, cfg tap.Config, s dataplane.PortSettings, mac string, cidrs ...string) *host {
 	t := l.t
 	t.Helper()
 	hw, err := hwaddr.Parse(mac)
@@ -101,7 +108,8 @@ func (l *lab) addHost(name string, s dataplane.PortSettings, mac string, cidrs .
 		t.Fatalf("host %s: %v", name, err)
 	}
 	ifname := netns.LinkName("e2e")
-	p, err := tap.Open(tap.Config{Name: ifname})
+	cfg.Name = ifname
+	p, err := tap.Open(cfg)
 	if err != nil {
 		t.Fatalf("host %s: %v", name, err)
 	}
