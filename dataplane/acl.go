@@ -27,7 +27,7 @@ type aclRef struct {
 	b    *tcam.Binding
 	name string
 	kind acl.Kind
-	l    *acl.List // a copy of the list as applied, to undo a failed change
+	l    *acl.List // the list as applied (the caller no longer edits it), to diff and undo
 }
 
 // vaclEntry is one `vlan access-map` sequence in the snapshot.
@@ -91,9 +91,9 @@ func (sw *Switch) logTCAMEvents(evs []tcam.Event) {
 // bind applies list at id, or removes the binding when list is nil or has
 // no permit/deny entries: IOS filters nothing through an ACL that does
 // not exist or is empty.
-func (sw *Switch) bind(id tcam.BindingID, list *acl.List) (aclRef, tcam.Result, error) {
+func (sw *Switch) bind(id tcam.BindingID, prev *acl.List, list *acl.List) (aclRef, tcam.Result, error) {
 	t := sw.acl.tcam
-	if list == nil || !hasRules(list) {
+	if list == nil || !list.HasRules() {
 		if t.Binding(id) != nil {
 			if err := t.Remove(id); err != nil {
 				return aclRef{}, tcam.Result{}, err
@@ -101,25 +101,70 @@ func (sw *Switch) bind(id tcam.BindingID, list *acl.List) (aclRef, tcam.Result, 
 		}
 		return aclRef{}, tcam.Result{State: tcam.Active}, nil
 	}
-	res, err := t.Apply(id, list)
-	sw.logTCAMEvents(res.Events)
+	res, err := sw.program(id, prev, list)
 	if err != nil {
 		return aclRef{}, res, fmt.Errorf("apply access list %s to %s: %w", list.Name, id, err)
 	}
 	return newACLRef(t.Binding(id), list), res, nil
 }
 
-func hasRules(l *acl.List) bool {
-	for _, a := range l.Entries() {
-		if a.Action != acl.Remark {
-			return true
-		}
+// program commits list at id, where prev (nil if none) is in force. A
+// one-line edit (an entry added or removed, the rest unchanged) takes the
+// TCAM's incremental path, so typing or pasting a long applied list costs
+// microseconds per line instead of a recompile of the whole list.
+func (sw *Switch) program(id tcam.BindingID, prev, list *acl.List) (tcam.Result, error) {
+	t := sw.acl.tcam
+	var res tcam.Result
+	var err error
+	switch added, removed, ok := oneLineEdit(prev, list); {
+	case ok && t.Binding(id) != nil && added != nil:
+		res, err = t.InsertACE(id, *added)
+	case ok && t.Binding(id) != nil && removed != nil:
+		err = t.DeleteACE(id, removed.Seq)
+		res.State = t.Binding(id).State()
+	default:
+		res, err = t.Apply(id, list)
 	}
-	return false
+	sw.logTCAMEvents(res.Events)
+	return res, err
 }
 
+// oneLineEdit reports whether list is prev with exactly one entry added or
+// removed (remarks are entries too, but change no rule), and which.
+func oneLineEdit(prev, list *acl.List) (added, removed *acl.ACE, ok bool) {
+	if prev == nil || prev.Name != list.Name || prev.Kind != list.Kind {
+		return nil, nil, false
+	}
+	long, short := list, prev
+	if prev.Len() > list.Len() {
+		long, short = prev, list
+	}
+	if long.Len() != short.Len()+1 {
+		return nil, nil, false
+	}
+	i := 0
+	for i < short.Len() && short.At(i) == long.At(i) {
+		i++
+	}
+	for j := i; j < short.Len(); j++ {
+		if short.At(j) != long.At(j+1) {
+			return nil, nil, false
+		}
+	}
+	e := long.At(i)
+	if e.Action == acl.Remark {
+		return nil, nil, false // nothing to program: a full apply keeps it simple
+	}
+	if long == list {
+		return &e, nil, true
+	}
+	return nil, &e, true
+}
+
+
 // SetPortACL applies list inbound on the layer-2 port ifname (a port ACL);
-// nil removes it. A list that does not fit is rejected with an error
+// nil removes it. The switch keeps list: the caller edits a Clone from
+// then on (as it must to be able to undo a refused edit anyway). A list that does not fit is rejected with an error
 // wrapping tcam.ErrTCAMFull, and the previous list stays in force.
 func (sw *Switch) SetPortACL(ifname string, list *acl.List) (tcam.Result, error) {
 	sw.mu.Lock()
@@ -127,7 +172,7 @@ func (sw *Switch) SetPortACL(ifname string, list *acl.List) (tcam.Result, error)
 	if _, ok := sw.byName[ifname]; !ok {
 		return tcam.Result{}, fmt.Errorf("port ACL on %s: %w", ifname, ErrNoSuchPort)
 	}
-	ref, res, err := sw.bind(tcam.BindingID{Feature: tcam.FeaturePACL, Interface: ifname, Dir: tcam.In}, list)
+	ref, res, err := sw.bind(tcam.BindingID{Feature: tcam.FeaturePACL, Interface: ifname, Dir: tcam.In}, sw.acl.port[ifname].l, list)
 	if err != nil {
 		return res, err
 	}
@@ -141,7 +186,7 @@ func (sw *Switch) SetPortACL(ifname string, list *acl.List) (tcam.Result, error)
 }
 
 // SetSVIACL applies list on the SVI of vlan in direction dir (a router
-// ACL); nil removes it. It may be set before the SVI exists and takes
+// ACL); nil removes it. The switch keeps list, as SetPortACL does. It may be set before the SVI exists and takes
 // effect when it does. A list that does not fit the TCAM is still applied,
 // software switched (the result says Inactive).
 func (sw *Switch) SetSVIACL(vlan uint16, dir tcam.Direction, list *acl.List) (tcam.Result, error) {
@@ -153,7 +198,7 @@ func (sw *Switch) SetSVIACL(vlan uint16, dir tcam.Direction, list *acl.List) (tc
 	}
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
-	ref, res, err := sw.bind(tcam.BindingID{Feature: tcam.FeatureRACL, Interface: fmt.Sprintf("Vlan%d", vlan), Dir: dir}, list)
+	ref, res, err := sw.bind(tcam.BindingID{Feature: tcam.FeatureRACL, Interface: fmt.Sprintf("Vlan%d", vlan), Dir: dir}, sw.acl.svi[vlan][dir].l, list)
 	if err != nil {
 		return res, err
 	}
@@ -175,7 +220,7 @@ func vaclBindingID(vlan uint16, m string, seq int, list string) tcam.BindingID {
 }
 
 // SetVLANFilter applies the access map m to vlan, replacing the previous
-// filter; nil removes it. The change is all or nothing: when one list does
+// filter; nil removes it. The switch keeps m's lists, as SetPortACL does. The change is all or nothing: when one list does
 // not fit the TCAM, the lists already applied are put back and the error
 // wraps tcam.ErrTCAMFull.
 func (sw *Switch) SetVLANFilter(vlan uint16, m *VLANAccessMap) (tcam.Result, error) {
@@ -229,13 +274,12 @@ func (sw *Switch) SetVLANFilter(vlan uint16, m *VLANAccessMap) (tcam.Result, err
 				if keep[id] {
 					continue
 				}
-				if !hasRules(l) {
+				if !l.HasRules() {
 					// An empty or undefined list permits nothing in a map:
 					// IOS treats it as matching no packet.
 					continue
 				}
-				res, err := t.Apply(id, l)
-				sw.logTCAMEvents(res.Events)
+				res, err := sw.program(id, prevList[id], l)
 				total.Events = append(total.Events, res.Events...)
 				if err != nil {
 					rollback()
@@ -269,7 +313,7 @@ func (sw *Switch) SetVLANFilter(vlan uint16, m *VLANAccessMap) (tcam.Result, err
 func (r aclRef) list() *acl.List { return r.l }
 
 func newACLRef(b *tcam.Binding, l *acl.List) aclRef {
-	return aclRef{b: b, name: l.Name, kind: l.Kind, l: l.Clone()} // the CLI keeps editing its own
+	return aclRef{b: b, name: l.Name, kind: l.Kind, l: l}
 }
 
 // refsLocked returns every applied list reference.

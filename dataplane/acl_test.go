@@ -2,6 +2,8 @@ package dataplane
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -422,4 +424,99 @@ func hasLog(g *rig, s string) bool { return strings.Contains(logText(g), s) }
 
 func logText(g *rig) string {
 	return strings.Join(g.sw.Log().Grep(""), "\n")
+}
+
+// TestOneLineEditsAreIncrementalAndExact edits an applied list one line at
+// a time (the CLI's pattern) and checks after every step that the binding
+// classifies exactly as a first-match scan of the list as it now stands.
+// BenchmarkPortACLOneLineEdit shows that such edits are incremental.
+func TestOneLineEditsAreIncrementalAndExact(t *testing.T) {
+	g := newRig(t, 1, cam.Config{})
+	rng := rand.New(rand.NewPCG(7, 7))
+	l := mustList(t, "EDIT", acl.Extended, "permit ip any any")
+	if _, err := g.sw.SetPortACL(ifName(1), l); err != nil {
+		t.Fatal(err)
+	}
+	b := g.sw.acl.port[ifName(1)].b
+	b.Classify(0, &tcam.Header{Proto: 6})
+	protos := []string{"tcp", "udp", "icmp", "ip"}
+	for step := range 200 {
+		l = l.Clone()
+		if l.Len() > 3 && rng.IntN(3) == 0 {
+			es := l.Entries()
+			if _, err := l.Delete(es[rng.IntN(len(es))].Seq); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			line := fmt.Sprintf("%d %s %s 10.%d.0.0 0.0.%d.255 any", 1+rng.IntN(5000),
+				[]string{"permit", "deny"}[rng.IntN(2)], protos[rng.IntN(len(protos))], rng.IntN(4), rng.IntN(4))
+			a, err := acl.ParseLine(acl.Extended, line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := l.Get(a.Seq); ok {
+				continue
+			}
+			if _, err := l.Add(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := g.sw.SetPortACL(ifName(1), l); err != nil {
+			t.Fatal(err)
+		}
+		if g.sw.acl.port[ifName(1)].b != b {
+			t.Fatalf("step %d: the binding was replaced", step)
+		}
+		for range 50 {
+			h := tcam.Header{Proto: []uint8{1, 6, 17, 47}[rng.IntN(4)], Src: uint32(10)<<24 | uint32(rng.IntN(5))<<16 | uint32(rng.IntN(1024)), Dst: rng.Uint32()}
+			want, matched := false, false
+			for _, a := range l.Entries() {
+				if a.Action != acl.Remark && a.Matches(h.Proto, h.Src, h.Dst, h.SrcPort, h.DstPort, h.Flags) {
+					want, matched = a.Action == acl.Permit, true
+					break
+				}
+			}
+			if v := b.Classify(0, &h); v.Permit != want || v.Matched != matched {
+				t.Fatalf("step %d: %+v classified %+v, want permit %v\n%s", step, h, v, want, strings.Join(l.ConfigLines(), "\n"))
+			}
+		}
+	}
+}
+
+// BenchmarkPortACLOneLineEdit adds and removes one entry of an applied
+// 10k-entry port ACL, as typing into a big list does: the TCAM's
+// incremental path, not a recompile of the list.
+func BenchmarkPortACLOneLineEdit(b *testing.B) {
+	g := newRig(b, 1, cam.Config{})
+	base := acl.NewList("BIG", acl.Extended)
+	for i := range 10000 {
+		a, err := acl.ParseLine(acl.Extended, fmt.Sprintf("deny tcp host 10.%d.%d.1 any eq %d", i/250, i%250, 1000+i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := base.Add(a); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := g.sw.SetPortACL(ifName(1), base); err != nil {
+		b.Fatal(err)
+	}
+	extra, err := acl.ParseLine(acl.Extended, "15 permit udp any host 192.0.2.1 eq 53")
+	if err != nil {
+		b.Fatal(err)
+	}
+	plus := base.Clone()
+	if _, err := plus.Add(extra); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		l := plus
+		if i%2 == 1 {
+			l = base
+		}
+		if _, err := g.sw.SetPortACL(ifName(1), l); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -54,6 +54,21 @@ type List struct {
 // NewList returns an empty named list.
 func NewList(name string, kind Kind) *List { return &List{Name: name, Kind: kind} }
 
+// At returns entry i (0 <= i < Len) in sequence order, without copying the
+// list as Entries does.
+func (l *List) At(i int) ACE { return l.entries[i] }
+
+// HasRules reports whether the list has an entry other than a remark: an
+// access group naming a list without one filters nothing.
+func (l *List) HasRules() bool {
+	for i := range l.entries {
+		if l.entries[i].Action != Remark {
+			return true
+		}
+	}
+	return false
+}
+
 // Clone returns an independent copy of l.
 func (l *List) Clone() *List {
 	c := *l
