@@ -161,7 +161,6 @@ func oneLineEdit(prev, list *acl.List) (added, removed *acl.ACE, ok bool) {
 	return nil, &e, true
 }
 
-
 // SetPortACL applies list inbound on the layer-2 port ifname (a port ACL);
 // nil removes it. The switch keeps list: the caller edits a Clone from
 // then on (as it must to be able to undo a refused edit anyway). A list that does not fit is rejected with an error
