@@ -162,9 +162,10 @@ func oneLineEdit(prev, list *acl.List) (added, removed *acl.ACE, ok bool) {
 }
 
 // SetPortACL applies list inbound on the layer-2 port ifname (a port ACL);
-// nil removes it. The switch keeps list: the caller edits a Clone from
-// then on (as it must to be able to undo a refused edit anyway). A list that does not fit is rejected with an error
-// wrapping tcam.ErrTCAMFull, and the previous list stays in force.
+// nil removes it. A list that does not fit is rejected with an error
+// wrapping tcam.ErrTCAMFull, and the previous list stays in force. The
+// switch keeps list: the caller edits a Clone from then on (as it must to
+// be able to undo a refused edit anyway).
 func (sw *Switch) SetPortACL(ifname string, list *acl.List) (tcam.Result, error) {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
