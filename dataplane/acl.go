@@ -186,9 +186,10 @@ func (sw *Switch) SetPortACL(ifname string, list *acl.List) (tcam.Result, error)
 }
 
 // SetSVIACL applies list on the SVI of vlan in direction dir (a router
-// ACL); nil removes it. The switch keeps list, as SetPortACL does. It may be set before the SVI exists and takes
-// effect when it does. A list that does not fit the TCAM is still applied,
-// software switched (the result says Inactive).
+// ACL); nil removes it. The switch keeps list, as SetPortACL does. It may
+// be set before the SVI exists and takes effect when it does. A list that
+// does not fit the TCAM is still applied, software switched (the result
+// says Inactive).
 func (sw *Switch) SetSVIACL(vlan uint16, dir tcam.Direction, list *acl.List) (tcam.Result, error) {
 	if vlan < 1 || vlan > MaxVLAN {
 		return tcam.Result{}, fmt.Errorf("router ACL on VLAN %d: %w", vlan, ErrBadVLAN)
@@ -220,9 +221,9 @@ func vaclBindingID(vlan uint16, m string, seq int, list string) tcam.BindingID {
 }
 
 // SetVLANFilter applies the access map m to vlan, replacing the previous
-// filter; nil removes it. The switch keeps m's lists, as SetPortACL does. The change is all or nothing: when one list does
-// not fit the TCAM, the lists already applied are put back and the error
-// wraps tcam.ErrTCAMFull.
+// filter; nil removes it. The switch keeps m's lists, as SetPortACL does.
+// The change is all or nothing: when one list does not fit the TCAM, the
+// lists already applied are put back and the error wraps tcam.ErrTCAMFull.
 func (sw *Switch) SetVLANFilter(vlan uint16, m *VLANAccessMap) (tcam.Result, error) {
 	if vlan < 1 || vlan > MaxVLAN {
 		return tcam.Result{}, fmt.Errorf("vlan filter on VLAN %d: %w", vlan, ErrBadVLAN)
