@@ -379,7 +379,6 @@ func addACE(l *acl.List, ace acl.ACE) error {
 	return nil
 }
 
-
 // listKindOfName checks a list name typed after `ip access-list KIND`: a
 // number must be in the ranges of kind and edits the numbered list.
 func listKindOfName(kind acl.Kind, name string) (numbered bool, err error) {

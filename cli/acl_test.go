@@ -9,44 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-
 	"github.com/l2sw/l2sw/cli/engine"
+	"github.com/l2sw/l2sw/internal/pkttest"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 )
-
-// ipFrame builds an untagged IPv4 frame from sip to dip carrying TCP, UDP
-// (to dport) or an ICMP echo.
-func ipFrame(t testing.TB, sip, dip string, proto string, dport uint16) []byte {
-	t.Helper()
-	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{0, 0, 0, 0, 0x0a, 0x01}, DstMAC: net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-		EthernetType: layers.EthernetTypeIPv4}
-	ip := &layers.IPv4{Version: 4, TTL: 64, SrcIP: net.ParseIP(sip).To4(), DstIP: net.ParseIP(dip).To4()}
-	var l4 gopacket.SerializableLayer
-	switch proto {
-	case "tcp":
-		ip.Protocol = layers.IPProtocolTCP
-		tcp := &layers.TCP{SrcPort: 40000, DstPort: layers.TCPPort(dport), SYN: true, Window: 1000}
-		_ = tcp.SetNetworkLayerForChecksum(ip)
-		l4 = tcp
-	case "udp":
-		ip.Protocol = layers.IPProtocolUDP
-		udp := &layers.UDP{SrcPort: 40000, DstPort: layers.UDPPort(dport)}
-		_ = udp.SetNetworkLayerForChecksum(ip)
-		l4 = udp
-	default:
-		ip.Protocol = layers.IPProtocolICMPv4
-		l4 = &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0), Id: 1, Seq: 1}
-	}
-	buf := gopacket.NewSerializeBuffer()
-	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
-		eth, ip, l4, gopacket.Payload("acl cli test")); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // cfg runs lines in configuration mode and fails on a rejected line.
 func (r *rig) cfg(lines ...string) string {
@@ -694,4 +661,12 @@ func BenchmarkLoadConfigLargeACL(b *testing.B) {
 			b.Fatal(errs)
 		}
 	}
+}
+
+// ipFrame builds an untagged IPv4 broadcast frame from sip to dip carrying
+// TCP, UDP (to dport) or an ICMP echo.
+func ipFrame(t testing.TB, sip, dip string, proto string, dport uint16) []byte {
+	t.Helper()
+	return pkttest.L4(t, net.HardwareAddr{0, 0, 0, 0, 0x0a, 0x01}, net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+		net.ParseIP(sip), net.ParseIP(dip), proto, dport, "acl cli test")
 }

@@ -1,48 +1,17 @@
 package cli
 
 import (
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/l2sw/l2sw/internal/textfsmtest"
 )
 
-// pythonTextFSM parses text with Debian's python3-textfsm and the unchanged
-// ntc-templates template of folder. The access-list templates use
-// look-behind regexes that gotextfsm (Go's RE2) rejects, so they are
-// checked with the parser netmiko and Ansible run. Outside CI a missing
-// python3-textfsm skips the test; under CI=true it fails.
+// pythonTextFSM parses text with python3-textfsm (the access-list templates
+// need it, see textfsmtest.ParsePython), list fields joined with commas.
 func pythonTextFSM(t *testing.T, folder, text string) []map[string]string {
 	t.Helper()
-	dir := refDir(t)
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import textfsm").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-textfsm missing: %v", err)
-		}
-		t.Skipf("python3-textfsm not available: %v", err)
-	}
-	const script = `import json, sys, textfsm
-with open(sys.argv[1]) as t:
-    fsm = textfsm.TextFSM(t)
-with open(sys.argv[2]) as f:
-    rows = fsm.ParseText(f.read())
-print(json.dumps([dict(zip(fsm.header, r)) for r in rows]))
-`
-	in := filepath.Join(t.TempDir(), folder+".raw")
-	if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(py, "-c", script, filepath.Join(dir, folder, "template.textfsm"), in).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: python textfsm: %v\n%s\ninput:\n%s", folder, err, out, text)
-	}
-	var rows []map[string]any
-	if err := json.Unmarshal(out, &rows); err != nil {
-		t.Fatalf("%s: %v: %s", folder, err, out)
-	}
+	rows := textfsmtest.ParsePython(t, folder, text)
 	flat := make([]map[string]string, len(rows))
 	for i, r := range rows {
 		flat[i] = map[string]string{}

@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"github.com/l2sw/l2sw/internal/textfsmtest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/l2sw/l2sw/internal/textfsmtest"
 )
 
 // refDir is the IOS reference folder (see internal/textfsmtest).
@@ -209,23 +206,7 @@ func TestTextFSMRunningConfigInterface(t *testing.T) {
 // Ansible use, on the MAC table and the interfaces output and checks it
 // agrees with gotextfsm.
 func TestPythonTextFSM(t *testing.T) {
-	dir := refDir(t)
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import textfsm").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-textfsm missing: %v", err)
-		}
-		t.Skipf("python3-textfsm not available: %v", err)
-	}
 	r := labRig(t)
-	script := `import json, sys, textfsm
-with open(sys.argv[1]) as t:
-    fsm = textfsm.TextFSM(t)
-with open(sys.argv[2]) as f:
-    rows = fsm.ParseText(f.read())
-print(json.dumps([dict(zip(fsm.header, r)) for r in rows]))
-`
-	tmp := t.TempDir()
 	for folder, cmd := range map[string]string{
 		"show_mac_address_table": "show mac address-table",
 		"show_interfaces":        "show interfaces",
@@ -233,18 +214,7 @@ print(json.dumps([dict(zip(fsm.header, r)) for r in rows]))
 		"show_vlan":              "show vlan",
 	} {
 		text := r.out(cmd)
-		in := filepath.Join(tmp, folder+".raw")
-		if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(py, "-c", script, filepath.Join(dir, folder, "template.textfsm"), in).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s: python textfsm: %v\n%s", folder, err, out)
-		}
-		var pyRows []map[string]any
-		if err := json.Unmarshal(out, &pyRows); err != nil {
-			t.Fatalf("%s: %v: %s", folder, err, out)
-		}
+		pyRows := textfsmtest.ParsePython(t, folder, text)
 		goRows := parseFSM(t, folder, text)
 		if len(pyRows) != len(goRows) || len(pyRows) == 0 {
 			t.Fatalf("%s: python %d rows, go %d rows", folder, len(pyRows), len(goRows))

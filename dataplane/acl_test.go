@@ -13,6 +13,7 @@ import (
 	"github.com/google/gopacket/layers"
 
 	"github.com/l2sw/l2sw/cam"
+	"github.com/l2sw/l2sw/internal/pkttest"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 )
@@ -25,30 +26,6 @@ func mustList(t testing.TB, name string, kind acl.Kind, lines ...string) *acl.Li
 		t.Fatal(err)
 	}
 	return l
-}
-
-// l4Frame builds an IPv4 frame from 10.0.0.1 to 10.0.0.2 carrying a TCP
-// (proto "tcp"), UDP or ICMP echo header to dport.
-func l4Frame(t testing.TB, src, dst net.HardwareAddr, sip, dip net.IP, proto string, dport uint16) []byte {
-	eth := &layers.Ethernet{SrcMAC: src, DstMAC: dst, EthernetType: layers.EthernetTypeIPv4}
-	ip := &layers.IPv4{Version: 4, TTL: 64, SrcIP: sip.To4(), DstIP: dip.To4()}
-	var l4 gopacket.SerializableLayer
-	switch proto {
-	case "tcp":
-		ip.Protocol = layers.IPProtocolTCP
-		tcp := &layers.TCP{SrcPort: 40000, DstPort: layers.TCPPort(dport), SYN: true, Window: 1000}
-		_ = tcp.SetNetworkLayerForChecksum(ip)
-		l4 = tcp
-	case "udp":
-		ip.Protocol = layers.IPProtocolUDP
-		udp := &layers.UDP{SrcPort: 40000, DstPort: layers.UDPPort(dport)}
-		_ = udp.SetNetworkLayerForChecksum(ip)
-		l4 = udp
-	default:
-		ip.Protocol = layers.IPProtocolICMPv4
-		l4 = &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0), Id: 1, Seq: 1}
-	}
-	return serialize(t, eth, ip, l4, gopacket.Payload("acl test payload"))
 }
 
 var (
@@ -519,4 +496,10 @@ func BenchmarkPortACLOneLineEdit(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// l4Frame builds an IPv4 frame carrying a TCP SYN, a UDP datagram (to
+// dport) or an ICMP echo.
+func l4Frame(t testing.TB, src, dst net.HardwareAddr, sip, dip net.IP, proto string, dport uint16) []byte {
+	return pkttest.L4(t, src, dst, sip, dip, proto, dport, "acl test payload")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/mem"
 	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/internal/pkttest"
 	"github.com/l2sw/l2sw/syslog"
 )
 
@@ -131,11 +132,7 @@ var (
 
 func serialize(t testing.TB, ls ...gopacket.SerializableLayer) []byte {
 	t.Helper()
-	buf := gopacket.NewSerializeBuffer()
-	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
-		t.Fatal(err)
-	}
-	return append([]byte(nil), buf.Bytes()...)
+	return pkttest.Serialize(t, ls...)
 }
 
 // udpFrame builds an untagged (vlan 0) or 802.1Q-tagged IPv4/UDP frame.
