@@ -22,6 +22,8 @@ package cef
 // garbage (superseded blocks) is reclaimed by rebuilding from the RIB when
 // it outweighs the live blocks.
 
+import "runtime"
+
 const (
 	slotBlock = 1 << 63 // slot holds a block index, not a leaf
 	idxBits   = 24
@@ -57,7 +59,8 @@ func leafAdj(l uint64) uint32 { return uint32(l>>adjShift) & adjMask }
 // lpmSnap is an immutable published view.
 type lpmSnap struct {
 	root *[rootSize]uint64
-	pool []uint64
+	pool []uint64 // in mem
+	mem  *slab
 }
 
 // lookup returns the leaf for a (the zero leaf: no route).
@@ -69,13 +72,15 @@ func (s *lpmSnap) lookup(a uint32) uint64 {
 			e = s.pool[uint(uint32(e))<<8|uint(a&0xff)]
 		}
 	}
+	runtime.KeepAlive(s) // s holds mem, which owns pool's mapping
 	return e
 }
 
 // lpmWriter owns the mutable state; it is used under the table's write lock.
 type lpmWriter struct {
 	root     *[rootSize]uint64
-	pool     []uint64
+	pool     []uint64 // in mem
+	mem      *slab
 	blockGen []uint32 // generation each block was allocated in
 	gen      uint32
 	dead     int // blocks superseded by a copy
@@ -90,13 +95,28 @@ func newLPMWriter(depth func(leaf uint64) int) *lpmWriter {
 
 func (w *lpmWriter) blocks() int { return len(w.blockGen) }
 
+// addBlock extends the pool by one block and returns its index. Like
+// append, it writes only beyond the length snapshots know, and moves to a
+// bigger slab when mem is full.
+func (w *lpmWriter) addBlock() uint64 {
+	n := len(w.pool)
+	if n+blockSize > cap(w.pool) {
+		m := newSlab(max(2*cap(w.pool), 64*blockSize))
+		copy(m.slots, w.pool)
+		w.mem, w.pool = m, m.slots[:n]
+	}
+	w.pool = w.pool[:n+blockSize]
+	w.blockGen = append(w.blockGen, w.gen)
+	return uint64(len(w.blockGen) - 1)
+}
+
 // newBlock appends a block filled with fill and returns its index.
 func (w *lpmWriter) newBlock(fill uint64) uint64 {
-	idx := uint64(len(w.blockGen))
-	for range blockSize {
-		w.pool = append(w.pool, fill)
+	idx := w.addBlock()
+	b := w.pool[idx*blockSize : (idx+1)*blockSize]
+	for i := range b {
+		b[i] = fill
 	}
-	w.blockGen = append(w.blockGen, w.gen)
 	return idx
 }
 
@@ -106,20 +126,19 @@ func (w *lpmWriter) writable(idx uint64) uint64 {
 	if w.blockGen[idx] == w.gen {
 		return idx
 	}
-	n := uint64(len(w.blockGen))
-	w.pool = append(w.pool, w.pool[idx*blockSize:(idx+1)*blockSize]...)
-	w.blockGen = append(w.blockGen, w.gen)
+	n := w.addBlock()
+	copy(w.pool[n*blockSize:(n+1)*blockSize], w.pool[idx*blockSize:(idx+1)*blockSize])
 	w.dead++
 	return n
 }
 
 // publish freezes the current state into a snapshot and starts a new
 // generation.
-func (w *lpmWriter) publish() *lpmSnap {
+func (w *lpmWriter) publish() lpmSnap {
 	root := new([rootSize]uint64)
 	*root = *w.root
 	w.gen++
-	return &lpmSnap{root: root, pool: w.pool[:len(w.pool):len(w.pool)]}
+	return lpmSnap{root: root, pool: w.pool[:len(w.pool):len(w.pool)], mem: w.mem}
 }
 
 // rewrite applies f to every slot covered by prefix a/plen, descending into

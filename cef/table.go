@@ -155,7 +155,7 @@ func mask(l int) uint32 {
 }
 
 type fibSnap struct {
-	lpm     *lpmSnap
+	lpm     lpmSnap // by value: one pointer less to chase per lookup
 	entries []Entry
 	adjs    []*adjSlot // by adjacency ID, for the leaves' adjacency field
 }
