@@ -1,7 +1,9 @@
 package cef
 
 import (
+	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
 // DropReason is why the routed path dropped a packet.
@@ -28,43 +30,93 @@ func (d DropReason) String() string {
 	return "unknown"
 }
 
+// Counter ids are dense from 0. The first hugeSize ids live in small heap
+// pages, allocated on first use; beyond that (only tables of more than 128k
+// prefixes) in 2 MiB pages on transparent huge pages, so that counting a
+// packet against one of a million prefixes costs a cache miss but no page
+// walk (see slab).
 const (
-	pageBits = 10
-	pageSize = 1 << pageBits
-	maxPages = (MaxEntries + 1) >> pageBits
+	smallBits = 10
+	smallSize = 1 << smallBits
+	hugeBits  = 17
+	hugeSize  = 1 << hugeBits
+	numSmall  = hugeSize / smallSize
+	numHuge   = (MaxEntries + 1) >> hugeBits
 )
 
 type ctrPair struct{ pkts, bytes atomic.Uint64 }
 
-type ctrPage [pageSize]ctrPair
+type (
+	ctrSmallPage [smallSize]ctrPair
+	ctrHugePage  [hugeSize]ctrPair
+)
 
 // paged is a sparse array of counters written by one goroutine and read by
-// any: pages are allocated on first use (once per 1024 ids per worker, never
-// in steady state) and updated with plain atomic loads and stores, which on
-// amd64 are ordinary moves: no lock prefix, no shared cache line.
+// any: pages are allocated on first use (never in steady state) and updated
+// with plain atomic loads and stores, which on amd64 are ordinary moves: no
+// lock prefix, no shared cache line.
 type paged struct {
-	pages [maxPages]atomic.Pointer[ctrPage]
+	small [numSmall]atomic.Pointer[ctrSmallPage]
+	huge  [numHuge]atomic.Pointer[ctrHugePage] // [0] unused: small covers it
+	mem   [numHuge]*slab                       // owns huge[i]'s memory (writer only)
+}
+
+// slot returns the counters of id, allocating its page (writer only).
+func (p *paged) slot(id uint32) *ctrPair {
+	if id < hugeSize {
+		pg := p.small[id>>smallBits].Load()
+		if pg == nil {
+			pg = new(ctrSmallPage)
+			p.small[id>>smallBits].Store(pg)
+		}
+		return &pg[id&(smallSize-1)]
+	}
+	i := (id >> hugeBits) & (numHuge - 1)
+	pg := p.huge[i].Load()
+	if pg == nil {
+		m := newSlab(int(unsafe.Sizeof(ctrHugePage{}) / 8))
+		p.mem[i] = m
+		pg = (*ctrHugePage)(unsafe.Pointer(&m.slots[0]))
+		p.huge[i].Store(pg)
+	}
+	return &pg[id&(hugeSize-1)]
+}
+
+// peek returns the counters of id, nil if none were ever counted.
+func (p *paged) peek(id uint32) *ctrPair {
+	if id < hugeSize {
+		if pg := p.small[id>>smallBits].Load(); pg != nil {
+			return &pg[id&(smallSize-1)]
+		}
+		return nil
+	}
+	if pg := p.huge[(id>>hugeBits)&(numHuge-1)].Load(); pg != nil {
+		return &pg[id&(hugeSize-1)]
+	}
+	return nil
 }
 
 func (p *paged) add(id uint32, bytes int) {
-	pi := (id >> pageBits) & (maxPages - 1)
-	pg := p.pages[pi].Load()
-	if pg == nil {
-		pg = new(ctrPage)
-		p.pages[pi].Store(pg)
-	}
-	c := &pg[id&(pageSize-1)]
+	c := p.slot(id)
 	c.pkts.Store(c.pkts.Load() + 1)
 	c.bytes.Store(c.bytes.Load() + uint64(bytes))
+	runtime.KeepAlive(p) // p.mem owns the page c may be in
 }
 
-func (p *paged) get(id uint32) (uint64, uint64) {
-	pg := p.pages[(id>>pageBits)&(maxPages-1)].Load()
-	if pg == nil {
-		return 0, 0
+func (p *paged) get(id uint32) (pkts, bytes uint64) {
+	if c := p.peek(id); c != nil {
+		pkts, bytes = c.pkts.Load(), c.bytes.Load()
 	}
-	c := &pg[id&(pageSize-1)]
-	return c.pkts.Load(), c.bytes.Load()
+	runtime.KeepAlive(p)
+	return
+}
+
+func (p *paged) reset(id uint32) {
+	if c := p.peek(id); c != nil {
+		c.pkts.Store(0)
+		c.bytes.Store(0)
+	}
+	runtime.KeepAlive(p)
 }
 
 // Worker is the counter shard of one dataplane worker. Only that worker
@@ -169,10 +221,6 @@ func (c *Counters) Summary() Summary {
 // worker update may survive, which only matters for a prefix just deleted).
 func (c *Counters) resetPrefix(id uint32) {
 	for _, w := range c.workers {
-		pg := w.pfx.pages[(id>>pageBits)&(maxPages-1)].Load()
-		if pg != nil {
-			pg[id&(pageSize-1)].pkts.Store(0)
-			pg[id&(pageSize-1)].bytes.Store(0)
-		}
+		w.pfx.reset(id)
 	}
 }

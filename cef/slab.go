@@ -21,7 +21,7 @@ type slab struct {
 	slots []uint64
 }
 
-const hugePage = 2 << 20
+const hugePage = 2 << 20 // the x86-64 transparent huge page
 
 func newSlab(n int) *slab {
 	size := (n*8 + hugePage - 1) &^ (hugePage - 1)
