@@ -704,17 +704,17 @@ func TestHotPathAllocs(t *testing.T) {
 func TestRefreshStoresNothing(t *testing.T) {
 	tb := New(Config{})
 	tb.Learn(1, hostA, 1, 10)
-	bk, _ := tb.bucket(Key(1, hostA))
-	before := make([]uint64, len(bk))
+	bk, _, _ := tb.bucket(Key(1, hostA))
+	before := make([]uint64, 2*len(bk))
 	for i := range bk {
-		before[i] = bk[i].Load()
+		before[2*i], before[2*i+1] = bk[i].key.Load(), bk[i].val.Load()
 	}
 	for range 100 {
 		tb.Learn(1, hostA, 1, 10)
 	}
 	for i := range bk {
-		if bk[i].Load() != before[i] {
-			t.Fatalf("word %d changed by a same-second refresh", i)
+		if bk[i].key.Load() != before[2*i] || bk[i].val.Load() != before[2*i+1] {
+			t.Fatalf("slot %d changed by a same-second refresh", i)
 		}
 	}
 	if tb.Stats().Refreshed != 0 {

@@ -141,9 +141,9 @@ func checkQuiescent(t *testing.T, tb *Table) {
 	seen := map[uint64]bool{}
 	statics := 0
 	for b := range tb.Buckets() {
-		bk := tb.words[b*tb.stride : (b+1)*tb.stride]
-		for j := range tb.ways {
-			k := bk[j].Load()
+		bk, _ := tb.bucketAt(b)
+		for j := range bk {
+			k := bk[j].key.Load()
 			if k == 0 {
 				continue
 			}
@@ -154,7 +154,7 @@ func checkQuiescent(t *testing.T, tb *Table) {
 			if int(hashKey(k)&tb.bmask) != b {
 				t.Fatalf("key %#x in bucket %d, belongs in %d", k, b, hashKey(k)&tb.bmask)
 			}
-			if valueType(bk[tb.ways+j].Load()) != Dynamic {
+			if valueType(bk[j].val.Load()) != Dynamic {
 				statics++
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/l2sw/l2sw/clock"
@@ -65,37 +64,32 @@ func (t *Table) addFixed(vlan uint16, mac hwaddr.MAC, port PortID, typ EntryType
 		return fmt.Errorf("cam: %s entry %s vlan %d: %w", typ, mac, vlan, ErrInvalidPort)
 	}
 	key := Key(vlan, mac.Uint64())
-	bk, st := t.bucket(key)
-	keys, vals := bk[:t.ways], bk[t.ways:]
+	bk, st, home := t.bucket(key)
 	nv := packValue(port, typ, 0)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if i, v := t.findLocked(bk, key); i >= 0 {
+	if i, v := findLocked(bk, key); i >= 0 {
 		if valueType(v) == Dynamic {
 			t.statics.Add(1)
 		}
-		vals[i].Store(nv)
+		bk[i].val.Store(nv)
 		return nil
 	}
-	free, victim := -1, -1
+	free, victim := freeSlot(bk, home), -1
 	var victimSeen int64
-	for j := range keys {
-		k := keys[j].Load()
-		if k == 0 {
-			if free < 0 {
-				free = j
-			}
+	for j := range bk {
+		if bk[j].key.Load() == 0 {
 			continue
 		}
-		if v := vals[j].Load(); valueType(v) == Dynamic && (victim < 0 || valueSeen(v) < victimSeen) {
+		if v := bk[j].val.Load(); valueType(v) == Dynamic && (victim < 0 || valueSeen(v) < victimSeen) {
 			victim, victimSeen = j, valueSeen(v)
 		}
 	}
 	if free >= 0 {
 		if t.used.Add(1) <= t.capacity {
 			st.seq.Add(1)
-			vals[free].Store(nv)
-			keys[free].Store(key)
+			bk[free].val.Store(nv)
+			bk[free].key.Store(key)
 			t.statics.Add(1)
 			return nil
 		}
@@ -105,9 +99,9 @@ func (t *Table) addFixed(vlan uint16, mac hwaddr.MAC, port PortID, typ EntryType
 		return fmt.Errorf("cam: %s entry %s vlan %d: %w (bucket holds only static entries)", typ, mac, vlan, ErrFull)
 	}
 	st.seq.Add(1)
-	keys[victim].Store(0)
-	vals[victim].Store(nv)
-	keys[victim].Store(key)
+	bk[victim].key.Store(0)
+	bk[victim].val.Store(nv)
+	bk[victim].key.Store(key)
 	t.statics.Add(1)
 	t.stats.displaced.Add(1)
 	return nil
@@ -118,15 +112,15 @@ func (t *Table) removeFixed(vlan uint16, mac hwaddr.MAC, typ EntryType) error {
 	if key == 0 || !validVLAN(vlan) {
 		return fmt.Errorf("cam: remove %s entry %s vlan %d: %w", typ, mac, vlan, ErrNotFound)
 	}
-	bk, st := t.bucket(key)
+	bk, st, _ := t.bucket(key)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	i, v := t.findLocked(bk, key)
+	i, v := findLocked(bk, key)
 	if i < 0 || valueType(v) != typ {
 		return fmt.Errorf("cam: remove %s entry %s vlan %d: %w", typ, mac, vlan, ErrNotFound)
 	}
 	st.seq.Add(1)
-	bk[i].Store(0)
+	bk[i].key.Store(0)
 	t.used.Add(-1)
 	t.statics.Add(-1)
 	return nil
@@ -196,11 +190,10 @@ func (t *Table) Age(now int64) int {
 	global := t.aging.Load()
 	removed := 0
 	for b := range t.Buckets() {
-		bk := t.words[b*t.stride : (b+1)*t.stride : (b+1)*t.stride]
-		keys, vals := bk[:t.ways], bk[t.ways:]
+		bk, st := t.bucketAt(b)
 		due := false
-		for j := range keys {
-			if k := keys[j].Load(); k != 0 && t.expired(k, vals[j].Load(), now, global) {
+		for j := range bk {
+			if k := bk[j].key.Load(); k != 0 && t.expired(k, bk[j].val.Load(), now, global) {
 				due = true
 				break
 			}
@@ -208,15 +201,14 @@ func (t *Table) Age(now int64) int {
 		if !due {
 			continue
 		}
-		st := &t.stripes[uint64(b)&t.smask]
 		st.mu.Lock()
 		n := 0
-		for j := range keys {
-			if k := keys[j].Load(); k != 0 && t.expired(k, vals[j].Load(), now, global) {
+		for j := range bk {
+			if k := bk[j].key.Load(); k != 0 && t.expired(k, bk[j].val.Load(), now, global) {
 				if n == 0 {
 					st.seq.Add(1)
 				}
-				keys[j].Store(0)
+				bk[j].key.Store(0)
 				n++
 			}
 		}
@@ -284,20 +276,19 @@ func (f Filter) match(key, v uint64) bool {
 
 // visitBuckets calls fn on every bucket f can match with its stripe locked:
 // one bucket when f names an exact VLAN and MAC, all of them otherwise.
-func (t *Table) visitBuckets(f Filter, fn func(keys, vals []atomic.Uint64, st *stripe)) {
+func (t *Table) visitBuckets(f Filter, fn func(bk []slot, st *stripe)) {
 	if f.HasMAC && f.VLAN != 0 {
 		key := Key(f.VLAN, f.MAC.Uint64())
-		bk, st := t.bucket(key)
+		bk, st, _ := t.bucket(key)
 		st.mu.Lock()
-		fn(bk[:t.ways], bk[t.ways:], st)
+		fn(bk, st)
 		st.mu.Unlock()
 		return
 	}
 	for b := range t.Buckets() {
-		bk := t.words[b*t.stride : (b+1)*t.stride : (b+1)*t.stride]
-		st := &t.stripes[uint64(b)&t.smask]
+		bk, st := t.bucketAt(b)
 		st.mu.Lock()
-		fn(bk[:t.ways], bk[t.ways:], st)
+		fn(bk, st)
 		st.mu.Unlock()
 	}
 }
@@ -310,19 +301,19 @@ func (t *Table) ClearDynamic(f Filter) int {
 		return 0
 	}
 	removed := 0
-	t.visitBuckets(f, func(keys, vals []atomic.Uint64, st *stripe) {
+	t.visitBuckets(f, func(bk []slot, st *stripe) {
 		bumped := false
-		for j := range keys {
-			k := keys[j].Load()
+		for j := range bk {
+			k := bk[j].key.Load()
 			if k == 0 {
 				continue
 			}
-			if v := vals[j].Load(); valueType(v) == Dynamic && f.match(k, v) {
+			if v := bk[j].val.Load(); valueType(v) == Dynamic && f.match(k, v) {
 				if !bumped {
 					st.seq.Add(1)
 					bumped = true
 				}
-				keys[j].Store(0)
+				bk[j].key.Store(0)
 				t.used.Add(-1)
 				removed++
 			}
@@ -336,10 +327,10 @@ func (t *Table) ClearDynamic(f Filter) int {
 // `show mac address-table` lists them.
 func (t *Table) Entries(f Filter) []Entry {
 	var out []Entry
-	t.visitBuckets(f, func(keys, vals []atomic.Uint64, _ *stripe) {
-		for j := range keys {
-			if k := keys[j].Load(); k != 0 {
-				if v := vals[j].Load(); f.match(k, v) {
+	t.visitBuckets(f, func(bk []slot, _ *stripe) {
+		for j := range bk {
+			if k := bk[j].key.Load(); k != 0 {
+				if v := bk[j].val.Load(); f.match(k, v) {
 					out = append(out, entryOf(k, v))
 				}
 			}
@@ -378,9 +369,9 @@ type Counts struct {
 func (t *Table) Counts() Counts {
 	per := map[uint16]*VLANCount{}
 	var c Counts
-	t.visitBuckets(MatchAll(), func(keys, vals []atomic.Uint64, _ *stripe) {
-		for j := range keys {
-			k := keys[j].Load()
+	t.visitBuckets(MatchAll(), func(bk []slot, _ *stripe) {
+		for j := range bk {
+			k := bk[j].key.Load()
 			if k == 0 {
 				continue
 			}
@@ -390,7 +381,7 @@ func (t *Table) Counts() Counts {
 				vc = &VLANCount{VLAN: vlan}
 				per[vlan] = vc
 			}
-			switch valueType(vals[j].Load()) {
+			switch valueType(bk[j].val.Load()) {
 			case Dynamic:
 				vc.Dynamic++
 				c.Dynamic++

@@ -158,8 +158,11 @@ func (m *model) addStatic(t *testing.T, vlan uint16, mac hwaddr.MAC, port PortID
 	m.entries[key] = Entry{VLAN: vlan, MAC: mac, Port: port, Type: Static}
 }
 
-// FuzzTableAgainstModel drives random operation sequences through a tiny
-// table (4 buckets x 2 ways, capacity 7) and the map model.
+// FuzzTableAgainstModel drives random operation sequences through two tiny
+// tables and the map model: 4 buckets x 2 ways (capacity 7), where buckets
+// overflow all the time, and 4 buckets x 6 ways (capacity 13), where a
+// bucket spans two cache lines so that home lines, overflow into the other
+// line and wrap-around scans are exercised.
 func FuzzTableAgainstModel(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 0, 9, 2, 3, 1, 1, 7, 2, 40, 5, 1})
 	f.Add([]byte{0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
@@ -168,95 +171,105 @@ func FuzzTableAgainstModel(f *testing.F) {
 		0x0011_2233_4457, 0x00aa_bbcc_dd01, 0x00aa_bbcc_dd02, 0x00aa_bbcc_dd03, 0x0200_0000_0001,
 		0x0200_0000_0002, 0x0200_0000_0003, 0x0200_0000_0004, 0x0200_0000_0005, 0x0200_0000_0006, 0x0200_0000_0007}
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		tb := New(Config{Capacity: 7, Ways: 2, AgingTime: 20})
-		m := &model{tb: tb, entries: map[uint64]Entry{}, aging: 20, vlanAging: map[uint16]int64{}}
-		now := int64(0)
-		next := func() byte {
-			if len(ops) == 0 {
-				return 0
-			}
-			b := ops[0]
-			ops = ops[1:]
-			return b
+		for _, geo := range []Config{{Capacity: 7, Ways: 2}, {Capacity: 13, Ways: 6}} {
+			geo.AgingTime = 20
+			runAgainstModel(t, New(geo), macs, ops)
 		}
-		for len(ops) > 0 {
-			op, a, b := next(), next(), next()
-			vlan := uint16(a>>4) % 4 // 0 is invalid on purpose
-			mac := macs[a&0xf]
-			port := PortID(b % 4)
-			switch op % 9 {
-			case 0, 1, 2:
-				got, want := tb.Learn(vlan, mac, port, now), m.learn(vlan, mac, port, now)
-				if got != want {
-					t.Fatalf("Learn(%d, %s, %d, %d) = %v, model %v", vlan, hwaddr.FromUint64(mac), port, now, got, want)
-				}
-			case 3:
-				now += int64(b % 16)
-				if got, want := tb.Age(now), m.age(now); got != want {
-					t.Fatalf("Age(%d) = %d, model %d", now, got, want)
-				}
-			case 4:
-				err := tb.AddStatic(vlan, hwaddr.FromUint64(mac), port)
-				if mac == 0 || mac == 0xffff_ffff_ffff || !validVLAN(vlan) {
-					if err == nil {
-						t.Fatalf("AddStatic(%d, %s) accepted", vlan, hwaddr.FromUint64(mac))
-					}
-					break
-				}
-				m.addStatic(t, vlan, hwaddr.FromUint64(mac), port, err)
-			case 5:
-				err := tb.RemoveStatic(vlan, hwaddr.FromUint64(mac))
-				key := Key(vlan, mac)
-				if e, ok := m.entries[key]; ok && e.Type == Static {
-					if err != nil {
-						t.Fatalf("RemoveStatic: %v", err)
-					}
-					delete(m.entries, key)
-				} else if !errors.Is(err, ErrNotFound) {
-					t.Fatalf("RemoveStatic of no static entry: %v", err)
-				}
-			case 6:
-				fl := MatchAll()
-				switch b % 4 {
-				case 1:
-					fl.VLAN = vlan
-				case 2:
-					fl.Port = port
-				case 3:
-					fl.MAC, fl.HasMAC = hwaddr.FromUint64(mac), true
-				}
-				if got, want := tb.ClearDynamic(fl), m.clear(fl); got != want {
-					t.Fatalf("ClearDynamic(%+v) = %d, model %d", fl, got, want)
-				}
-			case 7:
-				if b&1 == 0 {
-					tb.SetVLANAgingTime(vlan, int64(b%32))
-					if validVLAN(vlan) {
-						m.vlanAging[vlan] = int64(b % 32)
-					}
-				} else {
-					tb.ClearVLANAgingTime(vlan)
-					delete(m.vlanAging, vlan)
-				}
-			case 8:
-				tb.SetAgingTime(int64(b % 40))
-				m.aging = int64(b % 40)
-			}
-			for _, mac := range macs[3:6] {
-				p, ok := tb.Lookup(1, mac)
-				e, mok := m.entries[Key(1, mac)]
-				if ok != mok || (ok && p != e.Port) {
-					t.Fatalf("Lookup(1, %s) = %d,%v; model %+v,%v", hwaddr.FromUint64(mac), p, ok, e, mok)
-				}
-			}
-		}
-		got, want := tb.Entries(MatchAll()), m.sorted()
-		if !slices.Equal(got, want) {
-			t.Fatalf("entries\n got %+v\nwant %+v", got, want)
-		}
-		if tb.Len() != len(want) {
-			t.Fatalf("Len %d, model %d", tb.Len(), len(want))
-		}
-		checkQuiescent(t, tb)
 	})
+}
+
+func runAgainstModel(t *testing.T, tb *Table, macs []uint64, ops []byte) {
+	m := &model{tb: tb, entries: map[uint64]Entry{}, aging: 20, vlanAging: map[uint16]int64{}}
+	now := int64(0)
+	next := func() byte {
+		if len(ops) == 0 {
+			return 0
+		}
+		b := ops[0]
+		ops = ops[1:]
+		return b
+	}
+	for len(ops) > 0 {
+		op, a, b := next(), next(), next()
+		vlan := uint16(a>>4) % 4 // 0 is invalid on purpose
+		mac := macs[a&0xf]
+		port := PortID(b % 4)
+		switch op % 9 {
+		case 0, 1, 2:
+			got, want := tb.Learn(vlan, mac, port, now), m.learn(vlan, mac, port, now)
+			if got != want {
+				t.Fatalf("Learn(%d, %s, %d, %d) = %v, model %v", vlan, hwaddr.FromUint64(mac), port, now, got, want)
+			}
+		case 3:
+			now += int64(b % 16)
+			if got, want := tb.Age(now), m.age(now); got != want {
+				t.Fatalf("Age(%d) = %d, model %d", now, got, want)
+			}
+		case 4:
+			err := tb.AddStatic(vlan, hwaddr.FromUint64(mac), port)
+			if mac == 0 || mac == 0xffff_ffff_ffff || !validVLAN(vlan) {
+				if err == nil {
+					t.Fatalf("AddStatic(%d, %s) accepted", vlan, hwaddr.FromUint64(mac))
+				}
+				break
+			}
+			m.addStatic(t, vlan, hwaddr.FromUint64(mac), port, err)
+		case 5:
+			err := tb.RemoveStatic(vlan, hwaddr.FromUint64(mac))
+			key := Key(vlan, mac)
+			if e, ok := m.entries[key]; ok && e.Type == Static {
+				if err != nil {
+					t.Fatalf("RemoveStatic: %v", err)
+				}
+				delete(m.entries, key)
+			} else if !errors.Is(err, ErrNotFound) {
+				t.Fatalf("RemoveStatic of no static entry: %v", err)
+			}
+		case 6:
+			fl := MatchAll()
+			switch b % 4 {
+			case 1:
+				fl.VLAN = vlan
+			case 2:
+				fl.Port = port
+			case 3:
+				fl.MAC, fl.HasMAC = hwaddr.FromUint64(mac), true
+			}
+			if got, want := tb.ClearDynamic(fl), m.clear(fl); got != want {
+				t.Fatalf("ClearDynamic(%+v) = %d, model %d", fl, got, want)
+			}
+		case 7:
+			if b&1 == 0 {
+				tb.SetVLANAgingTime(vlan, int64(b%32))
+				if validVLAN(vlan) {
+					m.vlanAging[vlan] = int64(b % 32)
+				}
+			} else {
+				tb.ClearVLANAgingTime(vlan)
+				delete(m.vlanAging, vlan)
+			}
+		case 8:
+			tb.SetAgingTime(int64(b % 40))
+			m.aging = int64(b % 40)
+		}
+		// Every address, so that a key left outside its home line by an
+		// overflow is still found after the slots before it were freed.
+		for vlan := uint16(1); vlan <= 2; vlan++ {
+			for _, mac := range macs {
+				p, ok := tb.Lookup(vlan, mac)
+				e, mok := m.entries[Key(vlan, mac)]
+				if ok != mok || (ok && p != e.Port) {
+					t.Fatalf("Lookup(%d, %s) = %d,%v; model %+v,%v", vlan, hwaddr.FromUint64(mac), p, ok, e, mok)
+				}
+			}
+		}
+	}
+	got, want := tb.Entries(MatchAll()), m.sorted()
+	if !slices.Equal(got, want) {
+		t.Fatalf("entries\n got %+v\nwant %+v", got, want)
+	}
+	if tb.Len() != len(want) {
+		t.Fatalf("Len %d, model %d", tb.Len(), len(want))
+	}
+	checkQuiescent(t, tb)
 }

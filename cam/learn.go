@@ -13,10 +13,10 @@ import (
 const maxOptimisticReads = 4
 
 // findLocked returns key's slot and value; the caller holds the stripe lock.
-func (t *Table) findLocked(bk []atomic.Uint64, key uint64) (int, uint64) {
-	for i := range t.ways {
-		if bk[i].Load() == key {
-			return i, bk[t.ways+i].Load()
+func findLocked(bk []slot, key uint64) (int, uint64) {
+	for i := range bk {
+		if bk[i].key.Load() == key {
+			return i, bk[i].val.Load()
 		}
 	}
 	return -1, 0
@@ -24,15 +24,18 @@ func (t *Table) findLocked(bk []atomic.Uint64, key uint64) (int, uint64) {
 
 // find returns key's slot and a value the slot held for key at some instant
 // during the call, without locking (see the package comment for the protocol).
-// The slot is -1 when the key is absent.
-func (t *Table) find(bk []atomic.Uint64, st *stripe, key uint64) (int, uint64) {
-	keys := bk[:t.ways]
-	vals := bk[t.ways:]
+// It scans from home, key's home line, round the bucket. The slot is -1 when
+// the key is absent.
+func find(bk []slot, st *stripe, home int, key uint64) (int, uint64) {
 	for range maxOptimisticReads {
 		s1 := st.seq.Load()
 		i := -1
-		for j := range keys {
-			if keys[j].Load() == key {
+		for n := range bk {
+			j := home + n
+			if j >= len(bk) {
+				j -= len(bk)
+			}
+			if bk[j].key.Load() == key {
 				i = j
 				break
 			}
@@ -43,15 +46,30 @@ func (t *Table) find(bk []atomic.Uint64, st *stripe, key uint64) (int, uint64) {
 			// this scan when it was absent.
 			return -1, 0
 		}
-		v := vals[i].Load()
-		if keys[i].Load() == key && st.seq.Load() == s1 {
+		v := bk[i].val.Load()
+		if bk[i].key.Load() == key && st.seq.Load() == s1 {
 			return i, v
 		}
 	}
 	st.mu.Lock()
-	i, v := t.findLocked(bk, key)
+	i, v := findLocked(bk, key)
 	st.mu.Unlock()
 	return i, v
+}
+
+// freeSlot returns the first empty slot scanning from home round the bucket,
+// or -1: inserts fill a key's home line first so that lookups find it there.
+func freeSlot(bk []slot, home int) int {
+	for n := range bk {
+		j := home + n
+		if j >= len(bk) {
+			j -= len(bk)
+		}
+		if bk[j].key.Load() == 0 {
+			return j
+		}
+	}
+	return -1
 }
 
 // Lookup returns the port of (vlan, mac). It takes no lock, stores nothing and
@@ -61,8 +79,8 @@ func (t *Table) Lookup(vlan uint16, mac uint64) (PortID, bool) {
 	if key == 0 { // would match every empty slot
 		return NoPort, false
 	}
-	bk, st := t.bucket(key)
-	i, v := t.find(bk, st, key)
+	bk, st, home := t.bucket(key)
+	i, v := find(bk, st, home, key)
 	if i < 0 {
 		return NoPort, false
 	}
@@ -75,8 +93,8 @@ func (t *Table) LookupEntry(vlan uint16, mac uint64) (Entry, bool) {
 	if key == 0 {
 		return Entry{}, false
 	}
-	bk, st := t.bucket(key)
-	i, v := t.find(bk, st, key)
+	bk, st, home := t.bucket(key)
+	i, v := find(bk, st, home, key)
 	if i < 0 {
 		return Entry{}, false
 	}
@@ -101,8 +119,8 @@ func (t *Table) Learn(vlan uint16, mac uint64, port PortID, now int64) LearnResu
 		return InvalidVLAN
 	}
 	key := Key(vlan, mac)
-	bk, st := t.bucket(key)
-	i, v := t.find(bk, st, key)
+	bk, st, home := t.bucket(key)
+	i, v := find(bk, st, home, key)
 	if i >= 0 {
 		if valueType(v) != Dynamic {
 			return StaticHit
@@ -114,35 +132,24 @@ func (t *Table) Learn(vlan uint16, mac uint64, port PortID, now int64) LearnResu
 			if now <= valueSeen(v) {
 				return Refreshed
 			}
-			if bk[t.ways+i].CompareAndSwap(v, withSeen(v, now)) {
+			if bk[i].val.CompareAndSwap(v, withSeen(v, now)) {
 				t.stats.refreshed.Add(1)
 				return Refreshed
 			}
 		}
-	} else if t.used.Load() >= t.capacity || !hasFreeSlot(bk[:t.ways]) {
+	} else if t.used.Load() >= t.capacity || freeSlot(bk, home) < 0 {
 		// The flooding-attack path: refuse without taking a lock.
 		return t.notLearned(vlan, mac, port, now)
 	}
-	return t.learnLocked(bk, st, key, vlan, mac, port, now)
-}
-
-func hasFreeSlot(keys []atomic.Uint64) bool {
-	for i := range keys {
-		if keys[i].Load() == 0 {
-			return true
-		}
-	}
-	return false
+	return t.learnLocked(bk, st, home, key, vlan, mac, port, now)
 }
 
 // learnLocked inserts, moves or (after a lost race) refreshes under the stripe
 // lock. Events are raised after the lock is released so that a handler may
 // call back into the table.
-func (t *Table) learnLocked(bk []atomic.Uint64, st *stripe, key uint64, vlan uint16, mac uint64, port PortID, now int64) LearnResult {
-	keys := bk[:t.ways]
-	vals := bk[t.ways:]
+func (t *Table) learnLocked(bk []slot, st *stripe, home int, key uint64, vlan uint16, mac uint64, port PortID, now int64) LearnResult {
 	st.mu.Lock()
-	i, v := t.findLocked(bk, key)
+	i, v := findLocked(bk, key)
 	if i >= 0 {
 		switch {
 		case valueType(v) != Dynamic:
@@ -150,7 +157,7 @@ func (t *Table) learnLocked(bk []atomic.Uint64, st *stripe, key uint64, vlan uin
 			return StaticHit
 		case valuePort(v) == port:
 			if now > valueSeen(v) {
-				vals[i].Store(withSeen(v, now))
+				bk[i].val.Store(withSeen(v, now))
 				t.stats.refreshed.Add(1)
 			}
 			st.mu.Unlock()
@@ -159,7 +166,7 @@ func (t *Table) learnLocked(bk []atomic.Uint64, st *stripe, key uint64, vlan uin
 		old := valuePort(v)
 		// Same key, one word: readers see the old or the new port, both
 		// right at some instant, so no sequence bump is needed.
-		vals[i].Store(packValue(port, Dynamic, now))
+		bk[i].val.Store(packValue(port, Dynamic, now))
 		flap := t.trackFlapLocked(st, key, now)
 		st.mu.Unlock()
 		t.stats.moved.Add(1)
@@ -171,13 +178,7 @@ func (t *Table) learnLocked(bk []atomic.Uint64, st *stripe, key uint64, vlan uin
 		}
 		return Moved
 	}
-	free := -1
-	for j := range keys {
-		if keys[j].Load() == 0 {
-			free = j
-			break
-		}
-	}
+	free := freeSlot(bk, home)
 	if free < 0 {
 		st.mu.Unlock()
 		return t.notLearned(vlan, mac, port, now)
@@ -188,8 +189,8 @@ func (t *Table) learnLocked(bk []atomic.Uint64, st *stripe, key uint64, vlan uin
 		return t.notLearned(vlan, mac, port, now)
 	}
 	st.seq.Add(1)
-	vals[free].Store(packValue(port, Dynamic, now))
-	keys[free].Store(key) // publishes the slot
+	bk[free].val.Store(packValue(port, Dynamic, now))
+	bk[free].key.Store(key) // publishes the slot
 	st.mu.Unlock()
 	t.stats.learned.Add(1)
 	return Learned
