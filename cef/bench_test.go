@@ -1,7 +1,6 @@
 package cef
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -59,20 +58,33 @@ func loadTable(tb testing.TB, keys []pfxKey) *Table {
 	return t
 }
 
+var benchSizes = []struct {
+	name string
+	n    int
+}{{"1k", 1_000}, {"100k", 100_000}, {"1M", 1_000_000}}
+
+// benchTable loads n random prefixes and returns random destinations.
+func benchTable(b *testing.B, n int) (*Table, []uint32) {
+	if n == 1_000_000 && testing.Short() {
+		b.Skip("short")
+	}
+	rng := rand.New(rand.NewPCG(7, uint64(n)))
+	start := time.Now()
+	t := loadTable(b, randomPrefixes(n, rng))
+	b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-load")
+	addrs := make([]uint32, 1<<16)
+	for i := range addrs {
+		addrs[i] = rng.Uint32()
+	}
+	return t, addrs
+}
+
+// BenchmarkFIBLookup: one lookup of a random destination (what the routed
+// path reads: the adjacency), independent lookups back to back.
 func BenchmarkFIBLookup(b *testing.B) {
-	for _, n := range []int{1_000, 100_000, 1_000_000} {
-		b.Run(fmt.Sprintf("prefixes=%s", map[int]string{1_000: "1k", 100_000: "100k", 1_000_000: "1M"}[n]), func(b *testing.B) {
-			if n == 1_000_000 && testing.Short() {
-				b.Skip("short")
-			}
-			rng := rand.New(rand.NewPCG(7, uint64(n)))
-			start := time.Now()
-			t := loadTable(b, randomPrefixes(n, rng))
-			b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-load")
-			addrs := make([]uint32, 1<<16)
-			for i := range addrs {
-				addrs[i] = rng.Uint32()
-			}
+	for _, sz := range benchSizes {
+		b.Run("prefixes="+sz.name, func(b *testing.B) {
+			t, addrs := benchTable(b, sz.n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			var sink uint32
@@ -82,6 +94,29 @@ func BenchmarkFIBLookup(b *testing.B) {
 			}
 			_ = sink
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/lookup")
+		})
+	}
+}
+
+// BenchmarkFIBLookupCount: the whole cef share of a routed packet: lookup,
+// rewrite, and the per-adjacency and per-prefix counters of a worker.
+func BenchmarkFIBLookupCount(b *testing.B) {
+	for _, sz := range benchSizes {
+		b.Run("prefixes="+sz.name, func(b *testing.B) {
+			t, addrs := benchTable(b, sz.n)
+			w := t.Counters().Worker(0)
+			hdr := make([]byte, MaxRewrite)
+			for _, a := range addrs { // first-use counter pages
+				w.Forwarded(t.Lookup(a), 64)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				r := t.Lookup(addrs[i&(len(addrs)-1)])
+				copy(hdr, r.Adj.Rewrite())
+				w.Forwarded(r, 64)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
 		})
 	}
 }

@@ -244,9 +244,14 @@ func TestLookupZeroAllocs(t *testing.T) {
 	tb.Resolve(vl10, ip("10.1.1.5"), hostA)
 	w := tb.Counters().Worker(0)
 	a := u("10.1.1.5")
+	glean, local := u("10.1.1.9"), u("10.1.1.1")
 	if n := testing.AllocsPerRun(1000, func() {
 		r := tb.Lookup(a)
+		_ = r.Adj.Rewrite()
 		w.Forwarded(r, 100)
+		w.Dropped(DropGlean, tb.Lookup(glean), 100)
+		w.Punted(tb.Lookup(local), 100)
+		w.Dropped(DropBadHeader, Result{}, 100)
 	}); n != 0 {
 		t.Fatalf("lookup+count allocates %v", n)
 	}
