@@ -414,3 +414,68 @@ func TestOffloadAllocatesNothing(t *testing.T) {
 		})
 	}
 }
+
+// FuzzOffloadPipeline sends any frame with any virtio-net header into a
+// switch of offload and plain ports, access and trunk, with SVIs: nothing
+// may panic, every frame is received once, and a plain port is never
+// handed a header.
+func FuzzOffloadPipeline(f *testing.F) {
+	g := newOffloadRig(f, true, true, false, true, false)
+	g.set(1, func(s *PortSettings) { s.AccessVLAN = 10 })
+	g.set(2, func(s *PortSettings) { s.AccessVLAN = 10 })
+	g.set(3, func(s *PortSettings) { s.AccessVLAN = 10 })
+	g.set(4, func(s *PortSettings) { s.Mode = ModeTrunk })
+	g.set(5, func(s *PortSettings) { s.AccessVLAN = 20 })
+	for _, v := range []uint16{10, 20} {
+		if err := g.sw.CreateSVI(v); err != nil {
+			f.Fatal(err)
+		}
+		if err := g.sw.SetSVIAddress(v, netip.MustParsePrefix(fmt.Sprintf("10.0.%d.1/24", v)), false); err != nil {
+			f.Fatal(err)
+		}
+	}
+	g.learnHost(5, macB, ipB, net.IP{10, 0, 20, 1})
+	add := func(p uint8, fr []byte, h gso.Header) {
+		var hb [gso.HeaderLen]byte
+		h.Encode(hb[:])
+		f.Add(p, hb[:], fr)
+	}
+	sf, h, _ := tsoFrame(f, macA, macB, ipA, ipB, 0, 9000, tsoMSS)
+	add(0, sf, h)
+	rsf, rh, _ := tsoFrame(f, macA, g.routerMAC(), ipA, ipB, 0, 5000, 1000)
+	add(0, rsf, rh)
+	tsf, th, _ := tsoFrame(f, macA, macB, ipA, ipB, 10, 3000, 500)
+	add(3, tsf, th.Shift(4))
+	pf, ph, _ := tsoFrame(f, macA, macB, ipA, ipB, 0, 100, 0)
+	add(1, pf, ph)
+	add(2, udpFrame(f, macA, bcast, 0, "plain"), gso.Header{})
+	f.Fuzz(func(t *testing.T, p uint8, hb []byte, fr []byte) {
+		if len(fr) > port.MaxSuperFrame || len(hb) < gso.HeaderLen {
+			return
+		}
+		h, _ := gso.Decode(hb)
+		in := int(p%5) + 1
+		before := g.portCounters(in)
+		if g.ports[ifName(in)].Offload() != 0 {
+			g.sendOffload(in, []gso.Header{h}, fr)
+		} else if len(fr) <= port.MaxFrame {
+			g.send(in, fr)
+		} else {
+			return
+		}
+		g.cpu()
+		for _, i := range []int{3, 5} {
+			if _, hs := g.sentOffload(i); len(hs) > 0 {
+				for _, h := range hs {
+					if h != (gso.Header{}) {
+						t.Fatalf("plain port %d handed header %v", i, h)
+					}
+				}
+			}
+		}
+		g.got()
+		if rx := g.portCounters(in)[RxFrames] - before[RxFrames]; rx != 1 {
+			t.Fatalf("port %d: rx %d", in, rx)
+		}
+	})
+}
