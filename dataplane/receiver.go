@@ -296,7 +296,14 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 				if ov := &s.ports[out]; ov.forwarding && ov.member(vlan) {
 					st.inc(Forwarded)
 					want := ov.tagged(vlan)
-					r.enqueueHdr(out, r.encapInPlace(buf, n, tagged, want, vlan), tagShift(r.vh, tagged, want), cast)
+					h := r.vh
+					if tagged != want && !h.Plain() {
+						h = tagShift(h, tagged, want)
+					}
+					r.enqueue(out, r.encapInPlace(buf, n, tagged, want, vlan), cast)
+					if r.rxOffload {
+						r.noteHdr(out, h)
+					}
 					return
 				}
 			}
@@ -351,13 +358,19 @@ func (r *Receiver) flood(s *snapshot, buf []byte, n int, tagged bool, vlan uint1
 		}
 		ov := &s.ports[out]
 		if ov.tagged(vlan) == tagged {
-			r.enqueueHdr(out, f, r.vh, cast)
+			r.enqueue(out, f, cast)
+			if r.rxOffload {
+				r.noteHdr(out, r.vh)
+			}
 			continue
 		}
 		if other == nil {
 			other = r.reencap(f, tagged, vlan)
 		}
-		r.enqueueHdr(out, other, tagShift(r.vh, tagged, !tagged), cast)
+		r.enqueue(out, other, cast)
+		if r.rxOffload {
+			r.noteHdr(out, tagShift(r.vh, tagged, !tagged))
+		}
 	}
 }
 
@@ -390,22 +403,41 @@ func (r *Receiver) reencap(f []byte, tagged bool, vlan uint16) []byte {
 	return sc[off : off+16+m]
 }
 
-// enqueue queues a plain frame (complete checksum, not a super-frame).
-func (r *Receiver) enqueue(out cam.PortID, f []byte, cast castClass) {
-	r.enqueueHdr(out, f, gso.Header{}, cast)
+// noteHdr gives the frame just queued for out the virtio-net header h.
+// Headers are kept only from a port's first non-plain frame of the batch
+// on (frames without one have zero headers, see padHdrs), so plain
+// frames cost one test, and enqueue, which the router and the CPU use for
+// the plain frames they build, stays small enough to inline.
+func (r *Receiver) noteHdr(out cam.PortID, h gso.Header) {
+	if !h.Plain() || r.txOff[out] {
+		r.queueHdr(out, h)
+	}
 }
 
-// enqueueHdr queues a frame with its virtio-net header for out.
-func (r *Receiver) enqueueHdr(out cam.PortID, f []byte, h gso.Header, cast castClass) {
+func (r *Receiver) queueHdr(out cam.PortID, h gso.Header) {
+	hs := r.padHdrs(out, len(r.tx[out])-1)
+	r.txh[out] = append(hs, h)
+	r.txOff[out] = true
+}
+
+// padHdrs returns out's headers with zero ones added up to n.
+func (r *Receiver) padHdrs(out cam.PortID, n int) []gso.Header {
+	hs := r.txh[out]
+	for len(hs) < n {
+		hs = append(hs, gso.Header{})
+	}
+	r.txh[out] = hs
+	return hs
+}
+
+// enqueue queues frame f for out; a frame with a non-plain virtio-net
+// header has it recorded next (noteHdr).
+func (r *Receiver) enqueue(out cam.PortID, f []byte, cast castClass) {
 	q := r.tx[out]
 	if len(q) == 0 {
 		r.dirty = append(r.dirty, out)
 	}
 	r.tx[out] = append(q, f)
-	r.txh[out] = append(r.txh[out], h)
-	if !h.Plain() {
-		r.txOff[out] = true
-	}
 	st := &r.local[out]
 	st.inc(TxFrames)
 	st.add(TxBytes, uint64(len(f)))
@@ -416,14 +448,14 @@ func (r *Receiver) flush(s *snapshot) {
 	for _, out := range r.dirty {
 		q := r.tx[out]
 		if r.txOff[out] {
-			r.flushOffload(&s.ports[out], out, q, r.txh[out])
+			r.flushOffload(&s.ports[out], out, q, r.padHdrs(out, len(q)))
 			r.txOff[out] = false
+			r.txh[out] = r.txh[out][:0]
 		} else if w, err := s.ports[out].tx.Write(q); err != nil || w < len(q) {
 			r.local[out].add(TxErrors, uint64(len(q)-w))
 		}
 		clear(q)
 		r.tx[out] = q[:0]
-		r.txh[out] = r.txh[out][:0]
 	}
 	r.publish()
 	r.dirty = r.dirty[:0]
