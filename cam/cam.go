@@ -8,7 +8,7 @@
 // # Layout
 //
 // The table is a flat array of hash buckets of Ways slots (hardware-like:
-// bucket = xxhash(VLAN<<48|MAC) mod buckets). A slot is two atomic words side
+// bucket = hash(VLAN<<48|MAC) mod buckets, see hashKey). A slot is two atomic words side
 // by side, key then value, so a slot never straddles a cache line and the
 // array is 64-byte aligned: a line holds four whole slots. A key word is
 // VLAN<<48|MAC with 0 meaning empty (VLAN 0 is never stored, so no real key

@@ -1,12 +1,10 @@
 package cam
 
 import (
-	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
-
-	"github.com/cespare/xxhash/v2"
 
 	"github.com/l2sw/l2sw/clock"
 	"github.com/l2sw/l2sw/hwaddr"
@@ -55,12 +53,25 @@ func mustMiss(t *testing.T, tb *Table, vlan uint16, mac uint64) {
 	}
 }
 
-func TestHashIsXXHash(t *testing.T) {
-	var b [8]byte
-	for _, k := range []uint64{0, 1, Key(1, hostA), Key(4094, 0xffff_ffff_ffff), 0xdead_beef_cafe_f00d} {
-		binary.LittleEndian.PutUint64(b[:], k)
-		if got, want := hashKey(k), xxhash.Sum64(b[:]); got != want {
-			t.Fatalf("hashKey(%#x) = %#x, xxhash.Sum64 = %#x", k, got, want)
+// TestHashAvalanche: flipping any one key bit (MAC or VLAN) flips each
+// output bit about half the time, so no part of the key is ignored by the
+// bucket index or the home line whatever the table size.
+func TestHashAvalanche(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const samples = 4000
+	for in := range 60 {
+		var flips [64]int
+		for range samples {
+			k := Key(uint16(1+r.IntN(MaxVLAN)), r.Uint64())
+			d := hashKey(k) ^ hashKey(k^1<<in)
+			for out := range 64 {
+				flips[out] += int(d >> out & 1)
+			}
+		}
+		for out, n := range flips {
+			if p := float64(n) / samples; p < 0.45 || p > 0.55 {
+				t.Fatalf("key bit %d flips hash bit %d with probability %.3f, want about 0.5", in, out, p)
+			}
 		}
 	}
 }

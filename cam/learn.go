@@ -22,39 +22,53 @@ func findLocked(bk []slot, key uint64) (int, uint64) {
 	return -1, 0
 }
 
-// find returns key's slot and a value the slot held for key at some instant
-// during the call, without locking (see the package comment for the protocol).
-// It scans from home, key's home line, round the bucket. The slot is -1 when
-// the key is absent.
-func find(bk []slot, st *stripe, home int, key uint64) (int, uint64) {
+// probe finds key without locking: its bucket, stripe and home slot, and
+// the slot holding key (-1 if absent) with a value that slot held for key at
+// some instant during the call (see the package comment for the protocol).
+// It is the whole per-frame path of Lookup and Learn in one call: hash,
+// bucket (as Table.bucket computes it, written out to save a call), scan
+// from the home line round the bucket, validate.
+func (t *Table) probe(key uint64) (bk []slot, st *stripe, home, i int, v uint64) {
+	h := hashKey(key)
+	b := h & t.bmask
+	base := int(b) * t.ways
+	bk = t.slots[base : base+t.ways : base+t.ways]
+	st = &t.stripes[b&t.smask]
+	home = int((h>>32)*t.lines>>32) * slotsPerLine
 	for range maxOptimisticReads {
 		s1 := st.seq.Load()
-		i := -1
-		for n := range bk {
-			j := home + n
-			if j >= len(bk) {
-				j -= len(bk)
-			}
-			if bk[j].key.Load() == key {
-				i = j
-				break
-			}
-		}
+		i = scan(bk, home, key)
 		if i < 0 {
 			// A miss needs no validation: if the key was being deleted and
 			// reinserted elsewhere in the bucket, there was an instant within
 			// this scan when it was absent.
-			return -1, 0
+			return bk, st, home, -1, 0
 		}
-		v := bk[i].val.Load()
+		v = bk[i].val.Load()
 		if bk[i].key.Load() == key && st.seq.Load() == s1 {
-			return i, v
+			return bk, st, home, i, v
 		}
 	}
 	st.mu.Lock()
-	i, v := findLocked(bk, key)
+	i, v = findLocked(bk, key)
 	st.mu.Unlock()
-	return i, v
+	return bk, st, home, i, v
+}
+
+// scan returns the slot holding key, looking from home to the end of the
+// bucket and then from its start (-1 if absent).
+func scan(bk []slot, home int, key uint64) int {
+	for j := home; j < len(bk); j++ {
+		if bk[j].key.Load() == key {
+			return j
+		}
+	}
+	for j := range bk[:home] {
+		if bk[j].key.Load() == key {
+			return j
+		}
+	}
+	return -1
 }
 
 // freeSlot returns the first empty slot scanning from home round the bucket,
@@ -79,8 +93,7 @@ func (t *Table) Lookup(vlan uint16, mac uint64) (PortID, bool) {
 	if key == 0 { // would match every empty slot
 		return NoPort, false
 	}
-	bk, st, home := t.bucket(key)
-	i, v := find(bk, st, home, key)
+	_, _, _, i, v := t.probe(key)
 	if i < 0 {
 		return NoPort, false
 	}
@@ -93,8 +106,7 @@ func (t *Table) LookupEntry(vlan uint16, mac uint64) (Entry, bool) {
 	if key == 0 {
 		return Entry{}, false
 	}
-	bk, st, home := t.bucket(key)
-	i, v := find(bk, st, home, key)
+	_, _, _, i, v := t.probe(key)
 	if i < 0 {
 		return Entry{}, false
 	}
@@ -119,8 +131,7 @@ func (t *Table) Learn(vlan uint16, mac uint64, port PortID, now int64) LearnResu
 		return InvalidVLAN
 	}
 	key := Key(vlan, mac)
-	bk, st, home := t.bucket(key)
-	i, v := find(bk, st, home, key)
+	bk, st, home, i, v := t.probe(key)
 	if i >= 0 {
 		if valueType(v) != Dynamic {
 			return StaticHit
