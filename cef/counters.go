@@ -44,7 +44,7 @@ const (
 	numHuge   = (MaxEntries + 1) >> hugeBits
 )
 
-type ctrPair struct{ pkts, bytes atomic.Uint64 }
+type ctrPair struct{ pkts, bytes counter }
 
 type (
 	ctrSmallPage [smallSize]ctrPair
@@ -53,8 +53,7 @@ type (
 
 // paged is a sparse array of counters written by one goroutine and read by
 // any: pages are allocated on first use (never in steady state) and updated
-// with plain atomic loads and stores, which on amd64 are ordinary moves: no
-// lock prefix, no shared cache line.
+// by their single writer without locked instructions (see counter).
 type paged struct {
 	small [numSmall]atomic.Pointer[ctrSmallPage]
 	huge  [numHuge]atomic.Pointer[ctrHugePage] // [0] unused: small covers it
@@ -97,15 +96,18 @@ func (p *paged) peek(id uint32) *ctrPair {
 }
 
 func (p *paged) add(id uint32, bytes int) {
-	c := p.slot(id)
-	c.pkts.Store(c.pkts.Load() + 1)
-	c.bytes.Store(c.bytes.Load() + uint64(bytes))
+	c := p.peek(id) // inlined; slot only on a page's first use
+	if c == nil {
+		c = p.slot(id)
+	}
+	c.pkts.add(1)
+	c.bytes.add(uint64(bytes))
 	runtime.KeepAlive(p) // p.mem owns the page c may be in
 }
 
 func (p *paged) get(id uint32) (pkts, bytes uint64) {
 	if c := p.peek(id); c != nil {
-		pkts, bytes = c.pkts.Load(), c.bytes.Load()
+		pkts, bytes = c.pkts.load(), c.bytes.load()
 	}
 	runtime.KeepAlive(p)
 	return
@@ -113,8 +115,8 @@ func (p *paged) get(id uint32) (pkts, bytes uint64) {
 
 func (p *paged) reset(id uint32) {
 	if c := p.peek(id); c != nil {
-		c.pkts.Store(0)
-		c.bytes.Store(0)
+		c.pkts.store(0)
+		c.bytes.store(0)
 	}
 	runtime.KeepAlive(p)
 }
@@ -124,9 +126,9 @@ func (p *paged) reset(id uint32) {
 type Worker struct {
 	adj   paged
 	pfx   paged
-	drops [numDropReasons]atomic.Uint64
-	fwd   atomic.Uint64
-	punt  atomic.Uint64
+	drops [numDropReasons]counter
+	fwd   counter
+	punt  counter
 }
 
 // ctrOf returns r's prefix counter id (0: none) without reading the entry
@@ -142,13 +144,13 @@ func ctrOf(r *Result) uint32 {
 func (w *Worker) Forwarded(r Result, n int) {
 	w.adj.add(r.Adj.ID, n)
 	w.pfx.add(ctrOf(&r), n)
-	w.fwd.Store(w.fwd.Load() + 1)
+	w.fwd.add(1)
 }
 
 // Punted counts a packet for us.
 func (w *Worker) Punted(r Result, n int) {
 	w.pfx.add(ctrOf(&r), n)
-	w.punt.Store(w.punt.Load() + 1)
+	w.punt.add(1)
 }
 
 // Dropped counts a dropped packet by reason (and against its prefix when
@@ -157,8 +159,7 @@ func (w *Worker) Dropped(reason DropReason, r Result, n int) {
 	if c := ctrOf(&r); c != 0 {
 		w.pfx.add(c, n)
 	}
-	d := &w.drops[reason%numDropReasons]
-	d.Store(d.Load() + 1)
+	w.drops[reason%numDropReasons].add(1)
 }
 
 // Counters holds one shard per worker and sums them on read.
@@ -208,10 +209,10 @@ func (s Summary) DropsBy(r DropReason) uint64 { return s.Drops[r%numDropReasons]
 func (c *Counters) Summary() Summary {
 	var s Summary
 	for _, w := range c.workers {
-		s.Forwarded += w.fwd.Load()
-		s.Punted += w.punt.Load()
+		s.Forwarded += w.fwd.load()
+		s.Punted += w.punt.load()
 		for i := range w.drops {
-			s.Drops[i] += w.drops[i].Load()
+			s.Drops[i] += w.drops[i].load()
 		}
 	}
 	return s
