@@ -1,6 +1,7 @@
 package cam
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -21,9 +22,18 @@ func legalPorts(mac uint64) (PortID, PortID, PortID) {
 
 const pinnedStatics = 4 // addresses 0x0aa0_0000_0000+i: static for the whole test
 
+// TestConcurrentInvariants runs on a tiny table, so that slots are emptied
+// and reused all the time: 4 ways (one cache line a bucket) and 6 ways (two
+// lines, keys scanned from their home line round the bucket).
 func TestConcurrentInvariants(t *testing.T) {
-	// A tiny table so that slots are emptied and reused all the time.
-	tb := New(Config{Capacity: 64, Ways: 4, AgingTime: 2})
+	for _, ways := range []int{4, 6} {
+		t.Run(fmt.Sprintf("ways=%d", ways), func(t *testing.T) {
+			testConcurrentInvariants(t, New(Config{Capacity: 64, Ways: ways, AgingTime: 2}))
+		})
+	}
+}
+
+func testConcurrentInvariants(t *testing.T, tb *Table) {
 	var events atomic.Int64
 	tb.SetEventHandler(func(Event) { events.Add(1) })
 	for i := range pinnedStatics {
