@@ -8,17 +8,19 @@
 // # Layout
 //
 // The table is a flat array of hash buckets of Ways slots (hardware-like:
-// bucket = hash(VLAN<<48|MAC) mod buckets, see hashKey). A slot is two atomic words side
-// by side, key then value, so a slot never straddles a cache line and the
-// array is 64-byte aligned: a line holds four whole slots. A key word is
+// bucket = hash(VLAN<<48|MAC) mod buckets, see hashKey). A slot is two
+// atomic words side by side, key then value; the array is 64-byte aligned, so
+// a line holds four whole slots and, when Ways is a multiple of four (the
+// default is 8), every bucket starts on a line. A key word is
 // VLAN<<48|MAC with 0 meaning empty (VLAN 0 is never stored, so no real key
 // is 0). A value word packs port (bits 0-15), entry type (16-17) and
 // last-seen seconds (18-63, signed).
 //
 // A bucket of more than four ways spans several lines. Each key has a home
-// line in its bucket, chosen by hash bits the bucket index does not use; an
-// insert takes the first free slot scanning from the home line (wrapping
-// round the bucket) and a lookup scans in the same order. At the load a
+// line in its bucket (four slots from a multiple of four), chosen by hash
+// bits the bucket index does not use; an insert takes the first free slot
+// scanning from the home line (wrapping round the bucket) and a lookup scans
+// in the same order. At the load a
 // table runs at, nearly every key sits in its home line, so a hit reads one
 // cache line instead of the two that keys-then-values took; only a miss, or
 // a key that overflowed its home line, reads the others. The order is a
@@ -286,7 +288,7 @@ type slot struct {
 	val atomic.Uint64
 }
 
-// slotsPerLine is how many slots one 64-byte cache line holds.
+// A cache line is 64 bytes and holds slotsPerLine slots.
 const (
 	cacheLine    = 64
 	slotSize     = 16
@@ -418,7 +420,7 @@ func newSlots(n int) []slot {
 
 // bucket returns key's bucket, its stripe and the first slot of key's home
 // line: the bucket index takes the hash's low bits, the home line its top 32
-// bits, so the two are independent.
+// bits, so the two are independent (for any table below 2^32 buckets).
 func (t *Table) bucket(key uint64) ([]slot, *stripe, int) {
 	h := hashKey(key)
 	b := h & t.bmask
