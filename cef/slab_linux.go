@@ -1,3 +1,5 @@
+//go:build linux && !race
+
 package cef
 
 import (
@@ -6,6 +8,9 @@ import (
 
 	"golang.org/x/sys/unix"
 )
+
+// slabHuge says whether big slabs are mapped on huge pages.
+const slabHuge = true
 
 func newSlab(n int) *slab {
 	size := (n*8 + hugePage - 1) &^ (hugePage - 1)

@@ -12,7 +12,7 @@ func TestSlab(t *testing.T) {
 		if len(s.slots) != n || cap(s.slots) < n {
 			t.Fatalf("newSlab(%d): len %d cap %d", n, len(s.slots), cap(s.slots))
 		}
-		if n*8 >= hugePage && uintptr(unsafe.Pointer(&s.slots[0]))%hugePage != 0 {
+		if slabHuge && n*8 >= hugePage && uintptr(unsafe.Pointer(&s.slots[0]))%hugePage != 0 {
 			t.Fatalf("newSlab(%d) not aligned on a huge page", n)
 		}
 		for i, v := range s.slots[:cap(s.slots)] {
