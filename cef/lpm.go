@@ -16,7 +16,7 @@ package cef
 // Updates are copy-on-write so that readers never lock: the writer edits a
 // private root and blocks allocated in the current generation; a block that
 // a published snapshot can see is copied before it is changed. Blocks live in
-// one append-only []uint64 pool: new blocks are appended beyond the length
+// one append-only []uint64 pool (a slab: on huge pages when big): new blocks are appended beyond the length
 // that published snapshots know, so readers never see a write. Commit copies
 // the 512 KiB root (a few tens of µs) and publishes {root, pool[:len]}. The
 // garbage (superseded blocks) is reclaimed by rebuilding from the RIB when

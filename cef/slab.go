@@ -10,6 +10,7 @@ package cef
 // fall back to the heap. The mapping is released by a cleanup once the
 // slab is unreachable, so whoever indexes slots must keep its slab (or a
 // struct holding it) alive while it does: readers use runtime.KeepAlive.
+// Other systems and race builds always use the heap (slab_other.go).
 type slab struct {
 	slots []uint64
 }
