@@ -1,6 +1,7 @@
 package cam
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/l2sw/l2sw/clock"
 	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/zeebo/xxh3"
 )
 
 const (
@@ -764,5 +766,22 @@ func TestDefaultsAndGeometry(t *testing.T) {
 	tb = New(Config{Capacity: 1, Ways: 100})
 	if tb.Ways() != maxWays || tb.Buckets() != 1 {
 		t.Fatalf("ways %d buckets %d", tb.Ways(), tb.Buckets())
+	}
+}
+
+// TestHashIsXXH3 pins hashKey to the published xxHash (XXH3-64 of the key's
+// 8 little-endian bytes).
+func TestHashIsXXH3(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	keys := []uint64{0, 1, 0xffffffffffffffff, Key(1, 0x001122334455), Key(4094, 0xfffffffffffe)}
+	for range 10000 {
+		keys = append(keys, rng.Uint64())
+	}
+	var b [8]byte
+	for _, k := range keys {
+		binary.LittleEndian.PutUint64(b[:], k)
+		if got, want := hashKey(k), xxh3.Hash(b[:]); got != want {
+			t.Fatalf("hashKey(%#x) = %#x, xxh3 %#x", k, got, want)
+		}
 	}
 }
