@@ -1,9 +1,12 @@
 package tcam
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 	"sort"
+	"sync"
+	"unsafe"
 )
 
 // Header is the classification key of one packet. For ICMP, SrcPort carries
@@ -116,15 +119,93 @@ func (g *region) hi(d int) uint32 {
 	return g.lo[d] + uint32((uint64(1)<<g.w[d])-1)
 }
 
-// node is a decision-tree node. Inner nodes cut one dimension into
-// len(children) equal aligned parts; leaves hold rules in priority order.
-// Nodes are immutable once published: updates copy the path they change.
-type node struct {
-	children []*node
-	rules    []Rule
-	dim      uint8
-	shift    uint8
-	mask     uint32
+// ref is a tree edge and everything a lookup needs to take the next step,
+// so a walk does one dependent load per level. An inner ref names the block
+// of mask+1 child refs at base (the cut takes key[dim]>>shift & mask); a
+// leaf ref names n rules at base in the leaf arrays. Refs hold indices, not
+// pointers: the garbage collector never scans the trees and path copies
+// need no write barriers.
+type ref struct {
+	base  uint32
+	n     uint32 // inner: cut mask; leaf: rule count
+	dim   uint8
+	shift uint8
+	leaf  bool
+}
+
+// leafRec is the part of a rule a leaf scan tests, packed in 36 bytes and
+// stored in leaf order apart from the full Rule (in the rule table, one
+// copy however many leaves hold the rule), which is read only for a
+// TCP-flags condition and on a match.
+type leafRec struct {
+	src, srcMask uint32
+	dst, dstMask uint32
+	sLo, sHi     uint16
+	dLo, dHi     uint16
+	prio         uint32
+	rule         uint32 // index in the rule table
+	proto, pMask uint8
+	flags        bool // the rule tests TCP flags
+}
+
+func recOf(r *Rule, idx uint32) leafRec {
+	return leafRec{
+		src: r.SrcIP, srcMask: r.SrcMask, dst: r.DstIP, dstMask: r.DstMask,
+		sLo: r.SrcPortLo, sHi: r.SrcPortHi, dLo: r.DstPortLo, dHi: r.DstPortHi,
+		prio: r.Priority, rule: idx, proto: r.Proto, pMask: r.ProtoMask,
+		flags: r.FlagsMask != 0 || r.FlagsAny != 0,
+	}
+}
+
+// store holds the trees of one classifier version: child-ref blocks, the
+// leaves' scan records, and the rule table they point into.
+type store struct {
+	refs  []ref
+	recs  []leafRec
+	rules []Rule
+}
+
+// addLeaf appends a leaf of the given rule-table indices (priority order).
+func (s *store) addLeaf(idx []uint32) ref {
+	base := len(s.recs)
+	for _, i := range idx {
+		s.recs = append(s.recs, recOf(&s.rules[i], i))
+	}
+	return ref{base: uint32(base), n: uint32(len(idx)), leaf: true}
+}
+
+// bytes is the store's size, for the compaction policy.
+func (s *store) bytes() int {
+	return len(s.refs)*int(unsafe.Sizeof(ref{})) + len(s.recs)*int(unsafe.Sizeof(leafRec{})) + len(s.rules)*int(unsafe.Sizeof(Rule{}))
+}
+
+// arena is the append-only storage versions derived from one build share:
+// an update appends the leaves and blocks it copies after the newest
+// version's data, so older versions (which never read past their own
+// lengths) stay valid without a copy of the whole store. Only the newest
+// version appends in place; an update of an older one copies the store
+// first. When appended garbage outgrows the live data the store is
+// compacted into a fresh arena.
+type arena struct {
+	mu    sync.Mutex // writers only; lookups never take it
+	gen   uint64     // generation of the newest version
+	live  int        // store bytes right after the last build or compaction
+	slack int        // appended bytes allowed beyond the live size
+}
+
+// defaultSlack lets small classifiers take many updates between
+// compactions.
+const defaultSlack = 256 << 10
+
+// newArena returns the arena of a store just built or compacted and gives
+// the store room for as much garbage as live data (plus slack): appends
+// then never move the store, and a compaction copies the live data once
+// per that many appended elements.
+func newArena(s *store, slack int) *arena {
+	s.refs = slices.Grow(s.refs, len(s.refs)+slack/int(unsafe.Sizeof(ref{})))
+	s.recs = slices.Grow(s.recs, len(s.recs)+slack/int(unsafe.Sizeof(leafRec{})))
+	s.rules = slices.Grow(s.rules, len(s.rules)/4+16)
+	return &arena{live: s.bytes(), slack: slack}
 }
 
 // Tree-shape parameters (HiCuts): leaves of at most leafSize rules, and a
@@ -142,16 +223,21 @@ const (
 // source, small in the destination, or big in both are cut along different
 // fields, which keeps wildcards from being replicated across the tree).
 //
-// Why a decision tree: lookups walk a handful of nodes and scan one short
-// leaf (tens of nanoseconds, no hashing, no allocation), and first-match
-// order is the leaf order, so priorities need no per-lookup comparison
-// across tables as in tuple-space search. Single-rule updates copy only the
-// nodes on the paths to the leaves the rule's box touches, so an insert or
-// delete of a specific ACE costs microseconds and readers keep using the old
-// version until the new root is published.
+// Why a decision tree: lookups walk a handful of nodes (one load each: a
+// node is a packed index into a flat array) and scan one short leaf of
+// compact records (tens of nanoseconds, no hashing, no allocation), and
+// first-match order is the leaf order, so priorities need no per-lookup
+// comparison across tables as in tuple-space search. Single-rule updates
+// append copies of only the nodes on the paths to the leaves the rule's box
+// touches to a store shared with the previous version, so an insert or
+// delete of a specific ACE costs microseconds and readers keep using the
+// old version until the new root is published.
 type Classifier struct {
-	roots [numParts]*node
+	st    store
+	roots [numParts]ref
 	n     int
+	ar    *arena
+	gen   uint64
 }
 
 const numParts = 3
@@ -179,8 +265,14 @@ func NewClassifier(rules []Rule) *Classifier {
 	for p := range parts {
 		rs := parts[p]
 		sort.SliceStable(rs, func(i, j int) bool { return ruleLess(&rs[i], &rs[j]) })
-		c.roots[p] = build(rs, fullRegion(), 0)
+		idx := make([]uint32, len(rs))
+		for i := range rs {
+			idx[i] = uint32(len(c.st.rules))
+			c.st.rules = append(c.st.rules, rs[i])
+		}
+		c.roots[p] = c.st.build(idx, fullRegion(), 0)
 	}
+	c.ar = newArena(&c.st, defaultSlack)
 	return c
 }
 
@@ -191,67 +283,85 @@ func (c *Classifier) Len() int { return c.n }
 // deny). It allocates nothing and takes no lock.
 func (c *Classifier) Lookup(h *Header) *Rule {
 	key := [numDims]uint32{h.Src, h.Dst, uint32(h.SrcPort), uint32(h.DstPort), uint32(h.Proto)}
-	// Walk the trees in lockstep: their node loads are independent, so the
-	// CPU overlaps the cache misses of the three walks.
-	n0, n1, n2 := c.roots[0], c.roots[1], c.roots[2]
-	for n0.children != nil && n1.children != nil && n2.children != nil {
-		n0 = n0.children[(key[n0.dim]>>n0.shift)&n0.mask]
-		n1 = n1.children[(key[n1.dim]>>n1.shift)&n1.mask]
-		n2 = n2.children[(key[n2.dim]>>n2.shift)&n2.mask]
+	refs := c.st.refs
+	// Walk the trees in lockstep: their loads are independent, so the CPU
+	// overlaps the cache misses of the three walks.
+	e0, e1, e2 := c.roots[0], c.roots[1], c.roots[2]
+	for !e0.leaf && !e1.leaf && !e2.leaf {
+		e0 = refs[e0.base+(key[e0.dim]>>e0.shift)&e0.n]
+		e1 = refs[e1.base+(key[e1.dim]>>e1.shift)&e1.n]
+		e2 = refs[e2.base+(key[e2.dim]>>e2.shift)&e2.n]
 	}
-	for n0.children != nil {
-		n0 = n0.children[(key[n0.dim]>>n0.shift)&n0.mask]
+	for !e0.leaf {
+		e0 = refs[e0.base+(key[e0.dim]>>e0.shift)&e0.n]
 	}
-	for n1.children != nil {
-		n1 = n1.children[(key[n1.dim]>>n1.shift)&n1.mask]
+	for !e1.leaf {
+		e1 = refs[e1.base+(key[e1.dim]>>e1.shift)&e1.n]
 	}
-	for n2.children != nil {
-		n2 = n2.children[(key[n2.dim]>>n2.shift)&n2.mask]
+	for !e2.leaf {
+		e2 = refs[e2.base+(key[e2.dim]>>e2.shift)&e2.n]
 	}
-	best := scanLeaf(n0.rules, h, nil)
-	best = scanLeaf(n1.rules, h, best)
-	return scanLeaf(n2.rules, h, best)
+	best := c.scanLeaf(e0, h, nil)
+	best = c.scanLeaf(e1, h, best)
+	return c.scanLeaf(e2, h, best)
 }
 
-// scanLeaf returns the first rule of rules (priority order) that matches h
+// scanLeaf returns the first rule of leaf e (priority order) that matches h
 // and beats best, or best.
-func scanLeaf(rules []Rule, h *Header, best *Rule) *Rule {
-	for i := range rules {
-		r := &rules[i]
-		if best != nil && !ruleLess(r, best) {
-			return best
+func (c *Classifier) scanLeaf(e ref, h *Header, best *Rule) *Rule {
+	bound := uint32(math.MaxUint32)
+	if best != nil {
+		bound = best.Priority
+	}
+	recs := c.st.recs[e.base : e.base+e.n]
+	for i := range recs {
+		r := &recs[i]
+		if r.prio > bound {
+			break
 		}
-		if r.Matches(h) {
-			return r
+		if h.Src&r.srcMask != r.src || h.Dst&r.dstMask != r.dst ||
+			h.DstPort < r.dLo || h.DstPort > r.dHi || h.SrcPort < r.sLo || h.SrcPort > r.sHi ||
+			h.Proto&r.pMask != r.proto {
+			continue
 		}
+		rule := &c.st.rules[r.rule]
+		if r.flags && !rule.Matches(h) {
+			continue
+		}
+		// Every later rule of the leaf sorts after this one.
+		if best == nil || ruleLess(rule, best) {
+			return rule
+		}
+		break
 	}
 	return best
 }
 
-func build(rules []Rule, g region, depth int) *node {
-	if len(rules) <= leafSize || depth >= maxDepth {
-		return &node{rules: rules}
+// build appends the tree of the rules at rule-table indices idx (priority
+// order) for region g and returns its root.
+func (s *store) build(idx []uint32, g region, depth int) ref {
+	if len(idx) <= leafSize || depth >= maxDepth {
+		return s.addLeaf(idx)
 	}
-	boxes := make([]box, len(rules))
-	for i := range rules {
-		boxes[i] = rules[i].box()
+	boxes := make([]box, len(idx))
+	for i, ri := range idx {
+		boxes[i] = s.rules[ri].box()
 	}
 	dim, k, ok := chooseCut(boxes, g)
 	if !ok {
-		return &node{rules: rules}
+		return s.addLeaf(idx)
 	}
 	nc := 1 << k
 	shift := g.w[dim] - uint8(k)
-	children := make([][]Rule, nc)
-	for i := range rules {
+	children := make([][]uint32, nc)
+	for i := range idx {
 		a, b := childSpan(&boxes[i], &g, dim, shift, nc)
 		for j := a; j <= b; j++ {
-			children[j] = append(children[j], rules[i])
+			children[j] = append(children[j], idx[i])
 		}
 	}
-	n := &node{dim: uint8(dim), shift: shift, mask: uint32(nc - 1), children: make([]*node, nc)}
-	// Identical neighbouring children share one subtree (HiCuts node
-	// merging): wide rules make long runs of equal children.
+	base := len(s.refs)
+	s.refs = append(s.refs, make([]ref, nc)...)
 	// A subtree is valid for any cell whose rules project the same way, so
 	// neighbouring children whose rules all span the whole cut dimension of
 	// both cells share one subtree (HiCuts node merging): wide rules make
@@ -262,38 +372,27 @@ func build(rules []Rule, g region, depth int) *node {
 		cg.w[dim] = shift
 		cg.lo[dim] = g.lo[dim] + uint32(j)<<shift
 		covered := true
-		for i := range children[j] {
-			if !spansCell(&children[j][i], dim, &cg) {
+		for _, ri := range children[j] {
+			if !spansCell(&s.rules[ri], dim, &cg) {
 				covered = false
 				break
 			}
 		}
-		if j > 0 && covered && prevCovered && sameRules(children[j], children[j-1]) {
-			n.children[j] = n.children[j-1]
+		if j > 0 && covered && prevCovered && slices.Equal(children[j], children[j-1]) {
+			s.refs[base+j] = s.refs[base+j-1]
 			continue
 		}
 		prevCovered = covered
-		n.children[j] = build(children[j], cg, depth+1)
+		ch := s.build(children[j], cg, depth+1)
+		s.refs[base+j] = ch
 	}
-	return n
+	return ref{base: uint32(base), n: uint32(nc - 1), dim: uint8(dim), shift: shift}
 }
 
 // spansCell reports whether r's projection on dim covers the cell.
 func spansCell(r *Rule, dim int, cg *region) bool {
 	bx := r.box()
 	return bx[dim][0] <= cg.lo[dim] && bx[dim][1] >= cg.hi(dim)
-}
-
-func sameRules(a, b []Rule) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].ID != b[i].ID || a[i].Priority != b[i].Priority {
-			return false
-		}
-	}
-	return true
 }
 
 // childSpan returns the children [a, b] a box overlaps when dimension dim of
@@ -367,93 +466,201 @@ func chooseCut(boxes []box, g region) (int, int, bool) {
 	return bestDim, bestK, bestK > 0
 }
 
-// Insert returns a new classifier with r added; c is unchanged and stays
-// valid for readers that still hold it.
-func (c *Classifier) Insert(r Rule) *Classifier {
+// update runs one path-copying change of partition p and returns the new
+// version. It appends to the shared arena when c is the newest version,
+// and works on a private copy of the store otherwise.
+func (c *Classifier) update(p int, f func(s *store, root ref) ref) *Classifier {
+	c.ar.mu.Lock()
+	defer c.ar.mu.Unlock()
 	nc := *c
-	p := partOf(&r)
-	bx := r.box()
-	nc.roots[p] = insertRule(c.roots[p], &r, &bx, fullRegion(), 0)
-	nc.n++
+	if c.gen != c.ar.gen {
+		// An older version: appending would overwrite what newer
+		// versions appended. Give the new version its own arena; the
+		// clipped capacities make the first appends copy.
+		nc.st = store{
+			refs:  c.st.refs[:len(c.st.refs):len(c.st.refs)],
+			recs:  c.st.recs[:len(c.st.recs):len(c.st.recs)],
+			rules: c.st.rules[:len(c.st.rules):len(c.st.rules)],
+		}
+		nc.ar = &arena{live: c.ar.live, slack: c.ar.slack}
+		nc.gen = 0
+	}
+	nc.roots[p] = f(&nc.st, c.roots[p])
+	if nc.st.bytes() > 2*nc.ar.live+nc.ar.slack {
+		nc.compact()
+		return &nc
+	}
+	nc.ar.gen++
+	nc.gen = nc.ar.gen
 	return &nc
 }
 
-func insertRule(n *node, r *Rule, bx *box, g region, depth int) *node {
-	if n.children == nil {
-		i := sort.Search(len(n.rules), func(i int) bool { return ruleLess(r, &n.rules[i]) })
-		rs := make([]Rule, 0, len(n.rules)+1)
-		rs = append(rs, n.rules[:i]...)
-		rs = append(rs, *r)
-		rs = append(rs, n.rules[i:]...)
-		if len(n.rules) == 2*leafSize && depth < maxDepth {
+// compact copies the trees reachable from the roots into a fresh arena,
+// keeping shared subtrees shared, and drops what updates left behind.
+func (c *Classifier) compact() {
+	old := c.st
+	var s store
+	s.refs = make([]ref, 0, len(old.refs))
+	s.recs = make([]leafRec, 0, len(old.recs))
+	s.rules = make([]Rule, 0, len(old.rules))
+	// Blocks, leaves and rules are named by their index; the moved slices
+	// hold the new index+1 of the ones already copied (several parents
+	// may share a subtree, several leaves a rule).
+	movedRefs := make([]uint32, len(old.refs))
+	movedRecs := make([]uint32, len(old.recs))
+	movedRules := make([]uint32, len(old.rules))
+	var walk func(e ref) ref
+	walk = func(e ref) ref {
+		out := e
+		switch {
+		case e.leaf && e.n == 0:
+			out.base = 0
+		case e.leaf:
+			if m := movedRecs[e.base]; m != 0 {
+				out.base = m - 1
+				break
+			}
+			out.base = uint32(len(s.recs))
+			movedRecs[e.base] = out.base + 1
+			for _, rec := range old.recs[e.base : e.base+e.n] {
+				if m := movedRules[rec.rule]; m != 0 {
+					rec.rule = m - 1
+				} else {
+					movedRules[rec.rule] = uint32(len(s.rules)) + 1
+					s.rules = append(s.rules, old.rules[rec.rule])
+					rec.rule = uint32(len(s.rules)) - 1
+				}
+				s.recs = append(s.recs, rec)
+			}
+		default:
+			if m := movedRefs[e.base]; m != 0 {
+				out.base = m - 1
+				break
+			}
+			out.base = uint32(len(s.refs))
+			movedRefs[e.base] = out.base + 1
+			s.refs = append(s.refs, old.refs[e.base:e.base+e.n+1]...)
+			for j := range e.n + 1 {
+				s.refs[out.base+j] = walk(old.refs[e.base+j])
+			}
+		}
+		return out
+	}
+	for p := range c.roots {
+		c.roots[p] = walk(c.roots[p])
+	}
+	c.st = s
+	c.ar = newArena(&c.st, c.ar.slack)
+	c.gen = 0
+}
+
+// Insert returns a new classifier with r added; c is unchanged and stays
+// valid for readers that still hold it.
+func (c *Classifier) Insert(r Rule) *Classifier {
+	bx := r.box()
+	nc := c.update(partOf(&r), func(s *store, root ref) ref {
+		s.rules = append(s.rules, r)
+		return s.insertRule(root, uint32(len(s.rules)-1), &bx, fullRegion(), 0)
+	})
+	nc.n++
+	return nc
+}
+
+func (s *store) insertRule(e ref, ri uint32, bx *box, g region, depth int) ref {
+	if e.leaf {
+		r := &s.rules[ri]
+		i := uint32(sort.Search(int(e.n), func(k int) bool { return ruleLess(r, &s.rules[s.recs[e.base+uint32(k)].rule]) }))
+		if e.n == 2*leafSize && depth < maxDepth {
 			// The leaf just outgrew twice its size: split it now rather
 			// than letting lookups degrade after many inserts (leaves that
 			// were built big because no cut separates their rules are
 			// not retried on every insert).
-			return build(rs, g, depth)
+			idx := make([]uint32, 0, e.n+1)
+			for k := range e.n {
+				if k == i {
+					idx = append(idx, ri)
+				}
+				idx = append(idx, s.recs[e.base+k].rule)
+			}
+			if i == e.n {
+				idx = append(idx, ri)
+			}
+			return s.build(idx, g, depth)
 		}
-		return &node{rules: rs}
+		// Appends may move s.recs: copy by index.
+		base := len(s.recs)
+		for k := range i {
+			s.recs = append(s.recs, s.recs[e.base+k])
+		}
+		s.recs = append(s.recs, recOf(r, ri))
+		for k := i; k < e.n; k++ {
+			s.recs = append(s.recs, s.recs[e.base+k])
+		}
+		return ref{base: uint32(base), n: e.n + 1, leaf: true}
 	}
-	return mapChildren(n, bx, g, depth, func(ch *node, cg region) *node { return insertRule(ch, r, bx, cg, depth+1) })
+	return s.mapChildren(e, bx, g, func(ch ref, cg region) ref { return s.insertRule(ch, ri, bx, cg, depth+1) })
 }
 
-// mapChildren copies n with f applied once to each distinct child the box
-// overlaps (shared children stay shared).
-func mapChildren(n *node, bx *box, g region, depth int, f func(*node, region) *node) *node {
-	nc := len(n.children)
-	a, b := childSpan(bx, &g, int(n.dim), n.shift, nc)
-	out := &node{dim: n.dim, shift: n.shift, mask: n.mask, children: make([]*node, nc)}
-	copy(out.children, n.children)
-	var prevOld, prevNew *node
+// mapChildren copies inner ref e's block with f applied once to each
+// distinct child the box overlaps (shared children stay shared).
+func (s *store) mapChildren(e ref, bx *box, g region, f func(ref, region) ref) ref {
+	nc := int(e.n) + 1
+	a, b := childSpan(bx, &g, int(e.dim), e.shift, nc)
+	base := uint32(len(s.refs))
+	s.refs = append(s.refs, s.refs[e.base:e.base+uint32(nc)]...)
+	var prevOld, prevNew ref
+	havePrev := false
 	for j := a; j <= b; j++ {
-		old := n.children[j]
+		old := s.refs[e.base+uint32(j)]
 		cg := g
-		cg.w[n.dim] = n.shift
-		cg.lo[n.dim] = g.lo[n.dim] + uint32(j)<<n.shift
-		spans := bx[n.dim][0] <= cg.lo[n.dim] && bx[n.dim][1] >= cg.hi(int(n.dim))
-		if old == prevOld && spans {
-			out.children[j] = prevNew
+		cg.w[e.dim] = e.shift
+		cg.lo[e.dim] = g.lo[e.dim] + uint32(j)<<e.shift
+		spans := bx[e.dim][0] <= cg.lo[e.dim] && bx[e.dim][1] >= cg.hi(int(e.dim))
+		if havePrev && old == prevOld && spans {
+			s.refs[base+uint32(j)] = prevNew
 			continue
 		}
-		out.children[j] = f(old, cg)
+		ch := f(old, cg)
+		s.refs[base+uint32(j)] = ch
 		// The new subtree stays shareable with the next cell only when
 		// the box spans this cell whole on the cut dimension (the sharing
 		// invariant of build); otherwise each cell gets its own copy.
-		prevOld, prevNew = nil, nil
-		if spans {
-			prevOld, prevNew = old, out.children[j]
-		}
+		havePrev = spans
+		prevOld, prevNew = old, ch
 	}
+	out := e
+	out.base = base
 	return out
 }
 
 // Delete returns a new classifier without the rules of r's ID and priority
 // (both halves of a `neq`), given the rule's box.
 func (c *Classifier) Delete(r Rule) *Classifier {
-	nc := *c
-	p := partOf(&r)
 	bx := r.box()
-	removed := 0
-	nc.roots[p] = deleteRule(c.roots[p], &r, &bx, fullRegion(), 0, &removed)
-	if removed > 0 {
+	removed := false
+	nc := c.update(partOf(&r), func(s *store, root ref) ref {
+		return s.deleteRule(root, &r, &bx, fullRegion(), &removed)
+	})
+	if removed {
 		nc.n--
 	}
-	return &nc
+	return nc
 }
 
-func deleteRule(n *node, r *Rule, bx *box, g region, depth int, removed *int) *node {
-	if n.children == nil {
-		rs := make([]Rule, 0, len(n.rules))
-		for i := range n.rules {
-			if n.rules[i].ID == r.ID && n.rules[i].Priority == r.Priority && n.rules[i].box() == *bx {
-				*removed = 1
+func (s *store) deleteRule(e ref, r *Rule, bx *box, g region, removed *bool) ref {
+	if e.leaf {
+		base := len(s.recs)
+		for k := e.base; k < e.base+e.n; k++ {
+			o := &s.rules[s.recs[k].rule]
+			if o.ID == r.ID && o.Priority == r.Priority && o.box() == *bx {
+				*removed = true
 				continue
 			}
-			rs = append(rs, n.rules[i])
+			s.recs = append(s.recs, s.recs[k])
 		}
-		return &node{rules: rs}
+		return ref{base: uint32(base), n: uint32(len(s.recs) - base), leaf: true}
 	}
-	return mapChildren(n, bx, g, depth, func(ch *node, cg region) *node { return deleteRule(ch, r, bx, cg, depth+1, removed) })
+	return s.mapChildren(e, bx, g, func(ch ref, cg region) ref { return s.deleteRule(ch, r, bx, cg, removed) })
 }
 
 // Stats describes the shape of a classifier (for tuning and the bench tool).
@@ -464,23 +671,23 @@ type Stats struct {
 // Stats walks the trees.
 func (c *Classifier) Stats() Stats {
 	var s Stats
-	seen := map[*node]bool{}
-	var walk func(n *node, d int)
-	walk = func(n *node, d int) {
-		if seen[n] {
+	seen := map[ref]bool{}
+	var walk func(e ref, d int)
+	walk = func(e ref, d int) {
+		if seen[e] {
 			return
 		}
-		seen[n] = true
+		seen[e] = true
 		s.Nodes++
 		s.MaxDepth = max(s.MaxDepth, d)
-		if n.children == nil {
+		if e.leaf {
 			s.Leaves++
-			s.RuleCopies += len(n.rules)
-			s.MaxLeaf = max(s.MaxLeaf, len(n.rules))
+			s.RuleCopies += int(e.n)
+			s.MaxLeaf = max(s.MaxLeaf, int(e.n))
 			return
 		}
-		for _, ch := range n.children {
-			walk(ch, d+1)
+		for j := range e.n + 1 {
+			walk(c.st.refs[e.base+j], d+1)
 		}
 	}
 	for _, r := range c.roots {

@@ -244,3 +244,93 @@ func FuzzClassifier(f *testing.F) {
 		checkAgainstOracle(t, c, aces, m, rand.New(rand.NewPCG(pseed, 0)), 50)
 	})
 }
+
+// TestClassifierArenaCompactionAndForks drives updates through compactions
+// (no slack, so garbage past the live size compacts) and through updates of
+// older versions (which must copy the shared store instead of appending over
+// what newer versions appended), checking every version against the oracle.
+func TestClassifierArenaCompactionAndForks(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	type version struct {
+		c    *Classifier
+		aces []acl.ACE
+	}
+	idx := func(aces []acl.ACE) map[int32]int {
+		m := map[int32]int{}
+		for i := range aces {
+			m[int32(aces[i].Seq)] = i
+		}
+		return m
+	}
+	var aces []acl.ACE
+	var rules []Rule
+	for i := 0; i < 150; i++ {
+		aces = append(aces, randACE(r, uint32(100*(i+1))))
+		rules = append(rules, RulesForACE(&aces[i], int32(aces[i].Seq))...)
+	}
+	c := NewClassifier(rules)
+	c.ar.slack = 0
+	// step applies one random insert or delete to v.
+	step := func(v version) version {
+		aces := append([]acl.ACE(nil), v.aces...)
+		c := v.c
+		if r.IntN(2) == 0 && len(aces) > 0 {
+			i := r.IntN(len(aces))
+			for _, rl := range RulesForACE(&aces[i], int32(aces[i].Seq)) {
+				c = c.Delete(rl)
+			}
+			return version{c, append(aces[:i], aces[i+1:]...)}
+		}
+		seq := uint32(r.IntN(100*200)) | 1
+		pos := 0
+		for pos < len(aces) && aces[pos].Seq < seq {
+			pos++
+		}
+		if pos < len(aces) && aces[pos].Seq == seq {
+			return v
+		}
+		a := randACE(r, seq)
+		for _, rl := range RulesForACE(&a, int32(a.Seq)) {
+			c = c.Insert(rl)
+		}
+		return version{c, append(aces[:pos], append([]acl.ACE{a}, aces[pos:]...)...)}
+	}
+	steps := 400
+	if testing.Short() {
+		steps = 120
+	}
+	history := []version{{c, aces}}
+	compactions, forks := 0, 0
+	for s := 0; s < steps; s++ {
+		cur := history[len(history)-1]
+		next := step(cur)
+		if next.c.ar != cur.c.ar && next.c.gen == 0 {
+			compactions++
+		}
+		history = append(history, next)
+		checkAgainstOracle(t, next.c, next.aces, idx(next.aces), r, 150)
+		if s%7 == 3 {
+			// Update an older version; then the newer ones must be intact.
+			old := history[r.IntN(len(history)-1)]
+			branch := step(old)
+			if branch.c != old.c {
+				forks++
+			}
+			checkAgainstOracle(t, branch.c, branch.aces, idx(branch.aces), r, 150)
+			for _, v := range history[len(history)-3:] {
+				checkAgainstOracle(t, v.c, v.aces, idx(v.aces), r, 50)
+			}
+			if s%2 == 1 {
+				// Continue from the branch: it owns its own arena.
+				history = append(history, branch)
+			}
+		}
+		if len(history) > 40 {
+			history = history[len(history)-40:]
+		}
+	}
+	if compactions == 0 || forks == 0 {
+		t.Fatalf("exercised %d compactions and %d forks, want both", compactions, forks)
+	}
+	t.Logf("%d compactions, %d forks", compactions, forks)
+}
