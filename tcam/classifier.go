@@ -190,7 +190,10 @@ type arena struct {
 	mu    sync.Mutex // writers only; lookups never take it
 	gen   uint64     // generation of the newest version
 	live  int        // store bytes right after the last build or compaction
-	slack int        // appended bytes allowed beyond the live size
+	slack int        // appended bytes allowed beyond twice the live size
+	lens  [3]int     // refs, recs and rules right after it
+	// refShare is the percentage of appended bytes that are refs.
+	refShare int
 }
 
 // defaultSlack lets small classifiers take many updates between
@@ -198,14 +201,37 @@ type arena struct {
 const defaultSlack = 256 << 10
 
 // newArena returns the arena of a store just built or compacted and gives
-// the store room for as much garbage as live data (plus slack): appends
-// then never move the store, and a compaction copies the live data once
-// per that many appended elements.
-func newArena(s *store, slack int) *arena {
-	s.refs = slices.Grow(s.refs, len(s.refs)+slack/int(unsafe.Sizeof(ref{})))
-	s.recs = slices.Grow(s.recs, len(s.recs)+slack/int(unsafe.Sizeof(leafRec{})))
-	s.rules = slices.Grow(s.rules, len(s.rules)/4+16)
-	return &arena{live: s.bytes(), slack: slack}
+// the store room for twice as much garbage as live data (plus slack):
+// appends then rarely move the store, and a compaction copies the live
+// data once per that many appended bytes.
+// refShare is the part of the appended bytes that are refs (the rest is
+// leaf records), in percent: measured over the last round of updates, a
+// guess before the first.
+func newArena(s *store, slack, refShare int) *arena {
+	a := &arena{live: s.bytes(), slack: slack, lens: [3]int{len(s.refs), len(s.recs), len(s.rules)}}
+	a.refShare = refShare
+	// A compaction sized the store already: do not copy it again for a
+	// few percent.
+	if r := a.refsRoom(); cap(s.refs) < r-r/8 {
+		s.refs = slices.Grow(s.refs, r-len(s.refs))
+	}
+	if r := a.recsRoom(); cap(s.recs) < r-r/8 {
+		s.recs = slices.Grow(s.recs, r-len(s.recs))
+	}
+	if cap(s.rules) < len(s.rules)+16 {
+		s.rules = slices.Grow(s.rules, len(s.rules)/4+16)
+	}
+	return a
+}
+
+// refsRoom and recsRoom are the capacities that hold the live data and
+// this round's garbage (with a margin), so appends do not move the store.
+func (a *arena) refsRoom() int {
+	return a.lens[0] + (2*a.live+a.slack)*min(a.refShare+20, 100)/100/int(unsafe.Sizeof(ref{}))
+}
+
+func (a *arena) recsRoom() int {
+	return a.lens[1] + (2*a.live+a.slack)*min(120-a.refShare, 100)/100/int(unsafe.Sizeof(leafRec{}))
 }
 
 // Tree-shape parameters (HiCuts): leaves of at most leafSize rules, and a
@@ -272,7 +298,7 @@ func NewClassifier(rules []Rule) *Classifier {
 		}
 		c.roots[p] = c.st.build(idx, fullRegion(), 0)
 	}
-	c.ar = newArena(&c.st, defaultSlack)
+	c.ar = newArena(&c.st, defaultSlack, 50)
 	return c
 }
 
@@ -482,11 +508,11 @@ func (c *Classifier) update(p int, f func(s *store, root ref) ref) *Classifier {
 			recs:  c.st.recs[:len(c.st.recs):len(c.st.recs)],
 			rules: c.st.rules[:len(c.st.rules):len(c.st.rules)],
 		}
-		nc.ar = &arena{live: c.ar.live, slack: c.ar.slack}
+		nc.ar = &arena{live: c.ar.live, slack: c.ar.slack, lens: c.ar.lens, refShare: c.ar.refShare}
 		nc.gen = 0
 	}
 	nc.roots[p] = f(&nc.st, c.roots[p])
-	if nc.st.bytes() > 2*nc.ar.live+nc.ar.slack {
+	if nc.st.bytes() > 3*nc.ar.live+nc.ar.slack {
 		nc.compact()
 		return &nc
 	}
@@ -500,9 +526,18 @@ func (c *Classifier) update(p int, f func(s *store, root ref) ref) *Classifier {
 func (c *Classifier) compact() {
 	old := c.st
 	var s store
-	s.refs = make([]ref, 0, len(old.refs))
-	s.recs = make([]leafRec, 0, len(old.recs))
-	s.rules = make([]Rule, 0, len(old.rules))
+	// Sized for the live data plus room for the next round of updates, so
+	// newArena does not copy it again.
+	refBytes := (len(old.refs) - c.ar.lens[0]) * int(unsafe.Sizeof(ref{}))
+	recBytes := (len(old.recs) - c.ar.lens[1]) * int(unsafe.Sizeof(leafRec{}))
+	refShare := c.ar.refShare
+	if refBytes+recBytes > 0 {
+		refShare = 100 * refBytes / (refBytes + recBytes)
+	}
+	next := arena{live: c.ar.live, slack: c.ar.slack, lens: c.ar.lens, refShare: refShare}
+	s.refs = make([]ref, 0, next.refsRoom())
+	s.recs = make([]leafRec, 0, next.recsRoom())
+	s.rules = make([]Rule, 0, c.ar.lens[2]+c.ar.lens[2]/4+16)
 	// Blocks, leaves and rules are named by their index; the moved slices
 	// hold the new index+1 of the ones already copied (several parents
 	// may share a subtree, several leaves a rule).
@@ -550,7 +585,7 @@ func (c *Classifier) compact() {
 		c.roots[p] = walk(c.roots[p])
 	}
 	c.st = s
-	c.ar = newArena(&c.st, c.ar.slack)
+	c.ar = newArena(&c.st, c.ar.slack, refShare)
 	c.gen = 0
 }
 
