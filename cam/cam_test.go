@@ -785,3 +785,33 @@ func TestHashIsXXH3(t *testing.T) {
 		}
 	}
 }
+
+// TestLearnLookupIsLearnThenLookup checks the one-call pair against the
+// two calls on a second table, over random traffic with moves, new
+// sources, zero and multicast sources, unknown and zero destinations.
+func TestLearnLookupIsLearnThenLookup(t *testing.T) {
+	a, b := New(Config{Capacity: 256, Ways: 8}), New(Config{Capacity: 256, Ways: 8})
+	rng := rand.New(rand.NewPCG(5, 6))
+	mac := func() uint64 {
+		switch rng.IntN(20) {
+		case 0:
+			return 0
+		case 1:
+			return 0x010000000000 | uint64(rng.IntN(4)) // multicast
+		}
+		return 0x020000000000 | uint64(rng.IntN(300))
+	}
+	for i := range 20000 {
+		vlan := uint16(1 + rng.IntN(3))
+		src, dst, port, now := mac(), mac(), PortID(rng.IntN(4)), int64(i/100)
+		r1, p1, ok1 := a.LearnLookup(vlan, src, dst, port, now)
+		r2 := b.Learn(vlan, src, port, now)
+		p2, ok2 := b.Lookup(vlan, dst)
+		if r1 != r2 || p1 != p2 || ok1 != ok2 {
+			t.Fatalf("frame %d (vlan %d %#x -> %#x on %d): LearnLookup %v %v %v, Learn+Lookup %v %v %v", i, vlan, src, dst, port, r1, p1, ok1, r2, p2, ok2)
+		}
+	}
+	if a.Len() != b.Len() {
+		t.Errorf("tables differ: %d vs %d entries", a.Len(), b.Len())
+	}
+}

@@ -255,8 +255,18 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 		}
 	}
 
-	// Source learning. An all-zero source is not learned but still forwarded.
-	switch r.sw.cam.Learn(vlan, v.SrcUint64(), in, now) {
+	// Source learning. An all-zero source is not learned but still
+	// forwarded. A unicast frame's destination is looked up in the same
+	// call, so that the two bucket reads overlap; its result is used only
+	// if layer 3 does not take the frame.
+	var learned cam.LearnResult
+	out, known := cam.NoPort, false
+	if cast == castUnicast {
+		learned, out, known = r.sw.cam.LearnLookup(vlan, v.SrcUint64(), dst, in, now)
+	} else {
+		learned = r.sw.cam.Learn(vlan, v.SrcUint64(), in, now)
+	}
+	switch learned {
 	case cam.InvalidSource:
 		st.inc(DropInvalidSource)
 		return
@@ -287,7 +297,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	}
 
 	if cast == castUnicast {
-		if out, ok := r.sw.cam.Lookup(vlan, dst); ok {
+		if known {
 			if out == in {
 				st.inc(DropSamePort)
 				return
