@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/l2sw/l2sw/counter"
 )
 
 // DropReason is why the routed path dropped a packet.
@@ -44,7 +46,7 @@ const (
 	numHuge   = (MaxEntries + 1) >> hugeBits
 )
 
-type ctrPair struct{ pkts, bytes counter }
+type ctrPair struct{ pkts, bytes counter.Owned }
 
 type (
 	ctrSmallPage [smallSize]ctrPair
@@ -100,14 +102,14 @@ func (p *paged) add(id uint32, bytes int) {
 	if c == nil {
 		c = p.slot(id)
 	}
-	c.pkts.add(1)
-	c.bytes.add(uint64(bytes))
+	c.pkts.Add(1)
+	c.bytes.Add(uint64(bytes))
 	runtime.KeepAlive(p) // p.mem owns the page c may be in
 }
 
 func (p *paged) get(id uint32) (pkts, bytes uint64) {
 	if c := p.peek(id); c != nil {
-		pkts, bytes = c.pkts.load(), c.bytes.load()
+		pkts, bytes = c.pkts.Load(), c.bytes.Load()
 	}
 	runtime.KeepAlive(p)
 	return
@@ -115,8 +117,8 @@ func (p *paged) get(id uint32) (pkts, bytes uint64) {
 
 func (p *paged) reset(id uint32) {
 	if c := p.peek(id); c != nil {
-		c.pkts.store(0)
-		c.bytes.store(0)
+		c.pkts.Store(0)
+		c.bytes.Store(0)
 	}
 	runtime.KeepAlive(p)
 }
@@ -126,9 +128,9 @@ func (p *paged) reset(id uint32) {
 type Worker struct {
 	adj   paged
 	pfx   paged
-	drops [numDropReasons]counter
-	fwd   counter
-	punt  counter
+	drops [numDropReasons]counter.Owned
+	fwd   counter.Owned
+	punt  counter.Owned
 }
 
 // ctrOf returns r's prefix counter id (0: none) without reading the entry
@@ -144,13 +146,13 @@ func ctrOf(r *Result) uint32 {
 func (w *Worker) Forwarded(r Result, n int) {
 	w.adj.add(r.Adj.ID, n)
 	w.pfx.add(ctrOf(&r), n)
-	w.fwd.add(1)
+	w.fwd.Add(1)
 }
 
 // Punted counts a packet for us.
 func (w *Worker) Punted(r Result, n int) {
 	w.pfx.add(ctrOf(&r), n)
-	w.punt.add(1)
+	w.punt.Add(1)
 }
 
 // Dropped counts a dropped packet by reason (and against its prefix when
@@ -159,7 +161,7 @@ func (w *Worker) Dropped(reason DropReason, r Result, n int) {
 	if c := ctrOf(&r); c != 0 {
 		w.pfx.add(c, n)
 	}
-	w.drops[reason%numDropReasons].add(1)
+	w.drops[reason%numDropReasons].Add(1)
 }
 
 // Counters holds one shard per worker and sums them on read.
@@ -209,10 +211,10 @@ func (s Summary) DropsBy(r DropReason) uint64 { return s.Drops[r%numDropReasons]
 func (c *Counters) Summary() Summary {
 	var s Summary
 	for _, w := range c.workers {
-		s.Forwarded += w.fwd.load()
-		s.Punted += w.punt.load()
+		s.Forwarded += w.fwd.Load()
+		s.Punted += w.punt.Load()
 		for i := range w.drops {
-			s.Drops[i] += w.drops[i].load()
+			s.Drops[i] += w.drops[i].Load()
 		}
 	}
 	return s

@@ -3,11 +3,11 @@ package dataplane
 import (
 	"encoding/binary"
 	"net/netip"
-	"sync/atomic"
 
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/cef"
 	"github.com/l2sw/l2sw/cef/ipv4hdr"
+	"github.com/l2sw/l2sw/counter"
 	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/hwaddr"
@@ -85,10 +85,10 @@ func (c l3Counter) String() string {
 // plain loads and stores, summed on read.
 type l3Worker struct {
 	cef *cef.Worker
-	c   [numL3Counters]atomic.Uint64
+	c   [numL3Counters]counter.Owned
 }
 
-func (w *l3Worker) inc(c l3Counter) { w.c[c].Store(w.c[c].Load() + 1) }
+func (w *l3Worker) inc(c l3Counter) { w.c[c].Inc() }
 
 // puntReason says why a frame goes to the control plane.
 type puntReason uint8
