@@ -261,9 +261,9 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	// if layer 3 does not take the frame.
 	var learned cam.LearnResult
 	out, known := cam.NoPort, false
-	if cast == castUnicast {
+	if cast == castUnicast && !(s.l3 != nil && dst == s.l3.routerMAC && s.l3.svis[vlan] != nil) {
 		learned, out, known = r.sw.cam.LearnLookup(vlan, v.SrcUint64(), dst, in, now)
-	} else {
+	} else { // broadcast, multicast, or to the router, which layer 3 takes
 		learned = r.sw.cam.Learn(vlan, v.SrcUint64(), in, now)
 	}
 	switch learned {

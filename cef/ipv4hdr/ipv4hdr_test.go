@@ -176,3 +176,33 @@ func FuzzFragment(f *testing.F) {
 		}
 	})
 }
+
+// TestChecksumMatchesWordSum checks the 32-bit-word checksum against the
+// textbook 16-bit one's-complement sum for every length up to 64 bytes.
+func TestChecksumMatchesWordSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n <= 64; n++ {
+		for range 200 {
+			h := make([]byte, n)
+			for i := range h {
+				h[i] = byte(rng.Uint32())
+				if rng.IntN(8) == 0 {
+					h[i] = 0xff // carries
+				}
+			}
+			var sum uint32
+			for i := 0; i+1 < n; i += 2 {
+				sum += uint32(h[i])<<8 | uint32(h[i+1])
+			}
+			if n%2 == 1 {
+				sum += uint32(h[n-1]) << 8
+			}
+			for sum > 0xffff {
+				sum = sum&0xffff + sum>>16
+			}
+			if got, want := Checksum(h), ^uint16(sum); got != want {
+				t.Fatalf("len %d %x: %#04x, want %#04x", n, h, got, want)
+			}
+		}
+	}
+}
