@@ -1,11 +1,15 @@
 package tcam
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/l2sw/l2sw/counter"
+)
 
 // counterPageSize is the number of ACE counters per page.
 const counterPageSize = 512
 
-type counterPage [counterPageSize]atomic.Uint64
+type counterPage [counterPageSize]counter.Owned
 
 // counterShard is one worker's counters. Pages are only ever added (by the
 // writer, before a slot that needs them is published), so a worker indexes
@@ -17,8 +21,9 @@ type counterShard struct {
 }
 
 // counters are per-ACE match counters sharded per dataplane worker: each
-// worker adds to its own shard (an uncontended atomic on a line no other
-// worker writes), and readers sum the shards.
+// worker adds to its own shard (a plain add, see package counter, on a line
+// no other worker writes), and readers sum the shards. Workers beyond the
+// shard count share one and may lose a count to each other, never more.
 type counters struct {
 	shards []counterShard
 }
@@ -53,7 +58,7 @@ func (c *counters) add(worker int, slot int32) {
 	}
 	pages := *c.shards[worker].pages.Load()
 	if p := int(slot) / counterPageSize; p < len(pages) {
-		pages[p][int(slot)%counterPageSize].Add(1)
+		pages[p][int(slot)%counterPageSize].Inc()
 	}
 }
 
