@@ -20,7 +20,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/l2sw
 
 # Build and start the switch on the embedded default config (four access
-# ports GigabitEthernet0/1-0/4 on TAP devices l2sw0-l2sw3).
+# ports GigabitEthernet0/1-0/4 on TAP devices l2sw1-l2sw4).
 run: build
 	./$(BIN) run
 
