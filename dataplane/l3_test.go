@@ -24,6 +24,14 @@ import (
 func newL3Rig(t testing.TB) *rig {
 	t.Helper()
 	g := newRig(t, 4, cam.Config{})
+	g.setUpL3()
+	return g
+}
+
+// setUpL3 gives a rig of at least four ports the layout of newL3Rig.
+func (g *rig) setUpL3() {
+	t := g.t
+	t.Helper()
 	g.set(1, func(s *PortSettings) { s.AccessVLAN = 10 })
 	g.set(2, func(s *PortSettings) { s.AccessVLAN = 10 })
 	g.set(3, func(s *PortSettings) { s.AccessVLAN = 20 })
@@ -36,7 +44,6 @@ func newL3Rig(t testing.TB) *rig {
 			t.Fatal(err)
 		}
 	}
-	return g
 }
 
 // cpu runs the control plane over everything punted so far.

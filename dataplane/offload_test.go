@@ -327,18 +327,7 @@ func TestOffloadMixedBatch(t *testing.T) {
 // needed".
 func TestOffloadRoutedSuperFrame(t *testing.T) {
 	g := newOffloadRig(t, true, true, false, true)
-	g.set(1, func(s *PortSettings) { s.AccessVLAN = 10 })
-	g.set(2, func(s *PortSettings) { s.AccessVLAN = 10 })
-	g.set(3, func(s *PortSettings) { s.AccessVLAN = 20 })
-	g.set(4, func(s *PortSettings) { s.Mode = ModeTrunk })
-	for _, v := range []uint16{10, 20} {
-		if err := g.sw.CreateSVI(v); err != nil {
-			t.Fatal(err)
-		}
-		if err := g.sw.SetSVIAddress(v, netip.MustParsePrefix(fmt.Sprintf("10.0.%d.1/24", v)), false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	g.setUpL3()
 	g.learnHost(1, macA, ipA, net.IP{10, 0, 10, 1})
 	g.learnHost(3, macB, ipB, net.IP{10, 0, 20, 1})
 	sf, h, data := tsoFrame(t, macA, g.routerMAC(), ipA, ipB, 0, 30000, tsoMSS)
