@@ -1,27 +1,18 @@
 package tcam
 
 import (
-	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
+	"github.com/l2sw/l2sw/internal/shareddata"
 	"github.com/l2sw/l2sw/tcam/classbench"
 )
 
-// classbenchDir locates shared/data/classbench beside the repository.
+// classbenchDir locates shared/data/classbench/neurocuts beside the
+// repository.
 func classbenchDir(tb testing.TB) string {
 	tb.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	repoRoot := filepath.Join(filepath.Dir(file), "..")
-	dir := filepath.Join(repoRoot, "..", "shared", "data", "classbench", "neurocuts")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("classbench data missing under CI: %v", err)
-		}
-		tb.Skipf("classbench data not available (%v)", err)
-	}
-	return dir
+	return shareddata.Path(tb, "data", "classbench", "neurocuts")
 }
 
 type loadedSet struct {
