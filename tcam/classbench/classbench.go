@@ -35,17 +35,20 @@ type Packet struct {
 }
 
 // LoadFilters reads a filter file; line order is priority order.
-func LoadFilters(path string) ([]Filter, error) {
+func LoadFilters(path string) ([]Filter, error) { return load(path, "filters", ReadFilters) }
+
+// load opens path and parses it with read, naming the file in errors.
+func load[T any](path, what string, read func(io.Reader) ([]T, error)) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("classbench filters: %w", err)
+		return nil, fmt.Errorf("classbench %s: %w", what, err)
 	}
 	defer f.Close()
-	fs, err := ReadFilters(f)
+	out, err := read(f)
 	if err != nil {
-		return nil, fmt.Errorf("classbench filters %s: %w", path, err)
+		return nil, fmt.Errorf("classbench %s %s: %w", what, path, err)
 	}
-	return fs, nil
+	return out, nil
 }
 
 // ReadFilters parses filter lines (`@src/len dst/len lo : hi lo : hi proto/mask [flags/mask]`).
@@ -138,15 +141,14 @@ func hexPair(s string, bits int) (uint64, uint64, error) {
 	return v, m, nil
 }
 
-// LoadTrace reads a neurocuts trace (`src dst sport dport proto first gen`).
-func LoadTrace(path string) ([]Packet, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("classbench trace: %w", err)
-	}
-	defer f.Close()
+// LoadTrace reads a neurocuts trace file.
+func LoadTrace(path string) ([]Packet, error) { return load(path, "trace", ReadTrace) }
+
+// ReadTrace parses trace lines (`src dst sport dport proto first [gen]`,
+// addresses as decimal integers).
+func ReadTrace(r io.Reader) ([]Packet, error) {
 	var out []Packet
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -155,16 +157,17 @@ func LoadTrace(path string) ([]Packet, error) {
 			continue
 		}
 		if len(t) < 6 {
-			return nil, fmt.Errorf("trace %s line %d: %d fields", path, line, len(t))
+			return nil, fmt.Errorf("line %d: %d fields", line, len(t))
 		}
 		var v [6]uint64
 		for i := range v {
+			var err error
 			if v[i], err = strconv.ParseUint(t[i], 10, 32); err != nil {
-				return nil, fmt.Errorf("trace %s line %d: %w", path, line, err)
+				return nil, fmt.Errorf("line %d: %w", line, err)
 			}
 		}
 		if v[2] > 0xffff || v[3] > 0xffff || v[4] > 0xff {
-			return nil, fmt.Errorf("trace %s line %d: field out of range", path, line)
+			return nil, fmt.Errorf("line %d: field out of range", line)
 		}
 		out = append(out, Packet{Src: uint32(v[0]), Dst: uint32(v[1]), Sport: uint16(v[2]), Dport: uint16(v[3]), Proto: uint8(v[4]), First: int(v[5])})
 	}
