@@ -37,7 +37,7 @@ func TestReadFiltersAndACEs(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{
-		"@10.1.0.0/16 0.0.0.0/0 0 : 65535 80 : 80",        // no protocol
+		"@10.1.0.0/16 0.0.0.0/0 0 : 65535 80 : 80",           // no protocol
 		"@10.1.0.0/33 0.0.0.0/0 0 : 65535 80 : 80 0x06/0xFF", // prefix length
 		"@10.1.0.0/16 0.0.0.0/0 9 : 8 80 : 80 0x06/0xFF",     // inverted range
 		"10.1.0.0/16 0.0.0.0/0 0 : 65535 80 : 80 0x06/0xFF",  // no @
