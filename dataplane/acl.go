@@ -24,10 +24,8 @@ const aclShards = 64
 
 // aclRef is one applied access list as the forwarding snapshot holds it.
 type aclRef struct {
-	b    *tcam.Binding
-	name string
-	kind acl.Kind
-	l    *acl.List // the list as applied (the caller no longer edits it), to diff and undo
+	b *tcam.Binding
+	l *acl.List // the list as applied (the caller no longer edits it): its name, and what to diff and undo against
 }
 
 // vaclEntry is one `vlan access-map` sequence in the snapshot.
@@ -243,7 +241,7 @@ func (sw *Switch) SetVLANFilter(vlan uint16, m *VLANAccessMap) (tcam.Result, err
 	if old != nil {
 		for _, e := range old.entries {
 			for _, r := range e.lists {
-				prevList[r.b.ID()] = r.list()
+				prevList[r.b.ID()] = r.l
 			}
 		}
 	}
@@ -310,11 +308,8 @@ func (sw *Switch) SetVLANFilter(vlan uint16, m *VLANAccessMap) (tcam.Result, err
 	return total, nil
 }
 
-// list returns the access list the binding was last applied with.
-func (r aclRef) list() *acl.List { return r.l }
-
 func newACLRef(b *tcam.Binding, l *acl.List) aclRef {
-	return aclRef{b: b, name: l.Name, kind: l.Kind, l: l}
+	return aclRef{b: b, l: l}
 }
 
 // refsLocked returns every applied list reference.
@@ -345,7 +340,7 @@ func (sw *Switch) ACLMatches(name string, seq uint32) uint64 {
 	defer sw.mu.Unlock()
 	var n uint64
 	for _, r := range sw.refsLocked() {
-		if r.name == name {
+		if r.l.Name == name {
 			n += r.b.Matches(sw.acl.tcam, seq)
 		}
 	}
@@ -358,7 +353,7 @@ func (sw *Switch) ClearACLCounters(name string) {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
 	for _, r := range sw.refsLocked() {
-		if name == "" || r.name == name {
+		if name == "" || r.l.Name == name {
 			r.b.ClearCounters(sw.acl.tcam)
 		}
 	}
@@ -471,6 +466,6 @@ func (r *Receiver) puntACLLog(ref *aclRef, permit bool) {
 		return
 	}
 	p.reason, p.in, p.n, p.ip = puntACLLog, r.in, 0, 0
-	p.acl = aclLogInfo{name: ref.name, kind: ref.kind, permit: permit, hdr: r.hdr}
+	p.acl = aclLogInfo{name: ref.l.Name, kind: ref.l.Kind, permit: permit, hdr: r.hdr}
 	q.q <- p
 }

@@ -80,7 +80,8 @@ func (l *List) Clone() *List {
 func ruleOf(a ACE) ACE { a.Seq = 0; return a }
 
 // Has reports whether an entry equal to ace, sequence number aside, is in
-// the list (IOS ignores such a line).
+// the list (IOS ignores such a line). Its first call builds an index, so
+// like the editing methods it belongs to the list's one writer.
 func (l *List) Has(ace ACE) bool {
 	if l.rules == nil {
 		l.rules = make(map[ACE]int, len(l.entries))
