@@ -235,26 +235,29 @@ func TestOffloadSuperFrameL2(t *testing.T) {
 		g.send(port, f)
 		g.got()
 	}
-	t.Run("unicast to offload access", func(t *testing.T) {
-		learnB(2, 0)
-		g.sendOffload(1, []gso.Header{h}, sf)
-		check(2, sf, h)
-	})
-	t.Run("unicast to plain access", func(t *testing.T) {
-		learnB(3, 0)
-		g.sendOffload(1, []gso.Header{h}, sf)
-		checkPlain(3, 0)
-	})
-	t.Run("unicast tag push to offload trunk", func(t *testing.T) {
-		learnB(4, 1)
-		g.sendOffload(1, []gso.Header{h}, sf)
-		check(4, tagged, hTagged)
-	})
-	t.Run("unicast tag push to plain trunk", func(t *testing.T) {
-		learnB(5, 1)
-		g.sendOffload(1, []gso.Header{h}, sf)
-		checkPlain(5, 1)
-	})
+	// What port p must get of the super-frame sent untagged from port 1:
+	// it unchanged (offload ports; tagged on the trunk) or its segments.
+	expectAt := func(port int, vlan uint16) {
+		switch port {
+		case 2:
+			check(2, sf, h)
+		case 4:
+			check(4, tagged, hTagged)
+		default:
+			checkPlain(port, vlan)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		port int
+		vlan uint16
+	}{{"offload access", 2, 0}, {"plain access", 3, 0}, {"tag push to offload trunk", 4, 1}, {"tag push to plain trunk", 5, 1}} {
+		t.Run("unicast to "+c.name, func(t *testing.T) {
+			learnB(c.port, c.vlan)
+			g.sendOffload(1, []gso.Header{h}, sf)
+			expectAt(c.port, c.vlan)
+		})
+	}
 	t.Run("unicast tag pop from trunk", func(t *testing.T) {
 		learnB(2, 0)
 		g.sendOffload(4, []gso.Header{hTagged}, tagged)
