@@ -1,35 +1,10 @@
 package cli
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/l2sw/l2sw/internal/textfsmtest"
 )
-
-// pythonTextFSM parses text with python3-textfsm (the access-list templates
-// need it, see textfsmtest.ParsePython), list fields joined with commas.
-func pythonTextFSM(t *testing.T, folder, text string) []map[string]string {
-	t.Helper()
-	rows := textfsmtest.ParsePython(t, folder, text)
-	flat := make([]map[string]string, len(rows))
-	for i, r := range rows {
-		flat[i] = map[string]string{}
-		for k, v := range r {
-			switch v := v.(type) {
-			case string:
-				flat[i][k] = v
-			case []any:
-				var parts []string
-				for _, p := range v {
-					parts = append(parts, p.(string))
-				}
-				flat[i][k] = strings.Join(parts, ",")
-			}
-		}
-	}
-	return flat
-}
 
 // aclFSMRig is a switch with lists of every entry shape the templates model,
 // with match counters from traffic.
@@ -62,7 +37,7 @@ func aclFSMRig(t *testing.T) *rig {
 
 // fsmRow finds the row of list name and sequence seq under the field names
 // of the template.
-func fsmRow(t *testing.T, rows []map[string]string, nameKey, name, seqKey, seq string) map[string]string {
+func fsmRow(t *testing.T, rows []map[string]any, nameKey, name, seqKey, seq string) map[string]any {
 	t.Helper()
 	for _, r := range rows {
 		if r[nameKey] == name && r[seqKey] == seq {
@@ -73,19 +48,10 @@ func fsmRow(t *testing.T, rows []map[string]string, nameKey, name, seqKey, seq s
 	return nil
 }
 
-func wantFields(t *testing.T, r map[string]string, fields map[string]string) {
-	t.Helper()
-	for k, v := range fields {
-		if r[k] != v {
-			t.Errorf("%s = %q, want %q (row %v)", k, r[k], v, r)
-		}
-	}
-}
-
 func TestTextFSMShowIPAccessLists(t *testing.T) {
 	r := aclFSMRig(t)
 	text := r.out("show ip access-lists")
-	rows := pythonTextFSM(t, "show_ip_access_lists", text)
+	rows := textfsmtest.ParsePython(t, "show_ip_access_lists", text)
 	entries := 0
 	for _, row := range rows {
 		if row["LINE_NUM"] != "" {
@@ -95,41 +61,41 @@ func TestTextFSMShowIPAccessLists(t *testing.T) {
 	if entries != 3+7+2 {
 		t.Fatalf("%d entry rows, want 12:\n%s\n%v", entries, text, rows)
 	}
-	get := func(name, seq string) map[string]string {
+	get := func(name, seq string) map[string]any {
 		return fsmRow(t, rows, "ACL_NAME", name, "LINE_NUM", seq)
 	}
-	wantFields(t, get("10", "10"), map[string]string{"ACL_TYPE": "Standard", "ACTION": "permit", "SRC_NETWORK": "10.1.1.0", "SRC_WILDCARD": "0.0.0.255"})
-	wantFields(t, get("10", "20"), map[string]string{"ACTION": "deny", "SRC_HOST": "10.1.2.3"})
-	wantFields(t, get("10", "30"), map[string]string{"SRC_ANY": "any", "LOG": "log"})
-	wantFields(t, get("101", "10"), map[string]string{"ACL_TYPE": "Extended", "PROTOCOL": "tcp", "SRC_HOST": "10.1.1.1", "DST_ANY": "any",
+	want(t, get("10", "10"), map[string]any{"ACL_TYPE": "Standard", "ACTION": "permit", "SRC_NETWORK": "10.1.1.0", "SRC_WILDCARD": "0.0.0.255"})
+	want(t, get("10", "20"), map[string]any{"ACTION": "deny", "SRC_HOST": "10.1.2.3"})
+	want(t, get("10", "30"), map[string]any{"SRC_ANY": "any", "LOG": "log"})
+	want(t, get("101", "10"), map[string]any{"ACL_TYPE": "Extended", "PROTOCOL": "tcp", "SRC_HOST": "10.1.1.1", "DST_ANY": "any",
 		"DST_PORT_MATCH": "eq", "DST_PORT": "www"})
-	wantFields(t, get("101", "20"), map[string]string{"PROTOCOL": "udp", "SRC_PORT_MATCH": "range", "SRC_PORT_RANGE_START": "1000",
+	want(t, get("101", "20"), map[string]any{"PROTOCOL": "udp", "SRC_PORT_MATCH": "range", "SRC_PORT_RANGE_START": "1000",
 		"SRC_PORT_RANGE_END": "2000", "DST_NETWORK": "10.0.0.0", "DST_WILDCARD": "0.255.255.255", "DST_PORT": "isakmp", "MATCHES": ""})
-	wantFields(t, get("101", "30"), map[string]string{"ACTION": "deny", "PROTOCOL": "icmp", "ICMP_TYPE": "echo", "LOG": "log"})
-	wantFields(t, get("101", "40"), map[string]string{"TCP_FLAG": "established"})
-	wantFields(t, get("101", "50"), map[string]string{"SRC_PORT_MATCH": "gt", "SRC_PORT": "1023", "DST_HOST": "10.2.2.2", "DST_PORT_MATCH": "lt", "DST_PORT": "1024"})
-	wantFields(t, get("101", "60"), map[string]string{"PROTOCOL": "gre"})
-	wantFields(t, get("101", "70"), map[string]string{"PROTOCOL": "ip", "MATCHES": "2"})
+	want(t, get("101", "30"), map[string]any{"ACTION": "deny", "PROTOCOL": "icmp", "ICMP_TYPE": "echo", "LOG": "log"})
+	want(t, get("101", "40"), map[string]any{"TCP_FLAG": "established"})
+	want(t, get("101", "50"), map[string]any{"SRC_PORT_MATCH": "gt", "SRC_PORT": "1023", "DST_HOST": "10.2.2.2", "DST_PORT_MATCH": "lt", "DST_PORT": "1024"})
+	want(t, get("101", "60"), map[string]any{"PROTOCOL": "gre"})
+	want(t, get("101", "70"), map[string]any{"PROTOCOL": "ip", "MATCHES": "2"})
 	// The remark took sequence 10; remarks are not listed.
-	wantFields(t, get("WEB", "20"), map[string]string{"DST_HOST": "10.0.0.2", "DST_PORT": "443", "MATCHES": "1"})
-	wantFields(t, get("WEB", "30"), map[string]string{"ACTION": "deny", "DST_PORT": "domain", "MATCHES": "1"})
+	want(t, get("WEB", "20"), map[string]any{"DST_HOST": "10.0.0.2", "DST_PORT": "443", "MATCHES": "1"})
+	want(t, get("WEB", "30"), map[string]any{"ACTION": "deny", "DST_PORT": "domain", "MATCHES": "1"})
 }
 
 func TestTextFSMShowAccessLists(t *testing.T) {
 	r := aclFSMRig(t)
 	text := r.out("show access-lists")
-	rows := pythonTextFSM(t, "show_access_lists", text)
+	rows := textfsmtest.ParsePython(t, "show_access_lists", text)
 	if len(rows) != 12 {
 		t.Fatalf("%d rows, want 12:\n%s\n%v", len(rows), text, rows)
 	}
-	get := func(name, seq string) map[string]string { return fsmRow(t, rows, "NAME", name, "SN", seq) }
-	wantFields(t, get("10", "10"), map[string]string{"TYPE": "Standard", "ACTION": "permit", "SOURCE": "10.1.1.0, wildcard bits 0.0.0.255"})
-	wantFields(t, get("10", "20"), map[string]string{"ACTION": "deny", "SOURCE": "10.1.2.3"})
-	wantFields(t, get("101", "10"), map[string]string{"TYPE": "Extended", "PROTOCOL": "tcp", "SOURCE": "host 10.1.1.1", "DESTINATION": "any",
+	get := func(name, seq string) map[string]any { return fsmRow(t, rows, "NAME", name, "SN", seq) }
+	want(t, get("10", "10"), map[string]any{"TYPE": "Standard", "ACTION": "permit", "SOURCE": "10.1.1.0, wildcard bits 0.0.0.255"})
+	want(t, get("10", "20"), map[string]any{"ACTION": "deny", "SOURCE": "10.1.2.3"})
+	want(t, get("101", "10"), map[string]any{"TYPE": "Extended", "PROTOCOL": "tcp", "SOURCE": "host 10.1.1.1", "DESTINATION": "any",
 		"OPERATOR_SOURCE_PORT": "eq", "SOURCE_PORT": "www"})
-	wantFields(t, get("101", "20"), map[string]string{"PROTOCOL": "udp", "SOURCE": "any", "OPERATOR_SOURCE_PORT": "range",
+	want(t, get("101", "20"), map[string]any{"PROTOCOL": "udp", "SOURCE": "any", "OPERATOR_SOURCE_PORT": "range",
 		"DESTINATION": "10.0.0.0 0.255.255.255", "DESTINATION_PORT": "isakmp"})
-	wantFields(t, get("101", "70"), map[string]string{"PROTOCOL": "ip", "MATCHES": "2"})
+	want(t, get("101", "70"), map[string]any{"PROTOCOL": "ip", "MATCHES": "2"})
 	// This template only captures the plural "(N matches)".
-	wantFields(t, get("WEB", "20"), map[string]string{"DESTINATION": "host 10.0.0.2", "SOURCE_PORT": "443"})
+	want(t, get("WEB", "20"), map[string]any{"DESTINATION": "host 10.0.0.2", "SOURCE_PORT": "443"})
 }
