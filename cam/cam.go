@@ -315,6 +315,13 @@ type Table struct {
 	flapWindow int64
 	flapHold   int64
 
+	// gen counts the changes that can make an earlier lookup wrong: an
+	// entry removed or given another port (see Generation). It sits on a
+	// line of its own, as every worker reads it per routed frame.
+	_   [cacheLine]byte
+	gen atomic.Uint64
+	_   [cacheLine - 8]byte
+
 	handler  atomic.Pointer[func(Event)]
 	fullLast atomic.Int64 // now+1 of the last EventFull, 0 = never
 	zeroLast [zeroLimiters]atomic.Int64
@@ -329,6 +336,17 @@ const zeroLimiters = 1024
 type counters struct {
 	learned, refreshed, moved, aged, full, zero, invalid, flaps, cleared, displaced atomic.Uint64
 }
+
+// Generation returns a number that changes after any entry leaves the
+// table or changes port or type, and not when an entry is learned or
+// refreshed. A caller that read g = Generation() before a Lookup may keep
+// its result for as long as Generation() still returns g: that is how the
+// routed path remembers its next hops' ports without a lookup per packet.
+func (t *Table) Generation() uint64 { return t.gen.Load() }
+
+// changed marks a removal or port change; call it after the stores, so a
+// reader that saw the old generation re-validates.
+func (t *Table) changed() { t.gen.Add(1) }
 
 // New returns an empty table sized by cfg.
 func New(cfg Config) *Table {

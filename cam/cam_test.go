@@ -815,3 +815,62 @@ func TestLearnLookupIsLearnThenLookup(t *testing.T) {
 		t.Errorf("tables differ: %d vs %d entries", a.Len(), b.Len())
 	}
 }
+
+// TestGenerationMarksInvalidatingChanges: the generation stays put while
+// entries are learned and refreshed (a remembered lookup stays right) and
+// moves on every change that can make a remembered port wrong: a move, a
+// static entry over a dynamic one, removal, aging and clearing.
+func TestGenerationMarksInvalidatingChanges(t *testing.T) {
+	tb := New(Config{AgingTime: 300})
+	g := tb.Generation()
+	same := func(what string) {
+		t.Helper()
+		if n := tb.Generation(); n != g {
+			t.Fatalf("%s changed the generation %d -> %d", what, g, n)
+		}
+	}
+	moved := func(what string) {
+		t.Helper()
+		n := tb.Generation()
+		if n == g {
+			t.Fatalf("%s left the generation at %d", what, g)
+		}
+		g = n
+	}
+	tb.Learn(10, hostA, 1, 100)
+	tb.Learn(10, hostB, 2, 100)
+	same("learning new addresses")
+	tb.Learn(10, hostA, 1, 150)
+	tb.LearnLookup(10, hostA, hostB, 1, 160)
+	same("refreshing and looking up")
+	tb.Learn(10, hostA, 3, 170)
+	moved("a move")
+	if err := tb.AddStatic(10, hwaddr.FromUint64(hostB), 4); err != nil {
+		t.Fatal(err)
+	}
+	moved("a static entry over a dynamic one")
+	if err := tb.RemoveStatic(10, hwaddr.FromUint64(hostB)); err != nil {
+		t.Fatal(err)
+	}
+	moved("removing a static entry")
+	tb.Learn(10, hostC, 2, 170)
+	same("learning")
+	if tb.Age(200) != 0 {
+		t.Fatal("aged an entry early")
+	}
+	same("an aging pass that removes nothing")
+	if n := tb.Age(470); n != 2 { // hostA and hostC, both last seen at 170
+		t.Fatalf("Age removed %d entries, want 2", n)
+	}
+	moved("aging")
+	tb.Learn(10, hostA, 1, 500)
+	same("learning")
+	if tb.ClearDynamic(ForMAC(hwaddr.FromUint64(hostB))) != 0 {
+		t.Fatal("cleared an absent address")
+	}
+	same("clearing nothing")
+	if tb.ClearDynamic(ForMAC(hwaddr.FromUint64(hostA))) != 1 {
+		t.Fatal("clear by address removed nothing")
+	}
+	moved("clearing an address")
+}

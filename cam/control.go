@@ -73,6 +73,7 @@ func (t *Table) addFixed(vlan uint16, mac hwaddr.MAC, port PortID, typ EntryType
 			t.statics.Add(1)
 		}
 		bk[i].val.Store(nv)
+		t.changed()
 		return nil
 	}
 	free, victim := freeSlot(bk, home), -1
@@ -102,6 +103,7 @@ func (t *Table) addFixed(vlan uint16, mac hwaddr.MAC, port PortID, typ EntryType
 	bk[victim].key.Store(0)
 	bk[victim].val.Store(nv)
 	bk[victim].key.Store(key)
+	t.changed()
 	t.statics.Add(1)
 	t.stats.displaced.Add(1)
 	return nil
@@ -121,6 +123,7 @@ func (t *Table) removeFixed(vlan uint16, mac hwaddr.MAC, typ EntryType) error {
 	}
 	st.seq.Add(1)
 	bk[i].key.Store(0)
+	t.changed()
 	t.used.Add(-1)
 	t.statics.Add(-1)
 	return nil
@@ -211,6 +214,9 @@ func (t *Table) Age(now int64) int {
 				bk[j].key.Store(0)
 				n++
 			}
+		}
+		if n > 0 {
+			t.changed()
 		}
 		st.mu.Unlock()
 		t.used.Add(int64(-n))
@@ -317,6 +323,9 @@ func (t *Table) ClearDynamic(f Filter) int {
 				t.used.Add(-1)
 				removed++
 			}
+		}
+		if bumped {
+			t.changed()
 		}
 	})
 	t.stats.cleared.Add(uint64(removed))

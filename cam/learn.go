@@ -203,6 +203,7 @@ func (t *Table) learnLocked(bk []slot, st *stripe, home int, key uint64, vlan ui
 		// Same key, one word: readers see the old or the new port, both
 		// right at some instant, so no sequence bump is needed.
 		bk[i].val.Store(packValue(port, Dynamic, now))
+		t.changed()
 		flap := t.trackFlapLocked(st, key, now)
 		st.mu.Unlock()
 		t.stats.moved.Add(1)

@@ -264,8 +264,45 @@ func (r *Receiver) routeIP(s *snapshot, l3 *l3Snapshot, buf []byte, ip, ipLen in
 	copy(buf[start:ip], rw)
 	w.cef.Forwarded(res, ipLen)
 	w.inc(l3Routed)
-	r.l2Out(s, buf, start, ip+ipLen, adj.VLAN, adj.Tagged)
+	if adj.Tagged || adj.DstMAC[0]&1 != 0 {
+		r.l2Out(s, buf, start, ip+ipLen, adj.VLAN, adj.Tagged)
+	} else {
+		out, known := r.nextHopPort(adj)
+		r.l2Send(s, buf, start, ip+ipLen, adj.VLAN, castUnicast, out, known)
+	}
 	return puntNone, 0, 0
+}
+
+// nhCacheSize is the number of next-hop ports a worker remembers, by
+// adjacency ID; a power of two.
+const nhCacheSize = 256
+
+// nhPort is a remembered CAM lookup of an adjacency's destination MAC:
+// right for as long as the adjacency is current (the pointer: a changed
+// rewrite is a new value) and the CAM's generation is gen.
+type nhPort struct {
+	adj  *cef.Adjacency
+	gen  uint64
+	port cam.PortID
+}
+
+// nextHopPort returns the port of a valid unicast adjacency's MAC in its
+// VLAN. A router sends most packets to few next hops, so the worker keeps
+// the answer of the CAM lookup until the CAM reports a change that could
+// make it wrong (cam.Table.Generation): one load and two compares instead
+// of a hash and a bucket scan per packet. Unknown MACs are not
+// remembered: they are flooded until learned.
+func (r *Receiver) nextHopPort(adj *cef.Adjacency) (cam.PortID, bool) {
+	gen := r.sw.cam.Generation() // before the lookup: see Generation
+	c := &r.nhPorts[adj.ID&(nhCacheSize-1)]
+	if c.adj == adj && c.gen == gen {
+		return c.port, true
+	}
+	out, ok := r.sw.cam.Lookup(adj.VLAN, adj.DstMAC.Uint64())
+	if ok {
+		*c = nhPort{adj: adj, gen: gen, port: out}
+	}
+	return out, ok
 }
 
 // l2Out sends a frame the router built, buf[start:end] (tagged when the
@@ -287,22 +324,30 @@ func (r *Receiver) l2Out(s *snapshot, buf []byte, start, end int, vlan uint16, t
 	case dst&(1<<40) != 0:
 		cast = castMulticast
 	}
+	out, known := cam.NoPort, false
 	if cast == castUnicast {
-		if out, ok := r.sw.cam.Lookup(vlan, dst); ok {
-			if int(out) >= len(s.ports) {
-				return // our own address: nothing leaves
+		out, known = r.sw.cam.Lookup(vlan, dst)
+	}
+	r.l2Send(s, buf, start, end, vlan, cast, out, known)
+}
+
+// l2Send is l2Out once the untagged frame's destination was looked up:
+// out when known, else a flood.
+func (r *Receiver) l2Send(s *snapshot, buf []byte, start, end int, vlan uint16, cast castClass, out cam.PortID, known bool) {
+	if known {
+		if int(out) >= len(s.ports) {
+			return // our own address: nothing leaves
+		}
+		if ov := &s.ports[out]; ov.forwarding && ov.member(vlan) {
+			if ov.tagged(vlan) {
+				copy(buf[start-frame.TagLen:], buf[start:start+12])
+				binary.BigEndian.PutUint16(buf[start+8:], frame.TypeDot1Q)
+				binary.BigEndian.PutUint16(buf[start+10:], vlan)
+				r.enqueue(out, padded(buf, start-frame.TagLen, end), cast)
+			} else {
+				r.enqueue(out, padded(buf, start, end), cast)
 			}
-			if ov := &s.ports[out]; ov.forwarding && ov.member(vlan) {
-				if ov.tagged(vlan) {
-					copy(buf[start-frame.TagLen:], buf[start:start+12])
-					binary.BigEndian.PutUint16(buf[start+8:], frame.TypeDot1Q)
-					binary.BigEndian.PutUint16(buf[start+10:], vlan)
-					r.enqueue(out, buf[start-frame.TagLen:end], cast)
-				} else {
-					r.enqueue(out, padded(buf, start, end), cast)
-				}
-				return
-			}
+			return
 		}
 	}
 	f := padded(buf, start, end)

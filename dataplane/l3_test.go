@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -227,6 +228,63 @@ func TestRoutedBetweenVLANs(t *testing.T) {
 	if c, _ := g.sw.Counters(ifName(1)); c.Get(Forwarded) != 3 { // 1 ARP flood + 2 routed
 		t.Errorf("ingress forwarded = %d", c.Get(Forwarded))
 	}
+}
+
+// TestRoutedNextHopFollowsCAMChanges: the routed path remembers where its
+// next hop's MAC is (nextHopPort), and every CAM change that could make
+// that wrong is seen on the next packet: clearing the entry floods, a
+// relearn or a static entry elsewhere redirects, removing the static
+// floods again.
+func TestRoutedNextHopFollowsCAMChanges(t *testing.T) {
+	g := newL3Rig(t)
+	g.learnHost(1, macA, ipA, net.IP{10, 0, 10, 1})
+	g.learnHost(3, macB, ipB, net.IP{10, 0, 20, 1})
+	in := udpTo(t, macA, g.routerMAC(), ipA, ipB, 64, []byte("next hop"))
+	want := udpTo(t, g.routerMAC(), macB, ipA, ipB, 63, []byte("next hop"))
+	// Out of the trunk with its tag, padded again to the 60-byte minimum:
+	// the IP packet is 36 bytes.
+	wantTagged := retag(t, want[:14+36], 20)
+	wantTagged = append(wantTagged, make([]byte, max(0, 60-len(wantTagged)))...)
+	for range 3 { // the first fills the memory, the others use it
+		g.send(1, in)
+		g.expect(want, 3)
+	}
+	if n := g.sw.ClearMACs(); n == 0 {
+		t.Fatal("nothing cleared")
+	}
+	g.send(1, in) // B unknown in VLAN 20: flooded to its members
+	if got := g.got(); len(got[3]) != 1 || len(got[4]) != 1 || len(got[2]) != 0 {
+		t.Fatalf("after clearing B, routed packet went to %v, want a flood to ports 3 and 4", portsOf(got))
+	}
+	g.send(4, retag(t, udpTo(t, macB, bcast, ipB, ipA, 64, nil), 20)) // B now behind the trunk
+	g.got()
+	g.send(1, in)
+	g.expect(wantTagged, 4)
+	g.send(3, udpTo(t, macB, bcast, ipB, ipA, 64, nil)) // and back: a move
+	g.got()
+	g.send(1, in)
+	g.expect(want, 3)
+	if err := g.sw.AddStaticMAC(20, hwaddr.MAC(macB), ifName(4)); err != nil {
+		t.Fatal(err)
+	}
+	g.send(1, in)
+	g.expect(wantTagged, 4)
+	if err := g.sw.RemoveStaticMAC(20, hwaddr.MAC(macB)); err != nil {
+		t.Fatal(err)
+	}
+	g.send(1, in)
+	if got := g.got(); len(got[3]) != 1 || len(got[4]) != 1 {
+		t.Fatalf("after removing the static entry, routed packet went to %v, want a flood", portsOf(got))
+	}
+}
+
+func portsOf(got map[int][][]byte) []int {
+	var ps []int
+	for p := range got {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	return ps
 }
 
 func TestTTLExceededAndNoRoute(t *testing.T) {

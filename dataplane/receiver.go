@@ -48,7 +48,8 @@ type Receiver struct {
 	slow      [][]byte     // a port's frames on the segmenting flush path
 	slowHdr   []gso.Header // and their headers
 	view      frame.View
-	l3w       *l3Worker // routed-path counters (l3.go)
+	l3w       *l3Worker           // routed-path counters (l3.go)
+	nhPorts   [nhCacheSize]nhPort // remembered next-hop ports (l3.go)
 
 	now       int64       // seconds, read once per batch
 	aclWorker int         // the TCAM counter shard this worker adds to
