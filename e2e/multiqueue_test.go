@@ -67,7 +67,7 @@ func TestMultiQueueFlowsInOrder(t *testing.T) {
 					flows, used, mqQueues, diffCounts(before, after))
 			}
 			if total < flows*perFlow {
-				t.Errorf("A's queues read %d frames, fewer than the %d datagrams B received", total, flows*perFlow)
+				t.Errorf("A's queues read %d frames, fewer than the %d datagrams A sent", total, flows*perFlow)
 			}
 		})
 	}
