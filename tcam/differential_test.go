@@ -334,3 +334,71 @@ func TestClassifierArenaCompactionAndForks(t *testing.T) {
 	}
 	t.Logf("%d compactions, %d forks", compactions, forks)
 }
+
+// TestClassifierUpdateRoundsClassBench runs many one-rule insert/delete
+// rounds on real rule sets with no compaction slack, so the store is
+// compacted many times (with the rule table shared, and on the small set
+// also remapped), and checks the classifier against the linear oracle at
+// checkpoints, including a version kept from before the compactions.
+func TestClassifierUpdateRoundsClassBench(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		rounds int
+	}{{"fw1_10k", 4000}, {"fw1_1k", 2500}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rounds := tc.rounds
+			if testing.Short() {
+				rounds /= 4
+			}
+			s := loadSet(t, tc.name)
+			r := rand.New(rand.NewPCG(7, uint64(len(s.rules))))
+			var hs []Header
+			for i := 0; i < 300; i++ {
+				hs = append(hs, headerOf(&s.trace[r.IntN(len(s.trace))]), randHeader(r))
+			}
+			check := func(c *Classifier, rules []Rule) {
+				t.Helper()
+				lin := NewLinear(rules)
+				for i := range hs {
+					a, b := c.Lookup(&hs[i]), lin.Lookup(&hs[i])
+					if (a == nil) != (b == nil) || (a != nil && (a.ID != b.ID || a.Priority != b.Priority)) {
+						t.Fatalf("header %+v: classifier %+v, linear %+v", hs[i], a, b)
+					}
+				}
+			}
+			c := NewClassifier(s.rules)
+			c.ar.slack = 0
+			first := c
+			compactions, remaps := 0, 0
+			for i := 0; i < rounds; i++ {
+				add := s.rules[r.IntN(len(s.rules))]
+				add.Priority += 1 + uint32(r.IntN(3))
+				add.ID = int32(len(s.rules) + i)
+				ar, nRules := c.ar, len(c.st.rules)
+				c = c.Insert(add)
+				if i%(rounds/6) == 0 {
+					check(c, append(append([]Rule(nil), s.rules...), add))
+				}
+				c = c.Delete(add)
+				if c.ar != ar {
+					compactions++
+					if len(c.st.rules) < nRules {
+						remaps++
+					}
+				}
+				if c.Len() != len(s.rules) {
+					t.Fatalf("round %d: %d rules, want %d", i, c.Len(), len(s.rules))
+				}
+			}
+			check(c, s.rules)
+			check(first, s.rules)
+			if compactions < 2 {
+				t.Fatalf("%d compactions, want several", compactions)
+			}
+			if tc.name == "fw1_1k" && remaps == 0 {
+				t.Fatalf("no compaction remapped the rule table")
+			}
+			t.Logf("%d compactions, %d of them remapping the rule table", compactions, remaps)
+		})
+	}
+}
