@@ -41,7 +41,7 @@ func acceptsAll(o port.Offload, hs []gso.Header) bool {
 // flushOffload transmits q, whose headers hs are not all plain, to one port.
 func (r *Receiver) flushOffload(pv *portView, out cam.PortID, q [][]byte, hs []gso.Header) {
 	if pv.offload != 0 && acceptsAll(pv.offload, hs) {
-		if w, err := pv.otx.WriteOffload(q, hs); err != nil || w < len(q) {
+		if w, err := pv.otx[pv.txQueue(r.queue)].WriteOffload(q, hs); err != nil || w < len(q) {
 			r.local[out].add(TxErrors, uint64(len(q)-w))
 		}
 		return
@@ -99,10 +99,10 @@ func (r *Receiver) writeSlow(pv *portView, out cam.PortID) int {
 	if len(r.slow) > 0 {
 		var w int
 		var err error
-		if pv.offload != 0 {
-			w, err = pv.otx.WriteOffload(r.slow, r.slowHdr)
+		if q := pv.txQueue(r.queue); pv.offload != 0 {
+			w, err = pv.otx[q].WriteOffload(r.slow, r.slowHdr)
 		} else {
-			w, err = pv.tx.Write(r.slow)
+			w, err = pv.tx[q].Write(r.slow)
 		}
 		if err != nil || w < len(r.slow) {
 			r.local[out].add(TxErrors, uint64(len(r.slow)-w))

@@ -382,7 +382,7 @@ func TestOffloadAllocatesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			g.sw.mu.Lock()
-			g.sw.ports[1].backend = sink
+			g.sw.ports[1].backend, g.sw.ports[1].queues = sink, []port.Port{sink}
 			g.sw.publishLocked()
 			g.sw.mu.Unlock()
 			sf, h, _ := tsoFrame(t, macA, macB, ipA, ipB, 0, 64000, tsoMSS)

@@ -388,7 +388,7 @@ func (g *rig) assertNoAllocs(what string, in, out int, f []byte) {
 	g.t.Helper()
 	sink := mem.New("sink", mem.Sink())
 	g.sw.mu.Lock()
-	g.sw.ports[out-1].backend = sink
+	g.sw.ports[out-1].backend, g.sw.ports[out-1].queues = sink, []port.Port{sink}
 	g.sw.publishLocked()
 	g.sw.mu.Unlock()
 	r := g.rx[ifName(in)]

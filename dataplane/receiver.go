@@ -19,6 +19,7 @@ type Receiver struct {
 	sw    *Switch
 	in    cam.PortID
 	rx    port.Port
+	queue int          // rx's index among the ingress port's queues; egress uses the same (portView.txQueue)
 	stats statsTable   // published counters, read by the control plane
 	local []localStats // running totals, written per frame
 
@@ -58,7 +59,7 @@ type Receiver struct {
 	aclPunts  int         // ACL punts sent in aclSecond
 }
 
-func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port) *Receiver {
+func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Receiver {
 	batch := rx.BatchSize()
 	if batch < 1 {
 		batch = 1
@@ -71,6 +72,7 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port) *Receiver {
 		sw:      sw,
 		in:      in,
 		rx:      rx,
+		queue:   queue,
 		stats:   make(statsTable, sw.cfg.MaxPorts),
 		local:   make([]localStats, sw.cfg.MaxPorts),
 		bufs:    make([][]byte, batch),
@@ -127,7 +129,7 @@ func (sw *Switch) NewReceiver(name string) (*Receiver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sw.newReceiverLocked(p.id, p.backend), nil
+	return sw.newReceiverLocked(p.id, p.backend, 0), nil
 }
 
 // Close retires the receiver; its counters stay counted.
@@ -458,11 +460,12 @@ func (r *Receiver) enqueue(out cam.PortID, f []byte, cast castClass) {
 func (r *Receiver) flush(s *snapshot) {
 	for _, out := range r.dirty {
 		q := r.tx[out]
+		pv := &s.ports[out]
 		if r.txOff[out] {
-			r.flushOffload(&s.ports[out], out, q, r.padHdrs(out, len(q)))
+			r.flushOffload(pv, out, q, r.padHdrs(out, len(q)))
 			r.txOff[out] = false
 			r.txh[out] = r.txh[out][:0]
-		} else if w, err := s.ports[out].tx.Write(q); err != nil || w < len(q) {
+		} else if w, err := pv.tx[pv.txQueue(r.queue)].Write(q); err != nil || w < len(q) {
 			r.local[out].add(TxErrors, uint64(len(q)-w))
 		}
 		clear(q)

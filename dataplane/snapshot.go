@@ -24,11 +24,38 @@ type portView struct {
 	mode       PortMode
 	access     uint16
 	native     uint16
-	allowed    VLANSet // trunk: allowed and existing VLANs
-	tx         port.Port
-	otx        port.OffloadPort // tx, when it has offloads in effect
-	offload    port.Offload     // those offloads
-	pacl       aclRef           // inbound port ACL
+	allowed    VLANSet            // trunk: allowed and existing VLANs
+	tx         []port.Port        // transmit queues; one unless multi-queue
+	otx        []port.OffloadPort // the same, when the port has offloads in effect
+	offload    port.Offload       // those offloads
+	pacl       aclRef             // inbound port ACL
+}
+
+// txQueue returns the transmit queue a worker of receive queue q writes
+// to: the same index where the port has it. A multi-queue TAP remembers
+// the queue a flow was last written on and receives the flow's next host
+// packets there (the kernel's automatic flow steering), so writing each
+// flow back on the queue index it arrived on keeps a two-way flow, a TCP
+// connection, on the queues of one worker pair instead of pinning every
+// flow to queue 0.
+func (p *portView) txQueue(q int) int {
+	if q < len(p.tx) {
+		return q
+	}
+	return q % len(p.tx)
+}
+
+// offloadQueues returns qs as offload ports, or nil if one is not.
+func offloadQueues(qs []port.Port) []port.OffloadPort {
+	out := make([]port.OffloadPort, len(qs))
+	for i, q := range qs {
+		op, ok := q.(port.OffloadPort)
+		if !ok {
+			return nil
+		}
+		out[i] = op
+	}
+	return out
 }
 
 // member reports whether the port carries vlan.
@@ -53,7 +80,7 @@ func (sw *Switch) publishLocked() {
 			continue
 		}
 		st := p.settings
-		v := portView{present: true, forwarding: p.linkUp && !st.Shutdown, mode: st.Mode, access: st.AccessVLAN, native: st.NativeVLAN, tx: p.backend}
+		v := portView{present: true, forwarding: p.linkUp && !st.Shutdown, mode: st.Mode, access: st.AccessVLAN, native: st.NativeVLAN, tx: p.queues}
 		if st.Mode == ModeTrunk {
 			v.allowed = st.Allowed
 			v.allowed[0] &^= 1 // VLAN 0 is never a member
@@ -64,8 +91,8 @@ func (sw *Switch) publishLocked() {
 			v.access = 0 // inactive: the access VLAN was deleted
 		}
 		v.pacl = sw.acl.port[p.name]
-		if op, ok := p.backend.(port.OffloadPort); ok && p.offload != 0 {
-			v.otx, v.offload = op, p.offload
+		if oq := offloadQueues(p.queues); oq != nil && p.offload != 0 {
+			v.otx, v.offload = oq, p.offload
 		}
 		s.ports[p.id] = v
 		if !v.forwarding {

@@ -361,8 +361,8 @@ func (sw *Switch) Start() {
 }
 
 func (sw *Switch) startPortLocked(p *swPort) {
-	for _, q := range p.queues {
-		r := sw.newReceiverLocked(p.id, q)
+	for i, q := range p.queues {
+		r := sw.newReceiverLocked(p.id, q, i)
 		sw.wg.Add(1)
 		go func() { defer sw.wg.Done(); r.run() }()
 	}
