@@ -90,33 +90,74 @@ const (
 
 var dimWidth = [numDims]uint8{32, 32, 16, 16, 8}
 
-// box is a rule's projection on the dimensions: [lo, hi] inclusive. For a
-// non-contiguous wildcard the projection is the smallest interval holding
-// every matching value; leaves still test the exact value/mask.
+// dimBits are the valid bits of each dimension.
+var dimBits = [numDims]uint32{math.MaxUint32, math.MaxUint32, math.MaxUint16, math.MaxUint16, math.MaxUint8}
+
+// ternaryDim reports whether rules constrain dimension d by value/mask
+// (addresses, protocol) rather than by an interval (ports).
+func ternaryDim(d int) bool { return d != dimSport && d != dimDport }
+
+// box is a rule's projection on the dimensions: a value/mask pair on the
+// ternary dimensions, an inclusive [lo, hi] interval on the port ones.
 type box [numDims][2]uint32
 
 func (r *Rule) box() box {
 	return box{
-		{r.SrcIP, r.SrcIP | ^r.SrcMask},
-		{r.DstIP, r.DstIP | ^r.DstMask},
+		{r.SrcIP & r.SrcMask, r.SrcMask},
+		{r.DstIP & r.DstMask, r.DstMask},
 		{uint32(r.SrcPortLo), uint32(r.SrcPortHi)},
 		{uint32(r.DstPortLo), uint32(r.DstPortHi)},
-		{uint32(r.Proto), uint32(r.Proto) | uint32(^r.ProtoMask)},
+		{uint32(r.Proto & r.ProtoMask), uint32(r.ProtoMask)},
 	}
 }
 
-// region is a node's cell: per dimension an aligned block lo..lo+2^w-1.
+// region is a node's cell: per dimension the values x with
+// x&mask == val. A cut fixes a window of bits that are free (not in mask)
+// in the cell: on an address that can be any window, so a node can cut
+// straight at the bits where its rules differ (ByteCuts) instead of
+// halving the space down to them level by level; on a port it is always
+// the top free bits, so port cells stay aligned blocks an interval can be
+// compared with.
 type region struct {
-	lo [numDims]uint32
-	w  [numDims]uint8
+	val, mask [numDims]uint32
 }
 
-func fullRegion() region {
-	return region{w: dimWidth}
+func fullRegion() region { return region{} }
+
+// free returns the bits of dimension d the cell does not fix.
+func (g *region) free(d int) uint32 { return dimBits[d] &^ g.mask[d] }
+
+// child returns the cell of child j of a cut of d at shift into 2^k.
+func (g region) child(d int, shift uint8, k int, j int) region {
+	g.val[d] |= uint32(j) << shift
+	g.mask[d] |= uint32(1<<k-1) << shift
+	return g
 }
 
-func (g *region) hi(d int) uint32 {
-	return g.lo[d] + uint32((uint64(1)<<g.w[d])-1)
+// spans reports whether every value of the cell on dimension d is inside
+// the box (the box is known to overlap the cell).
+func (bx *box) spans(d int, g *region) bool {
+	if ternaryDim(d) {
+		return bx[d][1]&^g.mask[d] == 0
+	}
+	lo := g.val[d]
+	return bx[d][0] <= lo && bx[d][1] >= lo|g.free(d)
+}
+
+// children returns the range [a, b] of children of a cut of d at shift
+// into 2^k the box (known to overlap the cell) can overlap, and the
+// fixed bits fm/fv of the window: exactly the children j in [a, b] with
+// j&fm == fv overlap it (fm is 0 for intervals).
+func (bx *box) children(d int, g *region, shift uint8, k int) (a, b int, fm, fv uint32) {
+	K := uint32(1)<<k - 1
+	if ternaryDim(d) {
+		fm = bx[d][1] >> shift & K
+		fv = bx[d][0] >> shift & K
+		return int(fv), int(fv | K&^fm), fm, fv
+	}
+	lo, hi := g.val[d], g.val[d]|g.free(d)
+	l, h := max(bx[d][0], lo), min(bx[d][1], hi)
+	return int((l - lo) >> shift), int((h - lo) >> shift), 0, 0
 }
 
 // ref is a tree edge and everything a lookup needs to take the next step,
@@ -389,123 +430,113 @@ func (s *store) build(idx []uint32, g region, depth int) ref {
 	for i, ri := range idx {
 		boxes[i] = s.rules[ri].box()
 	}
-	dim, k, ok := chooseCut(boxes, g)
+	ct, ok := chooseCut(boxes, &g)
 	if !ok {
 		return s.addLeaf(idx)
 	}
-	nc := 1 << k
-	shift := g.w[dim] - uint8(k)
+	nc := 1 << ct.k
 	children := make([][]uint32, nc)
+	// covered[j]: every rule of child j spans its cell on the cut
+	// dimension.
+	covered := make([]bool, nc)
+	for j := range covered {
+		covered[j] = true
+	}
 	for i := range idx {
-		a, b := childSpan(&boxes[i], &g, dim, shift, nc)
+		a, b, fm, fv := boxes[i].children(ct.dim, &g, ct.shift, ct.k)
 		for j := a; j <= b; j++ {
+			if uint32(j)&fm != fv {
+				continue
+			}
 			children[j] = append(children[j], idx[i])
+			if covered[j] {
+				cg := g.child(ct.dim, ct.shift, ct.k, j)
+				covered[j] = boxes[i].spans(ct.dim, &cg)
+			}
 		}
 	}
 	base := len(s.refs)
 	s.refs = append(s.refs, make([]ref, nc)...)
 	// A subtree is valid for any cell whose rules project the same way, so
-	// neighbouring children whose rules all span the whole cut dimension of
-	// both cells share one subtree (HiCuts node merging): wide rules make
-	// long runs of such children.
-	prevCovered := false
+	// children whose rules all span the whole cut dimension of both cells
+	// share one subtree (HiCuts node merging): wide rules make long runs
+	// of such children.
 	for j := 0; j < nc; j++ {
-		cg := g
-		cg.w[dim] = shift
-		cg.lo[dim] = g.lo[dim] + uint32(j)<<shift
-		covered := true
-		for _, ri := range children[j] {
-			if !spansCell(&s.rules[ri], dim, &cg) {
-				covered = false
-				break
-			}
-		}
-		if j > 0 && covered && prevCovered && slices.Equal(children[j], children[j-1]) {
+		if j > 0 && covered[j] && covered[j-1] && slices.Equal(children[j], children[j-1]) {
 			s.refs[base+j] = s.refs[base+j-1]
 			continue
 		}
-		prevCovered = covered
-		ch := s.build(children[j], cg, depth+1)
-		s.refs[base+j] = ch
+		s.refs[base+j] = s.build(children[j], g.child(ct.dim, ct.shift, ct.k, j), depth+1)
 	}
-	return ref{base: uint32(base), n: uint32(nc - 1), dim: uint8(dim), shift: shift}
+	return ref{base: uint32(base), n: uint32(nc - 1), dim: uint8(ct.dim), shift: ct.shift}
 }
 
-// spansCell reports whether r's projection on dim covers the cell.
-func spansCell(r *Rule, dim int, cg *region) bool {
-	bx := r.box()
-	return bx[dim][0] <= cg.lo[dim] && bx[dim][1] >= cg.hi(dim)
+// cut splits a cell into 2^k children along dim by the key bits
+// [shift, shift+k).
+type cut struct {
+	dim   int
+	shift uint8
+	k     int
 }
 
-// childSpan returns the children [a, b] a box overlaps when dimension dim of
-// region g is cut into nc parts of 2^shift.
-func childSpan(bx *box, g *region, dim int, shift uint8, nc int) (int, int) {
-	lo, hi := bx[dim][0], bx[dim][1]
-	if lo < g.lo[dim] {
-		lo = g.lo[dim]
-	}
-	if h := g.hi(dim); hi > h {
-		hi = h
-	}
-	a := int((lo - g.lo[dim]) >> shift)
-	b := int((hi - g.lo[dim]) >> shift)
-	if b >= nc {
-		b = nc - 1
-	}
-	return a, b
-}
-
-// chooseCut picks the dimension with the most distinct rule projections in
-// the region and the largest power-of-two cut count whose replication stays
-// within spaceFactor; ok is false when no cut separates anything.
-func chooseCut(boxes []box, g region) (int, int, bool) {
-	type cand struct {
-		dim, distinct int
-	}
-	var cands []cand
-	seen := make(map[[2]uint32]struct{}, len(boxes))
+// chooseCut picks the cut with the smallest largest child, preferring
+// less replication on ties, among cuts whose replication stays within
+// spaceFactor (one-bit cuts always qualify); ok is false when no cut
+// separates anything. On an address (and the protocol) the window starts
+// at the highest free bit where the rules that fix it disagree, or the
+// highest free bit when none do; on a port at the top free bit.
+func chooseCut(boxes []box, g *region) (cut, bool) {
+	n := len(boxes)
+	best, bestMax, bestSum := cut{}, n, 0
+	var counts [1 << maxCutBits]int
 	for d := 0; d < numDims; d++ {
-		if g.w[d] == 0 {
+		free := g.free(d)
+		if free == 0 {
 			continue
 		}
-		clear(seen)
-		h := g.hi(d)
-		for i := range boxes {
-			lo, hi := max(boxes[i][d][0], g.lo[d]), min(boxes[i][d][1], h)
-			seen[[2]uint32{lo, hi}] = struct{}{}
+		top := bits.Len32(free) - 1
+		if ternaryDim(d) {
+			var ones, zeros uint32
+			for i := range boxes {
+				fixed := boxes[i][d][1] & free
+				ones |= boxes[i][d][0] & fixed
+				zeros |= ^boxes[i][d][0] & fixed
+			}
+			if differ := ones & zeros; differ != 0 {
+				top = bits.Len32(differ) - 1
+			} else if ones|zeros == 0 {
+				continue // no rule fixes a free bit: nothing to separate
+			}
 		}
-		if len(seen) > 1 {
-			cands = append(cands, cand{d, len(seen)})
-		}
-	}
-	n := len(boxes)
-	bestDim, bestK, bestMax, bestSum := 0, 0, n, 0
-	for _, c := range cands {
-		for k := 1; k <= maxCutBits && k <= int(g.w[c.dim]); k++ {
+		// The window is the run of free bits below top.
+		run := bits.LeadingZeros32(^(free << (31 - top)))
+		for k := 1; k <= maxCutBits && k <= run; k++ {
 			nc := 1 << k
-			shift := g.w[c.dim] - uint8(k)
-			counts := make([]int, nc)
+			shift := uint8(top + 1 - k)
+			clear(counts[:nc])
 			sum := 0
 			for i := range boxes {
-				a, b := childSpan(&boxes[i], &g, c.dim, shift, nc)
-				sum += b - a + 1
+				a, b, fm, fv := boxes[i].children(d, g, shift, k)
 				for j := a; j <= b; j++ {
-					counts[j]++
+					if uint32(j)&fm == fv {
+						counts[j]++
+						sum++
+					}
 				}
 			}
 			if k > 1 && sum+nc > spaceFactor*n {
 				break
 			}
-			m := slices.Max(counts)
-			if m < bestMax || (m == bestMax && bestK > 0 && sum < bestSum) {
-				bestDim, bestK, bestMax, bestSum = c.dim, k, m, sum
+			m := slices.Max(counts[:nc])
+			if m < bestMax || (m == bestMax && best.k > 0 && sum < bestSum) {
+				best, bestMax, bestSum = cut{d, shift, k}, m, sum
 			}
 			if m <= leafSize {
 				break
 			}
 		}
 	}
-	return bestDim, bestK, bestK > 0
+	return best, best.k > 0
 }
 
 // update runs one path-copying change of partition p and returns the new
@@ -677,17 +708,19 @@ func (s *store) insertRule(e ref, ri uint32, bx *box, g region, depth int) ref {
 // distinct child the box overlaps (shared children stay shared).
 func (s *store) mapChildren(e ref, bx *box, g region, f func(ref, region) ref) ref {
 	nc := int(e.n) + 1
-	a, b := childSpan(bx, &g, int(e.dim), e.shift, nc)
+	k := bits.Len32(e.n)
+	a, b, fm, fv := bx.children(int(e.dim), &g, e.shift, k)
 	base := uint32(len(s.refs))
 	s.refs = append(s.refs, s.refs[e.base:e.base+uint32(nc)]...)
 	var prevOld, prevNew ref
 	havePrev := false
 	for j := a; j <= b; j++ {
+		if uint32(j)&fm != fv {
+			continue
+		}
 		old := s.refs[e.base+uint32(j)]
-		cg := g
-		cg.w[e.dim] = e.shift
-		cg.lo[e.dim] = g.lo[e.dim] + uint32(j)<<e.shift
-		spans := bx[e.dim][0] <= cg.lo[e.dim] && bx[e.dim][1] >= cg.hi(int(e.dim))
+		cg := g.child(int(e.dim), e.shift, k, j)
+		spans := bx.spans(int(e.dim), &cg)
 		if havePrev && old == prevOld && spans {
 			s.refs[base+uint32(j)] = prevNew
 			continue
