@@ -305,6 +305,16 @@ type Classifier struct {
 	n     int
 	ar    *arena
 	gen   uint64
+	// single: every rule is in the first tree (a small list).
+	single bool
+}
+
+// part returns the tree r belongs in.
+func (c *Classifier) part(r *Rule) int {
+	if c.single {
+		return 0
+	}
+	return partOf(r)
 }
 
 const numParts = 3
@@ -339,12 +349,35 @@ func partOf(r *Rule) int {
 
 // NewClassifier builds a classifier over rules (copied).
 func NewClassifier(rules []Rule) *Classifier {
+	c := build(rules, false)
+	if len(rules) <= singleMax {
+		// A small list is worth one tree if the rules do not
+		// cross-multiply in it: one walk and one leaf instead of three.
+		if one := build(rules, true); one.st.bytes() <= singleGrowth*c.st.bytes() {
+			c = one
+		}
+	}
+	c.ar = newArena(&c.st, defaultSlack, 50)
+	return c
+}
+
+// singleMax is the largest list tried as one tree, singleGrowth how much
+// bigger than the partitioned trees that one tree may be.
+const (
+	singleMax    = 2048
+	singleGrowth = 3
+)
+
+func build(rules []Rule, single bool) *Classifier {
 	var parts [numParts][]Rule
 	for i := range rules {
-		p := partOf(&rules[i])
+		p := 0
+		if !single {
+			p = partOf(&rules[i])
+		}
 		parts[p] = append(parts[p], rules[i])
 	}
-	c := &Classifier{n: len(rules)}
+	c := &Classifier{n: len(rules), single: single}
 	for p := range parts {
 		rs := parts[p]
 		sort.SliceStable(rs, func(i, j int) bool { return ruleLess(&rs[i], &rs[j]) })
@@ -355,7 +388,6 @@ func NewClassifier(rules []Rule) *Classifier {
 		}
 		c.roots[p] = c.st.build(idx, fullRegion(), 0)
 	}
-	c.ar = newArena(&c.st, defaultSlack, 50)
 	return c
 }
 
@@ -661,7 +693,7 @@ func (c *Classifier) compact() {
 // valid for readers that still hold it.
 func (c *Classifier) Insert(r Rule) *Classifier {
 	bx := r.box()
-	nc := c.update(partOf(&r), func(s *store, root ref) ref {
+	nc := c.update(c.part(&r), func(s *store, root ref) ref {
 		s.rules = append(s.rules, r)
 		return s.insertRule(root, uint32(len(s.rules)-1), &bx, fullRegion(), 0)
 	})
@@ -743,7 +775,7 @@ func (s *store) mapChildren(e ref, bx *box, g region, f func(ref, region) ref) r
 func (c *Classifier) Delete(r Rule) *Classifier {
 	bx := r.box()
 	removed := false
-	nc := c.update(partOf(&r), func(s *store, root ref) ref {
+	nc := c.update(c.part(&r), func(s *store, root ref) ref {
 		return s.deleteRule(root, &r, &bx, fullRegion(), &removed)
 	})
 	if removed {

@@ -135,6 +135,15 @@ func checkAgainstOracle(t *testing.T, c *Classifier, aces []acl.ACE, id2idx map[
 	}
 }
 
+// newLayout builds a classifier as one tree or as the partitioned trees,
+// whatever NewClassifier would choose, so both layouts are tested on sets
+// of any size.
+func newLayout(rules []Rule, single bool) *Classifier {
+	c := build(rules, single)
+	c.ar = newArena(&c.st, defaultSlack, 50)
+	return c
+}
+
 func TestClassifierDifferential(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	rounds := 60
@@ -151,14 +160,15 @@ func TestClassifierDifferential(t *testing.T) {
 			rules = append(rules, RulesForACE(&aces[i], int32(i))...)
 			id2idx[int32(i)] = i
 		}
-		c := NewClassifier(rules)
-		checkAgainstOracle(t, c, aces, id2idx, r, 2000)
 		lin := NewLinear(rules)
-		for k := 0; k < 500; k++ {
-			h := randHeader(r)
-			a, b := c.Lookup(&h), lin.Lookup(&h)
-			if (a == nil) != (b == nil) || (a != nil && a.ID != b.ID) {
-				t.Fatalf("classifier vs linear differ on %+v", h)
+		for _, c := range []*Classifier{NewClassifier(rules), newLayout(rules, round%2 == 0)} {
+			checkAgainstOracle(t, c, aces, id2idx, r, 1000)
+			for k := 0; k < 500; k++ {
+				h := randHeader(r)
+				a, b := c.Lookup(&h), lin.Lookup(&h)
+				if (a == nil) != (b == nil) || (a != nil && a.ID != b.ID) {
+					t.Fatalf("classifier (single tree %v) vs linear differ on %+v", c.single, h)
+				}
 			}
 		}
 	}
@@ -168,6 +178,14 @@ func TestClassifierDifferential(t *testing.T) {
 // path-copying update and checks every version, and that old versions are
 // not disturbed.
 func TestClassifierIncremental(t *testing.T) {
+	for _, single := range []bool{false, true} {
+		t.Run(map[bool]string{false: "partitioned", true: "single"}[single], func(t *testing.T) {
+			testClassifierIncremental(t, single)
+		})
+	}
+}
+
+func testClassifierIncremental(t *testing.T, single bool) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var aces []acl.ACE
 	var rules []Rule
@@ -187,7 +205,7 @@ func TestClassifierIncremental(t *testing.T) {
 	for i := range aces {
 		rules = append(rules, RulesForACE(&aces[i], int32(aces[i].Seq))...)
 	}
-	c := NewClassifier(rules)
+	c := newLayout(rules, single)
 	next := uint32(100*len(aces) + 1)
 	steps := 300
 	if testing.Short() {
@@ -250,6 +268,14 @@ func FuzzClassifier(f *testing.F) {
 // older versions (which must copy the shared store instead of appending over
 // what newer versions appended), checking every version against the oracle.
 func TestClassifierArenaCompactionAndForks(t *testing.T) {
+	for _, single := range []bool{false, true} {
+		t.Run(map[bool]string{false: "partitioned", true: "single"}[single], func(t *testing.T) {
+			testClassifierArenaCompactionAndForks(t, single)
+		})
+	}
+}
+
+func testClassifierArenaCompactionAndForks(t *testing.T, single bool) {
 	r := rand.New(rand.NewPCG(5, 6))
 	type version struct {
 		c    *Classifier
@@ -268,7 +294,7 @@ func TestClassifierArenaCompactionAndForks(t *testing.T) {
 		aces = append(aces, randACE(r, uint32(100*(i+1))))
 		rules = append(rules, RulesForACE(&aces[i], int32(aces[i].Seq))...)
 	}
-	c := NewClassifier(rules)
+	c := newLayout(rules, single)
 	c.ar.slack = 0
 	// step applies one random insert or delete to v.
 	step := func(v version) version {
@@ -344,7 +370,7 @@ func TestClassifierUpdateRoundsClassBench(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		rounds int
-	}{{"fw1_10k", 4000}, {"fw1_1k", 2500}} {
+	}{{"fw1_10k", 4000}, {"fw1_1k", 2500}, {"acl1_1k", 2500}} {
 		t.Run(tc.name, func(t *testing.T) {
 			rounds := tc.rounds
 			if testing.Short() {
@@ -397,6 +423,9 @@ func TestClassifierUpdateRoundsClassBench(t *testing.T) {
 			}
 			if tc.name == "fw1_1k" && remaps == 0 {
 				t.Fatalf("no compaction remapped the rule table")
+			}
+			if tc.name == "acl1_1k" && !c.single {
+				t.Fatalf("acl1_1k is not one tree")
 			}
 			t.Logf("%d compactions, %d of them remapping the rule table", compactions, remaps)
 		})
