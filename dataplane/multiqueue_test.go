@@ -37,8 +37,8 @@ func TestEgressOnTheIngressQueueIndex(t *testing.T) {
 	a, aq := newMultiQueue("a", 2)
 	b, bq := newMultiQueue("b", 2)
 	c := mem.New("c")
-	for name, p := range map[string]port.Port{ifName(1): a, ifName(2): b, ifName(3): c} {
-		if err := sw.AddPort(name, p); err != nil {
+	for i, p := range []port.Port{a, b, c} {
+		if err := sw.AddPort(ifName(i+1), p); err != nil {
 			t.Fatal(err)
 		}
 	}
