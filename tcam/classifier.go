@@ -161,17 +161,59 @@ func (bx *box) children(d int, g *region, shift uint8, k int) (a, b int, fm, fv 
 }
 
 // ref is a tree edge and everything a lookup needs to take the next step,
-// so a walk does one dependent load per level. An inner ref names the block
-// of mask+1 child refs at base (the cut takes key[dim]>>shift & mask); a
-// leaf ref names n rules at base in the leaf arrays. Refs hold indices, not
-// pointers: the garbage collector never scans the trees and path copies
-// need no write barriers.
-type ref struct {
-	base  uint32
-	n     uint32 // inner: cut mask; leaf: rule count
-	dim   uint8
-	shift uint8
-	leaf  bool
+// packed in one word so a walk keeps it in a register and does one
+// dependent load per level (a struct would round-trip through the stack
+// at every step). An inner ref names the block of mask+1 child refs at
+// base and its cut: the child is packed-key bits [kshift, kshift+k) (see
+// packKey). A leaf ref names n records at base in the leaf arrays. Refs
+// hold indices, not pointers: the garbage collector never scans the trees
+// and path copies need no write barriers.
+//
+//	inner: base 0-31 | mask 32-39 | kshift 40-46 | dim 48-50
+//	leaf:  base 0-31 | n 32-62    | leaf 63
+type ref uint64
+
+const refLeaf = 1 << 63
+
+func innerRef(base, mask uint32, dim int, shift uint8) ref {
+	return ref(uint64(base) | uint64(mask)<<32 | uint64(keyOffset[dim]+shift)<<40 | uint64(dim)<<48)
+}
+
+func leafRef(base, n uint32) ref { return ref(uint64(base) | uint64(n)<<32 | refLeaf) }
+
+func (e ref) base() uint32 { return uint32(e) }
+func (e ref) leaf() bool   { return e&refLeaf != 0 }
+
+// n is a leaf's record count, an inner ref's cut mask.
+func (e ref) n() uint32 {
+	if e.leaf() {
+		return uint32(e>>32) &^ (1 << 31)
+	}
+	return uint32(e>>32) & 0xff
+}
+
+func (e ref) dim() int              { return int(e >> 48 & 7) }
+func (e ref) kshift() uint8         { return uint8(e >> 40 & 127) }
+func (e ref) shift() uint8          { return e.kshift() - keyOffset[e.dim()] }
+func (e ref) withBase(b uint32) ref { return e&^math.MaxUint32 | ref(b) }
+
+// keyOffset is where each dimension sits in the packed key: bit 6 picks
+// the word, the rest is the offset in it.
+var keyOffset = [numDims]uint8{32, 0, 64 + 32, 64 + 16, 64}
+
+// packKey packs a header into the two words a walk cuts.
+func packKey(h *Header) (uint64, uint64) {
+	return uint64(h.Src)<<32 | uint64(h.Dst),
+		uint64(h.SrcPort)<<32 | uint64(h.DstPort)<<16 | uint64(h.Proto)
+}
+
+// step returns the child of inner ref e that key (k0, k1) falls in.
+func step(refs []ref, e ref, k0, kx uint64) ref {
+	w := k0
+	if e&(1<<46) != 0 {
+		w ^= kx
+	}
+	return refs[uint32(e)+uint32(w>>(uint(e>>40)&63))&uint32(e>>32)&0xff]
 }
 
 // leafRec is the part of a rule a leaf scan tests, packed in 36 bytes and
@@ -212,12 +254,12 @@ func (s *store) addLeaf(idx []uint32) ref {
 	for _, i := range idx {
 		s.recs = append(s.recs, recOf(&s.rules[i], i))
 	}
-	return ref{base: uint32(base), n: uint32(len(idx)), leaf: true}
+	return leafRef(uint32(base), uint32(len(idx)))
 }
 
 // bytes is the store's size, for the compaction policy.
 func (s *store) bytes() int {
-	return len(s.refs)*int(unsafe.Sizeof(ref{})) + len(s.recs)*int(unsafe.Sizeof(leafRec{})) + len(s.rules)*int(unsafe.Sizeof(Rule{}))
+	return len(s.refs)*int(unsafe.Sizeof(ref(0))) + len(s.recs)*int(unsafe.Sizeof(leafRec{})) + len(s.rules)*int(unsafe.Sizeof(Rule{}))
 }
 
 // arena is the append-only storage versions derived from one build share:
@@ -268,7 +310,7 @@ func newArena(s *store, slack, refShare int) *arena {
 // refsRoom and recsRoom are the capacities that hold the live data and
 // this round's garbage (with a margin), so appends do not move the store.
 func (a *arena) refsRoom() int {
-	return a.lens[0] + (2*a.live+a.slack)*min(a.refShare+20, 100)/100/int(unsafe.Sizeof(ref{}))
+	return a.lens[0] + (2*a.live+a.slack)*min(a.refShare+20, 100)/100/int(unsafe.Sizeof(ref(0)))
 }
 
 func (a *arena) recsRoom() int {
@@ -397,24 +439,32 @@ func (c *Classifier) Len() int { return c.n }
 // Lookup returns the matching rule of lowest priority, or nil (the implicit
 // deny). It allocates nothing and takes no lock.
 func (c *Classifier) Lookup(h *Header) *Rule {
-	key := [numDims]uint32{h.Src, h.Dst, uint32(h.SrcPort), uint32(h.DstPort), uint32(h.Proto)}
+	k0, k1 := packKey(h)
+	k1 ^= k0
 	refs := c.st.refs
+	if c.single {
+		e := c.roots[0]
+		for !e.leaf() {
+			e = step(refs, e, k0, k1)
+		}
+		return c.scanLeaf(e, h, nil)
+	}
 	// Walk the trees in lockstep: their loads are independent, so the CPU
 	// overlaps the cache misses of the three walks.
 	e0, e1, e2 := c.roots[0], c.roots[1], c.roots[2]
-	for !e0.leaf && !e1.leaf && !e2.leaf {
-		e0 = refs[e0.base+(key[e0.dim]>>e0.shift)&e0.n]
-		e1 = refs[e1.base+(key[e1.dim]>>e1.shift)&e1.n]
-		e2 = refs[e2.base+(key[e2.dim]>>e2.shift)&e2.n]
+	for !e0.leaf() && !e1.leaf() && !e2.leaf() {
+		e0 = step(refs, e0, k0, k1)
+		e1 = step(refs, e1, k0, k1)
+		e2 = step(refs, e2, k0, k1)
 	}
-	for !e0.leaf {
-		e0 = refs[e0.base+(key[e0.dim]>>e0.shift)&e0.n]
+	for !e0.leaf() {
+		e0 = step(refs, e0, k0, k1)
 	}
-	for !e1.leaf {
-		e1 = refs[e1.base+(key[e1.dim]>>e1.shift)&e1.n]
+	for !e1.leaf() {
+		e1 = step(refs, e1, k0, k1)
 	}
-	for !e2.leaf {
-		e2 = refs[e2.base+(key[e2.dim]>>e2.shift)&e2.n]
+	for !e2.leaf() {
+		e2 = step(refs, e2, k0, k1)
 	}
 	best := c.scanLeaf(e0, h, nil)
 	best = c.scanLeaf(e1, h, best)
@@ -428,7 +478,7 @@ func (c *Classifier) scanLeaf(e ref, h *Header, best *Rule) *Rule {
 	if best != nil {
 		bound = best.Priority
 	}
-	recs := c.st.recs[e.base : e.base+e.n]
+	recs := c.st.recs[e.base() : e.base()+e.n()]
 	for i := range recs {
 		r := &recs[i]
 		if r.prio > bound {
@@ -500,7 +550,7 @@ func (s *store) build(idx []uint32, g region, depth int) ref {
 		}
 		s.refs[base+j] = s.build(children[j], g.child(ct.dim, ct.shift, ct.k, j), depth+1)
 	}
-	return ref{base: uint32(base), n: uint32(nc - 1), dim: uint8(ct.dim), shift: ct.shift}
+	return innerRef(uint32(base), uint32(nc-1), ct.dim, ct.shift)
 }
 
 // cut splits a cell into 2^k children along dim by the key bits
@@ -618,7 +668,7 @@ func (c *Classifier) compact() {
 	var s store
 	// Sized for the live data plus room for the next round of updates, so
 	// newArena does not copy it again.
-	refBytes := (len(old.refs) - c.ar.lens[0]) * int(unsafe.Sizeof(ref{}))
+	refBytes := (len(old.refs) - c.ar.lens[0]) * int(unsafe.Sizeof(ref(0)))
 	recBytes := (len(old.recs) - c.ar.lens[1]) * int(unsafe.Sizeof(leafRec{}))
 	refShare := c.ar.refShare
 	if refBytes+recBytes > 0 {
@@ -644,21 +694,21 @@ func (c *Classifier) compact() {
 	walk = func(e ref) ref {
 		out := e
 		switch {
-		case e.leaf && e.n == 0:
-			out.base = 0
-		case e.leaf:
-			if m := movedRecs[e.base]; m != 0 {
-				out.base = m - 1
+		case e.leaf() && e.n() == 0:
+			out = out.withBase(0)
+		case e.leaf():
+			if m := movedRecs[e.base()]; m != 0 {
+				out = out.withBase(m - 1)
 				break
 			}
-			out.base = uint32(len(s.recs))
-			movedRecs[e.base] = out.base + 1
-			s.recs = append(s.recs, old.recs[e.base:e.base+e.n]...)
+			out = out.withBase(uint32(len(s.recs)))
+			movedRecs[e.base()] = out.base() + 1
+			s.recs = append(s.recs, old.recs[e.base():e.base()+e.n()]...)
 			if !remapRules {
 				break
 			}
-			for k := range s.recs[out.base:] {
-				rec := &s.recs[out.base+uint32(k)]
+			for k := range s.recs[out.base():] {
+				rec := &s.recs[out.base()+uint32(k)]
 				if m := movedRules[rec.rule]; m != 0 {
 					rec.rule = m - 1
 				} else {
@@ -668,15 +718,15 @@ func (c *Classifier) compact() {
 				}
 			}
 		default:
-			if m := movedRefs[e.base]; m != 0 {
-				out.base = m - 1
+			if m := movedRefs[e.base()]; m != 0 {
+				out = out.withBase(m - 1)
 				break
 			}
-			out.base = uint32(len(s.refs))
-			movedRefs[e.base] = out.base + 1
-			s.refs = append(s.refs, old.refs[e.base:e.base+e.n+1]...)
-			for j := range e.n + 1 {
-				s.refs[out.base+j] = walk(old.refs[e.base+j])
+			out = out.withBase(uint32(len(s.refs)))
+			movedRefs[e.base()] = out.base() + 1
+			s.refs = append(s.refs, old.refs[e.base():e.base()+e.n()+1]...)
+			for j := range e.n() + 1 {
+				s.refs[out.base()+j] = walk(old.refs[e.base()+j])
 			}
 		}
 		return out
@@ -702,22 +752,22 @@ func (c *Classifier) Insert(r Rule) *Classifier {
 }
 
 func (s *store) insertRule(e ref, ri uint32, bx *box, g region, depth int) ref {
-	if e.leaf {
+	if e.leaf() {
 		r := &s.rules[ri]
-		i := uint32(sort.Search(int(e.n), func(k int) bool { return ruleLess(r, &s.rules[s.recs[e.base+uint32(k)].rule]) }))
-		if e.n == 2*leafSize && depth < maxDepth {
+		i := uint32(sort.Search(int(e.n()), func(k int) bool { return ruleLess(r, &s.rules[s.recs[e.base()+uint32(k)].rule]) }))
+		if e.n() == 2*leafSize && depth < maxDepth {
 			// The leaf just outgrew twice its size: split it now rather
 			// than letting lookups degrade after many inserts (leaves that
 			// were built big because no cut separates their rules are
 			// not retried on every insert).
-			idx := make([]uint32, 0, e.n+1)
-			for k := range e.n {
+			idx := make([]uint32, 0, e.n()+1)
+			for k := range e.n() {
 				if k == i {
 					idx = append(idx, ri)
 				}
-				idx = append(idx, s.recs[e.base+k].rule)
+				idx = append(idx, s.recs[e.base()+k].rule)
 			}
-			if i == e.n {
+			if i == e.n() {
 				idx = append(idx, ri)
 			}
 			return s.build(idx, g, depth)
@@ -725,13 +775,13 @@ func (s *store) insertRule(e ref, ri uint32, bx *box, g region, depth int) ref {
 		// Appends may move s.recs: copy by index.
 		base := len(s.recs)
 		for k := range i {
-			s.recs = append(s.recs, s.recs[e.base+k])
+			s.recs = append(s.recs, s.recs[e.base()+k])
 		}
 		s.recs = append(s.recs, recOf(r, ri))
-		for k := i; k < e.n; k++ {
-			s.recs = append(s.recs, s.recs[e.base+k])
+		for k := i; k < e.n(); k++ {
+			s.recs = append(s.recs, s.recs[e.base()+k])
 		}
-		return ref{base: uint32(base), n: e.n + 1, leaf: true}
+		return leafRef(uint32(base), e.n()+1)
 	}
 	return s.mapChildren(e, bx, g, func(ch ref, cg region) ref { return s.insertRule(ch, ri, bx, cg, depth+1) })
 }
@@ -739,20 +789,20 @@ func (s *store) insertRule(e ref, ri uint32, bx *box, g region, depth int) ref {
 // mapChildren copies inner ref e's block with f applied once to each
 // distinct child the box overlaps (shared children stay shared).
 func (s *store) mapChildren(e ref, bx *box, g region, f func(ref, region) ref) ref {
-	nc := int(e.n) + 1
-	k := bits.Len32(e.n)
-	a, b, fm, fv := bx.children(int(e.dim), &g, e.shift, k)
+	nc := int(e.n()) + 1
+	k := bits.Len32(e.n())
+	a, b, fm, fv := bx.children(int(e.dim()), &g, e.shift(), k)
 	base := uint32(len(s.refs))
-	s.refs = append(s.refs, s.refs[e.base:e.base+uint32(nc)]...)
+	s.refs = append(s.refs, s.refs[e.base():e.base()+uint32(nc)]...)
 	var prevOld, prevNew ref
 	havePrev := false
 	for j := a; j <= b; j++ {
 		if uint32(j)&fm != fv {
 			continue
 		}
-		old := s.refs[e.base+uint32(j)]
-		cg := g.child(int(e.dim), e.shift, k, j)
-		spans := bx.spans(int(e.dim), &cg)
+		old := s.refs[e.base()+uint32(j)]
+		cg := g.child(int(e.dim()), e.shift(), k, j)
+		spans := bx.spans(int(e.dim()), &cg)
 		if havePrev && old == prevOld && spans {
 			s.refs[base+uint32(j)] = prevNew
 			continue
@@ -766,7 +816,7 @@ func (s *store) mapChildren(e ref, bx *box, g region, f func(ref, region) ref) r
 		prevOld, prevNew = old, ch
 	}
 	out := e
-	out.base = base
+	out = out.withBase(base)
 	return out
 }
 
@@ -785,9 +835,9 @@ func (c *Classifier) Delete(r Rule) *Classifier {
 }
 
 func (s *store) deleteRule(e ref, r *Rule, bx *box, g region, removed *bool) ref {
-	if e.leaf {
+	if e.leaf() {
 		base := len(s.recs)
-		for k := e.base; k < e.base+e.n; k++ {
+		for k := e.base(); k < e.base()+e.n(); k++ {
 			o := &s.rules[s.recs[k].rule]
 			if o.ID == r.ID && o.Priority == r.Priority && o.box() == *bx {
 				*removed = true
@@ -795,7 +845,7 @@ func (s *store) deleteRule(e ref, r *Rule, bx *box, g region, removed *bool) ref
 			}
 			s.recs = append(s.recs, s.recs[k])
 		}
-		return ref{base: uint32(base), n: uint32(len(s.recs) - base), leaf: true}
+		return leafRef(uint32(base), uint32(len(s.recs)-base))
 	}
 	return s.mapChildren(e, bx, g, func(ch ref, cg region) ref { return s.deleteRule(ch, r, bx, cg, removed) })
 }
@@ -817,14 +867,14 @@ func (c *Classifier) Stats() Stats {
 		seen[e] = true
 		s.Nodes++
 		s.MaxDepth = max(s.MaxDepth, d)
-		if e.leaf {
+		if e.leaf() {
 			s.Leaves++
-			s.RuleCopies += int(e.n)
-			s.MaxLeaf = max(s.MaxLeaf, int(e.n))
+			s.RuleCopies += int(e.n())
+			s.MaxLeaf = max(s.MaxLeaf, int(e.n()))
 			return
 		}
-		for j := range e.n + 1 {
-			walk(c.st.refs[e.base+j], d+1)
+		for j := range e.n() + 1 {
+			walk(c.st.refs[e.base()+j], d+1)
 		}
 	}
 	for _, r := range c.roots {
