@@ -52,13 +52,33 @@ func (c *counters) grow(n int) {
 	}
 }
 
-func (c *counters) add(worker int, slot int32) {
-	if uint(worker) >= uint(len(c.shards)) {
+// dirs returns every worker's page directory as of now, for a program
+// to count into (see countMatch). Writer only.
+func (c *counters) dirs() [][]*counterPage {
+	d := make([][]*counterPage, len(c.shards))
+	for i := range c.shards {
+		d[i] = *c.shards[i].pages.Load()
+	}
+	return d
+}
+
+// countMatch adds one match of slot to worker's shard, through the
+// directories a program was published with: pages are only ever added,
+// and a slot is allocated (its page added) before any program whose
+// classifier holds it is published, so the snapshot covers every slot
+// the program's classifier returns. Reading it from the program, which
+// the lookup loaded anyway, saves the walk from the binding to the shard
+// to its atomic directory pointer on every counted packet.
+func countMatch(dirs [][]*counterPage, worker int, slot int32) {
+	if uint(worker) >= uint(len(dirs)) {
 		worker = 0
 	}
-	pages := *c.shards[worker].pages.Load()
-	if p := int(slot) / counterPageSize; p < len(pages) {
-		pages[p][int(slot)%counterPageSize].Inc()
+	if len(dirs) == 0 {
+		return
+	}
+	pages := dirs[worker]
+	if p := uint(slot) / counterPageSize; p < uint(len(pages)) {
+		pages[p][uint(slot)%counterPageSize].Inc()
 	}
 }
 

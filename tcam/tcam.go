@@ -717,6 +717,7 @@ func Estimate(aces []acl.ACE, l Limits) Usage {
 type program struct {
 	cls      *Classifier
 	hardware bool
+	counters [][]*counterPage // per worker, see countMatch
 }
 
 // Binding is one applied ACL. Classify is safe for concurrent use by the
@@ -740,7 +741,7 @@ var _ fmt.Stringer = BindingID{}
 
 func newBinding(id BindingID, label uint16, workers int) *Binding {
 	b := &Binding{id: id, label: label, counters: newCounters(workers), bySeq: map[uint32]int{}}
-	b.prog.Store(&program{cls: NewClassifier(nil)})
+	b.prog.Store(&program{cls: NewClassifier(nil), counters: b.counters.dirs()})
 	return b
 }
 
@@ -757,7 +758,7 @@ func (b *Binding) reindex() {
 func (b *Binding) current() *program { return b.prog.Load() }
 
 func (b *Binding) publish(c *Classifier) {
-	b.prog.Store(&program{cls: c, hardware: b.hardware})
+	b.prog.Store(&program{cls: c, hardware: b.hardware, counters: b.counters.dirs()})
 }
 
 func (b *Binding) allocSlot() int32 {
@@ -806,7 +807,7 @@ func (b *Binding) Classify(worker int, h *Header) Verdict {
 	if r == nil {
 		return Verdict{Slot: -1, Hardware: p.hardware}
 	}
-	b.counters.add(worker, r.ID)
+	countMatch(p.counters, worker, r.ID)
 	return Verdict{Permit: r.Permit, Matched: true, Seq: r.Priority, Slot: r.ID, Hardware: p.hardware, Log: r.Log}
 }
 

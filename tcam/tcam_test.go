@@ -2,6 +2,7 @@ package tcam
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/l2sw/l2sw/tcam/acl"
@@ -196,5 +197,46 @@ func TestCountersAndIncrementalEdits(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() { b.Classify(1, &h) })
 	if allocs != 0 {
 		t.Fatalf("Classify allocates %v", allocs)
+	}
+}
+
+// TestCountersAcrossPages counts matches of ACEs whose slots sit on later
+// counter pages, including pages added by an incremental insert after the
+// binding was applied: the program published with the insert must count
+// into them.
+func TestCountersAcrossPages(t *testing.T) {
+	tc := New(Config{Limits: Limits{Entries: 1 << 20, Masks: 1 << 20, EntriesPerMask: 8, RangeUnits: 32}, Workers: 2})
+	id := BindingID{FeatureRACL, "Vlan10", In}
+	var lines []string
+	for i := range 700 {
+		lines = append(lines, fmt.Sprintf("permit tcp any host 10.0.%d.%d", i/256, i%256))
+	}
+	if _, err := tc.Apply(id, mustACL(t, "P", acl.Extended, lines...)); err != nil {
+		t.Fatal(err)
+	}
+	b := tc.Binding(id)
+	h := Header{Proto: 6, Dst: 0x0a000000 | 2<<8 | 150} // ACE 2*256+150+1
+	for w := range 3 {                                  // worker 2 shares shard 0
+		b.Classify(w, &h)
+	}
+	seq := uint32(10 * (2*256 + 150 + 1))
+	if got := b.Matches(tc, seq); got != 3 {
+		t.Fatalf("ACE %d on page 1: %d matches, want 3", seq, got)
+	}
+	for i := range 400 {
+		a, err := acl.ParseLine(acl.Extended, fmt.Sprintf("%d permit udp any host 10.9.%d.%d", 100000+i, i/256, i%256))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tc.InsertACE(id, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h = Header{Proto: 17, Dst: 0x0a090000 | 1<<8 | 140} // the 397th insert, slot 1096: page 2
+	if v := b.Classify(1, &h); !v.Permit || v.Seq != 100396 || v.Slot < 2*counterPageSize {
+		t.Fatalf("verdict %+v, want seq 100396 on page 2", v)
+	}
+	if got := b.Matches(tc, 100396); got != 1 {
+		t.Fatalf("inserted ACE: %d matches, want 1", got)
 	}
 }
