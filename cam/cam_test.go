@@ -874,3 +874,39 @@ func TestGenerationMarksInvalidatingChanges(t *testing.T) {
 	}
 	moved("clearing an address")
 }
+
+// TestKeysOutsideTheirHomeLine: in a full bucket some keys sit outside
+// their home line, where the home-line fast path of Learn, Lookup and
+// LearnLookup does not find them; the full probe must.
+func TestKeysOutsideTheirHomeLine(t *testing.T) {
+	tb := New(Config{Capacity: 8, Ways: 8}) // one bucket of two lines
+	macs := make([]uint64, 8)
+	for i := range macs {
+		macs[i] = hostA + uint64(i)
+		if r := tb.Learn(10, macs[i], 1, 100); r != Learned {
+			t.Fatalf("learn %d: %v", i, r)
+		}
+	}
+	away := 0
+	for _, m := range macs {
+		k := Key(10, m)
+		h := hashKey(k)
+		if _, ok := tb.homeProbe(k, h); !ok {
+			away++
+		}
+		mustLookup(t, tb, 10, m, 1)
+		if r, p, ok := tb.LearnLookup(10, m, m, 1, 100); r != Refreshed || !ok || p != 1 {
+			t.Errorf("LearnLookup of %x: %v %d %v", m, r, p, ok)
+		}
+		if r := tb.Learn(10, m, 1, 101); r != Refreshed {
+			t.Errorf("refresh in a new second of %x: %v", m, r)
+		}
+	}
+	if away == 0 {
+		t.Fatal("every key is in its home line: the test does not reach the full probe")
+	}
+	if r := tb.Learn(10, macs[7], 2, 102); r != Moved {
+		t.Errorf("move: %v", r)
+	}
+	mustLookup(t, tb, 10, macs[7], 2)
+}

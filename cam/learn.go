@@ -97,7 +97,11 @@ func (t *Table) Lookup(vlan uint16, mac uint64) (PortID, bool) {
 	if key == 0 { // would match every empty slot
 		return NoPort, false
 	}
-	_, _, _, i, v := t.probe(key)
+	h := hashKey(key)
+	if v, ok := t.homeProbe(key, h); ok {
+		return valuePort(v), true
+	}
+	_, _, _, i, v := t.probeHashed(key, h)
 	if i < 0 {
 		return NoPort, false
 	}
@@ -110,19 +114,54 @@ func (t *Table) Lookup(vlan uint16, mac uint64) (PortID, bool) {
 // the CPU overlaps the two bucket reads; in a table much larger than the
 // caches that is one memory wait per frame instead of two.
 func (t *Table) LearnLookup(vlan uint16, src, dst uint64, port PortID, now int64) (LearnResult, PortID, bool) {
-	dkey := Key(vlan, dst)
+	skey, dkey := Key(vlan, src), Key(vlan, dst)
 	if dkey == 0 {
 		return t.Learn(vlan, src, port, now), NoPort, false
 	}
-	h := hashKey(dkey)
-	base := int(h&t.bmask)*t.ways + int((h>>32)*t.lines>>32)*slotsPerLine
-	_ = t.slots[base].key.Load() // start the line's fetch; the result is not needed yet
-	res := t.Learn(vlan, src, port, now)
-	_, _, _, i, v := t.probeHashed(dkey, h)
+	hd := hashKey(dkey)
+	_ = t.slots[int(hd&t.bmask)*t.ways+int((hd>>32)*t.lines>>32)*slotsPerLine].key.Load() // start the line's fetch; the result is not needed yet
+	// The common case inline: the source known on this port and seen this
+	// second, found in its home line. Anything else takes Learn.
+	res := Refreshed
+	if src&macMask == 0 || src&(1<<40) != 0 || !validVLAN(vlan) {
+		res = t.Learn(vlan, src, port, now)
+	} else if v, ok := t.homeProbe(skey, hashKey(skey)); !ok || !current(v, port, now) {
+		res = t.Learn(vlan, src, port, now)
+	}
+	if v, ok := t.homeProbe(dkey, hd); ok {
+		return res, valuePort(v), true
+	}
+	_, _, _, i, v := t.probeHashed(dkey, hd)
 	if i < 0 {
 		return res, NoPort, false
 	}
 	return res, valuePort(v), true
+}
+
+// current reports whether the value v of a source seen on port at now
+// needs no update: dynamic, on that port, seen this second already.
+func current(v uint64, port PortID, now int64) bool {
+	return valueType(v) == Dynamic && valuePort(v) == port && now <= valueSeen(v)
+}
+
+// homeProbe looks for key in its home line only, validated like probe; ok
+// false means not found there or changing: probeHashed decides.
+func (t *Table) homeProbe(key, h uint64) (uint64, bool) {
+	b := h & t.bmask
+	j := int(b)*t.ways + int((h>>32)*t.lines>>32)*slotsPerLine
+	end := min(j+slotsPerLine, int(b+1)*t.ways)
+	seq := &t.stripes[b&t.smask].seq
+	s1 := seq.Load()
+	for ; j < end; j++ {
+		if t.slots[j].key.Load() == key {
+			v := t.slots[j].val.Load()
+			if t.slots[j].key.Load() == key && seq.Load() == s1 {
+				return v, true
+			}
+			return 0, false
+		}
+	}
+	return 0, false
 }
 
 // LookupEntry is Lookup with the entry's type and last-seen time, for traces.
@@ -156,7 +195,11 @@ func (t *Table) Learn(vlan uint16, mac uint64, port PortID, now int64) LearnResu
 		return InvalidVLAN
 	}
 	key := Key(vlan, mac)
-	bk, st, home, i, v := t.probe(key)
+	h := hashKey(key)
+	if v, ok := t.homeProbe(key, h); ok && current(v, port, now) {
+		return Refreshed // the common case, without the full probe
+	}
+	bk, st, home, i, v := t.probeHashed(key, h)
 	if i >= 0 {
 		if valueType(v) != Dynamic {
 			return StaticHit
