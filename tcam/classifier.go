@@ -349,6 +349,11 @@ type Classifier struct {
 	gen   uint64
 	// single: every rule is in the first tree (a small list).
 	single bool
+	// def is the first rule that matches every packet (an ACL's closing
+	// `permit ip any any`), kept out of the trees, where it would be
+	// replicated into every leaf; a lookup starts from it as the best
+	// match so far. Other such rules are in the trees.
+	def *Rule
 }
 
 // part returns the tree r belongs in.
@@ -411,15 +416,28 @@ const (
 )
 
 func build(rules []Rule, single bool) *Classifier {
+	c := &Classifier{n: len(rules), single: single}
+	def := -1
+	for i := range rules {
+		if rules[i].catchAll() && (def < 0 || ruleLess(&rules[i], &rules[def])) {
+			def = i
+		}
+	}
+	if def >= 0 {
+		r := rules[def]
+		c.def = &r
+	}
 	var parts [numParts][]Rule
 	for i := range rules {
+		if i == def {
+			continue
+		}
 		p := 0
 		if !single {
 			p = partOf(&rules[i])
 		}
 		parts[p] = append(parts[p], rules[i])
 	}
-	c := &Classifier{n: len(rules), single: single}
 	for p := range parts {
 		rs := parts[p]
 		sort.SliceStable(rs, func(i, j int) bool { return ruleLess(&rs[i], &rs[j]) })
@@ -431,6 +449,12 @@ func build(rules []Rule, single bool) *Classifier {
 		c.roots[p] = c.st.build(idx, fullRegion(), 0)
 	}
 	return c
+}
+
+// catchAll reports whether r matches every packet.
+func (r *Rule) catchAll() bool {
+	return r.SrcMask == 0 && r.DstMask == 0 && r.ProtoMask == 0 && r.FlagsMask == 0 && r.FlagsAny == 0 &&
+		r.SrcPortLo == 0 && r.SrcPortHi == math.MaxUint16 && r.DstPortLo == 0 && r.DstPortHi == math.MaxUint16
 }
 
 // Len returns the number of rules.
@@ -447,7 +471,7 @@ func (c *Classifier) Lookup(h *Header) *Rule {
 		for !e.leaf() {
 			e = step(refs, e, k0, k1)
 		}
-		return c.scanLeaf(e, h, nil)
+		return c.scanLeaf(e, h, c.def)
 	}
 	// Walk the trees in lockstep: their loads are independent, so the CPU
 	// overlaps the cache misses of the three walks.
@@ -466,7 +490,7 @@ func (c *Classifier) Lookup(h *Header) *Rule {
 	for !e2.leaf() {
 		e2 = step(refs, e2, k0, k1)
 	}
-	best := c.scanLeaf(e0, h, nil)
+	best := c.scanLeaf(e0, h, c.def)
 	best = c.scanLeaf(e1, h, best)
 	return c.scanLeaf(e2, h, best)
 }
@@ -748,6 +772,23 @@ func (c *Classifier) compact() {
 // Insert returns a new classifier with r added; c is unchanged and stays
 // valid for readers that still hold it.
 func (c *Classifier) Insert(r Rule) *Classifier {
+	if r.catchAll() && (c.def == nil || ruleLess(&r, c.def)) {
+		// r becomes the default; the old one goes into the trees.
+		var nc *Classifier
+		if c.def != nil {
+			nc = c.insertTree(*c.def)
+			nc.n--
+		} else {
+			nc = c.update(0, func(_ *store, root ref) ref { return root })
+		}
+		nc.def = &r
+		nc.n++
+		return nc
+	}
+	return c.insertTree(r)
+}
+
+func (c *Classifier) insertTree(r Rule) *Classifier {
 	bx := r.box()
 	nc := c.update(c.part(&r), func(s *store, root ref) ref {
 		s.rules = append(s.rules, r)
@@ -830,6 +871,12 @@ func (s *store) mapChildren(e ref, bx *box, g region, f func(ref, region) ref) r
 // (both halves of a `neq`), given the rule's box.
 func (c *Classifier) Delete(r Rule) *Classifier {
 	bx := r.box()
+	if d := c.def; d != nil && d.ID == r.ID && d.Priority == r.Priority && d.box() == bx {
+		nc := c.update(0, func(_ *store, root ref) ref { return root })
+		nc.def = nil
+		nc.n--
+		return nc
+	}
 	removed := false
 	nc := c.update(c.part(&r), func(s *store, root ref) ref {
 		return s.deleteRule(root, &r, &bx, fullRegion(), &removed)

@@ -431,3 +431,71 @@ func TestClassifierUpdateRoundsClassBench(t *testing.T) {
 		})
 	}
 }
+
+// TestClassifierCatchAllDefault checks the rule kept out of the trees (the
+// best rule matching everything) through inserts and deletes of several
+// such rules at priorities before, between and after the others.
+func TestClassifierCatchAllDefault(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var rules []Rule
+	for i := range 120 {
+		a := randACE(r, uint32(10*(i+1)))
+		rules = append(rules, RulesForACE(&a, int32(i))...)
+	}
+	any := func(prio uint32, id int32, permit bool) Rule {
+		return Rule{Priority: prio, ID: id, Permit: permit, SrcPortHi: 0xffff, DstPortHi: 0xffff}
+	}
+	check := func(c *Classifier, rules []Rule, what string) {
+		t.Helper()
+		lin := NewLinear(rules)
+		for k := 0; k < 400; k++ {
+			h := randHeader(r)
+			a, b := c.Lookup(&h), lin.Lookup(&h)
+			if (a == nil) != (b == nil) || (a != nil && a.ID != b.ID) {
+				t.Fatalf("%s: header %+v: classifier %+v, linear %+v", what, h, a, b)
+			}
+		}
+		if c.Len() != len(rules) {
+			t.Fatalf("%s: Len %d, want %d", what, c.Len(), len(rules))
+		}
+	}
+	without := func(rules []Rule, id int32) []Rule {
+		var out []Rule
+		for _, x := range rules {
+			if x.ID != id {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	for _, single := range []bool{false, true} {
+		cur := append(append([]Rule(nil), rules...), any(605, 1000, true), any(1205, 1001, false))
+		c := newLayout(cur, single)
+		if c.def == nil || c.def.ID != 1000 {
+			t.Fatalf("default %+v, want ID 1000", c.def)
+		}
+		check(c, cur, "built")
+		steps := []struct {
+			what string
+			ins  bool
+			rule Rule
+		}{
+			{"insert a better catch-all", true, any(305, 1002, false)},
+			{"insert a worse one", true, any(905, 1003, true)},
+			{"delete the default", false, any(305, 1002, false)},
+			{"delete a catch-all in a tree", false, any(605, 1000, true)},
+			{"insert one before every rule", true, any(1, 1004, true)},
+			{"delete it", false, any(1, 1004, true)},
+		}
+		for _, st := range steps {
+			if st.ins {
+				c = c.Insert(st.rule)
+				cur = append(cur, st.rule)
+			} else {
+				c = c.Delete(st.rule)
+				cur = without(cur, st.rule.ID)
+			}
+			check(c, cur, st.what)
+		}
+	}
+}
