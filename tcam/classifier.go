@@ -216,28 +216,53 @@ func step(refs []ref, e ref, k0, kx uint64) ref {
 	return refs[uint32(e)+uint32(w>>(uint(e>>48)&63))&uint32(e>>32)&0xffff]
 }
 
-// leafRec is the part of a rule a leaf scan tests, packed in 36 bytes and
+// leafRec is the part of a rule a lookup reads, packed in 40 bytes and
 // stored in leaf order apart from the full Rule (in the rule table, one
 // copy however many leaves hold the rule), which is read only for a
-// TCP-flags condition and on a match.
+// TCP-flags condition: a match's verdict (ID, priority, action, log) is
+// in the record the scan just read, not in another cache line.
 type leafRec struct {
 	src, srcMask uint32
 	dst, dstMask uint32
 	sLo, sHi     uint16
 	dLo, dHi     uint16
 	prio         uint32
+	id           int32
 	rule         uint32 // index in the rule table
 	proto, pMask uint8
-	flags        bool // the rule tests TCP flags
+	bits         uint8 // recFlags, recPermit, recLog
 }
 
+const (
+	recFlags  = 1 << iota // the rule tests TCP flags: check the Rule
+	recPermit             // Rule.Permit
+	recLog                // Rule.Log
+)
+
 func recOf(r *Rule, idx uint32) leafRec {
-	return leafRec{
+	rec := leafRec{
 		src: r.SrcIP, srcMask: r.SrcMask, dst: r.DstIP, dstMask: r.DstMask,
 		sLo: r.SrcPortLo, sHi: r.SrcPortHi, dLo: r.DstPortLo, dHi: r.DstPortHi,
-		prio: r.Priority, rule: idx, proto: r.Proto, pMask: r.ProtoMask,
-		flags: r.FlagsMask != 0 || r.FlagsAny != 0,
+		prio: r.Priority, id: r.ID, rule: idx, proto: r.Proto, pMask: r.ProtoMask,
 	}
+	if r.FlagsMask != 0 || r.FlagsAny != 0 {
+		rec.bits |= recFlags
+	}
+	if r.Permit {
+		rec.bits |= recPermit
+	}
+	if r.Log {
+		rec.bits |= recLog
+	}
+	return rec
+}
+
+// recLess is ruleLess on records.
+func recLess(a, b *leafRec) bool {
+	if a.prio != b.prio {
+		return a.prio < b.prio
+	}
+	return a.id < b.id
 }
 
 // store holds the trees of one classifier version: child-ref blocks, the
@@ -353,7 +378,8 @@ type Classifier struct {
 	// `permit ip any any`), kept out of the trees, where it would be
 	// replicated into every leaf; a lookup starts from it as the best
 	// match so far. Other such rules are in the trees.
-	def *Rule
+	def    *Rule
+	defRec *leafRec
 }
 
 // part returns the tree r belongs in.
@@ -424,8 +450,7 @@ func build(rules []Rule, single bool) *Classifier {
 		}
 	}
 	if def >= 0 {
-		r := rules[def]
-		c.def = &r
+		c.setDefault(rules[def])
 	}
 	var parts [numParts][]Rule
 	for i := range rules {
@@ -451,6 +476,12 @@ func build(rules []Rule, single bool) *Classifier {
 	return c
 }
 
+// setDefault makes r the rule kept out of the trees.
+func (c *Classifier) setDefault(r Rule) {
+	rec := recOf(&r, 0)
+	c.def, c.defRec = &r, &rec
+}
+
 // catchAll reports whether r matches every packet.
 func (r *Rule) catchAll() bool {
 	return r.SrcMask == 0 && r.DstMask == 0 && r.ProtoMask == 0 && r.FlagsMask == 0 && r.FlagsAny == 0 &&
@@ -463,6 +494,18 @@ func (c *Classifier) Len() int { return c.n }
 // Lookup returns the matching rule of lowest priority, or nil (the implicit
 // deny). It allocates nothing and takes no lock.
 func (c *Classifier) Lookup(h *Header) *Rule {
+	switch rec := c.lookup(h); rec {
+	case nil:
+		return nil
+	case c.defRec:
+		return c.def
+	default:
+		return &c.st.rules[rec.rule]
+	}
+}
+
+// lookup returns the record of the matching rule, or nil.
+func (c *Classifier) lookup(h *Header) *leafRec {
 	k0, k1 := packKey(h)
 	k1 ^= k0
 	refs := c.st.refs
@@ -471,7 +514,7 @@ func (c *Classifier) Lookup(h *Header) *Rule {
 		for !e.leaf() {
 			e = step(refs, e, k0, k1)
 		}
-		return c.scanLeaf(e, h, c.def)
+		return c.scanLeaf(e, h, c.defRec)
 	}
 	// Walk the trees in lockstep: their loads are independent, so the CPU
 	// overlaps the cache misses of the three walks.
@@ -490,17 +533,17 @@ func (c *Classifier) Lookup(h *Header) *Rule {
 	for !e2.leaf() {
 		e2 = step(refs, e2, k0, k1)
 	}
-	best := c.scanLeaf(e0, h, c.def)
+	best := c.scanLeaf(e0, h, c.defRec)
 	best = c.scanLeaf(e1, h, best)
 	return c.scanLeaf(e2, h, best)
 }
 
-// scanLeaf returns the first rule of leaf e (priority order) that matches h
-// and beats best, or best.
-func (c *Classifier) scanLeaf(e ref, h *Header, best *Rule) *Rule {
+// scanLeaf returns the first record of leaf e (priority order) that
+// matches h and beats best, or best.
+func (c *Classifier) scanLeaf(e ref, h *Header, best *leafRec) *leafRec {
 	bound := uint32(math.MaxUint32)
 	if best != nil {
-		bound = best.Priority
+		bound = best.prio
 	}
 	recs := c.st.recs[e.base() : e.base()+e.n()]
 	for i := range recs {
@@ -513,13 +556,12 @@ func (c *Classifier) scanLeaf(e ref, h *Header, best *Rule) *Rule {
 			h.Proto&r.pMask != r.proto {
 			continue
 		}
-		rule := &c.st.rules[r.rule]
-		if r.flags && !rule.Matches(h) {
+		if r.bits&recFlags != 0 && !c.st.rules[r.rule].Matches(h) {
 			continue
 		}
 		// Every later rule of the leaf sorts after this one.
-		if best == nil || ruleLess(rule, best) {
-			return rule
+		if best == nil || recLess(r, best) {
+			return r
 		}
 		break
 	}
@@ -781,7 +823,7 @@ func (c *Classifier) Insert(r Rule) *Classifier {
 		} else {
 			nc = c.update(0, func(_ *store, root ref) ref { return root })
 		}
-		nc.def = &r
+		nc.setDefault(r)
 		nc.n++
 		return nc
 	}
@@ -873,7 +915,7 @@ func (c *Classifier) Delete(r Rule) *Classifier {
 	bx := r.box()
 	if d := c.def; d != nil && d.ID == r.ID && d.Priority == r.Priority && d.box() == bx {
 		nc := c.update(0, func(_ *store, root ref) ref { return root })
-		nc.def = nil
+		nc.def, nc.defRec = nil, nil
 		nc.n--
 		return nc
 	}

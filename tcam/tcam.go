@@ -803,12 +803,12 @@ type Verdict struct {
 // of the ACL.
 func (b *Binding) Classify(worker int, h *Header) Verdict {
 	p := b.prog.Load()
-	r := p.cls.Lookup(h)
+	r := p.cls.lookup(h)
 	if r == nil {
 		return Verdict{Slot: -1, Hardware: p.hardware}
 	}
-	countMatch(p.counters, worker, r.ID)
-	return Verdict{Permit: r.Permit, Matched: true, Seq: r.Priority, Slot: r.ID, Hardware: p.hardware, Log: r.Log}
+	countMatch(p.counters, worker, r.id)
+	return Verdict{Permit: r.bits&recPermit != 0, Matched: true, Seq: r.prio, Slot: r.id, Hardware: p.hardware, Log: r.bits&recLog != 0}
 }
 
 // Matches returns the summed match counter of the ACE with sequence number
