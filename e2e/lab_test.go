@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/tap"
 	"github.com/l2sw/l2sw/hwaddr"
 	"github.com/l2sw/l2sw/internal/netns"
@@ -101,6 +102,13 @@ func (l *lab) addHost(name string, s dataplane.PortSettings, mac string, cidrs .
 // addHostTap is addHost with the TAP opened as cfg says (its Name is
 // chosen here).
 func (l *lab) addHostTap(name string, cfg tap.Config, s dataplane.PortSettings, mac string, cidrs ...string) *host {
+	l.t.Helper()
+	return l.addHostWrapped(name, cfg, nil, s, mac, cidrs...)
+}
+
+// addHostWrapped is addHostTap with the switch given wrap(TAP) as the
+// port's backend instead of the TAP itself (nil: the TAP).
+func (l *lab) addHostWrapped(name string, cfg tap.Config, wrap func(*tap.Port) port.Port, s dataplane.PortSettings, mac string, cidrs ...string) *host {
 	t := l.t
 	t.Helper()
 	hw, err := hwaddr.Parse(mac)
@@ -113,9 +121,13 @@ func (l *lab) addHostTap(name string, cfg tap.Config, s dataplane.PortSettings, 
 	if err != nil {
 		t.Fatalf("host %s: %v", name, err)
 	}
+	var backend port.Port = p
+	if wrap != nil {
+		backend = wrap(p)
+	}
 	l.ports++
 	portName := fmt.Sprintf("GigabitEthernet0/%d", l.ports)
-	if err := l.sw.AddPort(portName, p); err != nil {
+	if err := l.sw.AddPort(portName, backend); err != nil {
 		_ = p.Close()
 		t.Fatalf("host %s: %v", name, err)
 	}

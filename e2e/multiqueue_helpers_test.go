@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"fmt"
 	"sync/atomic"
 
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/tap"
-	"github.com/l2sw/l2sw/hwaddr"
-	"github.com/l2sw/l2sw/internal/netns"
 )
 
 // queueReads counts, per queue of one TAP, the frames the switch's receive
@@ -80,42 +77,17 @@ func countQueues(p *tap.Port) (*countedTap, *queueReads) {
 }
 
 // addHostCounted is lab.addHostTap with the TAP's queues counted (see
-// queueReads): the same steps, only the backend the switch gets differs.
+// queueReads).
 func (l *lab) addHostCounted(name string, cfg tap.Config, s dataplane.PortSettings, mac string, cidrs ...string) (*host, *queueReads) {
-	t := l.t
-	t.Helper()
-	hw, err := hwaddr.Parse(mac)
-	if err != nil {
-		t.Fatalf("host %s: %v", name, err)
-	}
-	ifname := netns.LinkName("e2e")
-	cfg.Name = ifname
-	p, err := tap.Open(cfg)
-	if err != nil {
-		t.Fatalf("host %s: %v", name, err)
-	}
-	if got := len(p.Queues()); got != max(cfg.Queues, 1) {
-		_ = p.Close()
-		t.Fatalf("host %s: TAP opened with %d queues, want %d", name, got, cfg.Queues)
-	}
-	backend, reads := countQueues(p)
-	l.ports++
-	portName := fmt.Sprintf("GigabitEthernet0/%d", l.ports)
-	if err := l.sw.AddPort(portName, backend); err != nil {
-		_ = p.Close()
-		t.Fatalf("host %s: %v", name, err)
-	}
-	if _, err := l.sw.SetPortSettings(portName, s); err != nil {
-		t.Fatalf("host %s: %v", name, err)
-	}
-	ns := netns.New(t)
-	t.Cleanup(l.stop) // runs before the namespace (and the TAP) is deleted
-	ns.DisableIPv6()
-	ns.MoveLink(ifname)
-	ns.MustRun("ip", "link", "set", "dev", ifname, "address", hw.Colon())
-	for _, c := range cidrs {
-		ns.AddAddr(ifname, c)
-	}
-	ns.LinkUp(ifname)
-	return &host{l: l, name: name, ns: ns, ifname: ifname, port: portName, mac: hw}, reads
+	l.t.Helper()
+	var reads *queueReads
+	h := l.addHostWrapped(name, cfg, func(p *tap.Port) port.Port {
+		if got := len(p.Queues()); got != max(cfg.Queues, 1) {
+			l.t.Errorf("host %s: TAP opened with %d queues, want %d", name, got, cfg.Queues)
+		}
+		var backend port.Port
+		backend, reads = countQueues(p)
+		return backend
+	}, s, mac, cidrs...)
+	return h, reads
 }
