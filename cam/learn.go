@@ -195,11 +195,7 @@ func (t *Table) Learn(vlan uint16, mac uint64, port PortID, now int64) LearnResu
 		return InvalidVLAN
 	}
 	key := Key(vlan, mac)
-	h := hashKey(key)
-	if v, ok := t.homeProbe(key, h); ok && current(v, port, now) {
-		return Refreshed // the common case, without the full probe
-	}
-	bk, st, home, i, v := t.probeHashed(key, h)
+	bk, st, home, i, v := t.probe(key)
 	if i >= 0 {
 		if valueType(v) != Dynamic {
 			return StaticHit
