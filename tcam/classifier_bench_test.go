@@ -108,7 +108,7 @@ func BenchmarkBindingClassify(b *testing.B) {
 	}
 }
 
-func loadList(b *testing.B, name string) (*acl.List, []acl.ACE) {
+func loadList(b testing.TB, name string) (*acl.List, []acl.ACE) {
 	dir := classbenchDir(b)
 	fs, err := classbench.LoadFilters(filepath.Join(dir, name))
 	if err != nil {
@@ -128,10 +128,11 @@ func loadList(b *testing.B, name string) (*acl.List, []acl.ACE) {
 }
 
 // BenchmarkACLUpdate inserts one ACE into, then deletes it from, a bound
-// 10k-entry ACL: the incremental commit (compile one ACE, account, copy the
-// touched classifier paths, publish).
+// ACL: the incremental commit (compile one ACE, account, copy the touched
+// classifier paths, publish). The 1k lists are bit vectors: an update goes
+// beside them and every so many trigger a rebuild.
 func BenchmarkACLUpdate(b *testing.B) {
-	for _, name := range []string{"acl1_10k", "fw1_10k", "ipc1_10k"} {
+	for _, name := range []string{"acl1_10k", "fw1_10k", "ipc1_10k", "acl1_1k", "fw1_1k"} {
 		b.Run(name, func(b *testing.B) {
 			l, aces := loadList(b, name)
 			tc := New(Config{Limits: Limits{Entries: 1 << 20, Masks: 1 << 20, EntriesPerMask: 8, RangeUnits: 32}})

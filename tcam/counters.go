@@ -53,7 +53,7 @@ func (c *counters) grow(n int) {
 }
 
 // dirs returns every worker's page directory as of now, for a program
-// to count into (see countMatch). Writer only.
+// to count into (see counterDir). Writer only.
 func (c *counters) dirs() [][]*counterPage {
 	d := make([][]*counterPage, len(c.shards))
 	for i := range c.shards {
@@ -62,21 +62,26 @@ func (c *counters) dirs() [][]*counterPage {
 	return d
 }
 
-// countMatch adds one match of slot to worker's shard, through the
-// directories a program was published with: pages are only ever added,
-// and a slot is allocated (its page added) before any program whose
-// classifier holds it is published, so the snapshot covers every slot
-// the program's classifier returns. Reading it from the program, which
-// the lookup loaded anyway, saves the walk from the binding to the shard
-// to its atomic directory pointer on every counted packet.
-func countMatch(dirs [][]*counterPage, worker int, slot int32) {
-	if uint(worker) >= uint(len(dirs)) {
-		worker = 0
+// counterDir returns worker's counter pages from the directories a
+// program was published with: pages are only ever added, and a slot is
+// allocated (its page added) before any program whose classifier holds
+// it is published, so the snapshot covers every slot the program's
+// classifier returns. Reading it from the program, which the lookup loads
+// anyway, saves the walk from the binding to the shard to its atomic
+// directory pointer on every counted packet. Workers beyond the shards
+// share the first.
+func counterDir(dirs [][]*counterPage, worker int) []*counterPage {
+	if uint(worker) < uint(len(dirs)) {
+		return dirs[worker]
 	}
-	if len(dirs) == 0 {
-		return
+	if len(dirs) > 0 {
+		return dirs[0]
 	}
-	pages := dirs[worker]
+	return nil
+}
+
+// countMatch adds one match of slot to a worker's pages.
+func countMatch(pages []*counterPage, slot int32) {
 	if p := uint(slot) / counterPageSize; p < uint(len(pages)) {
 		pages[p][uint(slot)%counterPageSize].Inc()
 	}

@@ -2,6 +2,7 @@ package tcam
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/l2sw/l2sw/tcam/acl"
@@ -123,6 +124,11 @@ func checkAgainstOracle(t *testing.T, c *Classifier, aces []acl.ACE, id2idx map[
 		gotIdx := -1
 		if got != nil {
 			gotIdx = id2idx[got.ID]
+		}
+		// The verdict path (Binding.Classify) must agree with Lookup.
+		if v := c.classify(&h); (v.bits&recFound != 0) != (got != nil) ||
+			got != nil && (v.id != got.ID || v.prio != got.Priority || (v.bits&recPermit != 0) != got.Permit || (v.bits&recLog != 0) != got.Log) {
+			t.Fatalf("header %+v: classify %+v, Lookup %+v", h, v, got)
 		}
 		if gotIdx != want {
 			t.Fatalf("header %+v: classifier %d, oracle %d (%v)", h, gotIdx, want, func() string {
@@ -370,7 +376,8 @@ func TestClassifierUpdateRoundsClassBench(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		rounds int
-	}{{"fw1_10k", 4000}, {"fw1_1k", 2500}, {"acl1_1k", 2500}} {
+		single bool // for the 1k sets, which NewClassifier gives bit vectors
+	}{{"fw1_10k", 4000, false}, {"fw1_1k", 2500, false}, {"acl1_1k", 2500, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			rounds := tc.rounds
 			if testing.Short() {
@@ -393,6 +400,9 @@ func TestClassifierUpdateRoundsClassBench(t *testing.T) {
 				}
 			}
 			c := NewClassifier(s.rules)
+			if c.bv != nil {
+				c = newLayout(s.rules, tc.single)
+			}
 			c.ar.slack = 0
 			first := c
 			compactions, remaps := 0, 0
@@ -497,5 +507,85 @@ func TestClassifierCatchAllDefault(t *testing.T) {
 			}
 			check(c, cur, st.what)
 		}
+	}
+}
+
+// TestBitvecUpdates drives a bit-vector classifier through inserts and
+// deletes (of its own rules, of inserted ones, of rules it does not have)
+// across several rebuilds, checking every version against the linear
+// oracle, and that a version kept from the start is not disturbed.
+func TestBitvecUpdates(t *testing.T) {
+	for _, name := range []string{"acl1_1k", "fw1_1k", "ipc1_1k"} {
+		t.Run(name, func(t *testing.T) {
+			s := loadSet(t, name)
+			r := rand.New(rand.NewPCG(11, uint64(len(s.rules))))
+			var hs []Header
+			for i := 0; i < 200; i++ {
+				hs = append(hs, headerOf(&s.trace[r.IntN(len(s.trace))]), randHeader(r))
+			}
+			check := func(c *Classifier, rules []Rule, step int) {
+				t.Helper()
+				lin := NewLinear(rules)
+				for i := range hs {
+					a, b := c.Lookup(&hs[i]), lin.Lookup(&hs[i])
+					if (a == nil) != (b == nil) || (a != nil && (a.ID != b.ID || a.Priority != b.Priority)) {
+						t.Fatalf("step %d, header %+v: classifier %+v, linear %+v", step, hs[i], a, b)
+					}
+					if v := c.classify(&hs[i]); (v.bits&recFound != 0) != (b != nil) || (b != nil && (v.id != b.ID || v.prio != b.Priority || (v.bits&recPermit != 0) != b.Permit)) {
+						t.Fatalf("step %d: classify %+v and Lookup %+v disagree on %+v", step, v, b, hs[i])
+					}
+				}
+				if c.Len() != len(rules) {
+					t.Fatalf("step %d: Len %d, want %d", step, c.Len(), len(rules))
+				}
+			}
+			c := NewClassifier(s.rules)
+			if c.bv == nil {
+				t.Fatal("not bit vectors")
+			}
+			first, rules := c, slices.Clone(s.rules)
+			rebuilds := 0
+			steps := 600
+			if testing.Short() {
+				steps = 200
+			}
+			for step := range steps {
+				bv := c.bv
+				switch op := r.IntN(5); {
+				case op < 2: // insert a variant of a rule, or a random one
+					add := rules[r.IntN(len(rules))]
+					if op == 1 {
+						a := randACE(r, 0)
+						if rs := RulesForACE(&a, 0); len(rs) > 0 {
+							add = rs[0]
+						}
+					}
+					add.Priority = uint32(r.IntN(int(rules[len(rules)-1].Priority) + 10))
+					add.ID = int32(100000 + step)
+					c = c.Insert(add)
+					rules = append(rules, add)
+				case op < 4 && len(rules) > 1: // delete a rule
+					i := r.IntN(len(rules))
+					c = c.Delete(rules[i])
+					rules = slices.Delete(rules, i, i+1)
+				default: // delete a rule that is not there
+					gone := rules[r.IntN(len(rules))]
+					gone.ID = -1
+					c = c.Delete(gone)
+				}
+				if c.bv != bv {
+					rebuilds++
+				}
+				if step%20 == 0 || c.bv != bv {
+					check(c, rules, step)
+				}
+			}
+			check(c, rules, steps)
+			check(first, s.rules, -1)
+			if rebuilds < 2 {
+				t.Fatalf("%d rebuilds, want several", rebuilds)
+			}
+			t.Logf("%d rebuilds", rebuilds)
+		})
 	}
 }

@@ -717,7 +717,7 @@ func Estimate(aces []acl.ACE, l Limits) Usage {
 type program struct {
 	cls      *Classifier
 	hardware bool
-	counters [][]*counterPage // per worker, see countMatch
+	counters [][]*counterPage // per worker, see counterDir
 }
 
 // Binding is one applied ACL. Classify is safe for concurrent use by the
@@ -803,11 +803,14 @@ type Verdict struct {
 // of the ACL.
 func (b *Binding) Classify(worker int, h *Header) Verdict {
 	p := b.prog.Load()
-	r := p.cls.lookup(h)
-	if r == nil {
+	// The worker's counter pages are fetched before the lookup, so the
+	// loads overlap it instead of following it.
+	pages := counterDir(p.counters, worker)
+	r := p.cls.classify(h)
+	if r.bits&recFound == 0 {
 		return Verdict{Slot: -1, Hardware: p.hardware}
 	}
-	countMatch(p.counters, worker, r.id)
+	countMatch(pages, r.id)
 	return Verdict{Permit: r.bits&recPermit != 0, Matched: true, Seq: r.prio, Slot: r.id, Hardware: p.hardware, Log: r.bits&recLog != 0}
 }
 
