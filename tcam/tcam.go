@@ -2,13 +2,14 @@
 // IOS access lists: ACEs compile to ternary entries with range checkers
 // (LOUs) for capacity accounting, commits are atomic and fail with a typed
 // error when a resource runs out, and each bound ACL is served lock-free by
-// an immutable decision-tree classifier with first-match semantics.
+// an immutable first-match classifier: aggregated bit vectors for lists of
+// up to 2048 rules, decision trees beyond.
 //
 // The hardware model and the software lookup are distinct on purpose: the
 // entries (value/mask, LOUs, masks) say what a PFC would have to program and
-// whether it fits; the Classifier (see classifier.go) is what the dataplane
-// actually runs, built from the same ACEs and checked against a linear
-// first-match oracle.
+// whether it fits; the Classifier (see classifier.go and bitvector.go) is
+// what the dataplane actually runs, built from the same ACEs and checked
+// against a linear first-match oracle.
 package tcam
 
 import (
@@ -580,8 +581,9 @@ func (t *TCAM) Remove(id BindingID) error {
 }
 
 // InsertACE adds one ACE to the ACL bound at id (the incremental path of a
-// one-line edit): only that ACE is compiled and only the classifier paths
-// it touches are copied. Failure handling is Apply's.
+// one-line edit): only that ACE is compiled, and the classifier is updated
+// in place of a rebuild (see Classifier.Insert). Failure handling is
+// Apply's.
 func (t *TCAM) InsertACE(id BindingID, a acl.ACE) (Result, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
