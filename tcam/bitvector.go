@@ -168,9 +168,12 @@ func buildBVDim(ivs [][numDims][2]uint32, d int, w int) bvDim {
 		ivClass[k] = c
 	}
 	// The tables: an entry is a class when its block holds no boundary.
-	topBits := min(width, 16)
-	if width == 16 {
-		topBits = 8
+	// An address gets a 64K-entry top table (most lookups end there) once
+	// the list has boundaries enough to fill it; a short list, and a port
+	// or the protocol, a 256-entry one.
+	topBits := uint8(8)
+	if width == 32 && len(pts) > 64 {
+		topBits = 16
 	}
 	dim.shift = width - topBits
 	// fill returns the entry of the block [lo, lo+2^bitsLeft), whose

@@ -485,7 +485,7 @@ func partOf(r *Rule) int {
 
 // NewClassifier builds a classifier over rules (copied).
 func NewClassifier(rules []Rule) *Classifier {
-	if len(rules) > 0 && len(rules) <= bvMax {
+	if len(rules) <= bvMax {
 		return &Classifier{n: len(rules), bv: newBitvec(rules)}
 	}
 	return newTrees(rules, defaultSlack)

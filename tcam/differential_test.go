@@ -589,3 +589,39 @@ func TestBitvecUpdates(t *testing.T) {
 		})
 	}
 }
+
+// TestBitvecFromEmpty builds a list line by line from an empty classifier
+// (as an ACL bound empty and then edited): the rules inserted beside the
+// empty bit vectors are folded into new vectors as they accumulate, and a
+// short list's vectors stay small.
+func TestBitvecFromEmpty(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	c := NewClassifier(nil)
+	if c.bv == nil || c.Lookup(&Header{}) != nil {
+		t.Fatalf("empty classifier: bv %v", c.bv != nil)
+	}
+	var rules []Rule
+	for i := range 150 {
+		a := randACE(r, uint32(10*(i+1)))
+		for _, rl := range RulesForACE(&a, int32(i)) {
+			c = c.Insert(rl)
+			rules = append(rules, rl)
+		}
+		if i%10 == 9 {
+			lin := NewLinear(rules)
+			for range 300 {
+				h := randHeader(r)
+				a, b := c.Lookup(&h), lin.Lookup(&h)
+				if (a == nil) != (b == nil) || (a != nil && a.ID != b.ID) {
+					t.Fatalf("after %d ACEs, header %+v: classifier %+v, linear %+v", i+1, h, a, b)
+				}
+			}
+		}
+	}
+	if c.bv == nil || len(c.bv.rules) < 100 {
+		t.Fatalf("150 ACEs inserted one by one: bit vectors hold %d rules, want them folded in", len(c.bv.rules))
+	}
+	if st := NewClassifier(rules[:10]).Stats(); st.Bytes > 64<<10 {
+		t.Fatalf("10 rules take %d bytes", st.Bytes)
+	}
+}
