@@ -84,7 +84,9 @@ func newBitvec(rules []Rule) *bitvec {
 		b.meta = append(b.meta, hitOf(r))
 		k := keyOf(r)
 		b.pos[k] = append(b.pos[k], int32(i))
-		exact := true
+		// A value with bits outside its mask never matches (Rule.Matches):
+		// leave that to the full rule too.
+		exact := r.SrcIP&^r.SrcMask == 0 && r.DstIP&^r.DstMask == 0 && r.Proto&^r.ProtoMask == 0
 		bx := r.box()
 		for d := range numDims {
 			lo, hi := bx[d][0], bx[d][1]

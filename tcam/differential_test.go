@@ -625,3 +625,47 @@ func TestBitvecFromEmpty(t *testing.T) {
 		t.Fatalf("10 rules take %d bytes", st.Bytes)
 	}
 }
+
+// TestBitvecVerifiesOddRules: rules the bit vectors only approximate (a
+// non-contiguous wildcard, a value with bits outside its mask, a partial
+// protocol mask, TCP flags) are confirmed against the full rule.
+func TestBitvecVerifiesOddRules(t *testing.T) {
+	rules := []Rule{
+		{Priority: 10, ID: 1, SrcIP: 0x0a000001, SrcMask: 0xff00ffff, SrcPortHi: 0xffff, DstPortHi: 0xffff},                 // 10.x.0.1
+		{Priority: 20, ID: 2, SrcIP: 0x0b000005, SrcMask: 0xffffff00, SrcPortHi: 0xffff, DstPortHi: 0xffff},                 // never matches
+		{Priority: 30, ID: 3, Proto: 4, ProtoMask: 0xfe, SrcPortHi: 0xffff, DstPortHi: 0xffff},                              // protocols 4-5
+		{Priority: 40, ID: 4, Proto: 6, ProtoMask: 0xff, FlagsValue: 2, FlagsMask: 2, SrcPortHi: 0xffff, DstPortHi: 0xffff}, // SYN
+		{Priority: 50, ID: 5, SrcPortHi: 0xffff, DstPortHi: 0xffff},
+	}
+	c := NewClassifier(rules)
+	if c.bv == nil {
+		t.Fatal("not bit vectors")
+	}
+	for _, tc := range []struct {
+		h    Header
+		want int32
+	}{
+		{Header{Src: 0x0a070001}, 1},
+		{Header{Src: 0x0a070101}, 5},
+		{Header{Src: 0x0b000005}, 5},
+		{Header{Src: 0x0b000000}, 5},
+		{Header{Proto: 5}, 3},
+		{Header{Proto: 8}, 5},
+		{Header{Proto: 6, Flags: 2}, 4},
+		{Header{Proto: 6, Flags: 0x10}, 5},
+		{Header{Proto: 17, Flags: 2}, 5},
+	} {
+		if got := c.Lookup(&tc.h); got == nil || got.ID != tc.want {
+			t.Errorf("%+v: got %+v, want rule %d", tc.h, got, tc.want)
+		}
+	}
+	lin := NewLinear(rules)
+	r := rand.New(rand.NewPCG(15, 16))
+	for range 2000 {
+		h := randHeader(r)
+		h.Src ^= r.Uint32() & 0x00ff0000
+		if a, b := c.Lookup(&h), lin.Lookup(&h); a.ID != b.ID {
+			t.Fatalf("%+v: classifier %d, linear %d", h, a.ID, b.ID)
+		}
+	}
+}
