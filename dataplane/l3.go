@@ -261,7 +261,7 @@ func (r *Receiver) routeIP(s *snapshot, l3 *l3Snapshot, buf []byte, ip, ipLen in
 	}
 	rw := adj.Rewrite()
 	start := ip - len(rw)
-	copy(buf[start:ip], rw)
+	putHeader(buf[start:ip], rw)
 	w.cef.Forwarded(res, ipLen)
 	w.inc(l3Routed)
 	if adj.Tagged || adj.DstMAC[0]&1 != 0 {
@@ -271,6 +271,18 @@ func (r *Receiver) routeIP(s *snapshot, l3 *l3Snapshot, buf []byte, ip, ipLen in
 		r.l2Send(s, buf, start, ip+ipLen, adj.VLAN, castUnicast, out, known)
 	}
 	return puntNone, 0, 0
+}
+
+// putHeader copies the link header rw to dst (same length). The usual
+// 14-byte header is three word moves, not a call of the general copy.
+func putHeader(dst, rw []byte) {
+	if len(rw) != frame.EthLen || len(dst) != frame.EthLen {
+		copy(dst, rw)
+		return
+	}
+	binary.LittleEndian.PutUint64(dst, binary.LittleEndian.Uint64(rw))
+	binary.LittleEndian.PutUint32(dst[8:], binary.LittleEndian.Uint32(rw[8:]))
+	binary.LittleEndian.PutUint16(dst[12:], binary.LittleEndian.Uint16(rw[12:]))
 }
 
 // nhCacheSize is the number of next-hop ports a worker remembers, by
