@@ -9,7 +9,6 @@ import (
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/internal/shareddata"
 	"github.com/l2sw/l2sw/tcam"
-	"github.com/l2sw/l2sw/tcam/acl"
 	"github.com/l2sw/l2sw/tcam/classbench"
 )
 
@@ -36,18 +35,8 @@ func BenchmarkForwardRoutedACL(b *testing.B) {
 	if err := bd.sw.AddStaticRoute(dataplane.StaticRoute{Prefix: netip.MustParsePrefix("0.0.0.0/0"), NextHop: netip.MustParseAddr("10.0.20.2")}); err != nil {
 		b.Fatal(err)
 	}
-	l := acl.NewList("ACL1-1K", acl.Extended)
-	for _, a := range aces {
-		a.Seq, a.Action = 0, acl.Permit
-		if _, err := l.Add(a); err != nil {
-			b.Fatal(err)
-		}
-	}
-	permit, err := acl.ParseLine(acl.Extended, "permit ip any any")
+	l, err := classbench.PermitList("ACL1-1K", aces)
 	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := l.Add(permit); err != nil {
 		b.Fatal(err)
 	}
 	res, err := bd.sw.SetSVIACL(10, tcam.In, l)

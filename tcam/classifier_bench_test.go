@@ -64,18 +64,8 @@ func BenchmarkBindingClassify(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			s := loadSet(b, name)
 			_, aces := loadList(b, name)
-			l := acl.NewList(name, acl.Extended)
-			for _, a := range aces {
-				a.Seq, a.Action = 0, acl.Permit
-				if _, err := l.Add(a); err != nil {
-					b.Fatal(err)
-				}
-			}
-			permit, err := acl.ParseLine(acl.Extended, "permit ip any any")
+			l, err := classbench.PermitList(name, aces)
 			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := l.Add(permit); err != nil {
 				b.Fatal(err)
 			}
 			tc := New(Config{Limits: PFC3Limits(), Workers: 2})

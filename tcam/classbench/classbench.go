@@ -232,3 +232,25 @@ func ACEs(fs []Filter) ([]acl.ACE, error) {
 	}
 	return out, nil
 }
+
+// PermitList returns aces as one extended list named name, every entry
+// made a permit and `permit ip any any` added last: what the router-ACL
+// benchmarks apply, so that every packet is forwarded while each lookup
+// still has to find its set's first match.
+func PermitList(name string, aces []acl.ACE) (*acl.List, error) {
+	l := acl.NewList(name, acl.Extended)
+	for _, a := range aces {
+		a.Seq, a.Action = 0, acl.Permit
+		if _, err := l.Add(a); err != nil {
+			return nil, fmt.Errorf("classbench: %s: %w", name, err)
+		}
+	}
+	permit, err := acl.ParseLine(acl.Extended, "permit ip any any")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.Add(permit); err != nil {
+		return nil, fmt.Errorf("classbench: %s: %w", name, err)
+	}
+	return l, nil
+}
