@@ -443,9 +443,12 @@ func (t *Table) bucket(key uint64) ([]slot, *stripe, int) {
 	h := hashKey(key)
 	b := h & t.bmask
 	base := int(b) * t.ways
-	home := int((h>>32)*t.lines>>32) * slotsPerLine
-	return t.slots[base : base+t.ways : base+t.ways], &t.stripes[b&t.smask], home
+	return t.slots[base : base+t.ways : base+t.ways], &t.stripes[b&t.smask], t.homeOf(h)
 }
+
+// homeOf returns the index within its bucket of the first slot of the home
+// line of a key with hash h.
+func (t *Table) homeOf(h uint64) int { return int((h>>32)*t.lines>>32) * slotsPerLine }
 
 // bucketAt returns bucket b and its stripe, for the control-plane scans.
 func (t *Table) bucketAt(b int) ([]slot, *stripe) {

@@ -38,7 +38,7 @@ func (t *Table) probeHashed(key, h uint64) (bk []slot, st *stripe, home, i int, 
 	base := int(b) * t.ways
 	bk = t.slots[base : base+t.ways : base+t.ways]
 	st = &t.stripes[b&t.smask]
-	home = int((h>>32)*t.lines>>32) * slotsPerLine
+	home = t.homeOf(h)
 	for range maxOptimisticReads {
 		s1 := st.seq.Load()
 		i = scan(bk, home, key)
@@ -119,7 +119,7 @@ func (t *Table) LearnLookup(vlan uint16, src, dst uint64, port PortID, now int64
 		return t.Learn(vlan, src, port, now), NoPort, false
 	}
 	hd := hashKey(dkey)
-	_ = t.slots[int(hd&t.bmask)*t.ways+int((hd>>32)*t.lines>>32)*slotsPerLine].key.Load() // start the line's fetch; the result is not needed yet
+	_ = t.slots[int(hd&t.bmask)*t.ways+t.homeOf(hd)].key.Load() // start the line's fetch; the result is not needed yet
 	// The common case inline: the source known on this port and seen this
 	// second, found in its home line. Anything else takes Learn.
 	res := Refreshed
@@ -148,7 +148,7 @@ func current(v uint64, port PortID, now int64) bool {
 // false means not found there or changing: probeHashed decides.
 func (t *Table) homeProbe(key, h uint64) (uint64, bool) {
 	b := h & t.bmask
-	j := int(b)*t.ways + int((h>>32)*t.lines>>32)*slotsPerLine
+	j := int(b)*t.ways + t.homeOf(h)
 	end := min(j+slotsPerLine, int(b+1)*t.ways)
 	seq := &t.stripes[b&t.smask].seq
 	s1 := seq.Load()

@@ -38,12 +38,7 @@ type portView struct {
 // flow back on the queue index it arrived on keeps a two-way flow, a TCP
 // connection, on the queues of one worker pair instead of pinning every
 // flow to queue 0.
-func (p *portView) txQueue(q int) int {
-	if q < len(p.tx) {
-		return q
-	}
-	return q % len(p.tx)
-}
+func (p *portView) txQueue(q int) int { return q % len(p.tx) }
 
 // offloadQueues returns qs as offload ports, or nil if one is not.
 func offloadQueues(qs []port.Port) []port.OffloadPort {
