@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +95,3 @@ func frame(dst, src string, vlan uint16) []byte {
 	b.Write(make([]byte, 46))
 	return b.Bytes()
 }
-
-// trimEmpty drops the trailing blank lines of a transcript for comparison.
-func trimEmpty(s string) string { return strings.TrimRight(s, "\n") + "\n" }

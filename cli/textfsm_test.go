@@ -10,9 +10,6 @@ import (
 	"github.com/l2sw/l2sw/internal/textfsmtest"
 )
 
-// refDir is the IOS reference folder (see internal/textfsmtest).
-func refDir(t *testing.T) string { return textfsmtest.Dir(t) }
-
 // parseFSM parses text with the ntc-templates template of folder, unchanged.
 func parseFSM(t *testing.T, folder, text string) []map[string]any {
 	return textfsmtest.Parse(t, folder, text)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -438,13 +437,6 @@ func receiveUDP(conn *net.UDPConn, payload string, timeout time.Duration) error 
 // containsPayload matches frames whose bytes contain marker.
 func containsPayload(marker string) func(frameRecord) bool {
 	return func(f frameRecord) bool { return bytes.Contains(f.data, []byte(marker)) }
-}
-
-// runFor runs argv in ns for at most d and returns its output.
-func runFor(ns *netns.NS, d time.Duration, argv ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	return ns.RunContext(ctx, argv...)
 }
 
 // macs lists entries for messages.

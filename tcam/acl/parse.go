@@ -55,16 +55,6 @@ func (c *cursor) invalid(reason string) error {
 	return &ParseError{Index: c.i, Token: c.toks[c.i], Err: ErrInvalidInput, Reason: reason}
 }
 
-// next consumes a token or fails with ErrIncomplete.
-func (c *cursor) next(what string) (string, error) {
-	if c.done() {
-		return "", &ParseError{Index: len(c.toks), Err: ErrIncomplete, Reason: "expected " + what}
-	}
-	t := c.toks[c.i]
-	c.i++
-	return t, nil
-}
-
 // keyword resolves tok against the candidates by unambiguous prefix, as
 // IOS does (`perm`, `est`). An exact match wins over longer candidates.
 func keyword(tok string, candidates ...string) (string, bool, bool) {
