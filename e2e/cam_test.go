@@ -153,7 +153,7 @@ func TestMACMove(t *testing.T) {
 		t.Errorf("a2 received nothing from c after the move")
 	}
 	if got := capA.matching(fromC); len(got) != 0 {
-		t.Errorf("a (the old port) received %d frames from c after the MAC moved away", len(got))
+		t.Errorf("a (the old port) received %d frames from c after the MAC moved away: %v", len(got), got)
 	}
 }
 

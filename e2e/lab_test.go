@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/tap"
@@ -213,13 +215,27 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 // packet sockets see it; vlan and tagged come from PACKET_AUXDATA.
 type frameRecord struct {
 	data   []byte
-	at     time.Time
+	at     time.Time // when the kernel queued it on the capture socket
 	tagged bool
 	vlan   uint16
 }
 
 func (f frameRecord) dst() hwaddr.MAC { return hwaddr.MAC(f.data[0:6]) }
 func (f frameRecord) src() hwaddr.MAC { return hwaddr.MAC(f.data[6:12]) }
+
+// String tells a frame apart in a failure message: when it arrived, its
+// addresses and what gopacket makes of its layers.
+func (f frameRecord) String() string {
+	p := gopacket.NewPacket(f.data, layers.LayerTypeEthernet, gopacket.NoCopy)
+	var names []string
+	for _, l := range p.Layers() {
+		names = append(names, l.LayerType().String())
+		if icmp, ok := l.(*layers.ICMPv4); ok {
+			names = append(names, icmp.TypeCode.String())
+		}
+	}
+	return fmt.Sprintf("%s %s > %s %v", f.at.Format("15:04:05.000000"), f.src(), f.dst(), names)
+}
 
 // capture records every frame that arrives on one interface of a namespace
 // (not the ones the host sends), through a packet socket: no tcpdump to
@@ -228,6 +244,7 @@ type capture struct {
 	fd     int
 	mu     sync.Mutex
 	frames []frameRecord
+	since  time.Time // reset's cut: frames queued earlier are forgotten
 	quit   chan struct{}
 	done   chan struct{}
 }
@@ -254,6 +271,12 @@ func (h *host) capture() *capture {
 		if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
 			unix.Close(fd)
 			return fmt.Errorf("PACKET_AUXDATA: %w", err)
+		}
+		// The kernel's arrival time, not the reader's: a frame still queued
+		// when reset runs must not count as arriving after it.
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("SO_TIMESTAMPNS: %w", err)
 		}
 		c.fd = fd
 		return nil
@@ -296,30 +319,37 @@ func (c *capture) run() {
 		if n < 14 {
 			continue
 		}
-		rec := frameRecord{data: bytes.Clone(buf[:n]), at: time.Now()}
-		rec.tagged, rec.vlan = auxVLAN(oob[:oobn])
+		rec := frameRecord{data: bytes.Clone(buf[:n])}
+		rec.tagged, rec.vlan, rec.at = socketAux(oob[:oobn])
 		c.mu.Lock()
-		c.frames = append(c.frames, rec)
+		if !rec.at.Before(c.since) {
+			c.frames = append(c.frames, rec)
+		}
 		c.mu.Unlock()
 	}
 }
 
-// auxVLAN reads the 802.1Q tag the kernel stripped from a received frame.
-func auxVLAN(oob []byte) (tagged bool, vlan uint16) {
+// socketAux reads the 802.1Q tag the kernel stripped from a received frame
+// and the time the kernel queued it (now, if the message carries none).
+func socketAux(oob []byte) (tagged bool, vlan uint16, at time.Time) {
+	at = time.Now()
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
-		return false, 0
+		return false, 0, at
 	}
 	for _, m := range msgs {
-		if m.Header.Level != unix.SOL_PACKET || m.Header.Type != unix.PACKET_AUXDATA || len(m.Data) < int(unsafe.Sizeof(unix.TpacketAuxdata{})) {
-			continue
-		}
-		aux := (*unix.TpacketAuxdata)(unsafe.Pointer(&m.Data[0]))
-		if aux.Status&unix.TP_STATUS_VLAN_VALID != 0 {
-			return true, aux.Vlan_tci & 0x0fff
+		switch {
+		case m.Header.Level == unix.SOL_PACKET && m.Header.Type == unix.PACKET_AUXDATA && len(m.Data) >= int(unsafe.Sizeof(unix.TpacketAuxdata{})):
+			aux := (*unix.TpacketAuxdata)(unsafe.Pointer(&m.Data[0]))
+			if aux.Status&unix.TP_STATUS_VLAN_VALID != 0 {
+				tagged, vlan = true, aux.Vlan_tci&0x0fff
+			}
+		case m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SO_TIMESTAMPNS && len(m.Data) >= int(unsafe.Sizeof(unix.Timespec{})):
+			ts := (*unix.Timespec)(unsafe.Pointer(&m.Data[0]))
+			at = time.Unix(ts.Unix())
 		}
 	}
-	return false, 0
+	return tagged, vlan, at
 }
 
 func (c *capture) close() {
@@ -351,10 +381,12 @@ func (c *capture) waitFor(n int, timeout time.Duration, match func(frameRecord) 
 	return poll(timeout, func() bool { return len(c.matching(match)) >= n })
 }
 
-// reset forgets the frames seen so far.
+// reset forgets the frames that reached the interface so far, including
+// those still queued for the reader.
 func (c *capture) reset() {
 	c.mu.Lock()
 	c.frames = nil
+	c.since = time.Now()
 	c.mu.Unlock()
 }
 
