@@ -197,7 +197,8 @@ func buildBVDim(ivs [][numDims][2]uint32, d int, w int) bvDim {
 			if k+1 == len(pts) || pts[k+1] > at+(1<<step)-1 {
 				dim.sub[base+int(j)] = ivClass[k]
 			} else {
-				dim.sub[base+int(j)] = fill(at, step, k)
+				e := fill(at, step, k) // appends to dim.sub: index it after the call
+				dim.sub[base+int(j)] = e
 			}
 		}
 		return uint32(base) | bvSub
