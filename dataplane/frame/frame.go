@@ -93,32 +93,43 @@ func (v *View) Parse(b []byte) Reason {
 	if len(b) < EthLen {
 		return ReasonRunt
 	}
-	off := 12
-	et := binary.BigEndian.Uint16(b[off:])
-	for et == TypeDot1Q || et == TypeQinQ {
-		if v.Tags == 2 || len(b) < off+TagLen+2 {
+	// Up to two tags, unrolled: the fields are set from locals, and the
+	// network header's parser gets the frame and offset as arguments,
+	// so nothing just stored into v is loaded back.
+	l3 := EthLen
+	et := binary.BigEndian.Uint16(b[12:])
+	if isTag(et) {
+		if len(b) < EthLen+TagLen {
 			return ReasonBadTag
 		}
-		tci := binary.BigEndian.Uint16(b[off+2:])
-		if v.Tags == 0 {
-			v.OuterTPID, v.OuterTCI = et, tci
-		} else {
-			v.InnerTCI = tci
+		v.Tags, v.OuterTPID, v.OuterTCI = 1, et, binary.BigEndian.Uint16(b[14:])
+		l3 += TagLen
+		et = binary.BigEndian.Uint16(b[16:])
+		if isTag(et) {
+			if len(b) < EthLen+2*TagLen {
+				return ReasonBadTag
+			}
+			v.Tags, v.InnerTCI = 2, binary.BigEndian.Uint16(b[18:])
+			l3 += TagLen
+			et = binary.BigEndian.Uint16(b[20:])
+			if isTag(et) {
+				return ReasonBadTag
+			}
 		}
-		v.Tags++
-		off += TagLen
-		et = binary.BigEndian.Uint16(b[off:])
 	}
 	v.EtherType = et
-	v.L3 = off + 2
+	v.L3 = l3
 	switch et {
 	case TypeARP:
 		return v.parseARP()
 	case TypeIPv4:
-		return v.parseIPv4()
+		return v.parseIPv4(b, l3)
 	}
 	return ReasonNone
 }
+
+// isTag reports whether et is the TPID of an 802.1Q or 802.1ad tag.
+func isTag(et uint16) bool { return et == TypeDot1Q || et == TypeQinQ }
 
 func (v *View) parseARP() Reason {
 	a := v.B[v.L3:]
@@ -132,8 +143,13 @@ func (v *View) parseARP() Reason {
 	return ReasonNone
 }
 
-func (v *View) parseIPv4() Reason {
-	ip := v.B[v.L3:]
+// parseIPv4 parses the IPv4 header at b[l3:] and, in a first fragment,
+// checks the TCP, UDP or ICMP header behind it.
+func (v *View) parseIPv4(b []byte, l3 int) Reason {
+	if l3 > len(b) {
+		return ReasonBadIPHeader
+	}
+	ip := b[l3:]
 	if len(ip) < IPv4Min || ip[0]>>4 != 4 {
 		return ReasonBadIPHeader
 	}
@@ -145,50 +161,48 @@ func (v *View) parseIPv4() Reason {
 	if tot < ihl || tot > len(ip) {
 		return ReasonBadIPLength
 	}
-	v.IHL, v.IPLen, v.Proto = ihl, tot, ip[9]
+	proto := ip[9]
 	ff := binary.BigEndian.Uint16(ip[6:])
+	v.IHL, v.IPLen, v.Proto = ihl, tot, proto
 	v.DF = ff&0x4000 != 0
 	v.MoreFrag = ff&0x2000 != 0
 	v.FragOff = ff & 0x1fff
-	if v.FragOff != 0 {
+	if ff&0x1fff != 0 {
 		return ReasonNone
 	}
-	l4 := v.L3 + ihl
-	need := 0
-	switch v.Proto {
+	l4 := ip[ihl:tot]
+	switch proto {
 	case ProtoTCP:
-		need = 20
-	case ProtoUDP:
-		need = 8
-	case ProtoICMP:
-		// RFC 792: every ICMP message starts with an 8-byte header (type,
-		// code, checksum and 4 bytes of rest-of-header).
-		need = 8
-	default:
-		return ReasonNone
-	}
-	if tot-ihl < need {
-		// A first fragment or whole packet that cannot hold its L4 header:
-		// the ACL could not match ports on it, hardware drops it too.
-		return ReasonBadL4
-	}
-	switch v.Proto {
-	case ProtoTCP:
-		doff := int(v.B[l4+12]>>4) * 4
-		if doff < 20 || doff > tot-ihl {
+		if len(l4) < 20 {
+			// A first fragment or whole packet that cannot hold its L4
+			// header: the ACL could not match ports on it, hardware drops
+			// it too.
+			return ReasonBadL4
+		}
+		if doff := int(l4[12]>>4) * 4; doff < 20 || doff > len(l4) {
 			return ReasonBadL4
 		}
 	case ProtoUDP:
+		if len(l4) < 8 {
+			return ReasonBadL4
+		}
 		// RFC 768: the length counts header and data, so it is at least 8
 		// (IPv4 has no jumbograms: 0 is as wrong as 7). A length beyond the
 		// IP payload is a truncated datagram — unless this is the first of
 		// several fragments, whose UDP length covers the whole datagram.
-		ulen := int(binary.BigEndian.Uint16(v.B[l4+4:]))
-		if ulen < 8 || (!v.MoreFrag && ulen > tot-ihl) {
+		if ulen := int(binary.BigEndian.Uint16(l4[4:])); ulen < 8 || (ff&0x2000 == 0 && ulen > len(l4)) {
 			return ReasonBadL4
 		}
+	case ProtoICMP:
+		// RFC 792: every ICMP message starts with an 8-byte header (type,
+		// code, checksum and 4 bytes of rest-of-header).
+		if len(l4) < 8 {
+			return ReasonBadL4
+		}
+	default:
+		return ReasonNone
 	}
-	v.L4 = l4
+	v.L4 = l3 + ihl
 	return ReasonNone
 }
 
