@@ -117,6 +117,7 @@ func aceOracle(aces []acl.ACE, h *Header) int {
 
 func checkAgainstOracle(t *testing.T, c *Classifier, aces []acl.ACE, id2idx map[int32]int, r *rand.Rand, n int) {
 	t.Helper()
+	prog := newProgram(c, true, nil)
 	for k := 0; k < n; k++ {
 		h := randHeader(r)
 		want := aceOracle(aces, &h)
@@ -129,6 +130,9 @@ func checkAgainstOracle(t *testing.T, c *Classifier, aces []acl.ACE, id2idx map[
 		if v := c.classify(&h); (v.bits&recFound != 0) != (got != nil) ||
 			got != nil && (v.id != got.ID || v.prio != got.Priority || (v.bits&recPermit != 0) != got.Permit || (v.bits&recLog != 0) != got.Log) {
 			t.Fatalf("header %+v: classify %+v, Lookup %+v", h, v, got)
+		}
+		if v, pv := c.classify(&h), prog.classify(&h); v != pv {
+			t.Fatalf("header %+v: the program's classify %+v, the classifier's %+v", h, pv, v)
 		}
 		if gotIdx != want {
 			t.Fatalf("header %+v: classifier %d, oracle %d (%v)", h, gotIdx, want, func() string {

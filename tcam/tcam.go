@@ -720,6 +720,31 @@ type program struct {
 	cls      *Classifier
 	hardware bool
 	counters [][]*counterPage // per worker, see counterDir
+	// bv is cls.bv when the bit vectors are the whole classifier (no
+	// rules inserted since they were built): Classify goes to them
+	// directly, one pointer and one call fewer per packet.
+	bv   *bitvec
+	live []uint64
+}
+
+// classify is cls.classify, straight to the bit vectors where they are
+// all of it.
+func (p *program) classify(h *Header) hit {
+	if p.bv != nil {
+		if i := p.bv.first(h, p.live); i >= 0 {
+			return p.bv.meta[i]
+		}
+		return hit{}
+	}
+	return p.cls.classify(h)
+}
+
+func newProgram(c *Classifier, hardware bool, counters [][]*counterPage) *program {
+	p := &program{cls: c, hardware: hardware, counters: counters}
+	if c.bv != nil && c.delta == nil {
+		p.bv, p.live = c.bv, c.live
+	}
+	return p
 }
 
 // Binding is one applied ACL. Classify is safe for concurrent use by the
@@ -743,7 +768,7 @@ var _ fmt.Stringer = BindingID{}
 
 func newBinding(id BindingID, label uint16, workers int) *Binding {
 	b := &Binding{id: id, label: label, counters: newCounters(workers), bySeq: map[uint32]int{}}
-	b.prog.Store(&program{cls: NewClassifier(nil), counters: b.counters.dirs()})
+	b.prog.Store(newProgram(NewClassifier(nil), false, b.counters.dirs()))
 	return b
 }
 
@@ -760,7 +785,7 @@ func (b *Binding) reindex() {
 func (b *Binding) current() *program { return b.prog.Load() }
 
 func (b *Binding) publish(c *Classifier) {
-	b.prog.Store(&program{cls: c, hardware: b.hardware, counters: b.counters.dirs()})
+	b.prog.Store(newProgram(c, b.hardware, b.counters.dirs()))
 }
 
 func (b *Binding) allocSlot() int32 {
@@ -808,7 +833,7 @@ func (b *Binding) Classify(worker int, h *Header) Verdict {
 	// The worker's counter pages are fetched before the lookup, so the
 	// loads overlap it instead of following it.
 	pages := counterDir(p.counters, worker)
-	r := p.cls.classify(h)
+	r := p.classify(h)
 	if r.bits&recFound == 0 {
 		return Verdict{Slot: -1, Hardware: p.hardware}
 	}
