@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/l2sw/l2sw/dataplane/frame"
-	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/syslog"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
@@ -396,6 +395,30 @@ func aclHeader(pkt []byte, h *tcam.Header) {
 	}
 }
 
+// viewHeader is aclHeader for the IPv4 packet of the parsed frame v: the
+// parser has found the transport header already (v.L4, set only for the
+// first fragment of TCP, UDP and ICMP, with the header whole), so only
+// the key's fields are read.
+func viewHeader(v *frame.View, h *tcam.Header) {
+	b, ip := v.B, v.L3
+	h.Proto = v.Proto
+	h.Src = binary.BigEndian.Uint32(b[ip+12:])
+	h.Dst = binary.BigEndian.Uint32(b[ip+16:])
+	h.SrcPort, h.DstPort, h.Flags = 0, 0, 0
+	if l4 := v.L4; l4 != 0 {
+		switch v.Proto {
+		case frame.ProtoTCP:
+			h.Flags = b[l4+13]
+			fallthrough
+		case frame.ProtoUDP:
+			h.SrcPort = binary.BigEndian.Uint16(b[l4:])
+			h.DstPort = binary.BigEndian.Uint16(b[l4+2:])
+		case frame.ProtoICMP:
+			h.SrcPort, h.DstPort = uint16(b[l4]), uint16(b[l4+1])
+		}
+	}
+}
+
 // aclPuntAllowed takes one token of the worker's ACL punt budget.
 func (r *Receiver) aclPuntAllowed() bool {
 	if r.aclSecond != r.now {
@@ -439,12 +462,11 @@ func (r *Receiver) vaclPermits(m *vaclView, ip bool) bool {
 }
 
 // l2ACLPermits applies the ingress port ACL and the VLAN filter of vlan to
-// the frame v (at buf[port.Headroom:]).
-func (r *Receiver) l2ACLPermits(s *snapshot, pv *portView, v *frame.View, buf []byte, vlan uint16) bool {
+// the frame v.
+func (r *Receiver) l2ACLPermits(s *snapshot, pv *portView, v *frame.View, vlan uint16) bool {
 	ip := v.EtherType == frame.TypeIPv4
 	if ip {
-		at := port.Headroom + v.L3
-		aclHeader(buf[at:at+v.IPLen], &r.hdr)
+		viewHeader(v, &r.hdr)
 		if pv.pacl.b != nil && !r.aclPermits(&pv.pacl) {
 			return false
 		}

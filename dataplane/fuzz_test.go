@@ -4,6 +4,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
@@ -72,4 +73,30 @@ func (g *rig) portCounters(i int) PortCounters {
 		g.t.Fatal(err)
 	}
 	return c
+}
+
+// FuzzViewHeader: the ACL key built from the parser's view of a frame
+// (viewHeader, the ingress ACLs' path) is the key aclHeader builds from
+// the IPv4 packet alone (the egress and segment path) for any frame the
+// parser accepts.
+func FuzzViewHeader(f *testing.F) {
+	for _, proto := range []string{"tcp", "udp", "icmp"} {
+		f.Add(l4Frame(f, macA, macB, net.IP{10, 0, 0, 1}, net.IP{10, 0, 0, 2}, proto, 443))
+	}
+	f.Add(udpFrame(f, macA, macB, 10, "tagged"))
+	frag := l4Frame(f, macA, macB, net.IP{10, 0, 0, 1}, net.IP{10, 0, 0, 2}, "tcp", 22)
+	frag[20] |= 0x01 // a non-initial fragment: no ports in the key
+	f.Add(frag)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v frame.View
+		if v.Parse(b) != frame.ReasonNone || v.EtherType != frame.TypeIPv4 {
+			return
+		}
+		var fromView, fromPacket tcam.Header
+		viewHeader(&v, &fromView)
+		aclHeader(b[v.L3:v.L3+v.IPLen], &fromPacket)
+		if fromView != fromPacket {
+			t.Fatalf("%x:\nfrom the view   %+v\nfrom the packet %+v", b, fromView, fromPacket)
+		}
+	})
 }

@@ -161,7 +161,7 @@ func (r *Receiver) l3Input(s *snapshot, v *frame.View, buf []byte, n int, tagged
 			return true
 		}
 		if in := &svi.racl[tcam.In]; in.b != nil {
-			aclHeader(buf[ip:ip+v.IPLen], &r.hdr)
+			viewHeader(v, &r.hdr)
 			if !r.aclPermits(in) {
 				r.l3w.inc(l3DropACL)
 				if r.aclPuntAllowed() {

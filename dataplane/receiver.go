@@ -343,7 +343,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 
 	// Port and VLAN ACLs (DESIGN §2 step 5, applied at ingress so routed
 	// packets pass the VLAN filter of the VLAN they arrive in too).
-	if (pv.pacl.b != nil || s.vacl != nil) && !r.l2ACLPermits(s, pv, v, buf, vlan) {
+	if (pv.pacl.b != nil || s.vacl != nil) && !r.l2ACLPermits(s, pv, v, vlan) {
 		st.inc(DropACL)
 		return
 	}
