@@ -74,6 +74,16 @@ func (d *bvDim) class(v uint32) uint32 {
 	return e
 }
 
+// class16 is class for a 16-bit field (a port), whose top table always
+// takes the top 8 bits: one sub level at most, shifts known.
+func (d *bvDim) class16(v uint16) uint32 {
+	e := uint32(d.top[v>>8])
+	if e&bvSub != 0 {
+		e = uint32(d.sub[(e&^bvSub)<<8|uint32(v&0xff)])
+	}
+	return e
+}
+
 // bvMax is the largest list the bit vectors serve: lookups AND up to
 // bvMax/64 words per field, and the summary is one word.
 const bvMax = 2048
@@ -245,9 +255,9 @@ func empty(iv *[numDims][2]uint32) bool {
 func (b *bitvec) first(h *Header, live []uint64) int {
 	c0 := b.dims[dimSrc].class(h.Src)
 	c1 := b.dims[dimDst].class(h.Dst)
-	c2 := b.dims[dimSport].class(uint32(h.SrcPort))
-	c3 := b.dims[dimDport].class(uint32(h.DstPort))
-	c4 := b.dims[dimProto].class(uint32(h.Proto))
+	c2 := b.dims[dimSport].class16(h.SrcPort)
+	c3 := b.dims[dimDport].class16(h.DstPort)
+	c4 := uint32(b.dims[dimProto].top[h.Proto]) // 8 bits, all in top
 	agg := b.dims[dimSrc].agg[c0] & b.dims[dimDst].agg[c1] & b.dims[dimSport].agg[c2] &
 		b.dims[dimDport].agg[c3] & b.dims[dimProto].agg[c4]
 	w := uint32(b.w)
