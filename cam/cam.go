@@ -38,8 +38,8 @@
 // memory with 4 KiB pages, so a table of 8 MiB or more also offers
 // Prefetch: a worker hands it the keys of the frames a little ahead of the
 // one it forwards, and their cache and TLB misses overlap instead of
-// stalling one frame after another (35% of the per-frame time at a million
-// entries on the 2-vCPU VM of bench/README.md).
+// stalling one frame after another (about a fifth of the per-frame time
+// at a million entries on the 2-vCPU VM of the README's benchmarks).
 //
 // # Lock-free reads
 //

@@ -12,11 +12,11 @@ const prefetchMin = 8 << 20
 func (t *Table) Prefetching() bool { return uintptr(len(t.slots))*slotSize >= prefetchMin }
 
 // Prefetch asks the CPU to start loading the home lines of keys (see Key)
-// without waiting for them. A dataplane worker calls it for a whole batch
-// before forwarding the batch: in a table far larger than the caches, each
-// probe otherwise waits for its own cache and TLB miss, one frame after
-// another, while prefetches for 64 frames overlap. It changes nothing and
-// is only a hint; on a table below prefetchMin it returns at once.
+// without waiting for them. A dataplane worker calls it for the frames a
+// little ahead of the one it forwards: in a table far larger than the
+// caches, each probe otherwise waits for its own cache and TLB miss, one
+// frame after another, while the prefetches overlap. It changes nothing
+// and is only a hint; on a table below prefetchMin it returns at once.
 func (t *Table) Prefetch(keys []uint64) {
 	if !t.Prefetching() {
 		return

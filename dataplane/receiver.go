@@ -212,7 +212,7 @@ func (r *Receiver) Process(n int) {
 	r.flush(s)
 }
 
-// prefetchCAM starts loading the CAM lines that the batch's n frames will
+// prefetchCAM starts loading the CAM lines that frames [from, to) will
 // probe, source and destination, so that their misses overlap instead of
 // stalling one frame after another. The VLAN is read from the tag, else
 // taken from the port; a guess that forward corrects is only a wasted
