@@ -340,6 +340,9 @@ type Table struct {
 // ports beyond it share slots (port mod zeroLimiters).
 const zeroLimiters = 1024
 
+// counters are the policy counters of Stats. Each is incremented before the
+// change it counts is published: a reader that sees an
+// entry learned, moved, aged or cleared then also sees it counted.
 type counters struct {
 	learned, refreshed, moved, aged, full, zero, invalid, flaps, cleared, displaced atomic.Uint64
 }

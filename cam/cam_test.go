@@ -910,3 +910,43 @@ func TestKeysOutsideTheirHomeLine(t *testing.T) {
 	}
 	mustLookup(t, tb, 10, macs[7], 2)
 }
+
+// TestStatsCountBeforeChangeShows: a reader that sees an entry gone (or
+// there) also sees it counted, even while Age is still scanning the rest of
+// a large table. The e2e aging test polls exactly like this.
+func TestStatsCountBeforeChangeShows(t *testing.T) {
+	tb := New(Config{Capacity: 1 << 22})
+	// An address in the first buckets, so the scan has most of the table
+	// still ahead when it removes it.
+	var mac uint64
+	for m := uint64(0x020000000001); ; m++ {
+		if hashKey(Key(1, m))&tb.bmask < tb.bmask/64 {
+			mac = m
+			break
+		}
+	}
+	for round := range 20 {
+		now := int64(1000 * (round + 1))
+		before := tb.Stats()
+		if r := tb.Learn(1, mac, 1, now); r != Learned {
+			t.Fatalf("round %d: learn: %v", round, r)
+		}
+		if s := tb.Stats(); s.Learned != before.Learned+1 {
+			t.Fatalf("round %d: learned %d, want %d", round, s.Learned, before.Learned+1)
+		}
+		done := make(chan struct{})
+		go func() {
+			tb.Age(now + 300)
+			close(done)
+		}()
+		for {
+			if _, ok := tb.Lookup(1, mac); !ok {
+				break
+			}
+		}
+		if s := tb.Stats(); s.Aged != before.Aged+1 {
+			t.Fatalf("round %d: the entry is gone but Aged = %d, want %d", round, s.Aged, before.Aged+1)
+		}
+		<-done
+	}
+}

@@ -211,6 +211,7 @@ func (t *Table) Age(now int64) int {
 				if n == 0 {
 					st.seq.Add(1)
 				}
+				t.stats.aged.Add(1) // counted before it shows: see counters
 				bk[j].key.Store(0)
 				n++
 			}
@@ -222,7 +223,6 @@ func (t *Table) Age(now int64) int {
 		t.used.Add(int64(-n))
 		removed += n
 	}
-	t.stats.aged.Add(uint64(removed))
 	for i := range t.stripes {
 		st := &t.stripes[i]
 		st.mu.Lock()
@@ -319,6 +319,7 @@ func (t *Table) ClearDynamic(f Filter) int {
 					st.seq.Add(1)
 					bumped = true
 				}
+				t.stats.cleared.Add(1)
 				bk[j].key.Store(0)
 				t.used.Add(-1)
 				removed++
@@ -328,7 +329,6 @@ func (t *Table) ClearDynamic(f Filter) int {
 			t.changed()
 		}
 	})
-	t.stats.cleared.Add(uint64(removed))
 	return removed
 }
 

@@ -241,11 +241,11 @@ func (t *Table) learnLocked(bk []slot, st *stripe, home int, key uint64, vlan ui
 		old := valuePort(v)
 		// Same key, one word: readers see the old or the new port, both
 		// right at some instant, so no sequence bump is needed.
+		t.stats.moved.Add(1)
 		bk[i].val.Store(packValue(port, Dynamic, now))
 		t.changed()
 		flap := t.trackFlapLocked(st, key, now)
 		st.mu.Unlock()
-		t.stats.moved.Add(1)
 		ev := Event{Kind: EventMove, VLAN: vlan, MAC: hwaddr.FromUint64(mac), Port: port, OldPort: old}
 		t.emit(ev)
 		if flap {
@@ -265,10 +265,10 @@ func (t *Table) learnLocked(bk []slot, st *stripe, home int, key uint64, vlan ui
 		return t.notLearned(vlan, mac, port, now)
 	}
 	st.seq.Add(1)
+	t.stats.learned.Add(1)
 	bk[free].val.Store(packValue(port, Dynamic, now))
 	bk[free].key.Store(key) // publishes the slot
 	st.mu.Unlock()
-	t.stats.learned.Add(1)
 	return Learned
 }
 
