@@ -470,3 +470,34 @@ func TestReaddedPortStartsWithZeroCounters(t *testing.T) {
 		t.Errorf("new port inherited counters: tx %d rx %d", c.Get(TxFrames), c.Get(RxFrames))
 	}
 }
+
+// TestCountedBeforeTransmitted: whoever sees a frame leave the switch also
+// sees it counted, on the ingress and the egress port. Tests and users poll
+// counters after a host got a frame; counts published after the write
+// raced with them.
+func TestCountedBeforeTransmitted(t *testing.T) {
+	g := newRig(t, 3, cam.Config{})
+	var atWrite []PortCounters
+	g.ports[ifName(2)].OnWrite(func() {
+		in, err := g.sw.Counters(ifName(1))
+		if err != nil {
+			t.Error(err)
+		}
+		out, err := g.sw.Counters(ifName(2))
+		if err != nil {
+			t.Error(err)
+		}
+		atWrite = append(atWrite, in, out)
+	})
+	g.send(1, udpFrame(t, macA, macB, 0, "a to b"), udpFrame(t, macA, macB, 0, "again"))
+	if len(atWrite) != 2 {
+		t.Fatalf("port 2 was written %d times, want once", len(atWrite)/2)
+	}
+	in, out := atWrite[0], atWrite[1]
+	if in.Get(RxFrames) != 2 || in.Get(UnknownUnicastFlooded) != 2 {
+		t.Errorf("at the write, port 1 counted rx %d, flooded %d; want 2 and 2", in.Get(RxFrames), in.Get(UnknownUnicastFlooded))
+	}
+	if out.Get(TxFrames) != 2 {
+		t.Errorf("at the write, port 2 counted tx %d, want 2", out.Get(TxFrames))
+	}
+}

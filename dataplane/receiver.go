@@ -521,7 +521,11 @@ func (r *Receiver) enqueue(out cam.PortID, f []byte, cast castClass) {
 	st.inc(TxUnicast + Counter(cast))
 }
 
+// flush transmits the batch. Its counts are published before the frames
+// leave, so whoever sees a frame arrive also sees it counted; only transmit
+// errors, known after the writes, are published after them.
 func (r *Receiver) flush(s *snapshot) {
+	r.publish()
 	for _, out := range r.dirty {
 		q := r.tx[out]
 		pv := &s.ports[out]
@@ -534,8 +538,8 @@ func (r *Receiver) flush(s *snapshot) {
 		}
 		clear(q)
 		r.tx[out] = q[:0]
+		r.stats[out].publish(&r.local[out], TxErrors, TxErrors+1)
 	}
-	r.publish()
 	r.dirty = r.dirty[:0]
 }
 
