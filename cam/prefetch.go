@@ -1,6 +1,10 @@
 package cam
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/l2sw/l2sw/internal/prefetch"
+)
 
 // prefetchMin is the slot-array size from which Prefetch does anything: a
 // smaller table stays in the caches and its TLB reach, where hashing twice
@@ -28,7 +32,7 @@ func (t *Table) Prefetch(keys []uint64) {
 			h := hashKey(key)
 			addrs[i] = uintptr(unsafe.Pointer(&t.slots[int(h&t.bmask)*t.ways+t.homeOf(h)]))
 		}
-		prefetchLines(addrs[:n])
+		prefetch.Lines(addrs[:n])
 		keys = keys[n:]
 	}
 }

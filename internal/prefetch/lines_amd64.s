@@ -1,7 +1,7 @@
 #include "textflag.h"
 
-// func prefetchLines(addrs []uintptr)
-TEXT ·prefetchLines(SB), NOSPLIT|NOFRAME, $0-24
+// func Lines(addrs []uintptr)
+TEXT ·Lines(SB), NOSPLIT|NOFRAME, $0-24
 	MOVQ addrs_base+0(FP), SI
 	MOVQ addrs_len+8(FP), CX
 	TESTQ CX, CX

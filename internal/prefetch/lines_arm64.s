@@ -1,7 +1,7 @@
 #include "textflag.h"
 
-// func prefetchLines(addrs []uintptr)
-TEXT ·prefetchLines(SB), NOSPLIT|NOFRAME, $0-24
+// func Lines(addrs []uintptr)
+TEXT ·Lines(SB), NOSPLIT|NOFRAME, $0-24
 	MOVD addrs_base+0(FP), R0
 	MOVD addrs_len+8(FP), R1
 	CBZ R1, done

@@ -1,0 +1,6 @@
+//go:build !amd64 && !arm64
+
+package prefetch
+
+// Lines does nothing where there is no assembly version.
+func Lines([]uintptr) {}
