@@ -158,6 +158,9 @@ type fibSnap struct {
 	lpm     lpmSnap // by value: one pointer less to chase per lookup
 	entries []Entry
 	adjs    []*adjSlot // by adjacency ID, for the leaves' adjacency field
+	// prefetch: the FIB outgrows the caches, so workers prefetch its
+	// lines (see PrefetchLeaves).
+	prefetch bool
 }
 
 type ifState struct {
@@ -779,9 +782,10 @@ func (t *Table) commitLocked() {
 	}
 	t.adjShared = true
 	t.snap.Store(&fibSnap{
-		lpm:     t.lpm.publish(),
-		entries: t.entries[:len(t.entries):len(t.entries)],
-		adjs:    t.adjByID[:len(t.adjByID):len(t.adjByID)],
+		lpm:      t.lpm.publish(),
+		entries:  t.entries[:len(t.entries):len(t.entries)],
+		adjs:     t.adjByID[:len(t.adjByID):len(t.adjByID)],
+		prefetch: worthPrefetching(t.lpm.blocks()-t.lpm.dead, len(t.live)),
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/l2sw/l2sw/cam"
+	"github.com/l2sw/l2sw/cef"
 	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/gso"
 	"github.com/l2sw/l2sw/dataplane/port"
@@ -29,7 +30,9 @@ type Receiver struct {
 
 	scratch  [][]byte // re-encapsulated copies for floods
 	nscratch int
-	camKeys  []uint64 // a batch's CAM keys to prefetch (prefetchCAM)
+	camKeys  []uint64 // CAM keys to prefetch (prefetchFrames)
+	fibDsts  []uint32 // IPv4 destinations to prefetch FIB lines of
+	fibDst   []uint32 // per frame: its routed destination, 0 if none
 
 	tx    [][][]byte     // pending frames per egress port
 	txh   [][]gso.Header // their virtio-net headers
@@ -82,6 +85,8 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Rec
 		scratch: make([][]byte, batch),
 		dirty:   make([]cam.PortID, 0, sw.cfg.MaxPorts),
 		camKeys: make([]uint64, 0, 2*batch),
+		fibDsts: make([]uint32, 0, batch),
+		fibDst:  make([]uint32, batch),
 	}
 	r.initTx(sw.cfg.MaxPorts, batch)
 	r.bufs = carve(batch, size)
@@ -196,15 +201,28 @@ func (r *Receiver) Process(n int) {
 	now := r.sw.clk.Nanos() / 1e9
 	r.now = now
 	r.nscratch = 0
-	if !r.sw.cam.Prefetching() {
+	camPF := r.sw.cam.Prefetching()
+	var fib *cef.Table
+	if s.l3 != nil && s.l3.fib.Prefetching() {
+		fib = s.l3.fib
+	}
+	if !camPF && fib == nil {
 		for i := 0; i < n; i++ {
 			r.forward(s, r.bufs[i], r.sizes[i], now)
 		}
 	} else {
-		r.prefetchCAM(s, 0, min(n, prefetchAhead))
+		// The lines of a frame are prefetched 16 to 23 frames ahead of it;
+		// a routed frame's prefix counter, which only its FIB leaf names,
+		// 8 to 15 frames ahead, once that leaf is in.
+		r.prefetchFrames(s, fib, camPF, 0, min(n, prefetchAhead))
 		for i := 0; i < n; i++ {
-			if i%prefetchAhead == 0 && i+prefetchAhead < n {
-				r.prefetchCAM(s, i+prefetchAhead, min(n, i+2*prefetchAhead))
+			if i%prefetchStep == 0 {
+				if i+prefetchAhead < n {
+					r.prefetchFrames(s, fib, camPF, i+prefetchAhead, min(n, i+prefetchAhead+prefetchStep))
+				}
+				if fib != nil && i+prefetchStep < n {
+					r.prefetchCounters(fib, i+prefetchStep, min(n, i+2*prefetchStep))
+				}
 			}
 			r.forward(s, r.bufs[i], r.sizes[i], now)
 		}
@@ -212,33 +230,67 @@ func (r *Receiver) Process(n int) {
 	r.flush(s)
 }
 
-// prefetchCAM starts loading the CAM lines that frames [from, to) will
-// probe, source and destination, so that their misses overlap instead of
-// stalling one frame after another. The VLAN is read from the tag, else
-// taken from the port; a guess that forward corrects is only a wasted
-// prefetch.
-func (r *Receiver) prefetchCAM(s *snapshot, from, to int) {
+// prefetchFrames starts loading the table lines that frames [from, to) will
+// need, so that their misses overlap instead of stalling one frame after
+// another: with camPF, the CAM buckets of their source and destination;
+// with fib, the FIB leaves of the frames to the router MAC. The VLAN is
+// read from the tag, else taken from the port; a guess that forward
+// corrects is only a wasted prefetch. It remembers the routed frames'
+// destinations for prefetchCounters.
+func (r *Receiver) prefetchFrames(s *snapshot, fib *cef.Table, camPF bool, from, to int) {
 	pv := &s.ports[r.in]
 	untagged := pv.access
 	if pv.mode != ModeAccess {
 		untagged = pv.native
 	}
-	keys := r.camKeys[:0]
+	var router uint64
+	if fib != nil {
+		router = s.l3.routerMAC
+	}
+	keys, dsts := r.camKeys[:0], r.fibDsts[:0]
 	for i := from; i < to; i++ {
 		f := r.bufs[i][port.Headroom:]
-		if r.sizes[i] < frame.EthLen+frame.TagLen || len(f) < frame.EthLen+frame.TagLen {
+		r.fibDst[i] = 0
+		if r.sizes[i] < frame.EthLen+frame.TagLen || len(f) < frame.EthLen+frame.TagLen+frame.IPv4Min {
 			continue
 		}
-		vlan := untagged
+		vlan, l3 := untagged, frame.EthLen
 		if binary.BigEndian.Uint16(f[12:]) == frame.TypeDot1Q {
 			vlan = binary.BigEndian.Uint16(f[14:]) & 0x0fff
+			l3 += frame.TagLen
 		}
 		dst := binary.BigEndian.Uint64(f[0:]) >> 16
-		src := binary.BigEndian.Uint64(f[4:]) & 0xffff_ffff_ffff
-		keys = append(keys, cam.Key(vlan, src), cam.Key(vlan, dst))
+		if camPF {
+			src := binary.BigEndian.Uint64(f[4:]) & 0xffff_ffff_ffff
+			keys = append(keys, cam.Key(vlan, src), cam.Key(vlan, dst))
+		}
+		if dst == router && binary.BigEndian.Uint16(f[l3-2:]) == frame.TypeIPv4 && r.sizes[i] >= l3+frame.IPv4Min {
+			a := binary.BigEndian.Uint32(f[l3+16:])
+			r.fibDst[i] = a
+			dsts = append(dsts, a)
+		}
 	}
-	r.camKeys = keys
-	r.sw.cam.Prefetch(keys)
+	r.camKeys, r.fibDsts = keys, dsts
+	if camPF {
+		r.sw.cam.Prefetch(keys)
+	}
+	if fib != nil {
+		fib.PrefetchLeaves(dsts)
+	}
+}
+
+// prefetchCounters starts loading this worker's prefix counters of the
+// routed frames among [from, to), whose FIB leaves prefetchFrames asked
+// for earlier.
+func (r *Receiver) prefetchCounters(fib *cef.Table, from, to int) {
+	dsts := r.fibDsts[:0]
+	for _, a := range r.fibDst[from:to] {
+		if a != 0 {
+			dsts = append(dsts, a)
+		}
+	}
+	r.fibDsts = dsts
+	r.l3w.cef.PrefetchCounters(fib, dsts)
 }
 
 // publish makes the batch's counts visible: everything of the ingress port,
@@ -543,7 +595,11 @@ func (r *Receiver) flush(s *snapshot) {
 	r.dirty = r.dirty[:0]
 }
 
-// prefetchAhead is how many frames ahead of the one being forwarded the
-// CAM lines are prefetched: far enough for a miss to resolve, near enough
-// that the lines are still in L1 when the frame gets there.
-const prefetchAhead = 16
+// prefetchAhead is how many frames ahead of the one being forwarded its
+// table lines are prefetched: far enough for a miss to resolve, near
+// enough that the lines are still in L1 when the frame gets there. They
+// are prefetched prefetchStep frames at a time.
+const (
+	prefetchAhead = 16
+	prefetchStep  = 8
+)

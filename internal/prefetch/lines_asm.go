@@ -9,3 +9,10 @@ package prefetch
 //
 //go:noescape
 func Lines(addrs []uintptr)
+
+// LinesForWrite is Lines for lines the caller is about to write: it asks
+// for them in a state that lets a store complete without a second
+// request for ownership.
+//
+//go:noescape
+func LinesForWrite(addrs []uintptr)

@@ -4,3 +4,6 @@ package prefetch
 
 // Lines does nothing where there is no assembly version.
 func Lines([]uintptr) {}
+
+// LinesForWrite does nothing where there is no assembly version.
+func LinesForWrite([]uintptr) {}

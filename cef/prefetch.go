@@ -1,0 +1,77 @@
+package cef
+
+import (
+	"runtime"
+	"unsafe"
+
+	"github.com/l2sw/l2sw/internal/prefetch"
+)
+
+// prefetchMin is the size of the LPM blocks plus the per-prefix counters
+// from which lookups prefetch. A smaller FIB stays in the caches, where the
+// out-of-order core already overlaps its misses and the extra pass over the
+// batch only adds work (100k prefixes, 2.4 MiB: 4 ns a packet slower).
+const prefetchMin = 8 << 20
+
+// worthPrefetching reports whether a FIB of blocks LPM blocks and live
+// prefixes outgrows the caches.
+func worthPrefetching(blocks, live int) bool {
+	return blocks*blockSize*8+live*int(unsafe.Sizeof(ctrPair{})) >= prefetchMin
+}
+
+// Prefetching reports whether PrefetchLeaves and PrefetchCounters do
+// anything for the FIB as published now, so a worker can skip gathering
+// addresses for a table that fits the caches.
+func (t *Table) Prefetching() bool { return t.snap.Load().prefetch }
+
+// PrefetchLeaves asks the CPU to start loading the LPM slots that lookups of
+// dsts will read. A worker calls it for the packets some way ahead of the
+// one it routes; with a million prefixes each lookup otherwise waits for its
+// own miss on a block. The root (small and hot) is read, not prefetched;
+// slots in third-level blocks (prefixes longer than /24) are not reached.
+func (t *Table) PrefetchLeaves(dsts []uint32) {
+	s := t.snap.Load()
+	if !s.prefetch {
+		return
+	}
+	var addrs [64]uintptr
+	for len(dsts) > 0 {
+		n := min(len(dsts), len(addrs))
+		for i, a := range dsts[:n] {
+			p := &s.lpm.root[a>>16]
+			if e := *p; e&slotBlock != 0 {
+				p = &s.lpm.pool[uint(uint32(e))<<8|uint(a>>8&0xff)]
+			}
+			addrs[i] = uintptr(unsafe.Pointer(p))
+		}
+		prefetch.Lines(addrs[:n])
+		dsts = dsts[n:]
+	}
+	runtime.KeepAlive(s) // s holds the slab the pool lives in
+}
+
+// PrefetchCounters asks the CPU to start loading w's per-prefix counters
+// of the routes dsts match. It looks each address up, so it pays off when
+// PrefetchLeaves ran for dsts a little earlier: the leaves are then cached,
+// and the counters, which only the leaves name, are the next miss.
+func (w *Worker) PrefetchCounters(t *Table, dsts []uint32) {
+	s := t.snap.Load()
+	if !s.prefetch {
+		return
+	}
+	var addrs [64]uintptr
+	for len(dsts) > 0 {
+		n := min(len(dsts), len(addrs))
+		k := 0
+		for _, a := range dsts[:n] {
+			if c := w.pfx.peek(leafCtr(s.lpm.lookup(a))); c != nil {
+				addrs[k] = uintptr(unsafe.Pointer(c))
+				k++
+			}
+		}
+		prefetch.LinesForWrite(addrs[:k])
+		dsts = dsts[n:]
+	}
+	runtime.KeepAlive(s)
+	runtime.KeepAlive(w) // w.pfx owns the counter pages
+}
