@@ -434,11 +434,11 @@ func (r *Receiver) aclPuntAllowed() bool {
 // aclPermits classifies r.hdr against ref. A match on a logging entry is
 // reported to the control plane for `%SEC-6-IPACCESSLOG`.
 func (r *Receiver) aclPermits(ref *aclRef) bool {
-	v := ref.b.Classify(r.aclWorker, &r.hdr)
-	if v.Log && r.aclPuntAllowed() {
-		r.puntACLLog(ref, v.Permit)
+	permit, log := ref.b.Permits(r.aclWorker, &r.hdr)
+	if log && r.aclPuntAllowed() {
+		r.puntACLLog(ref, permit)
 	}
-	return v.Permit
+	return permit
 }
 
 // vaclPermits runs a VLAN access map; ip says whether r.hdr holds an IPv4

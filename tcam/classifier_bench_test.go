@@ -58,7 +58,7 @@ func medianPassNs(c *Classifier, hs []Header, passes int) float64 {
 // BenchmarkBindingClassify is the dataplane's view of a router ACL: a
 // bound acl1_1k list (every ACE a permit, then `permit ip any any`, as
 // bench/racl_test.go applies it) classifying the set's trace through
-// Binding.Classify, counters included.
+// Binding.Permits, the forwarding path's call, counters included.
 func BenchmarkBindingClassify(b *testing.B) {
 	for _, name := range []string{"acl1_1k", "fw1_1k", "ipc1_1k"} {
 		b.Run(name, func(b *testing.B) {
@@ -82,7 +82,7 @@ func BenchmarkBindingClassify(b *testing.B) {
 			b.ResetTimer()
 			permits := 0
 			for i, j := 0, 0; i < b.N; i++ {
-				if bd.Classify(1, &hs[j]).Permit {
+				if permit, _ := bd.Permits(1, &hs[j]); permit {
 					permits++
 				}
 				if j++; j == len(hs) {

@@ -829,16 +829,35 @@ type Verdict struct {
 // shard. It allocates nothing, takes no lock, and sees one whole version
 // of the ACL.
 func (b *Binding) Classify(worker int, h *Header) Verdict {
+	r, p := b.match(worker, h)
+	if r.bits&recFound == 0 {
+		return Verdict{Slot: -1, Hardware: p.hardware}
+	}
+	return Verdict{Permit: r.bits&recPermit != 0, Matched: true, Seq: r.prio, Slot: r.id, Hardware: p.hardware, Log: r.bits&recLog != 0}
+}
+
+// Permits is Classify for the forwarding path, which only asks whether
+// the packet passes and whether its ACE logs: two results that stay in
+// registers. (A Verdict has more fields than the compiler keeps out of
+// memory, and spilling it field by field and copying it whole stalled
+// every packet on a failed store-to-load forward.)
+func (b *Binding) Permits(worker int, h *Header) (permit, log bool) {
+	r, _ := b.match(worker, h)
+	return r.bits&recPermit != 0, r.bits&recLog != 0
+}
+
+// match looks h up in the current program and counts the match, if any,
+// on worker's shard. A miss (the implicit deny) is the zero hit.
+func (b *Binding) match(worker int, h *Header) (hit, *program) {
 	p := b.prog.Load()
 	// The worker's counter pages are fetched before the lookup, so the
 	// loads overlap it instead of following it.
 	pages := counterDir(p.counters, worker)
 	r := p.classify(h)
-	if r.bits&recFound == 0 {
-		return Verdict{Slot: -1, Hardware: p.hardware}
+	if r.bits&recFound != 0 {
+		countMatch(pages, r.id)
 	}
-	countMatch(pages, r.id)
-	return Verdict{Permit: r.bits&recPermit != 0, Matched: true, Seq: r.prio, Slot: r.id, Hardware: p.hardware, Log: r.bits&recLog != 0}
+	return r, p
 }
 
 // Matches returns the summed match counter of the ACE with sequence number

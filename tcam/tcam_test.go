@@ -3,6 +3,7 @@ package tcam
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/l2sw/l2sw/tcam/acl"
@@ -238,5 +239,55 @@ func TestCountersAcrossPages(t *testing.T) {
 	}
 	if got := b.Matches(tc, 100396); got != 1 {
 		t.Fatalf("inserted ACE: %d matches, want 1", got)
+	}
+}
+
+// TestPermitsIsClassify: the forwarding path's Permits answers and counts
+// exactly as Classify does, on random lists with log options served by the
+// bit vectors and by the trees.
+func TestPermitsIsClassify(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{300, 2500} {
+		l := acl.NewList("P", acl.Extended)
+		for i := range n {
+			a := randACE(r, uint32(10*(i+1)))
+			if r.IntN(5) == 0 {
+				a.Log = acl.Log
+			}
+			if _, err := l.Add(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		id := BindingID{FeatureRACL, "Vlan10", In}
+		viaPermits, viaClassify := New(Config{Limits: PFC3Limits(), Workers: 2}), New(Config{Limits: PFC3Limits(), Workers: 2})
+		for _, tc := range []*TCAM{viaPermits, viaClassify} {
+			if _, err := tc.Apply(id, l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		bp, bc := viaPermits.Binding(id), viaClassify.Binding(id)
+		permits, logs := 0, 0
+		for range 20000 {
+			h := randHeader(r)
+			w := r.IntN(3)
+			permit, log := bp.Permits(w, &h)
+			if v := bc.Classify(w, &h); permit != v.Permit || log != v.Log {
+				t.Fatalf("%d ACEs, header %+v: Permits %v, %v; Classify %+v", n, h, permit, log, v)
+			}
+			if permit {
+				permits++
+			}
+			if log {
+				logs++
+			}
+		}
+		if permits == 0 || logs == 0 {
+			t.Fatalf("%d ACEs: %d permits, %d logged: the headers test too little", n, permits, logs)
+		}
+		for _, a := range l.Entries() {
+			if p, c := bp.Matches(viaPermits, a.Seq), bc.Matches(viaClassify, a.Seq); p != c {
+				t.Fatalf("%d ACEs: ACE %d counted %d matches through Permits, %d through Classify", n, a.Seq, p, c)
+			}
+		}
 	}
 }
