@@ -381,10 +381,10 @@ func TestKnownUnicastAllocatesNothing(t *testing.T) {
 	g.assertNoAllocs("known unicast", 1, 2, udpFrame(t, macA, macB, 0, "a to b"))
 }
 
-// assertNoAllocs sends f into port in repeatedly and fails unless the
-// pipeline allocates nothing per frame and every copy leaves on port out,
+// assertNoAllocs sends the batch fs into port in repeatedly and fails
+// unless the pipeline allocates nothing and every frame leaves on port out,
 // whose recorder is swapped for a sink so that its copies do not count.
-func (g *rig) assertNoAllocs(what string, in, out int, f []byte) {
+func (g *rig) assertNoAllocs(what string, in, out int, fs ...[]byte) {
 	g.t.Helper()
 	sink := mem.New("sink", mem.Sink())
 	g.sw.mu.Lock()
@@ -395,14 +395,16 @@ func (g *rig) assertNoAllocs(what string, in, out int, f []byte) {
 	bufs, sizes := r.Buffers()
 	const runs = 300
 	allocs := testing.AllocsPerRun(runs, func() {
-		sizes[0] = copy(bufs[0][port.Headroom:], f)
-		r.Process(1)
+		for i, f := range fs {
+			sizes[i] = copy(bufs[i][port.Headroom:], f)
+		}
+		r.Process(len(fs))
 	})
 	if allocs != 0 {
-		g.t.Errorf("%s allocates %v per frame", what, allocs)
+		g.t.Errorf("%s allocates %v per batch of %d", what, allocs, len(fs))
 	}
-	if sink.TxFrames() < runs {
-		g.t.Errorf("%s: egress got %d of %d frames", what, sink.TxFrames(), runs)
+	if want := uint64(runs * len(fs)); sink.TxFrames() < want {
+		g.t.Errorf("%s: egress got %d of %d frames", what, sink.TxFrames(), want)
 	}
 }
 

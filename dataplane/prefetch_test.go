@@ -187,6 +187,13 @@ func TestPrefetchingFIBRoutesTheSame(t *testing.T) {
 			t.Errorf("no packet matched %s: the batches miss a level of the LPM", p)
 		}
 	}
+	// The prefetching path allocates nothing, over batches long enough
+	// for both of its stages.
+	var routed [][]byte
+	for i := range 40 {
+		routed = append(routed, udpTo(t, macA, large.routerMAC(), ipA, dsts[i%5], 64, []byte("no allocs")))
+	}
+	large.assertNoAllocs("routing through a prefetching FIB", 1, 3, routed...)
 }
 
 // prefixCounters returns the packets and bytes counted against the FIB
