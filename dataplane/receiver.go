@@ -243,8 +243,8 @@ func (r *Receiver) prefetchFrames(s *snapshot, fib *cef.Table, camPF bool, from,
 	if pv.mode != ModeAccess {
 		untagged = pv.native
 	}
-	var router uint64
-	if fib != nil {
+	route, router := fib != nil, uint64(0)
+	if route {
 		router = s.l3.routerMAC
 	}
 	keys, dsts := r.camKeys[:0], r.fibDsts[:0]
@@ -264,7 +264,7 @@ func (r *Receiver) prefetchFrames(s *snapshot, fib *cef.Table, camPF bool, from,
 			src := binary.BigEndian.Uint64(f[4:]) & 0xffff_ffff_ffff
 			keys = append(keys, cam.Key(vlan, src), cam.Key(vlan, dst))
 		}
-		if dst == router && binary.BigEndian.Uint16(f[l3-2:]) == frame.TypeIPv4 && r.sizes[i] >= l3+frame.IPv4Min {
+		if route && dst == router && binary.BigEndian.Uint16(f[l3-2:]) == frame.TypeIPv4 && r.sizes[i] >= l3+frame.IPv4Min {
 			a := binary.BigEndian.Uint32(f[l3+16:])
 			r.fibDst[i] = a
 			dsts = append(dsts, a)
@@ -274,7 +274,7 @@ func (r *Receiver) prefetchFrames(s *snapshot, fib *cef.Table, camPF bool, from,
 	if camPF {
 		r.sw.cam.Prefetch(keys)
 	}
-	if fib != nil {
+	if route {
 		fib.PrefetchLeaves(dsts)
 	}
 }
