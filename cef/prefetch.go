@@ -59,6 +59,9 @@ func (w *Worker) PrefetchCounters(t *Table, dsts []uint32) {
 	if !s.prefetch {
 		return
 	}
+	// The chunk loop repeats PrefetchLeaves' on purpose: a helper taking
+	// the address and prefetch functions as values made addrs escape, an
+	// allocation per call on the forwarding path.
 	var addrs [64]uintptr
 	for len(dsts) > 0 {
 		n := min(len(dsts), len(addrs))
