@@ -247,7 +247,7 @@ func TestCountersAcrossPages(t *testing.T) {
 // bit vectors and by the trees.
 func TestPermitsIsClassify(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{300, 2500} {
+	for _, n := range []int{300, 2100} {
 		l := acl.NewList("P", acl.Extended)
 		for i := range n {
 			a := randACE(r, uint32(10*(i+1)))
@@ -267,7 +267,7 @@ func TestPermitsIsClassify(t *testing.T) {
 		}
 		bp, bc := viaPermits.Binding(id), viaClassify.Binding(id)
 		permits, logs := 0, 0
-		for range 20000 {
+		for range 5000 {
 			h := randHeader(r)
 			w := r.IntN(3)
 			permit, log := bp.Permits(w, &h)
