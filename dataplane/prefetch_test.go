@@ -56,23 +56,11 @@ func TestPrefetchingTableForwardsTheSame(t *testing.T) {
 		fs := batch()
 		small.send(in, fs...)
 		large.send(in, fs...)
-		gs, gl := small.got(), large.got()
-		for p := 1; p <= 4; p++ {
-			if len(gs[p]) != len(gl[p]) {
-				t.Fatalf("round %d port %d: %d frames with the small table, %d with the large one", round, p, len(gs[p]), len(gl[p]))
-			}
-			for k := range gs[p] {
-				if !bytes.Equal(gs[p][k], gl[p][k]) {
-					t.Errorf("round %d port %d frame %d:\nsmall %x\nlarge %x", round, p, k, gs[p][k], gl[p][k])
-				}
-			}
-		}
+		expectSameOutput(t, round, small, large)
 	}
+	expectSameCounters(t, small, large)
 	for p := 1; p <= 4; p++ {
-		cs, cl := small.portCounters(p), large.portCounters(p)
-		if cs != cl {
-			t.Errorf("port %d counters differ:\nsmall %v\nlarge %v", p, cs, cl)
-		}
+		cs := small.portCounters(p)
 		forwarded += cs[Forwarded] - cs[UnknownUnicastFlooded]
 	}
 	if forwarded == 0 {
@@ -154,23 +142,9 @@ func TestPrefetchingFIBRoutesTheSame(t *testing.T) {
 		large.send(in, fs...)
 		small.cpu()
 		large.cpu()
-		gs, gl := small.got(), large.got()
-		for p := 1; p <= 4; p++ {
-			if len(gs[p]) != len(gl[p]) {
-				t.Fatalf("round %d port %d: %d frames with the small FIB, %d with the large one", round, p, len(gs[p]), len(gl[p]))
-			}
-			for k := range gs[p] {
-				if !bytes.Equal(gs[p][k], gl[p][k]) {
-					t.Errorf("round %d port %d frame %d:\nsmall %x\nlarge %x", round, p, k, gs[p][k], gl[p][k])
-				}
-			}
-		}
+		expectSameOutput(t, round, small, large)
 	}
-	for p := 1; p <= 4; p++ {
-		if cs, cl := small.portCounters(p), large.portCounters(p); cs != cl {
-			t.Errorf("port %d counters differ:\nsmall %v\nlarge %v", p, cs, cl)
-		}
-	}
+	expectSameCounters(t, small, large)
 	ss, sl := small.sw.L3Stats(), large.sw.L3Stats()
 	if ss.Routed == 0 || ss.CEF.Forwarded == 0 {
 		t.Fatalf("nothing was routed: %+v", ss)
@@ -206,4 +180,32 @@ func (g *rig) prefixCounters(p string) [2]uint64 {
 	}
 	pk, by := g.sw.l3.fib.Counters().Prefix(r.Entry)
 	return [2]uint64{pk, by}
+}
+
+// expectSameOutput checks that the two four-port rigs transmitted the same
+// frames, in the same order, on every port since the last call.
+func expectSameOutput(t *testing.T, round int, small, large *rig) {
+	t.Helper()
+	gs, gl := small.got(), large.got()
+	for p := 1; p <= 4; p++ {
+		if len(gs[p]) != len(gl[p]) {
+			t.Fatalf("round %d port %d: %d frames with the small table, %d with the large one", round, p, len(gs[p]), len(gl[p]))
+		}
+		for k := range gs[p] {
+			if !bytes.Equal(gs[p][k], gl[p][k]) {
+				t.Errorf("round %d port %d frame %d:\nsmall %x\nlarge %x", round, p, k, gs[p][k], gl[p][k])
+			}
+		}
+	}
+}
+
+// expectSameCounters checks that every port of the two four-port rigs
+// counted the same.
+func expectSameCounters(t *testing.T, small, large *rig) {
+	t.Helper()
+	for p := 1; p <= 4; p++ {
+		if cs, cl := small.portCounters(p), large.portCounters(p); cs != cl {
+			t.Errorf("port %d counters differ:\nsmall %v\nlarge %v", p, cs, cl)
+		}
+	}
 }
