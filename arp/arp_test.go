@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 const (
@@ -18,10 +18,10 @@ const (
 )
 
 var (
-	ourMAC  = hwaddr.MAC{0xc8, 0x00, 0x84, 0xd3, 0x99, 0x46}
-	hostA   = hwaddr.MAC{0x00, 0x11, 0x22, 0x33, 0x44, 0x55}
-	hostB   = hwaddr.MAC{0x00, 0x11, 0x22, 0x33, 0x44, 0x66}
-	nlbMAC  = hwaddr.MAC{0x03, 0xbf, 0x0a, 0x01, 0x01, 0x63}
+	ourMAC  = packet.MAC{0xc8, 0x00, 0x84, 0xd3, 0x99, 0x46}
+	hostA   = packet.MAC{0x00, 0x11, 0x22, 0x33, 0x44, 0x55}
+	hostB   = packet.MAC{0x00, 0x11, 0x22, 0x33, 0x44, 0x66}
+	nlbMAC  = packet.MAC{0x03, 0xbf, 0x0a, 0x01, 0x01, 0x63}
 	ip      = netip.MustParseAddr
 	pfx     = netip.MustParsePrefix
 	svi10IP = ip("10.1.1.1")
@@ -54,11 +54,11 @@ func newTable(t *testing.T, cfg Config) (*Table, *recorder) {
 	return tb, r
 }
 
-func req(in IfID, smac hwaddr.MAC, sip, tip string) Packet {
+func req(in IfID, smac packet.MAC, sip, tip string) Packet {
 	return Packet{If: in, Op: OpRequest, SenderMAC: smac, SenderIP: ip(sip), TargetIP: ip(tip), Broadcast: true}
 }
 
-func rep(in IfID, smac hwaddr.MAC, sip, tip string) Packet {
+func rep(in IfID, smac packet.MAC, sip, tip string) Packet {
 	return Packet{If: in, Op: OpReply, SenderMAC: smac, SenderIP: ip(sip), TargetMAC: ourMAC, TargetIP: ip(tip), ToUs: true}
 }
 
@@ -82,7 +82,7 @@ func TestWrongCableFilterDebugLine(t *testing.T) {
 	if len(r.ev) != 1 || r.ev[0].Kind != EventFiltered || r.ev[0].DebugLine != want {
 		t.Fatalf("events %+v", r.ev)
 	}
-	if got := WrongCableLine(OpRequest, ip("10.1.1.5"), hostA, ip("10.2.2.1"), hwaddr.MAC{}, "Vlan10"); got !=
+	if got := WrongCableLine(OpRequest, ip("10.1.1.5"), hostA, ip("10.2.2.1"), packet.MAC{}, "Vlan10"); got !=
 		"IP ARP req filtered src 10.1.1.5 0011.2233.4455, dst 10.2.2.1 0000.0000.0000 wrong cable, interface Vlan10" {
 		t.Fatalf("line %q", got)
 	}
@@ -381,7 +381,7 @@ func TestQueueIsBoundedByAddresses(t *testing.T) {
 func TestIncompleteAgesAndRetriesViaDueForRefresh(t *testing.T) {
 	tb, _ := newTable(t, Config{MaxRetries: 2, HoldDown: 10 * time.Second})
 	tb.Resolve(vl10, ip("10.1.1.60"), nil, 0)
-	if got := tb.DueForRefresh(sec); len(got) != 1 || got[0].Unicast != (hwaddr.MAC{}) {
+	if got := tb.DueForRefresh(sec); len(got) != 1 || got[0].Unicast != (packet.MAC{}) {
 		t.Fatalf("retry %+v", got)
 	}
 	if got := tb.DueForRefresh(2 * sec); len(got) != 0 {
@@ -532,7 +532,7 @@ func FuzzReceive(f *testing.F) {
 		}
 		tb := New(Config{})
 		tb.SetInterface(vl10, DefaultIfConfig("Vlan10", ourMAC, pfx("10.1.1.1/24")), 0)
-		p := Packet{If: vl10, Op: Op(op % 4), SenderMAC: hwaddr.MAC(smac[:6]),
+		p := Packet{If: vl10, Op: Op(op % 4), SenderMAC: packet.MAC(smac[:6]),
 			SenderIP: netip.AddrFrom4([4]byte(sip[:4])), TargetIP: netip.AddrFrom4([4]byte(tip[:4]))}
 		d := tb.Receive(p, now)
 		for _, e := range tb.Entries(Filter{}) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // Receive decides what to do with a received ARP frame and applies it to the
@@ -128,7 +128,7 @@ func (t *Table) Receive(p Packet, now int64) Decision {
 	return d
 }
 
-func (t *Table) reply(d *Decision, mac hwaddr.MAC, proxy bool) {
+func (t *Table) reply(d *Decision, mac packet.MAC, proxy bool) {
 	d.Reply, d.ReplyMAC, d.Proxy = true, mac, proxy
 	t.stats.RepliesTx++
 	if proxy {
@@ -177,7 +177,7 @@ func (t *Table) apply(d *Decision, e *entry, st *ifState, p Packet, now int64) {
 		}
 		e.MAC, e.If, e.IfName, e.Type, e.Updated = p.SenderMAC, p.If, st.cfg.Name, Dynamic, now
 		e.tries, e.holdUntil = 0, 0
-		t.raise(EventAdded, e, hwaddr.MAC{})
+		t.raise(EventAdded, e, packet.MAC{})
 		d.Released = t.release(p.SenderIP)
 	case Refreshed:
 		e.Updated, e.tries = now, 0
@@ -192,7 +192,7 @@ func (t *Table) apply(d *Decision, e *entry, st *ifState, p Packet, now int64) {
 // wrong-subnet filter:
 //
 //	IP ARP req filtered src 10.1.1.5 0011.2233.4455, dst 10.2.2.1 0000.0000.0000 wrong cable, interface Vlan10
-func WrongCableLine(op Op, srcIP netip.Addr, srcMAC hwaddr.MAC, dstIP netip.Addr, dstMAC hwaddr.MAC, ifName string) string {
+func WrongCableLine(op Op, srcIP netip.Addr, srcMAC packet.MAC, dstIP netip.Addr, dstMAC packet.MAC, ifName string) string {
 	kind := "req"
 	if op == OpReply {
 		kind = "rep"

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // ResolveResult tells the routed path what to do with a packet whose next
@@ -14,7 +14,7 @@ import (
 type ResolveResult struct {
 	// Resolved: MAC is the next hop's address; forward now.
 	Resolved bool
-	MAC      hwaddr.MAC
+	MAC      packet.MAC
 	// Send: send Request now (rate-limited: at most one per address per
 	// Config.RetryInterval).
 	Send    bool
@@ -48,7 +48,7 @@ func (t *Table) Resolve(in IfID, ip netip.Addr, pkt []byte, now int64) ResolveRe
 		}
 		e = &entry{Entry: Entry{IP: ip, If: in, IfName: name, Type: Incomplete, Created: now, Updated: now}}
 		t.entries[ip] = e
-		t.raise(EventIncomplete, e, hwaddr.MAC{})
+		t.raise(EventIncomplete, e, packet.MAC{})
 	}
 	if !t.retry(e, now, &r) {
 		if pkt != nil {
@@ -192,13 +192,13 @@ func (t *Table) Clear(all bool, in IfID, now int64) []Request {
 		if e.Type != Dynamic || (!all && e.If != in) {
 			continue
 		}
-		t.raise(EventRemoved, e, hwaddr.MAC{})
+		t.raise(EventRemoved, e, packet.MAC{})
 		t.stats.EntriesCleared++
 		old := e.MAC
-		e.Type, e.MAC, e.Created, e.Updated = Incomplete, hwaddr.MAC{}, now, now
+		e.Type, e.MAC, e.Created, e.Updated = Incomplete, packet.MAC{}, now, now
 		e.tries, e.lastReq, e.holdUntil = 1, now, 0
 		t.stats.RequestsTx++
-		t.raise(EventIncomplete, e, hwaddr.MAC{})
+		t.raise(EventIncomplete, e, packet.MAC{})
 		out = append(out, Request{If: e.If, IfName: e.IfName, IP: e.IP, Unicast: old})
 	}
 	slices.SortFunc(out, func(a, b Request) int { return a.IP.Compare(b.IP) })

@@ -10,7 +10,7 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // Errors returned (wrapped) by the configuration operations.
@@ -109,7 +109,7 @@ func (t *Table) unlock() {
 	}
 }
 
-func (t *Table) raise(kind EventKind, e *entry, old hwaddr.MAC) {
+func (t *Table) raise(kind EventKind, e *entry, old packet.MAC) {
 	t.events = append(t.events, Event{Kind: kind, If: e.If, IfName: e.IfName, IP: e.IP, MAC: e.MAC, OldMAC: old, Type: e.Type})
 }
 
@@ -158,7 +158,7 @@ func (t *Table) SetInterface(id IfID, cfg IfConfig, now int64) error {
 		}
 		e := &entry{Entry: Entry{IP: ip, MAC: cfg.MAC, If: id, IfName: cfg.Name, Type: Interface, Created: now, Updated: now}}
 		t.entries[ip] = e
-		t.raise(EventAdded, e, hwaddr.MAC{})
+		t.raise(EventAdded, e, packet.MAC{})
 	}
 	t.rehomeStatics()
 	return nil
@@ -217,7 +217,7 @@ func (t *Table) isOwnAnywhere(ip netip.Addr) bool {
 
 // AddStatic installs `arp IP MAC arpa`. Unlike learning, a static entry may
 // map a unicast IP to a multicast MAC (Microsoft NLB multicast mode).
-func (t *Table) AddStatic(ip netip.Addr, mac hwaddr.MAC, now int64) error {
+func (t *Table) AddStatic(ip netip.Addr, mac packet.MAC, now int64) error {
 	if !ip.Is4() || ip.IsUnspecified() || ip.IsMulticast() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
 		return fmt.Errorf("arp %v %v: %w", ip, mac, ErrBadAddress)
 	}
@@ -235,12 +235,12 @@ func (t *Table) AddStatic(ip netip.Addr, mac hwaddr.MAC, now int64) error {
 	t.entries[ip] = e
 	switch {
 	case had && old.Type == Incomplete:
-		t.raise(EventAdded, e, hwaddr.MAC{})
+		t.raise(EventAdded, e, packet.MAC{})
 		t.release(ip)
 	case had && (old.MAC != mac || old.If != id):
 		t.raise(EventUpdated, e, old.MAC)
 	case !had:
-		t.raise(EventAdded, e, hwaddr.MAC{})
+		t.raise(EventAdded, e, packet.MAC{})
 		t.release(ip)
 	}
 	return nil
@@ -262,7 +262,7 @@ func (t *Table) RemoveStatic(ip netip.Addr) error {
 func (t *Table) removeLocked(e *entry, kind EventKind) {
 	delete(t.entries, e.IP)
 	t.queue.Remove(e.IP)
-	t.raise(kind, e, hwaddr.MAC{})
+	t.raise(kind, e, packet.MAC{})
 }
 
 // release takes the queued packets of ip out of the queue (resolved).
@@ -293,7 +293,7 @@ func (t *Table) Lookup(ip netip.Addr) (Entry, bool) {
 // seen. IOS itself does not do this (its entries age regardless of traffic
 // and are re-ARPed before expiry); it exists for labs that want Linux-like
 // behaviour. A different MAC is ignored: traffic never moves an entry.
-func (t *Table) Touch(ip netip.Addr, mac hwaddr.MAC, now int64) bool {
+func (t *Table) Touch(ip netip.Addr, mac packet.MAC, now int64) bool {
 	t.mu.Lock()
 	defer t.unlock()
 	e, ok := t.entries[ip]

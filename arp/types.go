@@ -9,7 +9,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // IfID identifies an interface (an SVI). It is opaque to the table; the
@@ -71,7 +71,7 @@ type IfConfig struct {
 	Name string
 	// MAC is the SVI's own MAC address: the hardware address of the
 	// interface entries and of our replies.
-	MAC hwaddr.MAC
+	MAC packet.MAC
 	// Addresses are the SVI's addresses with their masks, primary first,
 	// then the secondaries (10.1.1.1/24). The addresses become interface
 	// entries; the masked networks are the subnets the wrong-cable filter
@@ -88,7 +88,7 @@ type IfConfig struct {
 }
 
 // DefaultIfConfig returns the IOS defaults for an SVI named name.
-func DefaultIfConfig(name string, mac hwaddr.MAC, addrs ...netip.Prefix) IfConfig {
+func DefaultIfConfig(name string, mac packet.MAC, addrs ...netip.Prefix) IfConfig {
 	return IfConfig{Name: name, MAC: mac, Addresses: addrs, Timeout: DefaultTimeout,
 		GratuitousUpdate: true, ProxyARP: true}
 }
@@ -149,7 +149,7 @@ func (c *Config) fill() {
 // Entry is one ARP entry as the table reports it (a copy).
 type Entry struct {
 	IP     netip.Addr
-	MAC    hwaddr.MAC // zero for incomplete entries
+	MAC    packet.MAC // zero for incomplete entries
 	If     IfID       // 0 with IfName "" for a static entry outside every subnet
 	IfName string
 	Type   EntryType
@@ -255,9 +255,9 @@ func (r Reason) String() string {
 type Packet struct {
 	If        IfID
 	Op        Op
-	SenderMAC hwaddr.MAC
+	SenderMAC packet.MAC
 	SenderIP  netip.Addr
-	TargetMAC hwaddr.MAC
+	TargetMAC packet.MAC
 	TargetIP  netip.Addr
 	// ToUs is true when the Ethernet destination is the SVI's MAC,
 	// Broadcast when it is ffff.ffff.ffff. (Kept for the caller's
@@ -271,7 +271,7 @@ type Decision struct {
 	// a probe for our address, or proxy ARP).
 	Reply    bool
 	Proxy    bool
-	ReplyMAC hwaddr.MAC
+	ReplyMAC packet.MAC
 	// Change is what happened to the sender's entry.
 	Change Change
 	// Filtered: the frame was dropped by a filter (wrong cable, reply not
@@ -317,8 +317,8 @@ type Event struct {
 	If        IfID
 	IfName    string
 	IP        netip.Addr
-	MAC       hwaddr.MAC
-	OldMAC    hwaddr.MAC // for EventUpdated
+	MAC       packet.MAC
+	OldMAC    packet.MAC // for EventUpdated
 	Type      EntryType
 	Reason    Reason
 	DebugLine string
@@ -331,7 +331,7 @@ type Request struct {
 	IP     netip.Addr
 	// Unicast is the MAC to send the request to (refresh of a known entry,
 	// as IOS does); zero means broadcast.
-	Unicast hwaddr.MAC
+	Unicast packet.MAC
 }
 
 // Stats are `show ip traffic`-style ARP counters.

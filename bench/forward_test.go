@@ -12,7 +12,7 @@ import (
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/mem"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 const batch = 64
@@ -133,7 +133,7 @@ func BenchmarkForwardKnownUnicast(b *testing.B) {
 			}
 			rng := rand.New(rand.NewPCG(1, uint64(n)))
 			learned := func(side, i int) bool {
-				p, ok := bd.sw.MACPort(1, hwaddr.FromUint64(hostMAC(i)))
+				p, ok := bd.sw.MACPort(1, packet.MACFromUint64(hostMAC(i)))
 				return ok && p == ifName(side)
 			}
 			frames := make([][]byte, 0, activeFlows)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/l2sw/l2sw/dataplane"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // routedBed: port 1 access VLAN 10 (the senders), port 2 access VLAN 20
@@ -34,7 +34,7 @@ func routedBed(b *testing.B, prefixes int) (*bed, []netip.Prefix) {
 		}
 	}
 	nh := netip.MustParseAddr("10.0.20.2")
-	if err := sw.AddStaticARP(nh, hwaddr.FromUint64(hostMAC(2))); err != nil {
+	if err := sw.AddStaticARP(nh, packet.MACFromUint64(hostMAC(2))); err != nil {
 		b.Fatal(err)
 	}
 	// The next hop's MAC is learned on port 2, the sender's on port 1.

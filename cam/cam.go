@@ -77,7 +77,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // PortID is a switch port index assigned by the dataplane.
@@ -199,7 +199,7 @@ func (k EventKind) String() string {
 type Event struct {
 	Kind    EventKind
 	VLAN    uint16
-	MAC     hwaddr.MAC
+	MAC     packet.MAC
 	Port    PortID
 	OldPort PortID
 }
@@ -263,7 +263,7 @@ func withSeen(v uint64, s int64) uint64 { return v&(1<<seenShift-1) | uint64(s)<
 const macMask = 1<<48 - 1
 
 // Key is the table key of (vlan, mac): vlan<<48 | mac, with mac packed like
-// hwaddr.MAC.Uint64 (bits above 48 are ignored).
+// packet.MAC.Uint64 (bits above 48 are ignored).
 func Key(vlan uint16, mac uint64) uint64 { return uint64(vlan)<<48 | mac&macMask }
 
 // stripe is one writer lock and the sequence word readers validate against.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/l2sw/l2sw/clock"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/zeebo/xxh3"
 )
 
@@ -44,14 +44,14 @@ func mustLookup(t *testing.T, tb *Table, vlan uint16, mac uint64, want PortID) {
 	t.Helper()
 	p, ok := tb.Lookup(vlan, mac)
 	if !ok || p != want {
-		t.Fatalf("Lookup(%d, %s) = %d,%v; want %d,true", vlan, hwaddr.FromUint64(mac), p, ok, want)
+		t.Fatalf("Lookup(%d, %s) = %d,%v; want %d,true", vlan, packet.MACFromUint64(mac), p, ok, want)
 	}
 }
 
 func mustMiss(t *testing.T, tb *Table, vlan uint16, mac uint64) {
 	t.Helper()
 	if p, ok := tb.Lookup(vlan, mac); ok {
-		t.Fatalf("Lookup(%d, %s) = %d; want miss", vlan, hwaddr.FromUint64(mac), p)
+		t.Fatalf("Lookup(%d, %s) = %d; want miss", vlan, packet.MACFromUint64(mac), p)
 	}
 }
 
@@ -79,7 +79,7 @@ func TestHashAvalanche(t *testing.T) {
 }
 
 func TestKeyPacking(t *testing.T) {
-	m := hwaddr.MAC{0x00, 0x11, 0x85, 0x7c, 0x4d, 0x10}
+	m := packet.MAC{0x00, 0x11, 0x85, 0x7c, 0x4d, 0x10}
 	if got := Key(100, m.Uint64()); got != 100<<48|hostA {
 		t.Fatalf("Key = %#x", got)
 	}
@@ -129,7 +129,7 @@ func TestLearnRefreshMove(t *testing.T) {
 		t.Fatalf("events: %+v", rec.events)
 	}
 	e := rec.events[0]
-	if e.VLAN != 10 || e.MAC != hwaddr.FromUint64(hostA) || e.Port != 2 || e.OldPort != 1 {
+	if e.VLAN != 10 || e.MAC != packet.MACFromUint64(hostA) || e.Port != 2 || e.OldPort != 1 {
 		t.Fatalf("move event: %+v", e)
 	}
 	s := tb.Stats()
@@ -196,7 +196,7 @@ func TestZeroFilterEventRateLimitedPerPort(t *testing.T) {
 
 func TestStaticEntries(t *testing.T) {
 	tb, rec := newRecorded(Config{})
-	a := hwaddr.FromUint64(hostA)
+	a := packet.MACFromUint64(hostA)
 	tb.Learn(10, hostA, 1, 1)
 	if err := tb.AddStatic(10, a, 5); err != nil {
 		t.Fatal(err)
@@ -255,17 +255,17 @@ func TestStaticEntries(t *testing.T) {
 
 func TestStaticValidation(t *testing.T) {
 	tb := New(Config{})
-	a := hwaddr.FromUint64(hostA)
+	a := packet.MACFromUint64(hostA)
 	for _, c := range []struct {
 		vlan uint16
-		mac  hwaddr.MAC
+		mac  packet.MAC
 		port PortID
 		err  error
 	}{
 		{0, a, 1, ErrInvalidVLAN},
 		{4095, a, 1, ErrInvalidVLAN},
-		{1, hwaddr.MAC{}, 1, ErrInvalidMAC},
-		{1, hwaddr.Broadcast, 1, ErrInvalidMAC},
+		{1, packet.MAC{}, 1, ErrInvalidMAC},
+		{1, packet.BroadcastMAC, 1, ErrInvalidMAC},
 		{1, a, NoPort, ErrInvalidPort},
 	} {
 		if err := tb.AddStatic(c.vlan, c.mac, c.port); !errors.Is(err, c.err) {
@@ -273,14 +273,14 @@ func TestStaticValidation(t *testing.T) {
 		}
 	}
 	// A multicast static entry is legal configuration (IOS allows it).
-	if err := tb.AddStatic(1, hwaddr.MAC{0x01, 0, 0x5e, 0, 0, 1}, 2); err != nil {
+	if err := tb.AddStatic(1, packet.MAC{0x01, 0, 0x5e, 0, 0, 1}, 2); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestSystemEntries(t *testing.T) {
 	tb := New(Config{})
-	svi := hwaddr.FromUint64(0x28af_fd99_82c7)
+	svi := packet.MACFromUint64(0x28af_fd99_82c7)
 	if err := tb.AddSystem(1, svi, 100); err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +479,7 @@ func TestAddStaticDisplacesOldestDynamicInFullBucket(t *testing.T) {
 	if r := tb.Learn(1, hostC, 1, 6); r != NotLearnedFull {
 		t.Fatalf("third address: %v", r)
 	}
-	if err := tb.AddStatic(1, hwaddr.FromUint64(hostC), 9); err != nil {
+	if err := tb.AddStatic(1, packet.MACFromUint64(hostC), 9); err != nil {
 		t.Fatal(err)
 	}
 	mustLookup(t, tb, 1, hostC, 9)
@@ -488,10 +488,10 @@ func TestAddStaticDisplacesOldestDynamicInFullBucket(t *testing.T) {
 	if tb.Stats().Displaced != 1 || tb.Len() != 2 {
 		t.Fatalf("stats %+v len %d", tb.Stats(), tb.Len())
 	}
-	if err := tb.AddStatic(1, hwaddr.FromUint64(hostB), 9); err != nil {
+	if err := tb.AddStatic(1, packet.MACFromUint64(hostB), 9); err != nil {
 		t.Fatal(err)
 	}
-	if err := tb.AddStatic(1, hwaddr.FromUint64(0x0011_0000_0001), 9); !errors.Is(err, ErrFull) {
+	if err := tb.AddStatic(1, packet.MACFromUint64(0x0011_0000_0001), 9); !errors.Is(err, ErrFull) {
 		t.Fatalf("bucket of statics: %v", err)
 	}
 }
@@ -513,7 +513,7 @@ func TestFlapDetection(t *testing.T) {
 		t.Fatalf("third move: %d flaps, events %+v", rec.count(EventFlap), rec.events)
 	}
 	last := rec.events[len(rec.events)-1]
-	if last.Kind != EventFlap || last.VLAN != 100 || last.MAC != hwaddr.FromUint64(hostA) || last.OldPort != 1 || last.Port != 2 {
+	if last.Kind != EventFlap || last.VLAN != 100 || last.MAC != packet.MACFromUint64(hostA) || last.OldPort != 1 || last.Port != 2 {
 		t.Fatalf("flap event %+v", last)
 	}
 	// Keeps flapping: held down for 10 s.
@@ -561,7 +561,7 @@ func TestClearDynamicFilters(t *testing.T) {
 			}
 		}
 	}
-	if err := tb.AddStatic(10, hwaddr.FromUint64(0x00aa_0000_0001), 1); err != nil {
+	if err := tb.AddStatic(10, packet.MACFromUint64(0x00aa_0000_0001), 1); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -572,8 +572,8 @@ func TestClearDynamicFilters(t *testing.T) {
 		{"all", MatchAll(), 6},
 		{"vlan", ForVLAN(20), 3},
 		{"interface", ForPort(1), 2},
-		{"address", ForMAC(hwaddr.FromUint64(hostC)), 2},
-		{"address+vlan", Filter{VLAN: 10, MAC: hwaddr.FromUint64(hostC), HasMAC: true, Port: NoPort}, 1},
+		{"address", ForMAC(packet.MACFromUint64(hostC)), 2},
+		{"address+vlan", Filter{VLAN: 10, MAC: packet.MACFromUint64(hostC), HasMAC: true, Port: NoPort}, 1},
 		{"vlan+interface", Filter{VLAN: 10, Port: 0}, 1},
 		{"type static", Filter{Port: NoPort, Type: Static, HasType: true}, 0},
 		{"type dynamic", Filter{Port: NoPort, Type: Dynamic, HasType: true}, 6},
@@ -610,7 +610,7 @@ func TestEntriesSortedAndFiltered(t *testing.T) {
 	tb.Learn(2, 0x00ff_0000_0001, 2, 7)
 	tb.Learn(2, 0x0000_0000_0009, 1, 7)
 	tb.Learn(30, 0x0000_0000_0001, 3, 7)
-	_ = tb.AddStatic(2, hwaddr.FromUint64(0x0000_0000_0003), 4)
+	_ = tb.AddStatic(2, packet.MACFromUint64(0x0000_0000_0003), 4)
 	all := tb.Entries(MatchAll())
 	want := []struct {
 		vlan uint16
@@ -636,7 +636,7 @@ func TestEntriesSortedAndFiltered(t *testing.T) {
 	if got := tb.Entries(ForVLAN(30)); len(got) != 2 {
 		t.Fatalf("vlan filter: %+v", got)
 	}
-	if got := tb.Entries(Filter{VLAN: 2, MAC: hwaddr.FromUint64(9), HasMAC: true, Port: NoPort}); len(got) != 1 || got[0].Port != 1 {
+	if got := tb.Entries(Filter{VLAN: 2, MAC: packet.MACFromUint64(9), HasMAC: true, Port: NoPort}); len(got) != 1 || got[0].Port != 1 {
 		t.Fatalf("exact filter: %+v", got)
 	}
 	if got := tb.Entries(ForVLAN(99)); len(got) != 0 {
@@ -649,7 +649,7 @@ func TestCounts(t *testing.T) {
 	tb.Learn(1, hostA, 1, 0)
 	tb.Learn(1, hostB, 1, 0)
 	tb.Learn(5, hostA, 1, 0)
-	_ = tb.AddStatic(5, hwaddr.FromUint64(hostC), 2)
+	_ = tb.AddStatic(5, packet.MACFromUint64(hostC), 2)
 	c := tb.Counts()
 	if c.Dynamic != 3 || c.Static != 1 || c.Total != 4 || c.Capacity != 1000 || c.Free != 996 {
 		t.Fatalf("counts %+v", c)
@@ -845,11 +845,11 @@ func TestGenerationMarksInvalidatingChanges(t *testing.T) {
 	same("refreshing and looking up")
 	tb.Learn(10, hostA, 3, 170)
 	moved("a move")
-	if err := tb.AddStatic(10, hwaddr.FromUint64(hostB), 4); err != nil {
+	if err := tb.AddStatic(10, packet.MACFromUint64(hostB), 4); err != nil {
 		t.Fatal(err)
 	}
 	moved("a static entry over a dynamic one")
-	if err := tb.RemoveStatic(10, hwaddr.FromUint64(hostB)); err != nil {
+	if err := tb.RemoveStatic(10, packet.MACFromUint64(hostB)); err != nil {
 		t.Fatal(err)
 	}
 	moved("removing a static entry")
@@ -865,11 +865,11 @@ func TestGenerationMarksInvalidatingChanges(t *testing.T) {
 	moved("aging")
 	tb.Learn(10, hostA, 1, 500)
 	same("learning")
-	if tb.ClearDynamic(ForMAC(hwaddr.FromUint64(hostB))) != 0 {
+	if tb.ClearDynamic(ForMAC(packet.MACFromUint64(hostB))) != 0 {
 		t.Fatal("cleared an absent address")
 	}
 	same("clearing nothing")
-	if tb.ClearDynamic(ForMAC(hwaddr.FromUint64(hostA))) != 1 {
+	if tb.ClearDynamic(ForMAC(packet.MACFromUint64(hostA))) != 1 {
 		t.Fatal("clear by address removed nothing")
 	}
 	moved("clearing an address")

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // In the concurrency test every address has exactly two legal dynamic ports,
@@ -39,7 +39,7 @@ func testConcurrentInvariants(t *testing.T, tb *Table) {
 	for i := range pinnedStatics {
 		mac := uint64(0x0aa0_0000_0000 + i)
 		_, _, sp := legalPorts(mac)
-		if err := tb.AddStatic(1, hwaddr.FromUint64(mac), sp); err != nil {
+		if err := tb.AddStatic(1, packet.MACFromUint64(mac), sp); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -97,11 +97,11 @@ func testConcurrentInvariants(t *testing.T, tb *Table) {
 			case 3:
 				mac := macOf(r.IntN(nMACs))
 				_, _, sp := legalPorts(mac)
-				_ = tb.AddStatic(uint16(1+r.IntN(2)), hwaddr.FromUint64(mac), sp) // may be ErrFull
+				_ = tb.AddStatic(uint16(1+r.IntN(2)), packet.MACFromUint64(mac), sp) // may be ErrFull
 			case 5:
-				tb.ClearDynamic(ForMAC(hwaddr.FromUint64(macOf(r.IntN(nMACs)))))
+				tb.ClearDynamic(ForMAC(packet.MACFromUint64(macOf(r.IntN(nMACs)))))
 			case 4:
-				_ = tb.RemoveStatic(uint16(1+r.IntN(2)), hwaddr.FromUint64(macOf(r.IntN(nMACs))))
+				_ = tb.RemoveStatic(uint16(1+r.IntN(2)), packet.MACFromUint64(macOf(r.IntN(nMACs))))
 			}
 			runtime.Gosched()
 		}

@@ -7,21 +7,21 @@ import (
 	"time"
 
 	"github.com/l2sw/l2sw/clock"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // Entry is one row of the table as the show commands see it. LastSeen is the
 // `now` of the last frame (0 for static and system entries).
 type Entry struct {
 	VLAN     uint16
-	MAC      hwaddr.MAC
+	MAC      packet.MAC
 	Port     PortID
 	Type     EntryType
 	LastSeen int64
 }
 
 func entryOf(key, v uint64) Entry {
-	e := Entry{VLAN: uint16(key >> 48), MAC: hwaddr.FromUint64(key), Port: valuePort(v), Type: valueType(v)}
+	e := Entry{VLAN: uint16(key >> 48), MAC: packet.MACFromUint64(key), Port: valuePort(v), Type: valueType(v)}
 	if e.Type == Dynamic {
 		e.LastSeen = valueSeen(v)
 	}
@@ -33,28 +33,28 @@ func entryOf(key, v uint64) Entry {
 // static one). When the address's bucket is full (or the table is), the least
 // recently seen dynamic entry of that bucket gives way: configuration wins over
 // learning. It fails with ErrFull when the bucket holds only static entries.
-func (t *Table) AddStatic(vlan uint16, mac hwaddr.MAC, port PortID) error {
+func (t *Table) AddStatic(vlan uint16, mac packet.MAC, port PortID) error {
 	return t.addFixed(vlan, mac, port, Static)
 }
 
 // AddSystem installs one of the switch's own addresses (an SVI MAC towards the
 // CPU port). It behaves like a static entry but is removed with RemoveSystem,
 // so that `no mac address-table static` cannot delete it.
-func (t *Table) AddSystem(vlan uint16, mac hwaddr.MAC, port PortID) error {
+func (t *Table) AddSystem(vlan uint16, mac packet.MAC, port PortID) error {
 	return t.addFixed(vlan, mac, port, System)
 }
 
 // RemoveStatic deletes a static entry (`no mac address-table static ...`).
-func (t *Table) RemoveStatic(vlan uint16, mac hwaddr.MAC) error {
+func (t *Table) RemoveStatic(vlan uint16, mac packet.MAC) error {
 	return t.removeFixed(vlan, mac, Static)
 }
 
 // RemoveSystem deletes a system entry.
-func (t *Table) RemoveSystem(vlan uint16, mac hwaddr.MAC) error {
+func (t *Table) RemoveSystem(vlan uint16, mac packet.MAC) error {
 	return t.removeFixed(vlan, mac, System)
 }
 
-func (t *Table) addFixed(vlan uint16, mac hwaddr.MAC, port PortID, typ EntryType) error {
+func (t *Table) addFixed(vlan uint16, mac packet.MAC, port PortID, typ EntryType) error {
 	switch {
 	case !validVLAN(vlan):
 		return fmt.Errorf("cam: %s entry %s vlan %d: %w", typ, mac, vlan, ErrInvalidVLAN)
@@ -109,7 +109,7 @@ func (t *Table) addFixed(vlan uint16, mac hwaddr.MAC, port PortID, typ EntryType
 	return nil
 }
 
-func (t *Table) removeFixed(vlan uint16, mac hwaddr.MAC, typ EntryType) error {
+func (t *Table) removeFixed(vlan uint16, mac packet.MAC, typ EntryType) error {
 	key := Key(vlan, mac.Uint64())
 	if key == 0 || !validVLAN(vlan) {
 		return fmt.Errorf("cam: remove %s entry %s vlan %d: %w", typ, mac, vlan, ErrNotFound)
@@ -254,7 +254,7 @@ func (t *Table) RunSweeper(c clock.Clock, interval time.Duration, stop <-chan st
 // NoPort) and narrow down.
 type Filter struct {
 	VLAN    uint16     // 0 = any VLAN
-	MAC     hwaddr.MAC // used when HasMAC
+	MAC     packet.MAC // used when HasMAC
 	HasMAC  bool
 	Port    PortID // NoPort = any port
 	Type    EntryType
@@ -271,7 +271,7 @@ func ForVLAN(vlan uint16) Filter { return Filter{VLAN: vlan, Port: NoPort} }
 func ForPort(port PortID) Filter { return Filter{Port: port} }
 
 // ForMAC selects one address in every VLAN (`... address M`).
-func ForMAC(mac hwaddr.MAC) Filter { return Filter{MAC: mac, HasMAC: true, Port: NoPort} }
+func ForMAC(mac packet.MAC) Filter { return Filter{MAC: mac, HasMAC: true, Port: NoPort} }
 
 func (f Filter) match(key, v uint64) bool {
 	return (f.VLAN == 0 || uint16(key>>48) == f.VLAN) &&

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // model is the slow oracle: a map and the rules of DESIGN §3 written
@@ -33,7 +33,7 @@ func (m *model) learn(vlan uint16, mac uint64, port PortID, now int64) LearnResu
 	switch {
 	case mac == 0:
 		return FilteredZero
-	case hwaddr.FromUint64(mac).IsMulticast():
+	case packet.MACFromUint64(mac).IsMulticast():
 		return InvalidSource
 	case !validVLAN(vlan):
 		return InvalidVLAN
@@ -54,7 +54,7 @@ func (m *model) learn(vlan uint16, mac uint64, port PortID, now int64) LearnResu
 	case m.bucketLoad(key) >= m.tb.ways || len(m.entries) >= m.tb.Capacity():
 		return NotLearnedFull
 	}
-	m.entries[key] = Entry{VLAN: vlan, MAC: hwaddr.FromUint64(mac), Port: port, Type: Dynamic, LastSeen: now}
+	m.entries[key] = Entry{VLAN: vlan, MAC: packet.MACFromUint64(mac), Port: port, Type: Dynamic, LastSeen: now}
 	return Learned
 }
 
@@ -107,7 +107,7 @@ func (m *model) sorted() []Entry {
 // addStatic applies AddStatic to the model. Which dynamic entry gives way when
 // several share the oldest last-seen is the table's choice: the model accepts
 // any of them and learns which one from the table.
-func (m *model) addStatic(t *testing.T, vlan uint16, mac hwaddr.MAC, port PortID, err error) {
+func (m *model) addStatic(t *testing.T, vlan uint16, mac packet.MAC, port PortID, err error) {
 	key := Key(vlan, mac.Uint64())
 	if e, ok := m.entries[key]; ok {
 		if err != nil {
@@ -198,7 +198,7 @@ func runAgainstModel(t *testing.T, tb *Table, macs []uint64, ops []byte) {
 		case 0, 1, 2:
 			got, want := tb.Learn(vlan, mac, port, now), m.learn(vlan, mac, port, now)
 			if got != want {
-				t.Fatalf("Learn(%d, %s, %d, %d) = %v, model %v", vlan, hwaddr.FromUint64(mac), port, now, got, want)
+				t.Fatalf("Learn(%d, %s, %d, %d) = %v, model %v", vlan, packet.MACFromUint64(mac), port, now, got, want)
 			}
 		case 3:
 			now += int64(b % 16)
@@ -206,16 +206,16 @@ func runAgainstModel(t *testing.T, tb *Table, macs []uint64, ops []byte) {
 				t.Fatalf("Age(%d) = %d, model %d", now, got, want)
 			}
 		case 4:
-			err := tb.AddStatic(vlan, hwaddr.FromUint64(mac), port)
+			err := tb.AddStatic(vlan, packet.MACFromUint64(mac), port)
 			if mac == 0 || mac == 0xffff_ffff_ffff || !validVLAN(vlan) {
 				if err == nil {
-					t.Fatalf("AddStatic(%d, %s) accepted", vlan, hwaddr.FromUint64(mac))
+					t.Fatalf("AddStatic(%d, %s) accepted", vlan, packet.MACFromUint64(mac))
 				}
 				break
 			}
-			m.addStatic(t, vlan, hwaddr.FromUint64(mac), port, err)
+			m.addStatic(t, vlan, packet.MACFromUint64(mac), port, err)
 		case 5:
-			err := tb.RemoveStatic(vlan, hwaddr.FromUint64(mac))
+			err := tb.RemoveStatic(vlan, packet.MACFromUint64(mac))
 			key := Key(vlan, mac)
 			if e, ok := m.entries[key]; ok && e.Type == Static {
 				if err != nil {
@@ -233,7 +233,7 @@ func runAgainstModel(t *testing.T, tb *Table, macs []uint64, ops []byte) {
 			case 2:
 				fl.Port = port
 			case 3:
-				fl.MAC, fl.HasMAC = hwaddr.FromUint64(mac), true
+				fl.MAC, fl.HasMAC = packet.MACFromUint64(mac), true
 			}
 			if got, want := tb.ClearDynamic(fl), m.clear(fl); got != want {
 				t.Fatalf("ClearDynamic(%+v) = %d, model %d", fl, got, want)
@@ -259,7 +259,7 @@ func runAgainstModel(t *testing.T, tb *Table, macs []uint64, ops []byte) {
 				p, ok := tb.Lookup(vlan, mac)
 				e, mok := m.entries[Key(vlan, mac)]
 				if ok != mok || (ok && p != e.Port) {
-					t.Fatalf("Lookup(%d, %s) = %d,%v; model %+v,%v", vlan, hwaddr.FromUint64(mac), p, ok, e, mok)
+					t.Fatalf("Lookup(%d, %s) = %d,%v; model %+v,%v", vlan, packet.MACFromUint64(mac), p, ok, e, mok)
 				}
 			}
 		}

@@ -3,7 +3,7 @@ package cam
 import (
 	"sync/atomic"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // maxOptimisticReads is how many times a reader retries a bucket whose stripe
@@ -246,7 +246,7 @@ func (t *Table) learnLocked(bk []slot, st *stripe, home int, key uint64, vlan ui
 		t.changed()
 		flap := t.trackFlapLocked(st, key, now)
 		st.mu.Unlock()
-		ev := Event{Kind: EventMove, VLAN: vlan, MAC: hwaddr.FromUint64(mac), Port: port, OldPort: old}
+		ev := Event{Kind: EventMove, VLAN: vlan, MAC: packet.MACFromUint64(mac), Port: port, OldPort: old}
 		t.emit(ev)
 		if flap {
 			ev.Kind = EventFlap
@@ -331,7 +331,7 @@ func (t *Table) filterZero(vlan uint16, port PortID, now int64) LearnResult {
 func (t *Table) notLearned(vlan uint16, mac uint64, port PortID, now int64) LearnResult {
 	t.stats.full.Add(1)
 	if allowOncePerSecond(&t.fullLast, now) {
-		t.emit(Event{Kind: EventFull, VLAN: vlan, MAC: hwaddr.FromUint64(mac), Port: port, OldPort: NoPort})
+		t.emit(Event{Kind: EventFull, VLAN: vlan, MAC: packet.MACFromUint64(mac), Port: port, OldPort: NoPort})
 	}
 	return NotLearnedFull
 }

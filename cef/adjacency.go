@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"sync/atomic"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // AdjState is the forwarding state of an adjacency.
@@ -43,8 +43,8 @@ type Adjacency struct {
 	If      IfID
 	IfName  string
 	NextHop uint32 // 0 for glean, drop and punt adjacencies
-	DstMAC  hwaddr.MAC
-	SrcMAC  hwaddr.MAC
+	DstMAC  packet.MAC
+	SrcMAC  packet.MAC
 	VLAN    uint16
 	Tagged  bool
 	rewrite [MaxRewrite]byte

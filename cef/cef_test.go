@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 const (
@@ -21,8 +21,8 @@ const (
 var (
 	ip     = netip.MustParseAddr
 	pfx    = netip.MustParsePrefix
-	sviMAC = hwaddr.MAC{0xc8, 0x00, 0x84, 0xd3, 0x99, 0x46}
-	hostA  = hwaddr.MAC{0x00, 0x0e, 0xb6, 0x5d, 0x4e, 0xb0}
+	sviMAC = packet.MAC{0xc8, 0x00, 0x84, 0xd3, 0x99, 0x46}
+	hostA  = packet.MAC{0x00, 0x0e, 0xb6, 0x5d, 0x4e, 0xb0}
 )
 
 func u(s string) uint32 { return addrU32(ip(s)) }

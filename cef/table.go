@@ -15,7 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // IfID identifies an interface (an SVI); opaque to the table.
@@ -38,7 +38,7 @@ var (
 // IfConfig is the layer-3 configuration of one SVI.
 type IfConfig struct {
 	Name      string
-	MAC       hwaddr.MAC // source MAC of every rewrite out of this interface
+	MAC       packet.MAC // source MAC of every rewrite out of this interface
 	VLAN      uint16
 	Tagged    bool           // rewrites carry an 802.1Q tag for VLAN
 	Addresses []netip.Prefix // primary first, then secondaries (10.1.1.1/24)
@@ -200,7 +200,7 @@ type Table struct {
 	adjByID    []*adjSlot
 	adjShared  bool // adjByID's elements are visible to a published snapshot
 	adjFree    []uint32
-	neighbors  map[adjKey]hwaddr.MAC
+	neighbors  map[adjKey]packet.MAC
 	byNH       map[uint32]map[pfxKey]struct{}
 	nhRes      map[uint32]resolution
 	dirty      map[pfxKey]struct{}
@@ -225,7 +225,7 @@ func New(cfg Config) *Table {
 	}
 	t := &Table{
 		routes: map[pfxKey][]Route{}, hosts: map[pfxKey]IfID{}, ifs: map[IfID]*ifState{},
-		adjs: map[adjKey]*adjSlot{}, neighbors: map[adjKey]hwaddr.MAC{},
+		adjs: map[adjKey]*adjSlot{}, neighbors: map[adjKey]packet.MAC{},
 		byNH: map[uint32]map[pfxKey]struct{}{}, nhRes: map[uint32]resolution{}, dirty: map[pfxKey]struct{}{},
 		counters: newCounters(cfg.Workers),
 	}
@@ -256,7 +256,7 @@ func (t *Table) resetFIB() {
 }
 
 // Lookup returns the longest-prefix match for dst (an IPv4 address in host
-// byte order, as frame.View.DstIP gives it). It takes no lock and does not
+// byte order, as packet.View.DstIP gives it). It takes no lock and does not
 // allocate.
 func (t *Table) Lookup(dst uint32) Result {
 	s := t.snap.Load()
@@ -523,7 +523,7 @@ func (t *Table) hasStaticVia(rs []Route, r Route, nh uint32) bool {
 // Resolve is called when ARP resolves ip on interface in (the dataplane
 // wires arp.EventAdded/EventUpdated here): the adjacency becomes valid with
 // the new rewrite and a /32 host entry points to it.
-func (t *Table) Resolve(in IfID, ip netip.Addr, mac hwaddr.MAC) {
+func (t *Table) Resolve(in IfID, ip netip.Addr, mac packet.MAC) {
 	if !ip.Is4() {
 		return
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/mem"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 )
 
@@ -38,7 +38,7 @@ func newRigN(t testing.TB, n int) *rig {
 	t.Helper()
 	r := &rig{t: t, clk: clock.NewManual(1000 * time.Second), now: rigEpoch, rx: map[string]*dataplane.Receiver{}}
 	log := syslog.New(syslog.WithClock(func() time.Time { return r.now }))
-	r.sw = dataplane.New(dataplane.Config{Clock: r.clk, Log: log, BaseMAC: hwaddr.MAC{0x00, 0x1e, 0x14, 0x7a, 0x00, 0x00}})
+	r.sw = dataplane.New(dataplane.Config{Clock: r.clk, Log: log, BaseMAC: packet.MAC{0x00, 0x1e, 0x14, 0x7a, 0x00, 0x00}})
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("GigabitEthernet0/%d", i)
 		if err := r.sw.AddPort(name, mem.New(name)); err != nil {
@@ -82,8 +82,8 @@ func (r *rig) send(ifname string, frame []byte) {
 
 // frame builds an untagged (vlan 0) or tagged Ethernet frame.
 func frame(dst, src string, vlan uint16) []byte {
-	d, _ := hwaddr.Parse(dst)
-	s, _ := hwaddr.Parse(src)
+	d, _ := packet.ParseMAC(dst)
+	s, _ := packet.ParseMAC(src)
 	var b bytes.Buffer
 	b.Write(d[:])
 	b.Write(s[:])

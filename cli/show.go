@@ -7,7 +7,7 @@ import (
 
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/dataplane"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 func (d *Device) showCommands() []engine.Command {
@@ -116,12 +116,12 @@ func (d *Device) vlanExists(v uint16) bool {
 
 // cpuMACs are the addresses a Catalyst lists as `All ... STATIC CPU`: the
 // Cisco protocol and IEEE reserved multicasts it traps, and broadcast.
-var cpuMACs = func() []hwaddr.MAC {
-	out := []hwaddr.MAC{{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc}, {0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcd}}
+var cpuMACs = func() []packet.MAC {
+	out := []packet.MAC{{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc}, {0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcd}}
 	for i := 0; i <= 0x10; i++ {
-		out = append(out, hwaddr.MAC{0x01, 0x80, 0xc2, 0, 0, byte(i)})
+		out = append(out, packet.MAC{0x01, 0x80, 0xc2, 0, 0, byte(i)})
 	}
-	return append(out, hwaddr.Broadcast)
+	return append(out, packet.BroadcastMAC)
 }()
 
 // showMAC is `show mac address-table` in the Catalyst 2960/3750 layout.
@@ -258,8 +258,8 @@ func (d *Device) stateOf(st dataplane.PortStatus) portState {
 
 // portMAC is the burned-in address of the i-th port: the base MAC plus i+1,
 // as Catalysts number their port addresses after the base address.
-func (d *Device) portMAC(i int) hwaddr.MAC {
-	return hwaddr.FromUint64(d.sw.BaseMAC().Uint64() + uint64(i) + 1)
+func (d *Device) portMAC(i int) packet.MAC {
+	return packet.MACFromUint64(d.sw.BaseMAC().Uint64() + uint64(i) + 1)
 }
 
 // ports resolves an optional interface argument to the list to show.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // iosRelease is the IOS release l2sw answers as: the Catalyst 2960/3750
@@ -57,7 +57,7 @@ func (d *Device) showVersion() string {
 	return b.String()
 }
 
-func colonMAC(m hwaddr.MAC) string { return m.Colon() }
+func colonMAC(m packet.MAC) string { return m.Colon() }
 
 // uptime renders IOS's "1 year, 2 weeks, 3 days, 4 hours, 5 minutes",
 // leaving out the leading zero units.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/l2sw/l2sw/dataplane/frame"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
@@ -378,17 +378,17 @@ func aclHeader(pkt []byte, h *tcam.Header) {
 	}
 	l4 := pkt[ihl:]
 	switch h.Proto {
-	case frame.ProtoTCP:
+	case packet.ProtoTCP:
 		if len(l4) >= 14 {
 			h.Flags = l4[13]
 		}
 		fallthrough
-	case frame.ProtoUDP:
+	case packet.ProtoUDP:
 		if len(l4) >= 4 {
 			h.SrcPort = binary.BigEndian.Uint16(l4)
 			h.DstPort = binary.BigEndian.Uint16(l4[2:])
 		}
-	case frame.ProtoICMP:
+	case packet.ProtoICMP:
 		if len(l4) >= 2 {
 			h.SrcPort, h.DstPort = uint16(l4[0]), uint16(l4[1])
 		}
@@ -399,7 +399,7 @@ func aclHeader(pkt []byte, h *tcam.Header) {
 // parser has found the transport header already (v.L4, set only for the
 // first fragment of TCP, UDP and ICMP, with the header whole), so only
 // the key's fields are read.
-func viewHeader(v *frame.View, h *tcam.Header) {
+func viewHeader(v *packet.View, h *tcam.Header) {
 	b, ip := v.B, v.L3
 	h.Proto = v.Proto
 	h.Src = binary.BigEndian.Uint32(b[ip+12:])
@@ -407,13 +407,13 @@ func viewHeader(v *frame.View, h *tcam.Header) {
 	h.SrcPort, h.DstPort, h.Flags = 0, 0, 0
 	if l4 := v.L4; l4 != 0 {
 		switch v.Proto {
-		case frame.ProtoTCP:
+		case packet.ProtoTCP:
 			h.Flags = b[l4+13]
 			fallthrough
-		case frame.ProtoUDP:
+		case packet.ProtoUDP:
 			h.SrcPort = binary.BigEndian.Uint16(b[l4:])
 			h.DstPort = binary.BigEndian.Uint16(b[l4+2:])
-		case frame.ProtoICMP:
+		case packet.ProtoICMP:
 			h.SrcPort, h.DstPort = uint16(b[l4]), uint16(b[l4+1])
 		}
 	}
@@ -463,8 +463,8 @@ func (r *Receiver) vaclPermits(m *vaclView, ip bool) bool {
 
 // l2ACLPermits applies the ingress port ACL and the VLAN filter of vlan to
 // the frame v.
-func (r *Receiver) l2ACLPermits(s *snapshot, pv *portView, v *frame.View, vlan uint16) bool {
-	ip := v.EtherType == frame.TypeIPv4
+func (r *Receiver) l2ACLPermits(s *snapshot, pv *portView, v *packet.View, vlan uint16) bool {
+	ip := v.EtherType == packet.TypeIPv4
 	if ip {
 		viewHeader(v, &r.hdr)
 		if pv.pacl.b != nil && !r.aclPermits(&pv.pacl) {

@@ -6,7 +6,7 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
-	"github.com/l2sw/l2sw/dataplane/frame"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
@@ -118,14 +118,14 @@ func (a *aclLogger) report(k aclLogKey, n uint64) {
 	switch {
 	case k.kind == acl.Standard:
 		a.log.Log("SEC", syslog.Informational, "IPACCESSLOGS", "list %s %s %s %d %s", k.name, verb, src, n, pkts)
-	case k.proto == frame.ProtoTCP || k.proto == frame.ProtoUDP:
+	case k.proto == packet.ProtoTCP || k.proto == packet.ProtoUDP:
 		proto := "tcp"
-		if k.proto == frame.ProtoUDP {
+		if k.proto == packet.ProtoUDP {
 			proto = "udp"
 		}
 		a.log.Log("SEC", syslog.Informational, "IPACCESSLOGP", "list %s %s %s %s(%d) -> %s(%d), %d %s",
 			k.name, verb, proto, src, k.srcPort, dst, k.dstPort, n, pkts)
-	case k.proto == frame.ProtoICMP:
+	case k.proto == packet.ProtoICMP:
 		a.log.Log("SEC", syslog.Informational, "IPACCESSLOGDP", "list %s %s icmp %s -> %s (%d/%d), %d %s",
 			k.name, verb, src, dst, k.srcPort, k.dstPort, n, pkts)
 	default:

@@ -2,7 +2,7 @@ package dataplane
 
 import (
 	"github.com/l2sw/l2sw/counter"
-	"github.com/l2sw/l2sw/dataplane/frame"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // Counter indexes a per-port counter.
@@ -33,11 +33,11 @@ const (
 	DropACL               // denied by the port ACL or the VLAN filter
 	DropMalformed         // sum of the malformed reasons below
 	malformedBase
-	numCounters = malformedBase + Counter(frame.NumReasons)
+	numCounters = malformedBase + Counter(packet.NumReasons)
 )
 
 // Malformed returns the counter of frames dropped for reason r.
-func Malformed(r frame.Reason) Counter { return malformedBase + Counter(r) }
+func Malformed(r packet.Reason) Counter { return malformedBase + Counter(r) }
 
 var counterNames = [...]string{
 	"rx frames", "rx bytes", "rx unicast", "rx multicast", "rx broadcast",
@@ -52,7 +52,7 @@ func (c Counter) String() string {
 		return counterNames[c]
 	}
 	if c >= malformedBase && c < numCounters {
-		return "malformed " + frame.Reason(c-malformedBase).String()
+		return "malformed " + packet.Reason(c-malformedBase).String()
 	}
 	return "unknown"
 }

@@ -4,8 +4,8 @@ import (
 	"net"
 	"testing"
 
-	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 )
@@ -88,8 +88,8 @@ func FuzzViewHeader(f *testing.F) {
 	frag[20] |= 0x01 // a non-initial fragment: no ports in the key
 	f.Add(frag)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var v frame.View
-		if v.Parse(b) != frame.ReasonNone || v.EtherType != frame.TypeIPv4 {
+		var v packet.View
+		if v.Parse(b) != packet.ReasonNone || v.EtherType != packet.TypeIPv4 {
 			return
 		}
 		var fromView, fromPacket tcam.Header

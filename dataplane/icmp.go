@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 
-	"github.com/l2sw/l2sw/cef/ipv4hdr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // icmpQuote is how much of the offending datagram an ICMP error carries
@@ -48,7 +48,7 @@ func (c *controlPlane) icmpError(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN
 		binary.BigEndian.PutUint16(icmp[6:], uint16(mtu))
 	}
 	copy(icmp[8:], quote)
-	binary.BigEndian.PutUint16(icmp[2:], ipv4hdr.Checksum(icmp))
+	binary.BigEndian.PutUint16(icmp[2:], packet.Checksum(icmp))
 	switch {
 	case typ == 11:
 		c.r.l3w.inc(l3TimeExceeded)
@@ -72,7 +72,7 @@ func (c *controlPlane) echoReply(s *snapshot, l3 *l3Snapshot, pkt []byte, ihl in
 	copy(icmp, data)
 	icmp[0], icmp[1] = 0, 0
 	icmp[2], icmp[3] = 0, 0
-	binary.BigEndian.PutUint16(icmp[2:], ipv4hdr.Checksum(icmp))
+	binary.BigEndian.PutUint16(icmp[2:], packet.Checksum(icmp))
 	c.r.l3w.inc(l3EchoReplies)
 	c.route(s, l3, m, inVLAN, true)
 }
@@ -92,7 +92,7 @@ func (c *controlPlane) ipHeader(m []byte, src, dst netip.Addr) {
 	s4, d4 := src.As4(), dst.As4()
 	copy(h[12:16], s4[:])
 	copy(h[16:20], d4[:])
-	binary.BigEndian.PutUint16(h[10:], ipv4hdr.Checksum(h))
+	binary.BigEndian.PutUint16(h[10:], packet.Checksum(h))
 }
 
 // sviAddr picks the source of an ICMP error: the address of the ingress

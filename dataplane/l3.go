@@ -6,11 +6,9 @@ import (
 
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/cef"
-	"github.com/l2sw/l2sw/cef/ipv4hdr"
 	"github.com/l2sw/l2sw/counter"
-	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/port"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/tcam"
 )
 
@@ -33,7 +31,7 @@ type sviView struct {
 // pure layer 2 (no SVI exists).
 type l3Snapshot struct {
 	routerMAC uint64
-	mac       hwaddr.MAC
+	mac       packet.MAC
 	routing   bool
 	svis      [MaxVLAN + 1]*sviView
 	fib       *cef.Table
@@ -121,7 +119,7 @@ func (p puntReason) String() string {
 // to the router MAC on a VLAN with an SVI are routed or punted; broadcast
 // ARP in such a VLAN is punted and still flooded. It returns true when it
 // consumed the frame.
-func (r *Receiver) l3Input(s *snapshot, v *frame.View, buf []byte, n int, tagged bool, vlan uint16, cast castClass) bool {
+func (r *Receiver) l3Input(s *snapshot, v *packet.View, buf []byte, n int, tagged bool, vlan uint16, cast castClass) bool {
 	l3 := s.l3
 	svi := l3.svis[vlan]
 	if svi == nil {
@@ -129,7 +127,7 @@ func (r *Receiver) l3Input(s *snapshot, v *frame.View, buf []byte, n int, tagged
 	}
 	const off = port.Headroom
 	toUs := v.DstUint64() == l3.routerMAC
-	if v.EtherType == frame.TypeARP {
+	if v.EtherType == packet.TypeARP {
 		switch {
 		case cast == castBroadcast:
 			if svi.up {
@@ -151,11 +149,11 @@ func (r *Receiver) l3Input(s *snapshot, v *frame.View, buf []byte, n int, tagged
 	switch {
 	case !svi.up:
 		r.l3w.inc(l3DropSVIDown)
-	case v.EtherType != frame.TypeIPv4:
+	case v.EtherType != packet.TypeIPv4:
 		r.l3w.inc(l3DropNotIPv4)
 	default:
 		ip := off + v.L3
-		if ipv4hdr.Checksum(buf[ip:ip+v.IHL]) != 0 {
+		if packet.Checksum(buf[ip:ip+v.IHL]) != 0 {
 			r.l3w.inc(l3DropBadChecksum)
 			r.l3w.cef.Dropped(cef.DropBadHeader, cef.Result{}, v.IPLen)
 			return true
@@ -257,7 +255,7 @@ func (r *Receiver) routeIP(s *snapshot, l3 *l3Snapshot, buf []byte, ip, ipLen in
 		return puntFragment, 0, out.mtu
 	}
 	if !local {
-		ipv4hdr.DecTTL(pkt)
+		packet.DecTTL(pkt)
 	}
 	rw := adj.Rewrite()
 	start := ip - len(rw)
@@ -276,7 +274,7 @@ func (r *Receiver) routeIP(s *snapshot, l3 *l3Snapshot, buf []byte, ip, ipLen in
 // putHeader copies the link header rw to dst (same length). The usual
 // 14-byte header is three word moves, not a call of the general copy.
 func putHeader(dst, rw []byte) {
-	if len(rw) != frame.EthLen || len(dst) != frame.EthLen {
+	if len(rw) != packet.EthLen || len(dst) != packet.EthLen {
 		copy(dst, rw)
 		return
 	}
@@ -325,8 +323,8 @@ func (r *Receiver) nextHopPort(adj *cef.Adjacency) (cam.PortID, bool) {
 // start for a tag.
 func (r *Receiver) l2Out(s *snapshot, buf []byte, start, end int, vlan uint16, tagged bool) {
 	if tagged { // rewrites are built untagged; tolerate a tagged one by popping it
-		copy(buf[start+frame.TagLen:start+frame.TagLen+12], buf[start:start+12])
-		start += frame.TagLen
+		copy(buf[start+packet.TagLen:start+packet.TagLen+12], buf[start:start+12])
+		start += packet.TagLen
 	}
 	dst := uint64(binary.BigEndian.Uint16(buf[start:]))<<32 | uint64(binary.BigEndian.Uint32(buf[start+2:]))
 	cast := castUnicast
@@ -352,10 +350,10 @@ func (r *Receiver) l2Send(s *snapshot, buf []byte, start, end int, vlan uint16, 
 		}
 		if ov := &s.ports[out]; ov.forwarding && ov.member(vlan) {
 			if ov.tagged(vlan) {
-				copy(buf[start-frame.TagLen:], buf[start:start+12])
-				binary.BigEndian.PutUint16(buf[start+8:], frame.TypeDot1Q)
+				copy(buf[start-packet.TagLen:], buf[start:start+12])
+				binary.BigEndian.PutUint16(buf[start+8:], packet.TypeDot1Q)
 				binary.BigEndian.PutUint16(buf[start+10:], vlan)
-				r.enqueue(out, padded(buf, start-frame.TagLen, end), cast)
+				r.enqueue(out, padded(buf, start-packet.TagLen, end), cast)
 			} else {
 				r.enqueue(out, padded(buf, start, end), cast)
 			}

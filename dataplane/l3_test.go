@@ -17,7 +17,7 @@ import (
 	"github.com/l2sw/l2sw/arp"
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/cef"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // l3rig: ports 1 and 2 in VLAN 10, port 3 in VLAN 20, port 4 a trunk.
@@ -133,7 +133,7 @@ func TestARPReplyForSVI(t *testing.T) {
 		t.Fatalf("reply MACs %v -> %v", eth.SrcMAC, eth.DstMAC)
 	}
 	es, _ := g.sw.ARPEntries(ARPFilter{IP: netip.MustParseAddr("10.0.10.5")})
-	if len(es) != 1 || es[0].Type != arp.Dynamic || es[0].MAC != hwaddr.MAC(macA) || es[0].IfName != "Vlan10" {
+	if len(es) != 1 || es[0].Type != arp.Dynamic || es[0].MAC != packet.MAC(macA) || es[0].IfName != "Vlan10" {
 		t.Fatalf("sender not learned: %+v", es)
 	}
 	// The router MAC is a STATIC CPU entry of both VLANs.
@@ -264,12 +264,12 @@ func TestRoutedNextHopFollowsCAMChanges(t *testing.T) {
 	g.got()
 	g.send(1, in)
 	g.expect(want, 3)
-	if err := g.sw.AddStaticMAC(20, hwaddr.MAC(macB), ifName(4)); err != nil {
+	if err := g.sw.AddStaticMAC(20, packet.MAC(macB), ifName(4)); err != nil {
 		t.Fatal(err)
 	}
 	g.send(1, in)
 	g.expect(wantTagged, 4)
-	if err := g.sw.RemoveStaticMAC(20, hwaddr.MAC(macB)); err != nil {
+	if err := g.sw.RemoveStaticMAC(20, packet.MAC(macB)); err != nil {
 		t.Fatal(err)
 	}
 	g.send(1, in)
@@ -483,7 +483,7 @@ func TestWrongCableFiltered(t *testing.T) {
 func TestStaticNLBMulticastFlooded(t *testing.T) {
 	g := newL3Rig(t)
 	g.learnHost(1, macA, ipA, net.IP{10, 0, 10, 1})
-	nlb, _ := hwaddr.Parse("0300.5e7f.0032")
+	nlb, _ := packet.ParseMAC("0300.5e7f.0032")
 	if err := g.sw.AddStaticARP(netip.MustParseAddr("10.0.20.50"), nlb); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/l2sw/l2sw/cam"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // MACCounts is what `show mac address-table count` reports.
@@ -17,7 +17,7 @@ type MACStats = cam.Stats
 // MACEntry is one row of `show mac address-table`.
 type MACEntry struct {
 	VLAN     uint16
-	MAC      hwaddr.MAC
+	MAC      packet.MAC
 	Static   bool   // configured (or the switch's own address)
 	Port     string // interface name; "CPU" for the switch's own addresses
 	LastSeen int64  // seconds on the switch clock; 0 for static entries
@@ -26,7 +26,7 @@ type MACEntry struct {
 // MACFilter selects MAC entries; zero fields match everything.
 type MACFilter struct {
 	VLAN        uint16
-	MAC         hwaddr.MAC
+	MAC         packet.MAC
 	HasMAC      bool
 	Port        string // interface name
 	DynamicOnly bool
@@ -84,7 +84,7 @@ func (sw *Switch) ClearDynamicMACs(f MACFilter) (int, error) {
 }
 
 // AddStaticMAC installs `mac address-table static M vlan N interface I`.
-func (sw *Switch) AddStaticMAC(vlan uint16, mac hwaddr.MAC, ifname string) error {
+func (sw *Switch) AddStaticMAC(vlan uint16, mac packet.MAC, ifname string) error {
 	sw.mu.Lock()
 	id, ok := sw.byName[ifname]
 	sw.mu.Unlock()
@@ -98,7 +98,7 @@ func (sw *Switch) AddStaticMAC(vlan uint16, mac hwaddr.MAC, ifname string) error
 }
 
 // RemoveStaticMAC removes a static entry.
-func (sw *Switch) RemoveStaticMAC(vlan uint16, mac hwaddr.MAC) error {
+func (sw *Switch) RemoveStaticMAC(vlan uint16, mac packet.MAC) error {
 	if err := sw.cam.RemoveStatic(vlan, mac); err != nil {
 		return fmt.Errorf("static MAC %s vlan %d: %w", mac, vlan, err)
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/l2sw/l2sw/cam"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 func TestMACTableAPI(t *testing.T) {
@@ -14,7 +14,7 @@ func TestMACTableAPI(t *testing.T) {
 	g.send(1, udpFrame(t, macA, bcast, 0, "a"))
 	g.send(2, udpFrame(t, macB, bcast, 0, "b"))
 	g.send(3, udpFrame(t, macC, bcast, 0, "c"))
-	staticMAC, _ := hwaddr.Parse("0011.2233.4455")
+	staticMAC, _ := packet.ParseMAC("0011.2233.4455")
 	if err := g.sw.AddStaticMAC(1, staticMAC, ifName(2)); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/mem"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // multiQueue is a port backend with several queues, as a multi-queue TAP:
@@ -67,7 +67,7 @@ func TestEgressOnTheIngressQueueIndex(t *testing.T) {
 	if got := sent(bq[0], bq[1], c); got[0] != 0 || got[1] != 1 || got[2] != 1 {
 		t.Fatalf("flood from A's queue 1 went to B queues %v and C %d; want B queue 1 and C", got[:2], got[2])
 	}
-	if err := sw.AddStaticMAC(1, hwaddr.MAC(macB), ifName(2)); err != nil {
+	if err := sw.AddStaticMAC(1, packet.MAC(macB), ifName(2)); err != nil {
 		t.Fatal(err)
 	}
 	for i, r := range []*Receiver{r0, r1} {

@@ -3,9 +3,9 @@ package dataplane
 import (
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/cef"
-	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/gso"
 	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // Offloads (virtio-net headers) in the pipeline.
@@ -116,9 +116,9 @@ func (r *Receiver) writeSlow(pv *portView, out cam.PortID) int {
 
 // offloadToRouter reports whether the frame in v is an IPv4 packet the
 // router would route (to the router MAC on a VLAN with an SVI that is up).
-func (r *Receiver) offloadToRouter(s *snapshot, v *frame.View, vlan uint16) bool {
+func (r *Receiver) offloadToRouter(s *snapshot, v *packet.View, vlan uint16) bool {
 	svi := s.l3.svis[vlan]
-	return svi != nil && svi.up && v.EtherType == frame.TypeIPv4 && v.DstUint64() == s.l3.routerMAC
+	return svi != nil && svi.up && v.EtherType == packet.TypeIPv4 && v.DstUint64() == s.l3.routerMAC
 }
 
 // routeSegments routes a frame with a non-plain header (r.vh), held at
@@ -149,7 +149,7 @@ func (r *Receiver) routeSegments(s *snapshot, buf []byte, n int, tagged bool, vl
 			return
 		}
 		for j := range k {
-			if r.view.Parse(r.seg[j][:r.segSizes[j]]) != frame.ReasonNone {
+			if r.view.Parse(r.seg[j][:r.segSizes[j]]) != packet.ReasonNone {
 				continue
 			}
 			r.l3Input(s, &r.view, r.segBuf[j], r.segSizes[j], tagged, vlan, cast)

@@ -14,10 +14,10 @@ import (
 
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/clock"
-	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/gso"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/mem"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 )
 
@@ -199,7 +199,7 @@ func TestOffloadSuperFrameL2(t *testing.T) {
 	const payload = 64000
 	sf, h, data := tsoFrame(t, macA, macB, ipA, ipB, 0, payload, tsoMSS)
 	tagged, _, _ := tsoFrame(t, macA, macB, ipA, ipB, 1, payload, tsoMSS)
-	hTagged := h.Shift(frame.TagLen)
+	hTagged := h.Shift(packet.TagLen)
 
 	check := func(port int, wantFrame []byte, wantHdr gso.Header) {
 		t.Helper()

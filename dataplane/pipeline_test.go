@@ -15,8 +15,8 @@ import (
 	"github.com/l2sw/l2sw/clock"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/mem"
-	"github.com/l2sw/l2sw/hwaddr"
 	"github.com/l2sw/l2sw/internal/pkttest"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 )
 
@@ -116,7 +116,7 @@ func (g *rig) counter(i int, c Counter) uint64 {
 }
 
 func mac(s string) net.HardwareAddr {
-	m, err := hwaddr.Parse(s)
+	m, err := packet.ParseMAC(s)
 	if err != nil {
 		panic(err)
 	}

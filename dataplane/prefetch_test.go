@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/l2sw/l2sw/cam"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // TestPrefetchingTableForwardsTheSame: a CAM large enough that workers
@@ -84,7 +84,7 @@ func TestPrefetchingFIBRoutesTheSame(t *testing.T) {
 	for _, g := range []*rig{small, large} {
 		g.learnHost(1, macA, ipA, net.IP{10, 0, 10, 1})
 		g.learnHost(3, macB, net.IP{10, 0, 20, 2}, net.IP{10, 0, 20, 1})
-		if err := g.sw.AddStaticARP(nh, hwaddr.MAC(macB)); err != nil {
+		if err := g.sw.AddStaticARP(nh, packet.MAC(macB)); err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range routes {

@@ -9,10 +9,8 @@ import (
 	"github.com/l2sw/l2sw/arp"
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/cef"
-	"github.com/l2sw/l2sw/cef/ipv4hdr"
-	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/port"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // PuntQueueDepth is how many frames may wait for the control plane. Beyond
@@ -70,7 +68,7 @@ type controlPlane struct {
 	r    *Receiver // the CPU's transmit side: enqueue/flush, counters
 	obuf []byte    // frames the CPU sends
 	ibuf []byte    // ICMP messages the CPU builds (copied into obuf to route)
-	view frame.View
+	view packet.View
 
 	aclLog *aclLogger
 
@@ -219,7 +217,7 @@ func (c *controlPlane) flush() {
 // fragment splits pkt to mtu (RFC 791) and routes every fragment. A transit
 // packet has its TTL checked and decremented first, once.
 func (c *controlPlane) fragment(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN uint16, mtu int, local bool) {
-	if !local && !ipv4hdr.DecTTL(pkt) {
+	if !local && !packet.DecTTL(pkt) {
 		c.icmpError(s, l3, pkt, inVLAN, 11, 0, 0)
 		return
 	}
@@ -229,7 +227,7 @@ func (c *controlPlane) fragment(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN 
 	for i := range out {
 		out[i] = make([]byte, mtu)
 	}
-	k, err := ipv4hdr.Fragment(pkt, mtu, out, lens)
+	k, err := packet.FragmentIPv4(pkt, mtu, out, lens)
 	if err != nil {
 		c.r.l3w.inc(l3DropNoEgress)
 		return
@@ -254,12 +252,12 @@ func (c *controlPlane) receive(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN u
 		return // broadcast/network receive entries, fragments to us: consumed
 	}
 	switch pkt[9] {
-	case frame.ProtoICMP:
+	case packet.ProtoICMP:
 		if len(pkt) < ihl+8 || pkt[ihl] != 8 {
 			return
 		}
 		c.echoReply(s, l3, pkt, ihl, inVLAN)
-	case frame.ProtoUDP:
+	case packet.ProtoUDP:
 		c.icmpError(s, l3, pkt, inVLAN, 3, 3, 0)
 	}
 }
@@ -282,7 +280,7 @@ func (c *controlPlane) isOwn(l3 *l3Snapshot, ip netip.Addr) bool {
 // forwards the packets its answer released.
 func (c *controlPlane) handleARP(s *snapshot, l3 *l3Snapshot, p *puntPkt) {
 	v := &c.view
-	if v.Parse(p.frame()) != frame.ReasonNone || v.EtherType != frame.TypeARP {
+	if v.Parse(p.frame()) != packet.ReasonNone || v.EtherType != packet.TypeARP {
 		return
 	}
 	pk := arp.Packet{
@@ -319,26 +317,26 @@ func (c *controlPlane) sendARPRequest(req arp.Request) {
 			break
 		}
 	}
-	dst := hwaddr.Broadcast
+	dst := packet.BroadcastMAC
 	if !req.Unicast.IsZero() {
 		dst = req.Unicast
 	}
-	c.sendARP(s, svi.vlan, arp.OpRequest, l3.mac, src, dst, hwaddr.MAC{}, req.IP)
+	c.sendARP(s, svi.vlan, arp.OpRequest, l3.mac, src, dst, packet.MAC{}, req.IP)
 	c.r.l3w.inc(l3ARPRequestsOut)
 }
 
 // sendARP builds an Ethernet/ARP frame from the router MAC and sends it
 // into vlan.
-func (c *controlPlane) sendARP(s *snapshot, vlan uint16, op arp.Op, sha hwaddr.MAC, spa netip.Addr, dst, tha hwaddr.MAC, tpa netip.Addr) {
+func (c *controlPlane) sendARP(s *snapshot, vlan uint16, op arp.Op, sha packet.MAC, spa netip.Addr, dst, tha packet.MAC, tpa netip.Addr) {
 	const start = port.Headroom
 	b := c.obuf
 	f := b[start : start+42]
 	copy(f[0:6], dst[:])
 	copy(f[6:12], s.l3.mac[:])
-	binary.BigEndian.PutUint16(f[12:], frame.TypeARP)
+	binary.BigEndian.PutUint16(f[12:], packet.TypeARP)
 	a := f[14:]
 	binary.BigEndian.PutUint16(a[0:], 1)
-	binary.BigEndian.PutUint16(a[2:], frame.TypeIPv4)
+	binary.BigEndian.PutUint16(a[2:], packet.TypeIPv4)
 	a[4], a[5] = 6, 4
 	binary.BigEndian.PutUint16(a[6:], uint16(op))
 	copy(a[8:14], sha[:])

@@ -7,9 +7,9 @@ import (
 
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/cef"
-	"github.com/l2sw/l2sw/dataplane/frame"
 	"github.com/l2sw/l2sw/dataplane/gso"
 	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/tcam"
 )
 
@@ -53,7 +53,7 @@ type Receiver struct {
 	segSizes  []int
 	slow      [][]byte     // a port's frames on the segmenting flush path
 	slowHdr   []gso.Header // and their headers
-	view      frame.View
+	view      packet.View
 	l3w       *l3Worker           // routed-path counters (l3.go)
 	nhPorts   [nhCacheSize]nhPort // remembered next-hop ports (l3.go)
 
@@ -251,20 +251,20 @@ func (r *Receiver) prefetchFrames(s *snapshot, fib *cef.Table, camPF bool, from,
 	for i := from; i < to; i++ {
 		f := r.bufs[i][port.Headroom:]
 		r.fibDst[i] = 0
-		if r.sizes[i] < frame.EthLen+frame.TagLen || len(f) < frame.EthLen+frame.TagLen+frame.IPv4Min {
+		if r.sizes[i] < packet.EthLen+packet.TagLen || len(f) < packet.EthLen+packet.TagLen+packet.IPv4Min {
 			continue
 		}
-		vlan, l3 := untagged, frame.EthLen
-		if binary.BigEndian.Uint16(f[12:]) == frame.TypeDot1Q {
+		vlan, l3 := untagged, packet.EthLen
+		if binary.BigEndian.Uint16(f[12:]) == packet.TypeDot1Q {
 			vlan = binary.BigEndian.Uint16(f[14:]) & 0x0fff
-			l3 += frame.TagLen
+			l3 += packet.TagLen
 		}
 		dst := binary.BigEndian.Uint64(f[0:]) >> 16
 		if camPF {
 			src := binary.BigEndian.Uint64(f[4:]) & 0xffff_ffff_ffff
 			keys = append(keys, cam.Key(vlan, src), cam.Key(vlan, dst))
 		}
-		if route && dst == router && binary.BigEndian.Uint16(f[l3-2:]) == frame.TypeIPv4 && r.sizes[i] >= l3+frame.IPv4Min {
+		if route && dst == router && binary.BigEndian.Uint16(f[l3-2:]) == packet.TypeIPv4 && r.sizes[i] >= l3+packet.IPv4Min {
 			a := binary.BigEndian.Uint32(f[l3+16:])
 			r.fibDst[i] = a
 			dsts = append(dsts, a)
@@ -332,7 +332,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	}
 	f := buf[off : off+n]
 	v := &r.view
-	if reason := v.Parse(f); reason != frame.ReasonNone {
+	if reason := v.Parse(f); reason != packet.ReasonNone {
 		st.inc(DropMalformed)
 		st.inc(Malformed(reason))
 		return
@@ -452,13 +452,13 @@ func (r *Receiver) encapInPlace(buf []byte, n int, tagged, wantTagged bool, vlan
 	case tagged == wantTagged:
 		return buf[off : off+n]
 	case wantTagged:
-		copy(buf[off-frame.TagLen:], buf[off:off+12])
-		binary.BigEndian.PutUint16(buf[off+8:], frame.TypeDot1Q)
+		copy(buf[off-packet.TagLen:], buf[off:off+12])
+		binary.BigEndian.PutUint16(buf[off+8:], packet.TypeDot1Q)
 		binary.BigEndian.PutUint16(buf[off+10:], vlan)
-		return buf[off-frame.TagLen : off+n]
+		return buf[off-packet.TagLen : off+n]
 	default:
-		copy(buf[off+frame.TagLen:off+frame.TagLen+12], buf[off:off+12])
-		return padded(buf, off+frame.TagLen, off+n)
+		copy(buf[off+packet.TagLen:off+packet.TagLen+12], buf[off:off+12])
+		return padded(buf, off+packet.TagLen, off+n)
 	}
 }
 
@@ -510,9 +510,9 @@ func tagShift(h gso.Header, tagged, wantTagged bool) gso.Header {
 	case tagged == wantTagged || h.Plain():
 		return h
 	case wantTagged:
-		return h.Shift(frame.TagLen)
+		return h.Shift(packet.TagLen)
 	default:
-		return h.Shift(-frame.TagLen)
+		return h.Shift(-packet.TagLen)
 	}
 }
 
@@ -523,10 +523,10 @@ func (r *Receiver) reencap(f []byte, tagged bool, vlan uint16) []byte {
 	r.nscratch++
 	copy(sc[off:off+12], f[:12])
 	if tagged {
-		m := copy(sc[off+12:], f[12+frame.TagLen:])
+		m := copy(sc[off+12:], f[12+packet.TagLen:])
 		return padded(sc, off, off+12+m)
 	}
-	binary.BigEndian.PutUint16(sc[off+12:], frame.TypeDot1Q)
+	binary.BigEndian.PutUint16(sc[off+12:], packet.TypeDot1Q)
 	binary.BigEndian.PutUint16(sc[off+14:], vlan)
 	m := copy(sc[off+16:], f[12:])
 	return sc[off : off+16+m]

@@ -14,7 +14,7 @@ import (
 	"github.com/l2sw/l2sw/arp"
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/cef"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 )
 
@@ -26,7 +26,7 @@ const (
 )
 
 // fallbackRouterMAC is the router MAC when the switch was given no BaseMAC.
-var fallbackRouterMAC = hwaddr.MAC{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}
+var fallbackRouterMAC = packet.MAC{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}
 
 // Errors of the layer-3 API.
 var (
@@ -103,7 +103,7 @@ type ARPEntry = arp.Entry
 // l3State is the switch's layer-3 configuration and tables. Guarded by
 // sw.mu except the tables (own locks) and the control plane (one goroutine).
 type l3State struct {
-	mac     hwaddr.MAC
+	mac     packet.MAC
 	routing bool
 	svis    map[uint16]*SVIConfig
 	statics map[routeKey]StaticRoute
@@ -451,7 +451,7 @@ func (sw *Switch) IPRouting() bool {
 }
 
 // RouterMAC is the MAC address of every SVI (the switch's base MAC).
-func (sw *Switch) RouterMAC() hwaddr.MAC { return sw.l3.mac }
+func (sw *Switch) RouterMAC() packet.MAC { return sw.l3.mac }
 
 func (sw *Switch) cefStaticLocked(r StaticRoute) (cef.StaticRoute, error) {
 	cs := cef.StaticRoute{Prefix: r.Prefix, NextHop: r.NextHop, Distance: r.Distance}
@@ -575,7 +575,7 @@ func (sw *Switch) StaticRoutes() []StaticRoute {
 
 // AddStaticARP is `arp IP MAC arpa`. A unicast IP may map to a multicast MAC
 // (Microsoft NLB multicast mode); routed traffic to it floods in the VLAN.
-func (sw *Switch) AddStaticARP(ip netip.Addr, mac hwaddr.MAC) error {
+func (sw *Switch) AddStaticARP(ip netip.Addr, mac packet.MAC) error {
 	return sw.l3.arp.AddStatic(ip, mac, sw.clk.Nanos())
 }
 

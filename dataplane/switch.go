@@ -17,7 +17,7 @@ import (
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/clock"
 	"github.com/l2sw/l2sw/dataplane/port"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 )
 
@@ -69,7 +69,7 @@ type Config struct {
 	CAM      cam.Config     // MAC table sizing and aging
 	Clock    clock.Clock    // default: a coarse clock started by Start
 	Log      *syslog.Logger // default: a logger with no writer
-	BaseMAC  hwaddr.MAC     // the switch's own MAC (show version, SVIs)
+	BaseMAC  packet.MAC     // the switch's own MAC (show version, SVIs)
 }
 
 // Errors of the control API.
@@ -154,7 +154,7 @@ func (sw *Switch) Log() *syslog.Logger { return sw.log }
 func (sw *Switch) Clock() clock.Clock { return sw.clk }
 
 // BaseMAC is the switch's own MAC address.
-func (sw *Switch) BaseMAC() hwaddr.MAC { return sw.cfg.BaseMAC }
+func (sw *Switch) BaseMAC() packet.MAC { return sw.cfg.BaseMAC }
 
 // AddPort attaches a backend as the interface name (canonical IOS spelling,
 // e.g. GigabitEthernet0/1). If the switch is running, the port starts
@@ -531,7 +531,7 @@ func (sw *Switch) MACCount() int {
 func (sw *Switch) ClearMACs() int { return sw.cam.ClearDynamic(cam.Filter{Port: cam.NoPort}) }
 
 // MACPort returns the interface (vlan, mac) is learned or configured on.
-func (sw *Switch) MACPort(vlan uint16, mac hwaddr.MAC) (string, bool) {
+func (sw *Switch) MACPort(vlan uint16, mac packet.MAC) (string, bool) {
 	id, ok := sw.cam.Lookup(vlan, mac.Uint64())
 	if !ok {
 		return "", false

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/l2sw/l2sw/dataplane"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // TestUnknownUnicastFloodAndAging: traffic to a host that never spoke is
@@ -179,13 +179,13 @@ func TestZeroSourceMAC(t *testing.T) {
 		t.Fatalf("b did not receive the zero-source frame")
 	}
 	got := capB.matching(containsPayload(marker))[0]
-	if got.src() != (hwaddr.MAC{}) {
+	if got.src() != (packet.MAC{}) {
 		t.Errorf("b received the frame with source %s, want it unmodified (0000.0000.0000)", got.src())
 	}
-	if entries, err := l.sw.MACEntries(dataplane.MACFilter{MAC: hwaddr.MAC{}, HasMAC: true}); err != nil || len(entries) != 0 {
+	if entries, err := l.sw.MACEntries(dataplane.MACFilter{MAC: packet.MAC{}, HasMAC: true}); err != nil || len(entries) != 0 {
 		t.Errorf("the zero MAC is in the table:%s (err %v)", macs(entries), err)
 	}
-	if got := l.macPort(1, hwaddr.MAC{}); got != "" {
+	if got := l.macPort(1, packet.MAC{}); got != "" {
 		t.Errorf("the zero MAC was learned on %s", got)
 	}
 	if s := l.sw.MACStats(); s.FilteredZero == 0 {

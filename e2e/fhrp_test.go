@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // steadyState is how long two first-hop-redundancy speakers must keep their
@@ -268,7 +268,7 @@ func TestCARPUcarp(t *testing.T) {
 	// 0000.5e00.01XX); that entry follows the mastership to speaker2 with
 	// the new master's first advertisement (up to one advbase after its
 	// state change).
-	if vmac := (hwaddr.MAC{0, 0, 0x5e, 0, 0, 7}); !t.Failed() {
+	if vmac := (packet.MAC{0, 0, 0x5e, 0, 0, 7}); !t.Failed() {
 		if _, ok := fl.waitMACPort(1, vmac, fl.s2.port, promptly); !ok {
 			t.Errorf("the CARP virtual MAC %s is on %q after the takeover, want %s", vmac, fl.macPort(1, vmac), fl.s2.port)
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/l2sw/l2sw/arp"
 	"github.com/l2sw/l2sw/cef"
 	"github.com/l2sw/l2sw/dataplane"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // routedLab: Vlan10 10.0.10.1/24 and Vlan20 10.0.20.1/24 on the switch,
@@ -34,10 +34,10 @@ func routedLab(t *testing.T) (*lab, *host, *host) {
 	return l, a, b
 }
 
-func arpMAC(l *lab, ip string) (hwaddr.MAC, arp.EntryType, bool) {
+func arpMAC(l *lab, ip string) (packet.MAC, arp.EntryType, bool) {
 	es, err := l.sw.ARPEntries(dataplane.ARPFilter{IP: netip.MustParseAddr(ip)})
 	if err != nil || len(es) == 0 {
-		return hwaddr.MAC{}, 0, false
+		return packet.MAC{}, 0, false
 	}
 	return es[0].MAC, es[0].Type, true
 }
@@ -172,7 +172,7 @@ func TestL3WrongSubnetARPFiltered(t *testing.T) {
 func TestL3StaticARPMulticastNLB(t *testing.T) {
 	t.Parallel()
 	l, a, _ := routedLab(t)
-	nlbMAC, _ := hwaddr.Parse("0300.5e7f.0032")
+	nlbMAC, _ := packet.ParseMAC("0300.5e7f.0032")
 	var nodes []*host
 	for i, m := range []string{"0200.1400.0051", "0200.1400.0052"} {
 		n := l.addHost("nlb"+string(rune('1'+i)), access(20), m, "10.0.20.50/24")

@@ -18,8 +18,8 @@ import (
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/tap"
-	"github.com/l2sw/l2sw/hwaddr"
 	"github.com/l2sw/l2sw/internal/netns"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // promptly bounds every wait for something that should happen at once
@@ -65,7 +65,7 @@ type host struct {
 	ns     *netns.NS
 	ifname string
 	port   string // the switch's interface name
-	mac    hwaddr.MAC
+	mac    packet.MAC
 }
 
 // access returns the settings of an access port in vlan.
@@ -112,7 +112,7 @@ func (l *lab) addHostTap(name string, cfg tap.Config, s dataplane.PortSettings, 
 func (l *lab) addHostWrapped(name string, cfg tap.Config, wrap func(*tap.Port) port.Port, s dataplane.PortSettings, mac string, cidrs ...string) *host {
 	t := l.t
 	t.Helper()
-	hw, err := hwaddr.Parse(mac)
+	hw, err := packet.ParseMAC(mac)
 	if err != nil {
 		t.Fatalf("host %s: %v", name, err)
 	}
@@ -166,20 +166,20 @@ func (h *host) mustPing(ip string) {
 }
 
 // staticNeigh pins ip to mac in h's neighbour table, so h never ARPs for it.
-func (h *host) staticNeigh(ip string, mac hwaddr.MAC) {
+func (h *host) staticNeigh(ip string, mac packet.MAC) {
 	h.l.t.Helper()
 	h.ns.MustRun("ip", "neigh", "replace", ip, "lladdr", mac.Colon(), "dev", h.ifname, "nud", "permanent")
 }
 
 // macPort is where the switch has h's MAC in vlan ("" if nowhere).
-func (l *lab) macPort(vlan uint16, mac hwaddr.MAC) string {
+func (l *lab) macPort(vlan uint16, mac packet.MAC) string {
 	p, _ := l.sw.MACPort(vlan, mac)
 	return p
 }
 
 // waitMACPort waits until (vlan, mac) is on port (port "" waits for the
 // entry to be gone) and returns how long that took.
-func (l *lab) waitMACPort(vlan uint16, mac hwaddr.MAC, port string, timeout time.Duration) (time.Duration, bool) {
+func (l *lab) waitMACPort(vlan uint16, mac packet.MAC, port string, timeout time.Duration) (time.Duration, bool) {
 	start := time.Now()
 	ok := poll(timeout, func() bool { return l.macPort(vlan, mac) == port })
 	return time.Since(start), ok
@@ -220,8 +220,8 @@ type frameRecord struct {
 	vlan   uint16
 }
 
-func (f frameRecord) dst() hwaddr.MAC { return hwaddr.MAC(f.data[0:6]) }
-func (f frameRecord) src() hwaddr.MAC { return hwaddr.MAC(f.data[6:12]) }
+func (f frameRecord) dst() packet.MAC { return packet.MAC(f.data[0:6]) }
+func (f frameRecord) src() packet.MAC { return packet.MAC(f.data[6:12]) }
 
 // String tells a frame apart in a failure message: when it arrived, its
 // addresses and what gopacket makes of its layers.

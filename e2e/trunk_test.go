@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/l2sw/l2sw/dataplane"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // trunkLab is a trunk port (native VLAN 30, allowed 10, 20, 30) with a
@@ -158,9 +158,9 @@ func (tl *trunkLab) checkTables(t *testing.T) {
 
 // taggedARPRequest builds a broadcast ARP request (who has target, tell
 // sender) tagged with vlan, padded to the Ethernet minimum.
-func taggedARPRequest(src hwaddr.MAC, vlan uint16, sender, target net.IP) []byte {
+func taggedARPRequest(src packet.MAC, vlan uint16, sender, target net.IP) []byte {
 	f := make([]byte, 64)
-	copy(f[0:6], hwaddr.Broadcast[:])
+	copy(f[0:6], packet.BroadcastMAC[:])
 	copy(f[6:12], src[:])
 	binary.BigEndian.PutUint16(f[12:], 0x8100)
 	binary.BigEndian.PutUint16(f[14:], vlan)

@@ -9,7 +9,7 @@ import (
 	"net/netip"
 	"sync"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // Handler runs a matched command. It writes its output to c.Out (lines end
@@ -336,8 +336,8 @@ func (a Args) Int64(name string) int64 {
 }
 
 // MAC returns a MAC argument.
-func (a Args) MAC(name string) hwaddr.MAC {
-	v, _ := a.vals[name].(hwaddr.MAC)
+func (a Args) MAC(name string) packet.MAC {
+	v, _ := a.vals[name].(packet.MAC)
 	return v
 }
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/cli/engine/enginetest"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // captured runs line in a fresh privileged session entered into the given
@@ -42,7 +42,7 @@ func TestTypedArguments(t *testing.T) {
 	if o.Status != engine.StatusOK {
 		t.Fatalf("status %v, output %q", o.Status, out)
 	}
-	mac, _ := hwaddr.Parse("0011.2233.4455")
+	mac, _ := packet.ParseMAC("0011.2233.4455")
 	if got.MAC("probe") != mac {
 		t.Errorf("MAC = %v", got.MAC("probe"))
 	}

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // tokenKind is the type of one node of a command graph.
@@ -296,8 +296,8 @@ func parseNumber(w string, ranges []NumRange) (int64, bool) {
 }
 
 // parseDottedMAC accepts the IOS H.H.H form with 1 to 4 hex digits per group.
-func parseDottedMAC(w string) (hwaddr.MAC, bool) {
-	var m hwaddr.MAC
+func parseDottedMAC(w string) (packet.MAC, bool) {
+	var m packet.MAC
 	parts := strings.Split(w, ".")
 	if len(parts) != 3 {
 		return m, false

@@ -17,7 +17,7 @@ import (
 	"github.com/l2sw/l2sw/cli"
 	"github.com/l2sw/l2sw/cli/remote"
 	"github.com/l2sw/l2sw/dataplane"
-	"github.com/l2sw/l2sw/hwaddr"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 )
 
@@ -219,11 +219,11 @@ func closePorts(sw *dataplane.Switch) {
 
 // baseMAC derives a stable, locally administered switch MAC from the host
 // name, so that a restarted lab switch keeps its identity.
-func baseMAC() hwaddr.MAC {
+func baseMAC() packet.MAC {
 	h, _ := os.Hostname()
 	var sum uint32 = 2166136261
 	for i := 0; i < len(h); i++ {
 		sum = (sum ^ uint32(h[i])) * 16777619
 	}
-	return hwaddr.MAC{0x02, 0x1c, byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), 0x00}
+	return packet.MAC{0x02, 0x1c, byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), 0x00}
 }

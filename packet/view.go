@@ -1,16 +1,14 @@
-// Package frame is the zero-copy view of an Ethernet frame that the
-// forwarding pipeline reads: fixed-offset accessors over the []byte for
-// Ethernet, up to two 802.1Q/802.1ad tags, ARP, IPv4 (with options) and the
-// TCP/UDP/ICMP header fields an ACL needs. Parse fills a View without
-// allocating or copying and classifies malformed frames by Reason. It is a
-// leaf package; gopacket is its oracle in the tests.
-package frame
+// This file is the zero-copy view of an Ethernet frame: fixed-offset
+// accessors over the []byte for Ethernet, up to two 802.1Q/802.1ad tags, ARP,
+// IPv4 (with options) and the TCP/UDP/ICMP header fields an ACL needs. Parse
+// fills a View without allocating or copying and classifies malformed frames
+// by Reason; gopacket is its oracle in the tests.
+
+package packet
 
 import (
 	"encoding/binary"
 	"net/netip"
-
-	"github.com/l2sw/l2sw/hwaddr"
 )
 
 // EtherTypes the view understands.
@@ -207,12 +205,12 @@ func (v *View) parseIPv4(b []byte, l3 int) Reason {
 }
 
 // Dst is the destination MAC.
-func (v *View) Dst() hwaddr.MAC { return hwaddr.MAC(v.B[0:6]) }
+func (v *View) Dst() MAC { return MAC(v.B[0:6]) }
 
 // Src is the source MAC.
-func (v *View) Src() hwaddr.MAC { return hwaddr.MAC(v.B[6:12]) }
+func (v *View) Src() MAC { return MAC(v.B[6:12]) }
 
-// DstUint64 is the destination MAC packed as hwaddr.MAC.Uint64 does, read
+// DstUint64 is the destination MAC packed as MAC.Uint64 does, read
 // without building an array (the CAM key).
 func (v *View) DstUint64() uint64 { return mac48(v.B[0:6]) }
 
@@ -241,13 +239,13 @@ func (v *View) PCP() uint8 { return uint8(v.OuterTCI >> 13) }
 func (v *View) ARPOp() uint16 { return binary.BigEndian.Uint16(v.B[v.L3+6:]) }
 
 // ARPSenderMAC is the sender hardware address.
-func (v *View) ARPSenderMAC() hwaddr.MAC { return hwaddr.MAC(v.B[v.L3+8 : v.L3+14]) }
+func (v *View) ARPSenderMAC() MAC { return MAC(v.B[v.L3+8 : v.L3+14]) }
 
 // ARPSenderIP is the sender protocol address.
 func (v *View) ARPSenderIP() netip.Addr { return netip.AddrFrom4([4]byte(v.B[v.L3+14 : v.L3+18])) }
 
 // ARPTargetMAC is the target hardware address.
-func (v *View) ARPTargetMAC() hwaddr.MAC { return hwaddr.MAC(v.B[v.L3+18 : v.L3+24]) }
+func (v *View) ARPTargetMAC() MAC { return MAC(v.B[v.L3+18 : v.L3+24]) }
 
 // ARPTargetIP is the target protocol address.
 func (v *View) ARPTargetIP() netip.Addr { return netip.AddrFrom4([4]byte(v.B[v.L3+24 : v.L3+28])) }

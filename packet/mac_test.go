@@ -1,4 +1,4 @@
-package hwaddr
+package packet
 
 import (
 	"errors"
@@ -7,9 +7,9 @@ import (
 
 func TestParseAndString(t *testing.T) {
 	for _, s := range []string{"0011.2233.4455", "00:11:22:33:44:55", "00-11-22-33-44-55", "0011.2233.4455"} {
-		m, err := Parse(s)
+		m, err := ParseMAC(s)
 		if err != nil {
-			t.Fatalf("Parse(%q): %v", s, err)
+			t.Fatalf("ParseMAC(%q): %v", s, err)
 		}
 		if got := m.String(); got != "0011.2233.4455" {
 			t.Errorf("String = %q", got)
@@ -22,17 +22,17 @@ func TestParseAndString(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "0011.2233.445", "0011-2233-4455", "00:11:22:33:44-55", "g011.2233.4455", "00112233445566"} {
-		if _, err := Parse(bad); !errors.Is(err, ErrSyntax) {
-			t.Errorf("Parse(%q) err = %v, want ErrSyntax", bad, err)
+		if _, err := ParseMAC(bad); !errors.Is(err, ErrMACSyntax) {
+			t.Errorf("ParseMAC(%q) err = %v, want ErrSyntax", bad, err)
 		}
 	}
 }
 
 func TestPredicatesAndPacking(t *testing.T) {
-	if !(MAC{}).IsZero() || Broadcast.IsZero() {
+	if !(MAC{}).IsZero() || BroadcastMAC.IsZero() {
 		t.Error("IsZero")
 	}
-	if !Broadcast.IsMulticast() || !Broadcast.IsBroadcast() {
+	if !BroadcastMAC.IsMulticast() || !BroadcastMAC.IsBroadcast() {
 		t.Error("broadcast predicates")
 	}
 	hsrp := MAC{0x01, 0x00, 0x5e, 0, 0, 2}
@@ -40,7 +40,7 @@ func TestPredicatesAndPacking(t *testing.T) {
 		t.Error("multicast predicates")
 	}
 	m := MAC{0xde, 0xad, 0xbe, 0xef, 0x00, 0x01}
-	if FromUint64(m.Uint64()) != m || m.Uint64() != 0xdeadbeef0001 {
+	if MACFromUint64(m.Uint64()) != m || m.Uint64() != 0xdeadbeef0001 {
 		t.Errorf("packing %x", m.Uint64())
 	}
 }
@@ -49,11 +49,11 @@ func FuzzParse(f *testing.F) {
 	f.Add("0011.2233.4455")
 	f.Add("00:11:22:33:44:55")
 	f.Fuzz(func(t *testing.T, s string) {
-		m, err := Parse(s)
+		m, err := ParseMAC(s)
 		if err != nil {
 			return
 		}
-		again, err := Parse(m.String())
+		again, err := ParseMAC(m.String())
 		if err != nil || again != m {
 			t.Fatalf("round trip of %q: %v %v", s, again, err)
 		}

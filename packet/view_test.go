@@ -1,4 +1,4 @@
-package frame
+package packet
 
 import (
 	"encoding/binary"
@@ -7,8 +7,6 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
-
-	"github.com/l2sw/l2sw/hwaddr"
 )
 
 func mustParse(t *testing.T, b []byte, want Reason) *View {
@@ -49,11 +47,11 @@ func TestRunt(t *testing.T) {
 
 func TestEthernetMACs(t *testing.T) {
 	v := mustParse(t, tcpFrame(t), ReasonNone)
-	if v.Dst() != hwaddr.MAC(macB) || v.Src() != hwaddr.MAC(macA) {
+	if v.Dst() != MAC(macB) || v.Src() != MAC(macA) {
 		t.Errorf("Dst %v Src %v", v.Dst(), v.Src())
 	}
-	if v.DstUint64() != hwaddr.MAC(macB).Uint64() || v.SrcUint64() != hwaddr.MAC(macA).Uint64() {
-		t.Errorf("Uint64 packing differs from hwaddr: %x %x", v.DstUint64(), v.SrcUint64())
+	if v.DstUint64() != MAC(macB).Uint64() || v.SrcUint64() != MAC(macA).Uint64() {
+		t.Errorf("Uint64 packing differs from MAC.Uint64: %x %x", v.DstUint64(), v.SrcUint64())
 	}
 	if v.EtherType != TypeIPv4 || v.L3 != 14 || v.Tags != 0 || v.VID() != 0 {
 		t.Errorf("untagged IPv4: %+v", v)
@@ -146,7 +144,7 @@ func TestARP(t *testing.T) {
 		if v.EtherType != TypeARP || v.ARPOp() != op {
 			t.Fatalf("op %d: EtherType %#x ARPOp %d", op, v.EtherType, v.ARPOp())
 		}
-		if v.ARPSenderMAC() != hwaddr.MAC(macA) || v.ARPTargetMAC() != (hwaddr.MAC{}) {
+		if v.ARPSenderMAC() != MAC(macA) || v.ARPTargetMAC() != (MAC{}) {
 			t.Errorf("MACs %v %v", v.ARPSenderMAC(), v.ARPTargetMAC())
 		}
 		if v.ARPSenderIP() != netip.MustParseAddr("10.1.1.5") || v.ARPTargetIP() != netip.MustParseAddr("10.1.1.1") {
@@ -386,12 +384,12 @@ func TestICMP(t *testing.T) {
 
 func TestFirstHopRedundancy(t *testing.T) {
 	v := mustParse(t, hsrpFrame(t), ReasonNone)
-	if v.Src() != (hwaddr.MAC{0, 0, 0x0c, 0x07, 0xac, 0x0a}) || !v.Dst().IsMulticast() ||
+	if v.Src() != (MAC{0, 0, 0x0c, 0x07, 0xac, 0x0a}) || !v.Dst().IsMulticast() ||
 		v.DstIP() != 0xe0000002 || v.Proto != ProtoUDP || v.SrcPort() != 1985 || v.DstPort() != 1985 || v.TTL() != 1 {
 		t.Errorf("HSRP: %+v", v)
 	}
 	v = mustParse(t, vrrpFrame(t), ReasonNone)
-	if v.Src() != (hwaddr.MAC{0, 0, 0x5e, 0, 1, 1}) || v.DstIP() != 0xe0000012 || v.Proto != 112 ||
+	if v.Src() != (MAC{0, 0, 0x5e, 0, 1, 1}) || v.DstIP() != 0xe0000012 || v.Proto != 112 ||
 		v.L4 != 0 || v.TTL() != 255 {
 		t.Errorf("VRRP: %+v", v)
 	}

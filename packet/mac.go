@@ -1,7 +1,8 @@
-// Package hwaddr holds the Ethernet MAC address as a comparable value type and
-// its IOS spellings. It is a leaf: every table and the dataplane share it, so
-// no package needs net.HardwareAddr or strings on the hot path.
-package hwaddr
+// This file holds the Ethernet MAC address as a comparable value type and
+// its IOS spellings, so no package needs net.HardwareAddr or strings on the
+// hot path.
+
+package packet
 
 import (
 	"errors"
@@ -11,8 +12,8 @@ import (
 // MAC is a 48-bit Ethernet address. It is comparable and usable as a map key.
 type MAC [6]byte
 
-// Broadcast is ffff.ffff.ffff.
-var Broadcast = MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+// BroadcastMAC is ffff.ffff.ffff.
+var BroadcastMAC = MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
 // IsZero reports whether m is 0000.0000.0000.
 func (m MAC) IsZero() bool { return m == MAC{} }
@@ -21,7 +22,7 @@ func (m MAC) IsZero() bool { return m == MAC{} }
 func (m MAC) IsMulticast() bool { return m[0]&1 != 0 }
 
 // IsBroadcast reports whether m is ffff.ffff.ffff.
-func (m MAC) IsBroadcast() bool { return m == Broadcast }
+func (m MAC) IsBroadcast() bool { return m == BroadcastMAC }
 
 // Uint64 packs the address into the low 48 bits, most significant byte first.
 func (m MAC) Uint64() uint64 {
@@ -29,8 +30,8 @@ func (m MAC) Uint64() uint64 {
 		uint64(m[3])<<16 | uint64(m[4])<<8 | uint64(m[5])
 }
 
-// FromUint64 is the inverse of Uint64; bits above 48 are ignored.
-func FromUint64(v uint64) MAC {
+// MACFromUint64 is the inverse of Uint64; bits above 48 are ignored.
+func MACFromUint64(v uint64) MAC {
 	return MAC{byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
 }
 
@@ -80,24 +81,24 @@ func (m MAC) Colon() string {
 	return string(b[:])
 }
 
-// ErrSyntax is returned (wrapped) for a string that is no MAC address.
-var ErrSyntax = errors.New("invalid MAC address")
+// ErrMACSyntax is returned (wrapped) for a string that is no MAC address.
+var ErrMACSyntax = errors.New("invalid MAC address")
 
-// Parse accepts the dotted IOS form (0011.2233.4455) and, for convenience of
+// ParseMAC accepts the dotted IOS form (0011.2233.4455) and, for convenience of
 // lab users pasting from Linux, the colon and hyphen forms.
-func Parse(s string) (MAC, error) {
+func ParseMAC(s string) (MAC, error) {
 	var m MAC
 	switch len(s) {
 	case 14:
 		if s[4] != '.' || s[9] != '.' {
-			return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+			return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
 		}
 		hex := s[0:4] + s[5:9] + s[10:14]
 		for i := 0; i < 6; i++ {
 			hi, ok1 := nibble(hex[2*i])
 			lo, ok2 := nibble(hex[2*i+1])
 			if !ok1 || !ok2 {
-				return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+				return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
 			}
 			m[i] = hi<<4 | lo
 		}
@@ -105,22 +106,22 @@ func Parse(s string) (MAC, error) {
 	case 17:
 		sep := s[2]
 		if sep != ':' && sep != '-' {
-			return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+			return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
 		}
 		for i := 0; i < 6; i++ {
 			if i < 5 && s[i*3+2] != sep {
-				return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+				return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
 			}
 			hi, ok1 := nibble(s[i*3])
 			lo, ok2 := nibble(s[i*3+1])
 			if !ok1 || !ok2 {
-				return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+				return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
 			}
 			m[i] = hi<<4 | lo
 		}
 		return m, nil
 	}
-	return m, fmt.Errorf("%w: %q", ErrSyntax, s)
+	return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
 }
 
 func nibble(c byte) (byte, bool) {

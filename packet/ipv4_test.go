@@ -1,4 +1,4 @@
-package ipv4hdr
+package packet
 
 import (
 	"bytes"
@@ -82,7 +82,7 @@ func TestFragmentAgainstGopacket(t *testing.T) {
 		o := opts[i%2]
 		p := buildPacket(t, 1+rng.IntN(4000), false, o, 64)
 		mtu := 68 + rng.IntN(1500-68)
-		n, err := Fragment(p, mtu, out, lens)
+		n, err := FragmentIPv4(p, mtu, out, lens)
 		if err != nil {
 			t.Fatalf("fragment %d bytes to %d: %v", len(p), mtu, err)
 		}
@@ -133,13 +133,13 @@ func TestFragmentAgainstGopacket(t *testing.T) {
 	}
 	// DF set: the caller must send ICMP fragmentation needed.
 	p := buildPacket(t, 2000, true, nil, 64)
-	if _, err := Fragment(p, 1500, out, lens); !errors.Is(err, ErrDontFragment) {
+	if _, err := FragmentIPv4(p, 1500, out, lens); !errors.Is(err, ErrDontFragment) {
 		t.Fatalf("DF: %v", err)
 	}
-	if _, err := Fragment(buildPacket(t, 2000, false, nil, 64), 1500, out[:1], lens); !errors.Is(err, ErrShortBuffer) {
+	if _, err := FragmentIPv4(buildPacket(t, 2000, false, nil, 64), 1500, out[:1], lens); !errors.Is(err, ErrShortBuffer) {
 		t.Fatalf("short: %v", err)
 	}
-	if n := testing.AllocsPerRun(100, func() { Fragment(buildPacketNoT(), 576, out, lens) }); n > 0 {
+	if n := testing.AllocsPerRun(100, func() { FragmentIPv4(buildPacketNoT(), 576, out, lens) }); n > 0 {
 		t.Fatalf("allocs %v", n)
 	}
 }
@@ -165,7 +165,7 @@ func FuzzFragment(f *testing.F) {
 		if mtu < 0 || mtu > 2048 {
 			return
 		}
-		n, err := Fragment(p, mtu, out, lens)
+		n, err := FragmentIPv4(p, mtu, out, lens)
 		if err != nil {
 			return
 		}

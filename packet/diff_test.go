@@ -1,4 +1,4 @@
-package frame
+package packet
 
 import (
 	"bytes"
@@ -88,7 +88,7 @@ func compareWithGopacket(tb testing.TB, v *View, pkt gopacket.Packet) {
 		tb.Errorf("MACs: view %v %v, gopacket %v %v", v.Dst(), v.Src(), eth.DstMAC, eth.SrcMAC)
 	}
 	if v.DstUint64() != v.Dst().Uint64() || v.SrcUint64() != v.Src().Uint64() {
-		tb.Errorf("Uint64 MACs disagree with hwaddr packing")
+		tb.Errorf("Uint64 MACs disagree with MAC.Uint64 packing")
 	}
 	var tags []*layers.Dot1Q
 	for _, l := range ls[1:] {

@@ -1,8 +1,9 @@
-// Package ipv4hdr holds the IPv4 header edits of the routed path: the TTL
+// This file holds the IPv4 header edits of the routed path: the TTL
 // decrement with an incremental checksum update (RFC 1624) and the
-// fragmentation of a packet to an egress MTU (RFC 791). It works in place or
-// into caller-provided buffers and never allocates.
-package ipv4hdr
+// fragmentation of a packet to an egress MTU (RFC 791). They work in place
+// or into caller-provided buffers and never allocate.
+
+package packet
 
 import (
 	"encoding/binary"
@@ -72,7 +73,7 @@ func Checksum(h []byte) uint16 {
 // Options marked "copied" are repeated in every fragment; the others only in
 // the first (RFC 791). A packet that fits is copied as one fragment. With DF
 // set and the packet too big it returns ErrDontFragment.
-func Fragment(pkt []byte, mtu int, out [][]byte, lens []int) (int, error) {
+func FragmentIPv4(pkt []byte, mtu int, out [][]byte, lens []int) (int, error) {
 	if len(pkt) < 20 || pkt[0]>>4 != 4 {
 		return 0, ErrBadPacket
 	}
