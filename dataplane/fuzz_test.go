@@ -75,11 +75,11 @@ func (g *rig) portCounters(i int) PortCounters {
 	return c
 }
 
-// FuzzViewHeader: the ACL key built from the parser's view of a frame
-// (viewHeader, the ingress ACLs' path) is the key aclHeader builds from
-// the IPv4 packet alone (the egress and segment path) for any frame the
-// parser accepts.
-func FuzzViewHeader(f *testing.F) {
+// FuzzACLKey: the ACL key built from the parser's view of a frame (the
+// ingress ACLs' path) is the key built from the IPv4 packet alone (the
+// egress and control-plane path) for any frame the parser accepts: the
+// one builder gets the same transport offset both ways.
+func FuzzACLKey(f *testing.F) {
 	for _, proto := range []string{"tcp", "udp", "icmp"} {
 		f.Add(l4Frame(f, macA, macB, net.IP{10, 0, 0, 1}, net.IP{10, 0, 0, 2}, proto, 443))
 	}
@@ -92,9 +92,12 @@ func FuzzViewHeader(f *testing.F) {
 		if v.Parse(b) != packet.ReasonNone || v.EtherType != packet.TypeIPv4 {
 			return
 		}
-		var fromView, fromPacket tcam.Header
-		viewHeader(&v, &fromView)
-		aclHeader(b[v.L3:v.L3+v.IPLen], &fromPacket)
+		var r Receiver
+		r.keyFromView(&v)
+		fromView := r.key
+		r.keyed = false
+		r.keyFromPacket(b[v.L3 : v.L3+v.IPLen])
+		fromPacket := r.key
 		if fromView != fromPacket {
 			t.Fatalf("%x:\nfrom the view   %+v\nfrom the packet %+v", b, fromView, fromPacket)
 		}

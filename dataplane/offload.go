@@ -123,7 +123,7 @@ func (r *Receiver) offloadToRouter(s *snapshot, v *packet.View, vlan uint16) boo
 
 // routeSegments routes a frame with a non-plain header (r.vh), held at
 // buf[port.Headroom:][:n], as the plain packets it stands for.
-func (r *Receiver) routeSegments(s *snapshot, buf []byte, n int, tagged bool, vlan uint16, cast castClass) {
+func (r *Receiver) routeSegments(s *snapshot, buf []byte, n int, vlan uint16, cast castClass) {
 	const off = port.Headroom
 	f := buf[off : off+n]
 	h := r.vh
@@ -134,7 +134,7 @@ func (r *Receiver) routeSegments(s *snapshot, buf []byte, n int, tagged bool, vl
 			r.badOffload()
 			return
 		}
-		r.l3Input(s, &r.view, buf, n, tagged, vlan, cast)
+		r.routerIn(s, &r.view, buf, n, vlan, cast)
 		return
 	}
 	// The segments live in the scratch buffers flushOffload uses: send
@@ -149,10 +149,11 @@ func (r *Receiver) routeSegments(s *snapshot, buf []byte, n int, tagged bool, vl
 			return
 		}
 		for j := range k {
+			r.keyed = false // a new packet: the ACL stages build its key afresh
 			if r.view.Parse(r.seg[j][:r.segSizes[j]]) != packet.ReasonNone {
 				continue
 			}
-			r.l3Input(s, &r.view, r.segBuf[j], r.segSizes[j], tagged, vlan, cast)
+			r.routerIn(s, &r.view, r.segBuf[j], r.segSizes[j], vlan, cast)
 		}
 		r.flush(s)
 		r.nscratch = 0

@@ -192,6 +192,7 @@ func (c *controlPlane) route(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN uin
 	if &pkt[0] != &b[ip] {
 		copy(b[ip:], pkt)
 	}
+	c.r.keyed = false // a new packet: the ACL stages build its key afresh
 	why, nh, aux := c.r.routeIP(s, l3, b, ip, len(pkt), local)
 	c.flush()
 	switch why {

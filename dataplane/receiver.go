@@ -59,7 +59,10 @@ type Receiver struct {
 
 	now       int64       // seconds, read once per batch
 	aclWorker int         // the TCAM counter shard this worker adds to
-	hdr       tcam.Header // the ACL key of the packet being classified
+	key       tcam.Header // the ACL key of the packet being classified (aclstage.go)
+	keyed     bool        // key is built for the current packet
+	ace       uint32      // with an observer: the sequence number of the ACE that matched last
+	obs       Observer    // the switch's observer for this batch; nil: none
 	aclSecond int64       // the second aclPunts counts in
 	aclPunts  int         // ACL punts sent in aclSecond
 }
@@ -198,6 +201,10 @@ func (r *Receiver) run() {
 // result, one Write per egress port.
 func (r *Receiver) Process(n int) {
 	s := r.sw.snap.Load()
+	r.obs = nil
+	if o := r.sw.observer.Load(); o != nil {
+		r.obs = *o
+	}
 	now := r.sw.clk.Nanos() / 1e9
 	r.now = now
 	r.nscratch = 0
@@ -239,10 +246,7 @@ func (r *Receiver) Process(n int) {
 // destinations for prefetchCounters.
 func (r *Receiver) prefetchFrames(s *snapshot, fib *cef.Table, camPF bool, from, to int) {
 	pv := &s.ports[r.in]
-	untagged := pv.access
-	if pv.mode != ModeAccess {
-		untagged = pv.native
-	}
+	untagged := pv.untagged
 	route, router := fib != nil, uint64(0)
 	if route {
 		router = s.l3.routerMAC
@@ -300,277 +304,6 @@ func (r *Receiver) publish() {
 	for _, out := range r.dirty {
 		r.stats[out].publish(&r.local[out], TxFrames, TxErrors+1)
 	}
-}
-
-type castClass uint8
-
-const (
-	castUnicast castClass = iota
-	castMulticast
-	castBroadcast
-)
-
-const bcastMAC = 0xffffffffffff
-
-// forward runs one frame, held at buf[port.Headroom:][:n], through the L2
-// pipeline of DESIGN §2.
-func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
-	const off = port.Headroom
-	in := r.in
-	st := &r.local[in]
-	st.inc(RxFrames)
-	st.add(RxBytes, uint64(n))
-	pv := &s.ports[in]
-	if !pv.forwarding {
-		st.inc(DropPortDown)
-		return
-	}
-	if r.rxOffload {
-		// Read before anything can overwrite the headroom (encapInPlace
-		// moves the MAC addresses into it).
-		r.vh, _ = gso.Decode(buf[off-gso.HeaderLen : off])
-	}
-	f := buf[off : off+n]
-	v := &r.view
-	if reason := v.Parse(f); reason != packet.ReasonNone {
-		st.inc(DropMalformed)
-		st.inc(Malformed(reason))
-		return
-	}
-	dst := v.DstUint64()
-	cast := castUnicast
-	switch {
-	case dst == bcastMAC:
-		cast = castBroadcast
-		st.inc(RxBroadcast)
-	case dst&(1<<40) != 0:
-		cast = castMulticast
-		st.inc(RxMulticast)
-	default:
-		st.inc(RxUnicast)
-	}
-
-	// Ingress VLAN classification.
-	var vlan uint16
-	tagged := v.Tags > 0
-	if vid := v.VID(); tagged && vid != 0 {
-		if !pv.member(vid) {
-			st.inc(DropVLANNotAllowed)
-			return
-		}
-		vlan = vid
-	} else {
-		if pv.mode == ModeAccess {
-			vlan = pv.access
-		} else {
-			vlan = pv.native
-		}
-		if vlan == 0 || !pv.member(vlan) {
-			st.inc(DropVLANNotAllowed)
-			return
-		}
-		if tagged { // priority-tagged: give the tag its VLAN so it is a normal tagged frame
-			binary.BigEndian.PutUint16(f[14:], v.OuterTCI&0xf000|vlan)
-		}
-	}
-
-	// Source learning. An all-zero source is not learned but still
-	// forwarded. A unicast frame's destination is looked up in the same
-	// call, so that the two bucket reads overlap; its result is used only
-	// if layer 3 does not take the frame.
-	var learned cam.LearnResult
-	out, known := cam.NoPort, false
-	if cast == castUnicast && !(s.l3 != nil && dst == s.l3.routerMAC && s.l3.svis[vlan] != nil) {
-		learned, out, known = r.sw.cam.LearnLookup(vlan, v.SrcUint64(), dst, in, now)
-	} else { // broadcast, multicast, or to the router, which layer 3 takes
-		learned = r.sw.cam.Learn(vlan, v.SrcUint64(), in, now)
-	}
-	switch learned {
-	case cam.InvalidSource:
-		st.inc(DropInvalidSource)
-		return
-	case cam.FilteredZero:
-		st.inc(ZeroSourceForwarded)
-	}
-
-	// Port and VLAN ACLs (DESIGN §2 step 5, applied at ingress so routed
-	// packets pass the VLAN filter of the VLAN they arrive in too).
-	if (pv.pacl.b != nil || s.vacl != nil) && !r.l2ACLPermits(s, pv, v, vlan) {
-		st.inc(DropACL)
-		return
-	}
-
-	// Layer 3 (DESIGN §2 step 4): frames to the switch's own MAC on a VLAN
-	// with an SVI are routed or punted; ARP for the SVI is punted as well as
-	// flooded. l3Input reports whether it consumed the frame.
-	if s.l3 != nil {
-		if !r.vh.Plain() && r.offloadToRouter(s, v, vlan) {
-			r.routeSegments(s, buf, n, tagged, vlan, cast)
-			st.inc(ToRouter)
-			return
-		}
-		if r.l3Input(s, v, buf, n, tagged, vlan, cast) {
-			st.inc(ToRouter)
-			return
-		}
-	}
-
-	if cast == castUnicast {
-		if known {
-			if out == in {
-				st.inc(DropSamePort)
-				return
-			}
-			if int(out) < len(s.ports) {
-				if ov := &s.ports[out]; ov.forwarding && ov.member(vlan) {
-					st.inc(Forwarded)
-					want := ov.tagged(vlan)
-					h := r.vh
-					if tagged != want && !h.Plain() {
-						h = tagShift(h, tagged, want)
-					}
-					r.enqueue(out, r.encapInPlace(buf, n, tagged, want, vlan), cast)
-					if r.rxOffload {
-						r.noteHdr(out, h)
-					}
-					return
-				}
-			}
-		}
-		st.inc(UnknownUnicastFlooded)
-	}
-	st.inc(Forwarded)
-	r.flood(s, buf, n, tagged, vlan, cast)
-}
-
-// encapInPlace returns the frame with or without its tag as the egress port
-// needs, moving the MAC addresses within the buffer's headroom instead of
-// copying the frame. Only for a frame that leaves on one port.
-func (r *Receiver) encapInPlace(buf []byte, n int, tagged, wantTagged bool, vlan uint16) []byte {
-	const off = port.Headroom
-	switch {
-	case tagged == wantTagged:
-		return buf[off : off+n]
-	case wantTagged:
-		copy(buf[off-packet.TagLen:], buf[off:off+12])
-		binary.BigEndian.PutUint16(buf[off+8:], packet.TypeDot1Q)
-		binary.BigEndian.PutUint16(buf[off+10:], vlan)
-		return buf[off-packet.TagLen : off+n]
-	default:
-		copy(buf[off+packet.TagLen:off+packet.TagLen+12], buf[off:off+12])
-		return padded(buf, off+packet.TagLen, off+n)
-	}
-}
-
-// minFrame is the shortest Ethernet frame without FCS. Untagging a
-// minimum-size tagged frame would leave a runt; 802.1Q bridges pad it.
-const minFrame = 60
-
-// padded returns buf[start:end], zero-padded to minFrame bytes.
-func padded(buf []byte, start, end int) []byte {
-	if end-start < minFrame {
-		clear(buf[end : start+minFrame])
-		end = start + minFrame
-	}
-	return buf[start:end]
-}
-
-// flood sends the frame to every forwarding port of the VLAN but the
-// ingress one. Ports that need the other encapsulation get one shared copy.
-func (r *Receiver) flood(s *snapshot, buf []byte, n int, tagged bool, vlan uint16, cast castClass) {
-	const off = port.Headroom
-	f := buf[off : off+n]
-	var other []byte
-	for _, out := range s.flood[vlan] {
-		if out == r.in {
-			continue
-		}
-		ov := &s.ports[out]
-		if ov.tagged(vlan) == tagged {
-			r.enqueue(out, f, cast)
-			if r.rxOffload {
-				r.noteHdr(out, r.vh)
-			}
-			continue
-		}
-		if other == nil {
-			other = r.reencap(f, tagged, vlan)
-		}
-		r.enqueue(out, other, cast)
-		if r.rxOffload {
-			r.noteHdr(out, tagShift(r.vh, tagged, !tagged))
-		}
-	}
-}
-
-// tagShift returns the virtio-net header of a frame after its tag was
-// pushed or popped: the checksum and header offsets move with the payload.
-func tagShift(h gso.Header, tagged, wantTagged bool) gso.Header {
-	switch {
-	case tagged == wantTagged || h.Plain():
-		return h
-	case wantTagged:
-		return h.Shift(packet.TagLen)
-	default:
-		return h.Shift(-packet.TagLen)
-	}
-}
-
-// reencap copies f into a scratch buffer with the tag added or removed.
-func (r *Receiver) reencap(f []byte, tagged bool, vlan uint16) []byte {
-	const off = port.Headroom
-	sc := r.scratch[r.nscratch]
-	r.nscratch++
-	copy(sc[off:off+12], f[:12])
-	if tagged {
-		m := copy(sc[off+12:], f[12+packet.TagLen:])
-		return padded(sc, off, off+12+m)
-	}
-	binary.BigEndian.PutUint16(sc[off+12:], packet.TypeDot1Q)
-	binary.BigEndian.PutUint16(sc[off+14:], vlan)
-	m := copy(sc[off+16:], f[12:])
-	return sc[off : off+16+m]
-}
-
-// noteHdr gives the frame just queued for out the virtio-net header h.
-// Headers are kept only from a port's first non-plain frame of the batch
-// on (frames without one have zero headers, see padHdrs), so plain
-// frames cost one test, and enqueue, which the router and the CPU use for
-// the plain frames they build, stays small enough to inline.
-func (r *Receiver) noteHdr(out cam.PortID, h gso.Header) {
-	if !h.Plain() || r.txOff[out] {
-		r.queueHdr(out, h)
-	}
-}
-
-func (r *Receiver) queueHdr(out cam.PortID, h gso.Header) {
-	hs := r.padHdrs(out, len(r.tx[out])-1)
-	r.txh[out] = append(hs, h)
-	r.txOff[out] = true
-}
-
-// padHdrs returns out's headers with zero ones added up to n.
-func (r *Receiver) padHdrs(out cam.PortID, n int) []gso.Header {
-	hs := r.txh[out]
-	for len(hs) < n {
-		hs = append(hs, gso.Header{})
-	}
-	r.txh[out] = hs
-	return hs
-}
-
-// enqueue queues frame f for out; a frame with a non-plain virtio-net
-// header has it recorded next (noteHdr).
-func (r *Receiver) enqueue(out cam.PortID, f []byte, cast castClass) {
-	q := r.tx[out]
-	if len(q) == 0 {
-		r.dirty = append(r.dirty, out)
-	}
-	r.tx[out] = append(q, f)
-	st := &r.local[out]
-	st.inc(TxFrames)
-	st.add(TxBytes, uint64(len(f)))
-	st.inc(TxUnicast + Counter(cast))
 }
 
 // flush transmits the batch. Its counts are published before the frames

@@ -24,6 +24,7 @@ type portView struct {
 	mode       PortMode
 	access     uint16
 	native     uint16
+	untagged   uint16             // the VLAN of untagged and priority-tagged frames: access or native
 	allowed    VLANSet            // trunk: allowed and existing VLANs
 	tx         []port.Port        // transmit queues; one unless multi-queue
 	otx        []port.OffloadPort // the same, when the port has offloads in effect
@@ -88,6 +89,10 @@ func (sw *Switch) publishLocked() {
 		v.pacl = sw.acl.port[p.name]
 		if oq := offloadQueues(p.queues); oq != nil && p.offload != 0 {
 			v.otx, v.offload = oq, p.offload
+		}
+		v.untagged = v.native
+		if v.mode == ModeAccess {
+			v.untagged = v.access
 		}
 		s.ports[p.id] = v
 		if !v.forwarding {

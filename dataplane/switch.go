@@ -88,7 +88,8 @@ type Switch struct {
 	clk clock.Clock
 	log *syslog.Logger
 
-	snap atomic.Pointer[snapshot]
+	snap     atomic.Pointer[snapshot]
+	observer atomic.Pointer[Observer] // the pipeline's observer (observe.go); nil: none
 
 	mu       sync.Mutex // the one writer of configuration
 	ports    []*swPort  // by cam.PortID; nil holes
