@@ -72,7 +72,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 		packet.SetOuterTCI(f, v.OuterTCI&0xf000|vlan)
 	}
 	if r.obs != nil {
-		r.observeIngress(f, vlan)
+		r.observeIngress(f, StageLearn, vlan)
 	}
 
 	// Source learning (cam.Table.Learn). A unicast frame's destination is
@@ -182,11 +182,19 @@ func (r *Receiver) learnOutcome(f []byte, vlan uint16, learned cam.LearnResult) 
 	return true
 }
 
-// observeIngress reports the ingress, parse and VLAN stages' passes.
-func (r *Receiver) observeIngress(f []byte, vlan uint16) {
-	r.observe(f, Decision{Stage: StageIngress, Verdict: Pass, Entry: Entry{Port: r.in}})
-	r.observe(f, Decision{Stage: StageParse, Verdict: Pass})
-	r.observe(f, Decision{Stage: StageVLAN, Verdict: Pass, Entry: Entry{VLAN: vlan}})
+// observeIngress reports the passes of the stages before upTo among
+// ingress, parse and VLAN (all three once the VLAN is known), which
+// forward reports together to keep the observer's tests off its path.
+func (r *Receiver) observeIngress(f []byte, upTo Stage, vlan uint16) {
+	if upTo > StageIngress {
+		r.observe(f, Decision{Stage: StageIngress, Verdict: Pass, Entry: Entry{Port: r.in}})
+	}
+	if upTo > StageParse {
+		r.observe(f, Decision{Stage: StageParse, Verdict: Pass})
+	}
+	if upTo > StageVLAN {
+		r.observe(f, Decision{Stage: StageVLAN, Verdict: Pass, Entry: Entry{VLAN: vlan}})
+	}
 }
 
 // dropCounters are the per-port counters of the L2 stages' drop reasons.
@@ -212,6 +220,9 @@ func (r *Receiver) drop(stage Stage, why Reason, f []byte) {
 		st.inc(c)
 	}
 	if r.obs != nil {
+		if stage <= StageVLAN { // the passes before it were not reported yet
+			r.observeIngress(f, stage, 0)
+		}
 		r.observe(f, Decision{Stage: stage, Verdict: Drop, Reason: why})
 	}
 }
