@@ -7,9 +7,10 @@
 //
 // The hardware model and the software lookup are distinct on purpose: the
 // entries (value/mask, LOUs, masks) say what a PFC would have to program and
-// whether it fits; the Classifier (see classifier.go and bitvector.go) is
+// whether it fits; the Classifier (classifier.go: bit vectors in
+// bitvector.go, decision trees in tree.go, treebuild.go, update.go) is
 // what the dataplane actually runs, built from the same ACEs and checked
-// against a linear first-match oracle.
+// against a linear first-match oracle (linear_test.go).
 package tcam
 
 import (
