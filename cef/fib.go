@@ -1,0 +1,244 @@
+package cef
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+)
+
+// EntryKind is what a FIB entry does, as `show ip cef` names it.
+type EntryKind uint8
+
+// The FIB entry kinds.
+const (
+	KindNoRoute  EntryKind = iota // nothing matched: drop, count "no route"
+	KindAttached                  // connected subnet: glean adjacency
+	KindHost                      // /32 of a resolved (or once resolved) neighbour
+	KindNextHop                   // via a next hop adjacency
+	KindReceive                   // for us: punt
+	KindDrop                      // martian / special drop
+	KindNull                      // Null0 static
+)
+
+var kindNames = [...]string{"no route", "attached", "host", "nexthop", "receive", "drop", "null"}
+
+func (k EntryKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Entry is an immutable FIB entry. The dataplane gets a pointer to it from
+// Lookup and must not modify it.
+type Entry struct {
+	Addr    uint32
+	Len     uint8
+	Kind    EntryKind
+	Source  RouteType
+	If      IfID
+	IfName  string
+	NextHop uint32 // the resolved (connected) next hop for KindNextHop
+	Via     uint32 // the configured next hop when it was recursive, else 0
+	ctr     uint32 // per-prefix counter index
+	adj     *adjSlot
+}
+
+// Prefix returns the entry's prefix.
+func (e *Entry) Prefix() netip.Prefix { return netip.PrefixFrom(u32Addr(e.Addr), int(e.Len)) }
+
+// Adjacency returns the current version of the entry's adjacency.
+func (e *Entry) Adjacency() *Adjacency { return e.adj.cur.Load() }
+
+// CounterID is the index of the entry's per-prefix counters.
+func (e *Entry) CounterID() uint32 { return e.ctr }
+
+func (e *Entry) sameForwarding(o *Entry) bool {
+	return e.Kind == o.Kind && e.Source == o.Source && e.If == o.If && e.IfName == o.IfName &&
+		e.NextHop == o.NextHop && e.Via == o.Via && e.adj == o.adj
+}
+
+// resetFIB starts an empty LPM and entry array (entry 0: no route).
+func (t *Table) resetFIB() {
+	t.lpm = newLPMWriter(func(l uint64) int { return int(t.entries[leafIndex(l)].Len) })
+	t.entries = make([]Entry, 1, 1024)
+	t.entries[0] = Entry{Kind: KindNoRoute, adj: t.noRoute}
+	t.live = map[pfxKey]uint32{}
+	t.deadEnts = 0
+}
+
+// selectEntry computes the FIB entry the prefix k should have.
+func (t *Table) selectEntry(k pfxKey) (Entry, bool) {
+	e := Entry{Addr: k.a, Len: k.l}
+	for _, r := range t.routes[k] {
+		e.Source = r.Type
+		switch {
+		case r.Type == special && r.receive:
+			e.Kind, e.adj = KindReceive, t.puntSlot
+			if r.HasIf {
+				e.If, e.IfName = r.If, r.IfName
+			}
+			return e, true
+		case r.Type == special:
+			e.Kind, e.adj = KindDrop, t.dropSlot
+			return e, true
+		case r.Type == Local:
+			e.Kind, e.adj, e.If, e.IfName = KindReceive, t.puntSlot, r.If, r.IfName
+			return e, true
+		case r.Type == Connected:
+			st := t.ifs[r.If]
+			if st == nil {
+				continue
+			}
+			e.Kind, e.adj, e.If, e.IfName = KindAttached, st.glean, r.If, r.IfName
+			return e, true
+		case r.HasIf && r.If == Null0:
+			e.Kind, e.adj, e.If, e.IfName = KindNull, t.nullSlot, Null0, "Null0"
+			return e, true
+		case r.HasIf && !r.NextHop.IsValid():
+			st := t.ifs[r.If]
+			if st == nil {
+				continue
+			}
+			e.Kind, e.adj, e.If, e.IfName = KindAttached, st.glean, r.If, r.IfName
+			return e, true
+		default:
+			nh := addrU32(r.NextHop)
+			res, ok := t.nhRes[nh]
+			if !ok {
+				res = t.resolveNH(nh, 0)
+				t.nhRes[nh] = res
+			}
+			if !res.ok || (r.HasIf && res.If != r.If) {
+				continue
+			}
+			e.Kind, e.If, e.NextHop = KindNextHop, res.If, res.NH
+			e.IfName = t.ifs[res.If].cfg.Name
+			if res.NH != nh {
+				e.Via = nh
+			}
+			e.adj = t.adjFor(res.If, res.NH)
+			return e, true
+		}
+	}
+	if in, ok := t.hosts[k]; ok {
+		if st := t.ifs[in]; st != nil {
+			e.Source, e.Kind, e.If, e.IfName, e.NextHop = Connected, KindHost, in, st.cfg.Name, k.a
+			e.adj = t.adjFor(in, k.a)
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// commitLocked recomputes the dirty prefixes and publishes a snapshot.
+func (t *Table) commitLocked() {
+	if t.structural {
+		// Only the statics whose next hop now resolves differently are
+		// recomputed: O(distinct next hops), not O(static routes).
+		t.structural = false
+		for nh, set := range t.byNH {
+			res := t.resolveNH(nh, 0)
+			if prev, ok := t.nhRes[nh]; ok && prev == res {
+				continue
+			}
+			t.nhRes[nh] = res
+			for k := range set {
+				t.dirty[k] = struct{}{}
+			}
+		}
+	}
+	for k := range t.dirty {
+		t.install(k)
+	}
+	clear(t.dirty)
+	if t.lpm.dead > t.lpm.blocks()/2+4096 || t.deadEnts > len(t.entries)/2+65536 {
+		t.compact()
+	}
+	t.adjShared = true
+	t.snap.Store(&fibSnap{
+		lpm:      t.lpm.publish(),
+		entries:  t.entries[:len(t.entries):len(t.entries)],
+		adjs:     t.adjByID[:len(t.adjByID):len(t.adjByID)],
+		prefetch: worthPrefetching(t.lpm.blocks()-t.lpm.dead, len(t.live)),
+	})
+}
+
+// install brings the FIB entry of k in line with the RIB.
+func (t *Table) install(k pfxKey) {
+	want, ok := t.selectEntry(k)
+	idx, had := t.live[k]
+	if !ok {
+		if !had {
+			return
+		}
+		cur := &t.entries[idx]
+		t.lpm.remove(k.a, int(k.l), t.leafOf(t.cover(k)))
+		t.release(cur.adj)
+		t.ctrFree = append(t.ctrFree, cur.ctr)
+		delete(t.live, k)
+		t.deadEnts++
+		return
+	}
+	want.adj.refs++
+	if had {
+		cur := &t.entries[idx]
+		if cur.sameForwarding(&want) {
+			want.adj.refs--
+			return
+		}
+		want.ctr = cur.ctr
+		t.release(cur.adj)
+		t.deadEnts++
+	} else {
+		want.ctr = t.allocCtr()
+	}
+	if len(t.entries) >= MaxEntries {
+		t.compact()
+	}
+	t.entries = append(t.entries, want)
+	n := uint32(len(t.entries) - 1)
+	t.lpm.insert(k.a, int(k.l), t.leafOf(n))
+	t.live[k] = n
+}
+
+func (t *Table) allocCtr() uint32 {
+	if n := len(t.ctrFree); n > 0 {
+		c := t.ctrFree[n-1]
+		t.ctrFree = t.ctrFree[:n-1]
+		t.counters.resetPrefix(c)
+		return c
+	}
+	t.ctrNext++
+	return t.ctrNext
+}
+
+// cover finds the entry of the installed prefix that covers k with the
+// longest length shorter than k's (0, no route, for none).
+func (t *Table) cover(k pfxKey) uint32 {
+	for l := int(k.l) - 1; l >= 0; l-- {
+		if idx, ok := t.live[pfxKey{k.a & mask(l), uint8(l)}]; ok {
+			return idx
+		}
+	}
+	return 0
+}
+
+// compact rebuilds the LPM and entry array without garbage. Published
+// snapshots keep the old arrays until readers drop them.
+func (t *Table) compact() {
+	old := t.entries
+	live := t.live
+	t.resetFIB()
+	keys := make([]pfxKey, 0, len(live))
+	for k := range live {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b pfxKey) int { return cmp.Compare(a.l, b.l) })
+	for _, k := range keys {
+		t.entries = append(t.entries, old[live[k]])
+		n := uint32(len(t.entries) - 1)
+		t.lpm.insert(k.a, int(k.l), t.leafOf(n))
+		t.live[k] = n
+	}
+}
