@@ -1,11 +1,6 @@
 package arp
 
-import (
-	"fmt"
-	"net/netip"
-
-	"github.com/l2sw/l2sw/packet"
-)
+import "github.com/l2sw/l2sw/packet"
 
 // Receive decides what to do with a received ARP frame and applies it to the
 // table. The rules follow IOS:
@@ -139,12 +134,9 @@ func (t *Table) reply(d *Decision, mac packet.MAC, proxy bool) {
 // filter marks d as dropped for r, counts it and raises EventFiltered.
 func (t *Table) filter(d Decision, r Reason, p Packet, ifName string) Decision {
 	d.Filtered, d.Reason = true, r
-	if r == ReasonWrongCable {
-		d.DebugLine = WrongCableLine(p.Op, p.SenderIP, p.SenderMAC, p.TargetIP, p.TargetMAC, ifName)
-	}
 	t.stats.Filtered[r]++
 	t.events = append(t.events, Event{Kind: EventFiltered, If: p.If, IfName: ifName, IP: p.SenderIP,
-		MAC: p.SenderMAC, Reason: r, DebugLine: d.DebugLine})
+		MAC: p.SenderMAC, Reason: r, Op: p.Op, TargetIP: p.TargetIP, TargetMAC: p.TargetMAC})
 	return d
 }
 
@@ -186,17 +178,4 @@ func (t *Table) apply(d *Decision, e *entry, st *ifState, p Packet, now int64) {
 		e.MAC, e.If, e.IfName, e.Updated, e.tries = p.SenderMAC, p.If, st.cfg.Name, now, 0
 		t.raise(EventUpdated, e, old)
 	}
-}
-
-// WrongCableLine renders the IOS `debug arp` line for a frame dropped by the
-// wrong-subnet filter:
-//
-//	IP ARP req filtered src 10.1.1.5 0011.2233.4455, dst 10.2.2.1 0000.0000.0000 wrong cable, interface Vlan10
-func WrongCableLine(op Op, srcIP netip.Addr, srcMAC packet.MAC, dstIP netip.Addr, dstMAC packet.MAC, ifName string) string {
-	kind := "req"
-	if op == OpReply {
-		kind = "rep"
-	}
-	return fmt.Sprintf("IP ARP %s filtered src %v %v, dst %v %v wrong cable, interface %s",
-		kind, srcIP, srcMAC, dstIP, dstMAC, ifName)
 }

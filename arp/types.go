@@ -275,11 +275,9 @@ type Decision struct {
 	// Change is what happened to the sender's entry.
 	Change Change
 	// Filtered: the frame was dropped by a filter (wrong cable, reply not
-	// for us, ...); Reason says which, DebugLine holds the IOS `debug arp`
-	// text for it.
-	Filtered  bool
-	Reason    Reason
-	DebugLine string
+	// for us, ...); Reason says which.
+	Filtered bool
+	Reason   Reason
 	// Gratuitous classifies the frame.
 	Gratuitous Gratuitous
 	// Released holds the packets that were queued waiting for the sender's
@@ -297,7 +295,7 @@ const (
 	EventRemoved                     // removed by clear, config or interface removal
 	EventAged                        // timed out
 	EventIncomplete                  // an incomplete entry was created (resolution started)
-	EventFiltered                    // a frame was filtered; Reason and DebugLine tell why
+	EventFiltered                    // a frame was filtered; Reason tells why
 )
 
 var eventNames = [...]string{"added", "updated", "removed", "aged", "incomplete", "filtered"}
@@ -311,17 +309,21 @@ func (k EventKind) String() string {
 
 // Event reports a change; the dataplane wires it to the CEF adjacency table
 // (Added/Updated -> Resolve, Removed/Aged/Incomplete -> Unresolve) and the
-// switch logs what an engineer would look for.
+// switch logs what an engineer would look for (the `debug arp` line of a
+// wrong-cable filter is written in dataplane/events.go).
 type Event struct {
-	Kind      EventKind
-	If        IfID
-	IfName    string
-	IP        netip.Addr
-	MAC       packet.MAC
-	OldMAC    packet.MAC // for EventUpdated
-	Type      EntryType
-	Reason    Reason
-	DebugLine string
+	Kind   EventKind
+	If     IfID
+	IfName string
+	IP     netip.Addr // the entry's address; for EventFiltered the sender's
+	MAC    packet.MAC // the entry's MAC; for EventFiltered the sender's
+	OldMAC packet.MAC // for EventUpdated
+	Type   EntryType
+	Reason Reason
+	// For EventFiltered: the filtered frame's operation and target.
+	Op        Op
+	TargetIP  netip.Addr
+	TargetMAC packet.MAC
 }
 
 // Request asks the dataplane to send an ARP request for IP out of If.

@@ -298,7 +298,7 @@ func (d *Device) aclCommit(c *engine.Ctx, change func(s *aclConfig) error, place
 		if p.feature == tcam.FeatureRACL && res.Full != nil {
 			// Accepted but software switched: say so, as the console would.
 			for _, e := range res.Events {
-				c.Printf("%s\n", e)
+				c.Printf("%s\n", dataplane.TCAMEventLine(e))
 			}
 		}
 		done = append(done, p)

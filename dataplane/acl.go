@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/l2sw/l2sw/syslog"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 )
@@ -75,13 +74,6 @@ func newACLState() *aclState {
 
 // TCAM returns the switch's ACL TCAM, for its capacity and summary.
 func (sw *Switch) TCAM() *tcam.TCAM { return sw.acl.tcam }
-
-// logTCAMEvents writes the TCAM's events as IOS messages.
-func (sw *Switch) logTCAMEvents(evs []tcam.Event) {
-	for _, e := range evs {
-		sw.log.Log(e.Facility(), syslog.Severity(e.Severity()), e.Mnemonic(), "%s", e.Text())
-	}
-}
 
 // bind applies list at id, or removes the binding when list is nil or has
 // no permit/deny entries: IOS filters nothing through an ACL that does

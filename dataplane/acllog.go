@@ -6,7 +6,6 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
-	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
@@ -101,35 +100,5 @@ func (a *aclLogger) flush(now int64) {
 		}
 		a.report(k, f.pending)
 		f.pending, f.since = 0, now
-	}
-}
-
-// report writes one `%SEC-6-IPACCESSLOG*` message.
-func (a *aclLogger) report(k aclLogKey, n uint64) {
-	verb := "denied"
-	if k.permit {
-		verb = "permitted"
-	}
-	pkts := "packets"
-	if n == 1 {
-		pkts = "packet"
-	}
-	src, dst := acl.FormatIPv4(k.src), acl.FormatIPv4(k.dst)
-	switch {
-	case k.kind == acl.Standard:
-		a.log.Log("SEC", syslog.Informational, "IPACCESSLOGS", "list %s %s %s %d %s", k.name, verb, src, n, pkts)
-	case k.proto == packet.ProtoTCP || k.proto == packet.ProtoUDP:
-		proto := "tcp"
-		if k.proto == packet.ProtoUDP {
-			proto = "udp"
-		}
-		a.log.Log("SEC", syslog.Informational, "IPACCESSLOGP", "list %s %s %s %s(%d) -> %s(%d), %d %s",
-			k.name, verb, proto, src, k.srcPort, dst, k.dstPort, n, pkts)
-	case k.proto == packet.ProtoICMP:
-		a.log.Log("SEC", syslog.Informational, "IPACCESSLOGDP", "list %s %s icmp %s -> %s (%d/%d), %d %s",
-			k.name, verb, src, dst, k.srcPort, k.dstPort, n, pkts)
-	default:
-		a.log.Log("SEC", syslog.Informational, "IPACCESSLOGNP", "list %s %s %d %s -> %s, %d %s",
-			k.name, verb, k.proto, src, dst, n, pkts)
 	}
 }

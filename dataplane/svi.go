@@ -15,7 +15,6 @@ import (
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/cef"
 	"github.com/l2sw/l2sw/packet"
-	"github.com/l2sw/l2sw/syslog"
 )
 
 // Defaults of an SVI, as on IOS.
@@ -196,9 +195,7 @@ func (sw *Switch) arpEvent(e arp.Event) {
 			fib.Unresolve(cef.IfID(e.If), e.IP)
 		}
 	case arp.EventFiltered:
-		if e.DebugLine != "" {
-			sw.log.LogLimited("arpfilter:"+e.IP.String()+e.IfName, time.Second, "ARP", syslog.Debug, "FILTER", "%s", e.DebugLine)
-		}
+		sw.logARPFiltered(e)
 	}
 }
 

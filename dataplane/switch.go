@@ -500,24 +500,6 @@ func (sw *Switch) portName(id cam.PortID) string {
 	return fmt.Sprintf("port%d", id)
 }
 
-// camEvent turns CAM events into the system messages a field engineer looks for.
-func (sw *Switch) camEvent(e cam.Event) {
-	switch e.Kind {
-	case cam.EventFlap:
-		sw.log.LogLimited("macflap:"+e.MAC.String(), 10*time.Second, "SW_MATM", syslog.Warning, "MACFLAP_NOTIF",
-			"Host %s in vlan %d is flapping between port %s and port %s",
-			e.MAC, e.VLAN, ShortIfName(sw.portName(e.OldPort)), ShortIfName(sw.portName(e.Port)))
-	case cam.EventZeroFiltered:
-		name := ShortIfName(sw.portName(e.Port))
-		sw.log.LogLimited("p2warn:"+name, 5*time.Second, "SYS", syslog.Warning, "P2_WARN",
-			"1/Filtering MAC address %s on port %s from host table", e.MAC.Hyphenated(), name)
-	case cam.EventFull:
-		sw.log.LogLimited("camfull", 10*time.Second, "SW_MATM", syslog.Warning, "MAC_TABLE_FULL",
-			"MAC address table full, %s in vlan %d on port %s not learned",
-			e.MAC, e.VLAN, ShortIfName(sw.portName(e.Port)))
-	}
-}
-
 // AgeNow removes the dynamic MAC entries that have expired at the switch's
 // current time (the sweeper does this every second; tests call it after
 // moving a manual clock).
