@@ -1,9 +1,3 @@
-// Package dataplane is the forwarding core of l2sw: it composes the tables
-// (cam today; arp, cef and tcam as layer 3 and ACLs arrive) with port
-// backends, and runs every received batch of frames to completion on the
-// goroutine that read it. Configuration changes go through one writer that
-// publishes an immutable forwarding snapshot; workers read it once per batch
-// and take no lock per frame.
 package dataplane
 
 import (

@@ -1,0 +1,53 @@
+// Package dataplane is the forwarding core of l2sw. It composes the tables
+// (cam, arp, cef, tcam) with the port backends (port/) and runs every
+// received batch of frames to completion on the goroutine that read it.
+//
+// # Threads of control
+//
+// One Receiver per port queue reads a batch (port.Port.Read), runs each frame
+// through the stages below and writes what leaves, one Write per egress port
+// (Receiver.Process in receiver.go). Configuration goes through one writer
+// (Switch methods holding sw.mu) that publishes an immutable snapshot
+// (snapshot.go); a Receiver loads it once per batch and takes no lock per
+// frame. Frames for the router itself go to the control-plane goroutine
+// through a bounded punt queue (punt.go): ARP, ICMP, fragmentation, ACL log.
+//
+// # The stages of one frame
+//
+// Read top to bottom in forward.go, then route.go for routed frames:
+//
+//	stage           function                     file
+//	ingress         forward: link/admin state    forward.go
+//	parse           packet.View.Parse            ../packet/view.go
+//	VLAN            portView.ingressVLAN         forward.go
+//	learn           cam.Table.LearnLookup        forward.go, ../cam
+//	PACL, VACL      Receiver.ingressACLs         aclstage.go
+//	router in       Receiver.routerIn            route.go
+//	  RACL in       Receiver.raclIn              aclstage.go
+//	  FIB           Receiver.nextHop             route.go, ../cef
+//	  adjacency     Receiver.nextHop             route.go, ../cef
+//	  RACL out      Receiver.raclOut             aclstage.go
+//	  VLAN filter   Receiver.vlanFilterOut       aclstage.go
+//	  MTU           Receiver.mtuExceeded         route.go
+//	  rewrite       Receiver.routeIP             route.go
+//	L2 lookup       snapshot.l2Lookup            forward.go
+//	egress          sendOne, flood, reencap      egress.go
+//
+// Every ACL stage classifies one key (tcam.Header) that buildKey fills at
+// most once per packet. Every stage that drops calls Receiver.drop, which
+// counts the drop by Reason (observe.go) for the port that received it.
+//
+// # Observing the path
+//
+// An Observer (Switch.SetObserver) receives a Decision from every stage:
+// stage, verdict, reason and the table entry used (CAM port, FIB prefix,
+// adjacency, ACL and ACE). Packet trace, drop capture and fault injection
+// attach there. With no observer the stages pay one nil test per frame.
+//
+// # Counters
+//
+// A Receiver counts in plain integers that only it touches and publishes
+// them once per batch (counters.go); readers sum the published values of
+// every Receiver. The routed path's per-prefix, per-adjacency and per-ACE
+// counters are sharded per worker in cef and tcam.
+package dataplane
