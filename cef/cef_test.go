@@ -433,7 +433,7 @@ func TestConcurrentLookupsDuringUpdates(t *testing.T) {
 	done := make(chan error, 2)
 	for w := 0; w < 2; w++ {
 		go func(w int) {
-			ctr := tb.Counters().Worker(w)
+			ctr, sh := tb.Counters().Worker(w), tb.Counters().Shard(w)
 			rng := rand.New(rand.NewPCG(uint64(w), 9))
 			for {
 				select {
@@ -448,7 +448,9 @@ func TestConcurrentLookupsDuringUpdates(t *testing.T) {
 					done <- fmt.Errorf("lookup %s: %+v", u32Addr(a), r.Entry)
 					return
 				}
+				sh.Lock() // as a worker does for its batch
 				ctr.Forwarded(r, 64)
+				sh.Unlock()
 			}
 		}(w)
 	}

@@ -46,16 +46,17 @@ const (
 	numHuge   = (MaxEntries + 1) >> hugeBits
 )
 
-type ctrPair struct{ pkts, bytes counter.Owned }
+type ctrPair struct{ pkts, bytes counter.Cell }
 
 type (
 	ctrSmallPage [smallSize]ctrPair
 	ctrHugePage  [hugeSize]ctrPair
 )
 
-// paged is a sparse array of counters written by one goroutine and read by
-// any: pages are allocated on first use (never in steady state) and updated
-// by their single writer without locked instructions (see counter).
+// paged is a sparse array of counters in one shard: pages are allocated on
+// first use (never in steady state) and counted into with plain adds by the
+// shard's holder (see counter). The page pointers are atomic because the
+// prefetcher reads them.
 type paged struct {
 	small [numSmall]atomic.Pointer[ctrSmallPage]
 	huge  [numHuge]atomic.Pointer[ctrHugePage] // [0] unused: small covers it
@@ -123,14 +124,14 @@ func (p *paged) reset(id uint32) {
 	runtime.KeepAlive(p)
 }
 
-// Worker is the counter shard of one dataplane worker. Only that worker
-// may call its methods that count.
+// Worker is the counters of one dataplane worker. Its methods that count
+// may only be called with its shard (Counters.Shard) held.
 type Worker struct {
 	adj   paged
 	pfx   paged
-	drops [numDropReasons]counter.Owned
-	fwd   counter.Owned
-	punt  counter.Owned
+	drops [numDropReasons]counter.Cell
+	fwd   counter.Cell
+	punt  counter.Cell
 }
 
 // ctrOf returns r's prefix counter id (0: none) without reading the entry
@@ -164,36 +165,45 @@ func (w *Worker) Dropped(reason DropReason, r Result, n int) {
 	w.drops[reason%numDropReasons].Add(1)
 }
 
-// Counters holds one shard per worker and sums them on read.
+// Counters holds one Worker per shard and sums them on read, each under
+// its shard.
 type Counters struct {
+	shards  *counter.Shards
 	workers []*Worker
 }
 
-func newCounters(n int) *Counters {
-	c := &Counters{workers: make([]*Worker, n)}
+func newCounters(shards *counter.Shards) *Counters {
+	c := &Counters{shards: shards, workers: make([]*Worker, shards.Len())}
 	for i := range c.workers {
 		c.workers[i] = new(Worker) // separate allocations: no shared cache lines
 	}
 	return c
 }
 
-// Worker returns shard i (i modulo the number of shards).
+// Worker returns the counters of shard i (i modulo the number of shards).
 func (c *Counters) Worker(i int) *Worker { return c.workers[i%len(c.workers)] }
+
+// Shard returns the lock of Worker(i).
+func (c *Counters) Shard(i int) *counter.Shard { return c.shards.At(i % len(c.workers)) }
 
 // Adjacency returns the packets and bytes sent through adjacency id.
 func (c *Counters) Adjacency(id uint32) (pkts, bytes uint64) {
-	for _, w := range c.workers {
-		p, b := w.adj.get(id)
-		pkts, bytes = pkts+p, bytes+b
+	for i, w := range c.workers {
+		c.shards.At(i).Read(func() {
+			p, b := w.adj.get(id)
+			pkts, bytes = pkts+p, bytes+b
+		})
 	}
 	return
 }
 
 // Prefix returns the packets and bytes that matched the FIB entry e.
 func (c *Counters) Prefix(e *Entry) (pkts, bytes uint64) {
-	for _, w := range c.workers {
-		p, b := w.pfx.get(e.ctr)
-		pkts, bytes = pkts+p, bytes+b
+	for i, w := range c.workers {
+		c.shards.At(i).Read(func() {
+			p, b := w.pfx.get(e.ctr)
+			pkts, bytes = pkts+p, bytes+b
+		})
 	}
 	return
 }
@@ -210,20 +220,26 @@ func (s Summary) DropsBy(r DropReason) uint64 { return s.Drops[r%numDropReasons]
 // Summary sums every shard.
 func (c *Counters) Summary() Summary {
 	var s Summary
-	for _, w := range c.workers {
-		s.Forwarded += w.fwd.Load()
-		s.Punted += w.punt.Load()
-		for i := range w.drops {
-			s.Drops[i] += w.drops[i].Load()
-		}
+	for i, w := range c.workers {
+		c.shards.At(i).Read(func() {
+			s.Forwarded += w.fwd.Load()
+			s.Punted += w.punt.Load()
+			for i := range w.drops {
+				s.Drops[i] += w.drops[i].Load()
+			}
+		})
 	}
 	return s
 }
 
-// resetPrefix zeroes a recycled prefix counter (writer side; a concurrent
-// worker update may survive, which only matters for a prefix just deleted).
+// resetPrefix zeroes a recycled prefix counter. It runs under the table's
+// lock, so it never waits for a worker (counter.Shard.Do): a busy worker
+// zeroes the counter itself before it counts again.
 func (c *Counters) resetPrefix(id uint32) {
-	for _, w := range c.workers {
-		w.pfx.reset(id)
+	for i, w := range c.workers {
+		if w.pfx.peek(id) == nil {
+			continue // never counted: nothing to zero, and no page to touch
+		}
+		c.shards.At(i).Do(func() { w.pfx.reset(id) })
 	}
 }

@@ -111,7 +111,7 @@ func TestConcurrentAdjacencyIDReuse(t *testing.T) {
 	for w := 0; w < 2; w++ {
 		go func(w int) {
 			rng := rand.New(rand.NewPCG(uint64(w), 11))
-			ctr := tb.Counters().Worker(w)
+			ctr, sh := tb.Counters().Worker(w), tb.Counters().Shard(w)
 			for {
 				select {
 				case <-stop:
@@ -125,7 +125,9 @@ func TestConcurrentAdjacencyIDReuse(t *testing.T) {
 					done <- fmt.Errorf("%s: entry %+v, adjacency %+v", u32Addr(a), r.Entry, r.Adj)
 					return
 				}
+				sh.Lock() // as a worker does for its batch
 				ctr.Forwarded(r, 64)
+				sh.Unlock()
 			}
 		}(w)
 	}

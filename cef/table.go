@@ -14,6 +14,7 @@ package cef
 
 import (
 	"errors"
+	"github.com/l2sw/l2sw/counter"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -59,8 +60,13 @@ type fibSnap struct {
 
 // Config sizes the table.
 type Config struct {
-	// Workers is the number of counter shards (one per dataplane worker).
+	// Workers is the number of counter shards (one per dataplane worker)
+	// when Shards is nil.
 	Workers int
+	// Shards, if set, are the dataplane's counter shards, shared with the
+	// other tables a worker counts into; a worker holds its shard while it
+	// counts (see Counters.Shard).
+	Shards *counter.Shards
 }
 
 // Table is the FIB with its RIB and adjacency table. Lookup is lock-free
@@ -102,14 +108,14 @@ type Table struct {
 // 127.0.0.0/8 and 224.0.0.0/4 and 240.0.0.0/4 drop; 0.0.0.0/32,
 // 224.0.0.0/24 and 255.255.255.255/32 receive).
 func New(cfg Config) *Table {
-	if cfg.Workers <= 0 {
-		cfg.Workers = 1
+	if cfg.Shards == nil {
+		cfg.Shards = counter.NewShards(cfg.Workers)
 	}
 	t := &Table{
 		routes: map[pfxKey][]Route{}, hosts: map[pfxKey]IfID{}, ifs: map[IfID]*ifState{},
 		adjs: map[adjKey]*adjSlot{}, neighbors: map[adjKey]packet.MAC{},
 		byNH: map[uint32]map[pfxKey]struct{}{}, nhRes: map[uint32]resolution{}, dirty: map[pfxKey]struct{}{},
-		counters: newCounters(cfg.Workers),
+		counters: newCounters(cfg.Shards),
 	}
 	t.noRoute = t.newAdj(&Adjacency{State: AdjDrop}) // ID 0: the zero LPM leaf is "no route"
 	t.dropSlot = t.newAdj(&Adjacency{State: AdjDrop})

@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"fmt"
+	"github.com/l2sw/l2sw/counter"
 	"slices"
 
 	"github.com/l2sw/l2sw/tcam"
@@ -13,10 +14,6 @@ import (
 // in both directions. The TCAM compiles and counts; the switch decides
 // where each binding sits in the pipeline and publishes that with the
 // forwarding snapshot, so a frame sees either the old or the new set.
-
-// aclShards is the number of per-worker counter shards of the TCAM. Workers
-// beyond it share shards (the counters are atomic, so sharing is correct).
-const aclShards = 64
 
 // aclRef is one applied access list as the forwarding snapshot holds it.
 type aclRef struct {
@@ -60,12 +57,11 @@ type aclState struct {
 	port map[string]aclRef    // port ACLs by interface name
 	svi  map[uint16][2]aclRef // router ACLs by VLAN, per direction
 	vlan map[uint16]*vaclView // VLAN filters
-	next int                  // the counter shard of the next worker
 }
 
-func newACLState() *aclState {
+func newACLState(shards *counter.Shards) *aclState {
 	return &aclState{
-		tcam: tcam.New(tcam.Config{Limits: tcam.PFC3Limits(), Workers: aclShards}),
+		tcam: tcam.New(tcam.Config{Limits: tcam.PFC3Limits(), Shards: shards}),
 		port: map[string]aclRef{},
 		svi:  map[uint16][2]aclRef{},
 		vlan: map[uint16]*vaclView{},

@@ -194,9 +194,9 @@ func (r *Receiver) aclPuntAllowed() bool {
 func (r *Receiver) aclPermits(ref *aclRef) bool {
 	var permit, log bool
 	if r.obs == nil {
-		permit, log = ref.b.Permits(r.aclWorker, &r.key)
+		permit, log = ref.b.Permits(r.shardID, &r.key)
 	} else {
-		v := ref.b.Classify(r.aclWorker, &r.key)
+		v := ref.b.Classify(r.shardID, &r.key)
 		permit, log, r.ace = v.Permit, v.Log, v.Seq
 	}
 	if log && r.aclPuntAllowed() {

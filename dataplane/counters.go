@@ -1,8 +1,8 @@
 package dataplane
 
 import (
-	"github.com/l2sw/l2sw/counter"
 	"github.com/l2sw/l2sw/packet"
+	"sync/atomic"
 )
 
 // Counter indexes a per-port counter.
@@ -66,7 +66,7 @@ func (p *PortCounters) Get(c Counter) uint64 { return p[c] }
 // portStats is one worker's published counters for one port, read by the
 // control plane. The worker counts in plain integers (localStats) and
 // publishes the totals once per batch, so a frame costs no atomic operation.
-type portStats [numCounters]counter.Owned
+type portStats [numCounters]atomic.Uint64
 
 // localStats is a worker's running totals for one port; only the worker
 // touches them.

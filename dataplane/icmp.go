@@ -51,11 +51,11 @@ func (c *controlPlane) icmpError(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN
 	binary.BigEndian.PutUint16(icmp[2:], packet.Checksum(icmp))
 	switch {
 	case typ == 11:
-		c.r.l3w.inc(l3TimeExceeded)
+		c.count(l3TimeExceeded)
 	case typ == 3 && code == 4:
-		c.r.l3w.inc(l3FragNeeded)
+		c.count(l3FragNeeded)
 	default:
-		c.r.l3w.inc(l3Unreachables)
+		c.count(l3Unreachables)
 	}
 	c.route(s, l3, m, inVLAN, true)
 }
@@ -73,7 +73,7 @@ func (c *controlPlane) echoReply(s *snapshot, l3 *l3Snapshot, pkt []byte, ihl in
 	icmp[0], icmp[1] = 0, 0
 	icmp[2], icmp[3] = 0, 0
 	binary.BigEndian.PutUint16(icmp[2:], packet.Checksum(icmp))
-	c.r.l3w.inc(l3EchoReplies)
+	c.count(l3EchoReplies)
 	c.route(s, l3, m, inVLAN, true)
 }
 

@@ -77,11 +77,12 @@ func (c l3Counter) String() string {
 	return "unknown"
 }
 
-// l3Worker is one goroutine's routed-path counters: written by it alone with
-// plain loads and stores, summed on read.
+// l3Worker is one receiver's routed-path counters, counted and read under
+// its shard.
 type l3Worker struct {
 	cef *cef.Worker
-	c   [numL3Counters]counter.Owned
+	sh  *counter.Shard
+	c   [numL3Counters]counter.Cell
 }
 
 func (w *l3Worker) inc(c l3Counter) { w.c[c].Inc() }

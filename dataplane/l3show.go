@@ -32,13 +32,17 @@ type L3Stats struct {
 // L3Stats sums the routed-path counters of every worker and the CPU.
 func (sw *Switch) L3Stats() L3Stats {
 	sw.mu.Lock()
-	var c [numL3Counters]uint64
-	for _, w := range sw.l3.workers {
-		for i := range c {
-			c[i] += w.c[i].Load()
-		}
-	}
+	workers := slices.Clone(sw.l3.workers)
 	sw.mu.Unlock()
+	// Shards are taken with no lock held (see counter.Shard).
+	var c [numL3Counters]uint64
+	for _, w := range workers {
+		w.sh.Read(func() {
+			for i := range c {
+				c[i] += w.c[i].Load()
+			}
+		})
+	}
 	return L3Stats{
 		CEF: sw.l3.fib.Counters().Summary(), ARP: sw.l3.arp.Stats(),
 		Routed: c[l3Routed], Punted: c[l3Punted], PuntQueueFull: c[l3PuntQueueFull],

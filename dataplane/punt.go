@@ -151,7 +151,6 @@ func (c *controlPlane) handle(p *puntPkt) {
 // could not finish.
 func (c *controlPlane) handleIP(s *snapshot, l3 *l3Snapshot, why puntReason, buf []byte, ip, end int, inVLAN uint16, nh uint32, aux int) {
 	pkt := buf[ip:end]
-	w := c.r.l3w
 	switch why {
 	case puntReceive:
 		c.receive(s, l3, pkt, inVLAN)
@@ -169,7 +168,7 @@ func (c *controlPlane) handleIP(s *snapshot, l3 *l3Snapshot, why puntReason, buf
 			c.sendARPRequest(res.Request)
 		}
 		if !res.Queued && !res.Resolved {
-			w.inc(l3DropUnresolved)
+			c.count(l3DropUnresolved)
 		}
 		// Resolved meanwhile (the answer raced the punt): forward once the
 		// FIB agrees, never loop between the two tables.
@@ -193,7 +192,11 @@ func (c *controlPlane) route(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN uin
 		copy(b[ip:], pkt)
 	}
 	c.r.keyed = false // a new packet: the ACL stages build its key afresh
+	// The routed path counts under the CPU's shard, as a worker's batch
+	// does; it takes no other lock meanwhile.
+	c.r.shard.Lock()
 	why, nh, aux := c.r.routeIP(s, l3, b, ip, len(pkt), local)
+	c.r.shard.Unlock()
 	c.flush()
 	switch why {
 	case puntNone:
@@ -207,6 +210,13 @@ func (c *controlPlane) route(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN uin
 			c.handleIP(s, l3, why, b, ip, ip+len(pkt), inVLAN, nh, aux)
 		}
 	}
+}
+
+// count adds one to a routed-path counter of the CPU, under its shard.
+func (c *controlPlane) count(x l3Counter) {
+	c.r.shard.Lock()
+	c.r.l3w.inc(x)
+	c.r.shard.Unlock()
 }
 
 func (c *controlPlane) flush() {
@@ -230,12 +240,12 @@ func (c *controlPlane) fragment(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN 
 	}
 	k, err := packet.FragmentIPv4(pkt, mtu, out, lens)
 	if err != nil {
-		c.r.l3w.inc(l3DropNoEgress)
+		c.count(l3DropNoEgress)
 		return
 	}
-	c.r.l3w.inc(l3Fragmented)
+	c.count(l3Fragmented)
 	for i := range k {
-		c.r.l3w.inc(l3FragmentsOut)
+		c.count(l3FragmentsOut)
 		c.route(s, l3, out[i][:lens[i]], inVLAN, true)
 	}
 }
@@ -293,7 +303,7 @@ func (c *controlPlane) handleARP(s *snapshot, l3 *l3Snapshot, p *puntPkt) {
 	d := c.arp.Receive(pk, c.sw.clk.Nanos())
 	if d.Reply {
 		c.sendARP(s, p.vlan, arp.OpReply, d.ReplyMAC, pk.TargetIP, pk.SenderMAC, pk.SenderMAC, pk.SenderIP)
-		c.r.l3w.inc(l3ARPRepliesOut)
+		c.count(l3ARPRepliesOut)
 	}
 	for _, pkt := range d.Released {
 		c.route(s, l3, pkt, p.vlan, false)
@@ -323,7 +333,7 @@ func (c *controlPlane) sendARPRequest(req arp.Request) {
 		dst = req.Unicast
 	}
 	c.sendARP(s, svi.vlan, arp.OpRequest, l3.mac, src, dst, packet.MAC{}, req.IP)
-	c.r.l3w.inc(l3ARPRequestsOut)
+	c.count(l3ARPRequestsOut)
 }
 
 // sendARP builds an Ethernet/ARP frame from the router MAC and sends it
@@ -360,7 +370,7 @@ func (c *controlPlane) allowICMPError() bool {
 		c.lastFill += int64(add) * int64(icmpRefill)
 	}
 	if c.tokens == 0 {
-		c.r.l3w.inc(l3ICMPRateLimited)
+		c.count(l3ICMPRateLimited)
 		return false
 	}
 	c.tokens--

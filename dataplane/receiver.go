@@ -3,6 +3,7 @@ package dataplane
 import (
 	"encoding/binary"
 	"errors"
+	"github.com/l2sw/l2sw/counter"
 	"unsafe"
 
 	"github.com/l2sw/l2sw/cam"
@@ -57,14 +58,15 @@ type Receiver struct {
 	l3w       *l3Worker           // routed-path counters (l3.go)
 	nhPorts   [nhCacheSize]nhPort // remembered next-hop ports (l3.go)
 
-	now       int64       // seconds, read once per batch
-	aclWorker int         // the TCAM counter shard this worker adds to
-	key       tcam.Header // the ACL key of the packet being classified (aclstage.go)
-	keyed     bool        // key is built for the current packet
-	ace       uint32      // with an observer: the sequence number of the ACE that matched last
-	obs       Observer    // the switch's observer for this batch; nil: none
-	aclSecond int64       // the second aclPunts counts in
-	aclPunts  int         // ACL punts sent in aclSecond
+	now       int64          // seconds, read once per batch
+	shardID   int            // the counter shard this receiver counts under (cef and TCAM index)
+	shard     *counter.Shard // held for each batch (Process)
+	key       tcam.Header    // the ACL key of the packet being classified (aclstage.go)
+	keyed     bool           // key is built for the current packet
+	ace       uint32         // with an observer: the sequence number of the ACE that matched last
+	obs       Observer       // the switch's observer for this batch; nil: none
+	aclSecond int64          // the second aclPunts counts in
+	aclPunts  int            // ACL punts sent in aclSecond
 }
 
 func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Receiver {
@@ -106,9 +108,8 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Rec
 		r.slow = make([][]byte, 0, batch+segScratch)
 		r.slowHdr = make([]gso.Header, 0, batch+segScratch)
 	}
-	r.l3w = sw.l3.newWorkerLocked()
-	r.aclWorker = sw.acl.next % aclShards
-	sw.acl.next++
+	r.takeShard(sw.shards)
+	r.l3w = sw.l3.newWorkerLocked(r.shardID, r.shard)
 	sw.workers[r] = struct{}{}
 	return r
 }
@@ -165,12 +166,19 @@ func (sw *Switch) NewReceiver(name string) (*Receiver, error) {
 	return sw.newReceiverLocked(p.id, p.backend, 0), nil
 }
 
+// takeShard gives r a counter shard of its own (or the least shared one).
+func (r *Receiver) takeShard(shards *counter.Shards) {
+	r.shardID = shards.Acquire()
+	r.shard = shards.At(r.shardID)
+}
+
 // Close retires the receiver; its counters stay counted.
 func (r *Receiver) Close() {
 	r.sw.mu.Lock()
 	defer r.sw.mu.Unlock()
 	if _, ok := r.sw.workers[r]; ok {
 		delete(r.sw.workers, r)
+		r.sw.shards.Release(r.shardID)
 		for id := range r.stats {
 			r.stats.sumInto(id, &r.sw.retired[id])
 		}
@@ -200,6 +208,8 @@ func (r *Receiver) run() {
 // Process forwards the first n frames of the buffers and transmits the
 // result, one Write per egress port.
 func (r *Receiver) Process(n int) {
+	r.shard.Lock()
+	defer r.shard.Unlock()
 	s := r.sw.snap.Load()
 	r.obs = nil
 	if o := r.sw.observer.Load(); o != nil {

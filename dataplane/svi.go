@@ -3,12 +3,12 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"github.com/l2sw/l2sw/counter"
 	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/l2sw/l2sw/arp"
@@ -111,21 +111,15 @@ type l3State struct {
 	punt    *puntQueue
 	cp      *controlPlane
 	workers []*l3Worker
-	shards  int
-	next    atomic.Int64
 }
-
-// cefShards is how many per-worker FIB counter shards exist; shard 0 is the
-// control plane's.
-const cefShards = 64
 
 func newL3State(sw *Switch) *l3State {
 	mac := sw.cfg.BaseMAC
 	if mac.IsZero() {
 		mac = fallbackRouterMAC
 	}
-	l := &l3State{mac: mac, routing: true, svis: map[uint16]*SVIConfig{}, statics: map[routeKey]StaticRoute{}, shards: cefShards}
-	l.fib = cef.New(cef.Config{Workers: cefShards})
+	l := &l3State{mac: mac, routing: true, svis: map[uint16]*SVIConfig{}, statics: map[routeKey]StaticRoute{}}
+	l.fib = cef.New(cef.Config{Shards: sw.shards})
 	l.arp = arp.New(arp.Config{ProxyResolver: func(in arp.IfID, target netip.Addr) bool {
 		b := target.As4()
 		res := l.fib.Lookup(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
@@ -145,18 +139,18 @@ func newL3State(sw *Switch) *l3State {
 		scratch: [][]byte{make([]byte, 1<<16)}, dirty: make([]cam.PortID, 0, sw.cfg.MaxPorts),
 	}
 	cpu.initTx(sw.cfg.MaxPorts, 0)
-	cpu.l3w = &l3Worker{cef: l.fib.Counters().Worker(0)}
-	l.workers = append(l.workers, cpu.l3w)
+	cpu.takeShard(sw.shards) // the first: shard 0
+	cpu.l3w = l.newWorkerLocked(cpu.shardID, cpu.shard)
 	sw.workers[cpu] = struct{}{}
 	l.cp = &controlPlane{sw: sw, q: l.punt, arp: l.arp, fib: l.fib, r: cpu,
 		obuf: make([]byte, 1<<16), ibuf: make([]byte, 1<<16), aclLog: newACLLogger(sw.log)}
 	return l
 }
 
-// newWorkerLocked gives a receiver its routed-path counters.
-func (l *l3State) newWorkerLocked() *l3Worker {
-	i := int(l.next.Add(1))%(l.shards-1) + 1
-	w := &l3Worker{cef: l.fib.Counters().Worker(i)}
+// newWorkerLocked gives the receiver that counts under shard i its
+// routed-path counters.
+func (l *l3State) newWorkerLocked(i int, sh *counter.Shard) *l3Worker {
+	w := &l3Worker{cef: l.fib.Counters().Worker(i), sh: sh}
 	l.workers = append(l.workers, w)
 	return w
 }

@@ -3,6 +3,7 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"github.com/l2sw/l2sw/counter"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -98,6 +99,10 @@ type Switch struct {
 	coarse   *clock.Coarse
 	l3       *l3State  // SVIs, ARP, FIB, control plane (svi.go)
 	acl      *aclState // access lists and where they apply (acl.go)
+	// shards are the counter locks of the goroutines that count into the
+	// routed path's and the ACLs' per-entry counters (one per Receiver,
+	// the CPU's first); see package counter.
+	shards *counter.Shards
 }
 
 type swPort struct {
@@ -136,7 +141,8 @@ func New(cfg Config) *Switch {
 	sw.cam.SetEventHandler(sw.camEvent)
 	sw.ports = make([]*swPort, 0, cfg.MaxPorts)
 	sw.retired = make([]PortCounters, cfg.MaxPorts)
-	sw.acl = newACLState()
+	sw.shards = counter.NewShards(cfg.MaxPorts + 1)
+	sw.acl = newACLState(sw.shards)
 	sw.l3 = newL3State(sw)
 	sw.publishLocked()
 	return sw

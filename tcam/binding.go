@@ -1,6 +1,7 @@
 package tcam
 
 import (
+	"github.com/l2sw/l2sw/counter"
 	"sync/atomic"
 
 	"github.com/l2sw/l2sw/tcam/acl"
@@ -55,8 +56,8 @@ type Binding struct {
 	nextSlot  int32
 }
 
-func newBinding(id BindingID, label uint16, workers int) *Binding {
-	b := &Binding{id: id, label: label, counters: newCounters(workers), bySeq: map[uint32]int{}}
+func newBinding(id BindingID, label uint16, shards *counter.Shards) *Binding {
+	b := &Binding{id: id, label: label, counters: newCounters(shards), bySeq: map[uint32]int{}}
 	b.prog.Store(newProgram(NewClassifier(nil), false, b.counters.dirs()))
 	return b
 }
@@ -82,12 +83,12 @@ func (b *Binding) allocSlot() int32 {
 	if n := len(b.freeSlots); n > 0 {
 		s = b.freeSlots[n-1]
 		b.freeSlots = b.freeSlots[:n-1]
+		b.counters.clearSlot(s) // a recycled slot: a new slot's page is new
 	} else {
 		s = b.nextSlot
 		b.nextSlot++
 		b.counters.grow(int(b.nextSlot))
 	}
-	b.counters.clearSlot(s)
 	return s
 }
 
@@ -115,8 +116,8 @@ type Verdict struct {
 }
 
 // Classify looks the packet up and counts the match on worker's counter
-// shard. It allocates nothing, takes no lock, and sees one whole version
-// of the ACL.
+// shard, which the caller holds (Config.Shards). It allocates nothing,
+// takes no lock, and sees one whole version of the ACL.
 func (b *Binding) Classify(worker int, h *Header) Verdict {
 	r, p := b.match(worker, h)
 	if r.bits&recFound == 0 {

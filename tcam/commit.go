@@ -25,7 +25,7 @@ func (t *TCAM) Apply(id BindingID, list *acl.List) (Result, error) {
 	fresh := b == nil
 	if fresh {
 		t.nextLabel++
-		b = newBinding(id, t.nextLabel, t.workers)
+		b = newBinding(id, t.nextLabel, t.shards)
 	}
 	aces := list.Entries()
 	oldHW := b.hardware

@@ -9,7 +9,7 @@ import (
 // counterPageSize is the number of ACE counters per page.
 const counterPageSize = 512
 
-type counterPage [counterPageSize]counter.Owned
+type counterPage [counterPageSize]counter.Cell
 
 // counterShard is one worker's counters. Pages are only ever added (by the
 // writer, before a slot that needs them is published), so a worker indexes
@@ -21,15 +21,15 @@ type counterShard struct {
 }
 
 // counters are per-ACE match counters sharded per dataplane worker: each
-// worker adds to its own shard (a plain add, see package counter, on a line
-// no other worker writes), and readers sum the shards. Workers beyond the
-// shard count share one and may lose a count to each other, never more.
+// worker adds to its own shard's pages with plain adds while it holds that
+// counter.Shard, and readers sum the shards, each under its lock.
 type counters struct {
+	locks  *counter.Shards
 	shards []counterShard
 }
 
-func newCounters(workers int) *counters {
-	c := &counters{shards: make([]counterShard, workers)}
+func newCounters(locks *counter.Shards) *counters {
+	c := &counters{locks: locks, shards: make([]counterShard, locks.Len())}
 	for i := range c.shards {
 		empty := []*counterPage{}
 		c.shards[i].pages.Store(&empty)
@@ -68,8 +68,8 @@ func (c *counters) dirs() [][]*counterPage {
 // it is published, so the snapshot covers every slot the program's
 // classifier returns. Reading it from the program, which the lookup loads
 // anyway, saves the walk from the binding to the shard to its atomic
-// directory pointer on every counted packet. Workers beyond the shards
-// share the first.
+// directory pointer on every counted packet. A worker index beyond the
+// shards (never handed out by counter.Shards) counts into the first.
 func counterDir(dirs [][]*counterPage, worker int) []*counterPage {
 	if uint(worker) < uint(len(dirs)) {
 		return dirs[worker]
@@ -92,17 +92,21 @@ func (c *counters) sum(slot int32) uint64 {
 	for i := range c.shards {
 		pages := *c.shards[i].pages.Load()
 		if p := int(slot) / counterPageSize; p < len(pages) {
-			n += pages[p][int(slot)%counterPageSize].Load()
+			cell := &pages[p][int(slot)%counterPageSize]
+			c.locks.At(i).Read(func() { n += cell.Load() })
 		}
 	}
 	return n
 }
 
+// clearSlot zeroes slot in every shard. It runs under the TCAM's lock and
+// so never waits for a worker (counter.Shard.Do).
 func (c *counters) clearSlot(slot int32) {
 	for i := range c.shards {
 		pages := *c.shards[i].pages.Load()
 		if p := int(slot) / counterPageSize; p < len(pages) {
-			pages[p][int(slot)%counterPageSize].Store(0)
+			cell := &pages[p][int(slot)%counterPageSize]
+			c.locks.At(i).Do(func() { cell.Store(0) })
 		}
 	}
 }

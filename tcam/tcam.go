@@ -16,6 +16,7 @@ package tcam
 import (
 	"errors"
 	"fmt"
+	"github.com/l2sw/l2sw/counter"
 	"sync"
 )
 
@@ -109,7 +110,10 @@ func (s State) String() string {
 // Config configures a TCAM.
 type Config struct {
 	Limits  Limits
-	Workers int // dataplane workers that count matches (one counter shard each)
+	Workers int // dataplane workers that count matches (one counter shard each), when Shards is nil
+	// Shards, if set, are the dataplane's counter shards: worker i holds
+	// Shards.At(i) while it classifies (see Binding.Classify).
+	Shards *counter.Shards
 }
 
 // TCAM is the ACL TCAM of one switch: bindings, their programs and the
@@ -119,7 +123,7 @@ type Config struct {
 type TCAM struct {
 	mu        sync.Mutex
 	limits    Limits
-	workers   int
+	shards    *counter.Shards
 	lous      *louPool
 	maskCount map[maskKey]int
 	entries   int
@@ -131,15 +135,15 @@ type TCAM struct {
 
 // New returns an empty TCAM.
 func New(cfg Config) *TCAM {
-	if cfg.Workers < 1 {
-		cfg.Workers = 1
+	if cfg.Shards == nil {
+		cfg.Shards = counter.NewShards(cfg.Workers)
 	}
 	if cfg.Limits.EntriesPerMask < 1 {
 		cfg.Limits.EntriesPerMask = 1
 	}
 	return &TCAM{
 		limits:    cfg.Limits,
-		workers:   cfg.Workers,
+		shards:    cfg.Shards,
 		lous:      newLOUPool(cfg.Limits.RangeUnits),
 		maskCount: map[maskKey]int{},
 		bindings:  map[BindingID]*Binding{},
