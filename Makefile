@@ -12,7 +12,7 @@ TEST_DEBS := iproute2 iputils-ping iputils-arping tcpdump ucarp keepalived \
 	iperf3 traceroute socat python3-textfsm python3-netmiko
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-deps unit bench bench-smoke fuzz vet clean
+.PHONY: all build run test test-deps unit bench bench-smoke fuzz vet lint clean
 
 all: build
 
@@ -25,8 +25,9 @@ run: build
 	./$(BIN) run
 
 # Install the Debian packages the tests need (only those missing), then run
-# every test: vet, unit, differential, end-to-end (root), benchmarks once.
-test: test-deps vet unit bench-smoke
+# every test: vet, lint, unit, differential, end-to-end (root), benchmarks
+# once.
+test: test-deps vet lint unit bench-smoke
 
 test-deps:
 	@missing=""; for p in $(TEST_DEBS); do \
@@ -40,6 +41,15 @@ test-deps:
 
 vet:
 	$(GO) vet $(PKGS)
+
+# staticcheck at a pinned version (go run fetches it from the module proxy;
+# a version bump is a deliberate change), and go.mod/go.sum as `go mod tidy`
+# leaves them: a missing or stale requirement fails here, not on a user's
+# machine.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint:
+	$(GO) run $(STATICCHECK) $(PKGS)
+	$(GO) mod tidy -diff
 
 unit:
 	$(GO) test -race -count=1 -timeout 40m $(PKGS)

@@ -9,10 +9,10 @@ require (
 	github.com/sirikothe/gotextfsm v1.2.0
 	github.com/songgao/water v0.0.0-20200317203138-2b4b6d7c09d8
 	github.com/spf13/cobra v1.10.2
+	github.com/zeebo/xxh3 v1.1.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
-	github.com/zeebo/xxh3 v1.1.0
 )
 
 require (

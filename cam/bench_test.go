@@ -41,8 +41,8 @@ func filledTable(b *testing.B, n int) (*Table, []uint64) {
 		}
 	}
 	// Pad to a power of two by repetition so the loop can mask the index.
-	for len(kept) < n {
-		kept = append(kept, kept[len(kept)%len(kept)])
+	for i := 0; len(kept) < n; i++ {
+		kept = append(kept, kept[i])
 	}
 	return tb, kept[:n]
 }

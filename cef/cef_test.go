@@ -147,13 +147,7 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// naive oracle: linear scan of prefixes.
-type oracleRoute struct {
-	a   uint32
-	l   int
-	val string
-}
-
+// oracleLookup is the naive oracle: a linear scan of prefixes.
 func oracleLookup(rs map[pfxKey]string, a uint32) (pfxKey, bool) {
 	for l := 32; l >= 0; l-- {
 		k := pfxKey{a & mask(l), uint8(l)}

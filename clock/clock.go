@@ -5,7 +5,6 @@
 package clock
 
 import (
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -29,7 +28,6 @@ const DefaultTick = 100 * time.Millisecond
 type Coarse struct {
 	now   atomic.Int64
 	start time.Time
-	once  sync.Once
 }
 
 // NewCoarse returns a coarse clock already set to the current time.

@@ -99,7 +99,8 @@ func TestShardsAcquireSpreads(t *testing.T) {
 	if i := s.Acquire(); i != 1 {
 		t.Fatalf("after releasing 1, acquired %d", i)
 	}
-	if a := testing.AllocsPerRun(100, func() { s.At(0).Lock(); s.At(0).Unlock() }); a != 0 {
-		t.Errorf("Lock/Unlock allocates %v", a)
+	var c Cell
+	if a := testing.AllocsPerRun(100, func() { s.At(0).Lock(); c.Inc(); s.At(0).Unlock() }); a != 0 {
+		t.Errorf("a batch's Lock/Unlock allocates %v", a)
 	}
 }

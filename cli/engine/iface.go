@@ -137,7 +137,7 @@ func (s *InterfaceSet) ParseRange(text string) ([]string, error) {
 		item = strings.TrimSpace(item)
 		first, last, isRange := strings.Cut(item, "-")
 		// A hyphen inside the type name (Port-channel) is not the range dash.
-		if isRange && strings.IndexAny(first, "0123456789") < 0 {
+		if isRange && !strings.ContainsAny(first, "0123456789") {
 			rest := last
 			first2, last2, isRange2 := strings.Cut(rest, "-")
 			first, last, isRange = first+"-"+first2, last2, isRange2

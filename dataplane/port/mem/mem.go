@@ -57,9 +57,6 @@ type Option func(*Port)
 // Sink makes the port count transmitted frames without keeping them.
 func Sink() Option { return func(p *Port) { p.sink = true } }
 
-// Batch sets the batch size.
-func Batch(n int) Option { return func(p *Port) { p.batch = n } }
-
 // Offloads makes the port support the offloads o, as a vnet TAP whose
 // kernel has them: SetOffload can enable them, and then Read delivers each
 // frame's header in the headroom and WriteOffload takes frames with them.

@@ -104,7 +104,7 @@ func validName(name string) error {
 	case len(name) > maxNameLen:
 		return fmt.Errorf("interface name is %d bytes long, the kernel allows at most %d", len(name), maxNameLen)
 	case name == "." || name == "..":
-		return errors.New("interface name cannot be . or ..")
+		return errors.New(`interface name cannot be "." or ".."`)
 	case strings.ContainsAny(name, "/: \t\n\v\f\r"):
 		return errors.New("interface name cannot contain '/', ':' or white space")
 	case strings.Contains(name, "%"):

@@ -28,7 +28,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Name: "a/b"}, "cannot contain '/'"},
 		{Config{Name: "a b"}, "white space"},
 		{Config{Name: "tap%d"}, "cannot contain '%'"},
-		{Config{Name: ".."}, "cannot be . or .."},
+		{Config{Name: ".."}, `cannot be "." or ".."`},
 		{Config{Name: "ok", MTU: 67}, "MTU 67 out of range 68-9216"},
 		{Config{Name: "ok", MTU: 9217}, "MTU 9217 out of range 68-9216"},
 		{Config{Name: "ok", Queues: 257}, "257 queues out of range 1-256"},
