@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/l2sw/l2sw/dataplane"
 	"net"
 	"regexp"
 	"strconv"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/internal/pkttest"
-	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 )
 
@@ -250,7 +250,7 @@ func TestACLRunningConfigRoundTrip(t *testing.T) {
 			t.Errorf("%s differs after reload:\n%s\nvs\n%s", cmd, b, a)
 		}
 	}
-	if u := r2.sw.TCAM().Usage(); u.EntriesUsed == 0 || u.Limits.Entries != 2000 || u.Limits.RangeUnits != 16 {
+	if u := r2.sw.TCAMUsage(); u.EntriesUsed == 0 || u.Limits.Entries != 2000 || u.Limits.RangeUnits != 16 {
 		t.Errorf("reloaded TCAM usage %+v", u)
 	}
 	// Removing everything leaves a default configuration and an empty TCAM.
@@ -265,7 +265,7 @@ func TestACLRunningConfigRoundTrip(t *testing.T) {
 			t.Errorf("%q left in\n%s", bad, cfg2)
 		}
 	}
-	if u := r2.sw.TCAM().Usage(); u.EntriesUsed != 0 || u.Limits != tcam.PFC3Limits() {
+	if u := r2.sw.TCAMUsage(); u.EntriesUsed != 0 || u.Limits != dataplane.DefaultTCAMLimits() {
 		t.Errorf("TCAM after removing everything: %+v", u)
 	}
 }
@@ -360,11 +360,11 @@ func TestACLCountersAndClear(t *testing.T) {
 func TestACLUndefinedListFiltersNothing(t *testing.T) {
 	r := newRig(t)
 	r.cfg("interface gi0/1", "ip access-group LATER in")
-	if u := r.sw.TCAM().Usage(); u.EntriesUsed != 0 {
+	if u := r.sw.TCAMUsage(); u.EntriesUsed != 0 {
 		t.Fatalf("undefined list programmed: %+v", u)
 	}
 	r.cfg("ip access-list extended LATER", "remark nothing yet")
-	if u := r.sw.TCAM().Usage(); u.EntriesUsed != 0 {
+	if u := r.sw.TCAMUsage(); u.EntriesUsed != 0 {
 		t.Fatalf("remark-only list programmed: %+v", u)
 	}
 	r.cfg("ip access-list extended LATER", "deny udp any any")
@@ -378,7 +378,7 @@ func TestACLUndefinedListFiltersNothing(t *testing.T) {
 		t.Errorf("edit not re-applied: %d", n)
 	}
 	r.cfg("no ip access-list extended LATER")
-	if u := r.sw.TCAM().Usage(); u.EntriesUsed != 0 {
+	if u := r.sw.TCAMUsage(); u.EntriesUsed != 0 {
 		t.Errorf("deleted list still programmed: %+v", u)
 	}
 	if !strings.Contains(r.dev.RunningConfig(), " ip access-group LATER in\n") {
@@ -395,7 +395,7 @@ func TestACLTCAMFullRejects(t *testing.T) {
 		"ip access-list extended SMALL", "deny udp any any eq 53", "permit ip any any",
 		"interface gi0/1", "ip access-group SMALL in",
 		"interface gi0/2", "ip access-group SMALL in")
-	used := r2.sw.TCAM().Usage().EntriesUsed
+	used := r2.sw.TCAMUsage().EntriesUsed
 	before := r2.dev.RunningConfig()
 	beforeShow := r2.out("show access-lists")
 	out := r2.rejected("ip access-list extended SMALL", "5 deny tcp any any eq 22")
@@ -408,7 +408,7 @@ func TestACLTCAMFullRejects(t *testing.T) {
 	if got := r2.out("show access-lists"); got != beforeShow {
 		t.Errorf("rejected ACE changed the list:\n%s", got)
 	}
-	if got := r2.sw.TCAM().Usage().EntriesUsed; got != used {
+	if got := r2.sw.TCAMUsage().EntriesUsed; got != used {
 		t.Errorf("TCAM use %d after rollback, want %d", got, used)
 	}
 	// The old list still filters on both ports.
@@ -486,7 +486,7 @@ func TestACLCapacityShow(t *testing.T) {
 	r := newRig(t)
 	r.cfg("platform acl tcam entries 100", "platform acl tcam masks 50", "platform acl tcam entries-per-mask 4",
 		"access-list 101 permit tcp any any range 10 20", "interface gi0/1", "ip access-group 101 in")
-	u := r.sw.TCAM().Usage()
+	u := r.sw.TCAMUsage()
 	got := r.out("show platform hardware capacity acl")
 	want := "ACL TCAM Resources\n" +
 		"  Resource                     Used       Free      Total  Used%\n" +
@@ -626,24 +626,24 @@ func TestLoadConfigProgramsACLsOnceAtTheEnd(t *testing.T) {
 	if errs := r.dev.LoadConfig(strings.NewReader(largeACLConfig(300))); len(errs) != 0 {
 		t.Fatalf("load: %v", errs)
 	}
-	sum := r.sw.TCAM().Summary()
+	sum := r.sw.ACLBindings()
 	if len(sum) != 1 || sum[0].ACL != "BIG" || sum[0].ID.Interface != "GigabitEthernet0/1" {
 		t.Fatalf("after load the TCAM holds %+v", sum)
 	}
-	if u := r.sw.TCAM().Usage(); u.EntriesUsed < 301 {
+	if u := r.sw.TCAMUsage(); u.EntriesUsed < 301 {
 		t.Errorf("list not programmed whole: %+v", u)
 	}
 	// A list that does not fit at boot is reported and left unprogrammed;
 	// the configuration keeps it.
 	r2 := newRig(t)
 	errs := r2.dev.LoadConfig(strings.NewReader("platform acl tcam entries 100\n" + largeACLConfig(300)))
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "GigabitEthernet0/1") || !errors.Is(errs[0], tcam.ErrTCAMFull) {
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "GigabitEthernet0/1") || !errors.Is(errs[0], dataplane.ErrTCAMFull) {
 		t.Fatalf("load into a small TCAM: %v", errs)
 	}
 	if !strings.Contains(r2.dev.RunningConfig(), " ip access-group BIG in\n") {
 		t.Error("the access-group left the configuration")
 	}
-	if u := r2.sw.TCAM().Usage(); u.EntriesUsed != 0 {
+	if u := r2.sw.TCAMUsage(); u.EntriesUsed != 0 {
 		t.Errorf("a failed list holds entries: %+v", u)
 	}
 }

@@ -68,9 +68,6 @@ func newACLState(shards *counter.Shards) *aclState {
 	}
 }
 
-// TCAM returns the switch's ACL TCAM, for its capacity and summary.
-func (sw *Switch) TCAM() *tcam.TCAM { return sw.acl.tcam }
-
 // bind applies list at id, or removes the binding when list is nil or has
 // no permit/deny entries: IOS filters nothing through an ACL that does
 // not exist or is empty.

@@ -79,7 +79,7 @@ func tcamMessage(e tcam.Event) syslog.Message {
 			Text: "Hardware TCAM entry capacity exceeded"}
 	case tcam.EventRACLReduced:
 		return syslog.Message{Facility: "FMCORE", Severity: syslog.Warning, Mnemonic: "RACL_REDUCED",
-			Text: fmt.Sprintf("Interface %s routed traffic will be software switched in %s direction", e.Binding.Interface, e.Binding.Dir.Word())}
+			Text: fmt.Sprintf("Interface %s routed traffic will be software switched in %s direction", e.Binding.Interface, fmDirection(e.Binding.Dir))}
 	}
 	return syslog.Message{Facility: "FMCORE", Severity: syslog.Warning, Mnemonic: e.Kind.String(), Text: e.Kind.String()}
 }
@@ -127,4 +127,12 @@ func (a *aclLogger) report(k aclLogKey, n uint64) {
 		a.log.Log("SEC", syslog.Informational, "IPACCESSLOGNP", "list %s %s %d %s -> %s, %d %s",
 			k.name, verb, k.proto, src, dst, n, pkts)
 	}
+}
+
+// fmDirection is a router ACL's direction as FM messages say it.
+func fmDirection(d tcam.Direction) string {
+	if d == tcam.Out {
+		return "egress"
+	}
+	return "ingress"
 }

@@ -68,14 +68,6 @@ func (d Direction) String() string {
 	return fmt.Sprintf("direction(%d)", uint8(d))
 }
 
-// Word returns "ingress" or "egress" as FM messages say it.
-func (d Direction) Word() string {
-	if d == Out {
-		return "egress"
-	}
-	return "ingress"
-}
-
 // BindingID names where an ACL is applied.
 type BindingID struct {
 	Feature   Feature
@@ -95,17 +87,6 @@ const (
 	Active   State = iota // in hardware
 	Inactive              // software switched (router ACL that did not fit)
 )
-
-// String returns ACTIVE or INACTIVE.
-func (s State) String() string {
-	switch s {
-	case Active:
-		return "ACTIVE"
-	case Inactive:
-		return "INACTIVE"
-	}
-	return fmt.Sprintf("state(%d)", uint8(s))
-}
 
 // Config configures a TCAM.
 type Config struct {
