@@ -1,10 +1,8 @@
 package cef
 
 import (
-	"bytes"
 	"encoding/hex"
 	"fmt"
-	"github.com/l2sw/l2sw/internal/textfsmtest"
 	"math/rand/v2"
 	"net/netip"
 	"strings"
@@ -282,138 +280,121 @@ func showTable(t *testing.T) *Table {
 	return tb
 }
 
-func TestShowIPCEF(t *testing.T) {
+// TestEntriesRows: the FIB rows `show ip cef` is rendered from (by the
+// CLI), in address order, and Find's exact and longest matches.
+func TestEntriesRows(t *testing.T) {
 	tb := showTable(t)
-	var buf bytes.Buffer
-	must(t, WriteShowIPCEF(&buf, tb.Entries()))
-	out := buf.String()
-	for _, want := range []string{
-		"Prefix               Next Hop             Interface\n",
-		"0.0.0.0/0            10.2.2.254           Vlan20\n",
-		"0.0.0.0/8            drop\n",
-		"10.1.1.0/24          attached             Vlan10\n",
-		"10.1.1.1/32          receive              Vlan10\n",
-		"10.1.1.2/32          attached             Vlan10\n",
-		"10.9.0.0/16          10.1.1.2             Vlan10\n",
-		"192.168.50.0/24      0.0.0.0              Null0\n",
-		"255.255.255.255/32   receive\n",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("missing %q in\n%s", want, out)
+	type row struct {
+		kind    EntryKind
+		nextHop string
+		ifName  string
+	}
+	want := map[string]row{
+		"0.0.0.0/0":          {KindNextHop, "10.2.2.254", "Vlan20"},
+		"0.0.0.0/8":          {KindDrop, "", ""},
+		"10.1.1.0/24":        {KindAttached, "", "Vlan10"},
+		"10.1.1.1/32":        {KindReceive, "", "Vlan10"},
+		"10.1.1.2/32":        {KindHost, "", "Vlan10"},
+		"10.9.0.0/16":        {KindNextHop, "10.1.1.2", "Vlan10"},
+		"192.168.50.0/24":    {KindNull, "", "Null0"},
+		"255.255.255.255/32": {KindReceive, "", ""},
+	}
+	es := tb.Entries()
+	for i := 1; i < len(es); i++ {
+		if es[i-1].Addr > es[i].Addr || es[i-1].Addr == es[i].Addr && es[i-1].Len >= es[i].Len {
+			t.Fatalf("entries out of order at %d: %v then %v", i, es[i-1].Prefix(), es[i].Prefix())
 		}
 	}
-	rows := textfsmtest.Parse(t, "show_ip_cef", out)
-	if len(rows) != strings.Count(out, "\n")-1 {
-		t.Fatalf("parsed %d rows of %d lines", len(rows), strings.Count(out, "\n")-1)
-	}
-	found := false
-	for _, r := range rows {
-		if r["IP_ADDRESS"] == "10.9.0.0" {
-			found = true
-			if r["PREFIX_LENGTH"] != "16" || fmt.Sprint(r["NEXTHOP"]) != "[10.1.1.2]" || fmt.Sprint(r["INTERFACE"]) != "[Vlan10]" {
-				t.Fatalf("row %v", r)
-			}
+	for _, e := range es {
+		w, ok := want[e.Prefix().String()]
+		if !ok {
+			continue
+		}
+		delete(want, e.Prefix().String())
+		nh := ""
+		if e.NextHop != 0 {
+			nh = u32Addr(e.NextHop).String()
+		}
+		if e.Kind != w.kind || w.nextHop != "" && nh != w.nextHop || e.IfName != w.ifName {
+			t.Errorf("%v: kind %v next hop %q if %q, want %+v", e.Prefix(), e.Kind, nh, e.IfName, w)
 		}
 	}
-	if !found {
-		t.Fatal("10.9.0.0/16 not parsed")
+	if len(want) != 0 {
+		t.Errorf("missing entries %v", want)
 	}
-	// Without a default route IOS prints "no route" (ntc sample6).
-	buf.Reset()
-	must(t, WriteShowIPCEF(&buf, New(Config{}).Entries()))
-	rows = textfsmtest.Parse(t, "show_ip_cef", buf.String())
-	if fmt.Sprint(rows[0]["NEXTHOP"]) != "[no route]" || len(rows) != 8 {
-		t.Fatalf("empty table rows %v\n%s", rows, buf.String())
+	// An empty table holds only the IOS special entries, and no default.
+	var specials []string
+	for _, e := range New(Config{}).Entries() {
+		specials = append(specials, e.Prefix().String())
 	}
-	// Same parse as ntc's sample6 expectation for an empty router.
-	want := "Prefix               Next Hop             Interface\n0.0.0.0/0            no route\n0.0.0.0/8            drop\n0.0.0.0/32           receive\n127.0.0.0/8          drop\n224.0.0.0/4          drop\n224.0.0.0/24         receive\n240.0.0.0/4          drop\n255.255.255.255/32   receive\n"
-	if buf.String() != want {
-		t.Fatalf("empty table:\n%s\nwant (ntc sample6):\n%s", buf.String(), want)
+	if got := strings.Join(specials, " "); got != "0.0.0.0/8 0.0.0.0/32 127.0.0.0/8 224.0.0.0/4 224.0.0.0/24 240.0.0.0/4 255.255.255.255/32" {
+		t.Fatalf("empty table entries %s", got)
 	}
 
 	e, ok := tb.Find(pfx("172.16.1.1/32"), false)
 	if !ok || e.Prefix() != pfx("0.0.0.0/0") {
 		t.Fatalf("find %v", e.Prefix())
 	}
-	buf.Reset()
-	e, _ = tb.Find(pfx("10.9.0.0/16"), true)
-	must(t, WriteCEFPrefix(&buf, e, tb.Counters(), true))
-	if !strings.Contains(buf.String(), "10.9.0.0/16, epoch 0\n") || !strings.Contains(buf.String(), "nexthop 10.1.1.2 Vlan10") {
-		t.Fatalf("detail:\n%s", buf.String())
+	e, ok = tb.Find(pfx("10.9.0.0/16"), true)
+	if !ok || e.Kind != KindNextHop || u32Addr(e.NextHop) != ip("10.1.1.2") || e.Adjacency().State != AdjValid {
+		t.Fatalf("exact find %+v", e)
+	}
+	if _, ok := tb.Find(pfx("10.9.0.0/17"), true); ok {
+		t.Fatal("exact find of a prefix not in the table")
 	}
 }
 
-func TestShowAdjacency(t *testing.T) {
+// TestAdjacenciesRows: the rows of `show adjacency`: sorted, with their
+// users, rewrite and counters.
+func TestAdjacenciesRows(t *testing.T) {
 	tb := showTable(t)
 	tb.Counters().Worker(0).Forwarded(tb.Lookup(u("10.9.1.1")), 1000)
-	var buf bytes.Buffer
-	must(t, WriteShowAdjacency(&buf, tb.Adjacencies(), tb.Counters(), true))
-	out := buf.String()
-	if !strings.Contains(out, "IP       Vlan10                    10.1.1.2(2)\n                                   1 packets, 1000 bytes\n") ||
-		!strings.Contains(out, "                                   000EB65D4EB0C80084D399460800\n") {
-		t.Fatalf("show adjacency detail:\n%s", out)
+	adjs := tb.Adjacencies()
+	if len(adjs) != 3 {
+		t.Fatalf("%d adjacencies: %+v", len(adjs), adjs)
 	}
-	rows := textfsmtest.Parse(t, "show_adjacency", out)
-	if len(rows) != 3 {
-		t.Fatalf("rows %v\n%s", rows, out)
+	a := adjs[0]
+	if a.IfName != "Vlan10" || a.NextHopAddr() != ip("10.1.1.2") || a.Refs != 2 || a.State != AdjValid {
+		t.Fatalf("first adjacency %+v", a)
 	}
-	if rows[0]["INTERFACE"] != "Vlan10" || rows[0]["ENDPOINT"] != "10.1.1.2" || fmt.Sprint(rows[0]["REWRITE_HEADERS"]) != "[000EB65D4EB0C80084D399460800]" {
-		t.Fatalf("row %v", rows[0])
+	if got := fmt.Sprintf("%X", a.Rewrite()); got != "000EB65D4EB0C80084D399460800" {
+		t.Fatalf("rewrite %s", got)
 	}
-	if rows[2]["ENDPOINT"] != "10.2.2.254" || fmt.Sprint(rows[2]["REWRITE_HEADERS"]) != "[]" {
-		t.Fatalf("incomplete row %v", rows[2])
+	if p, b := tb.Counters().Adjacency(a.ID); p != 1 || b != 1000 {
+		t.Fatalf("counters %d %d", p, b)
 	}
-	buf.Reset()
-	must(t, WriteShowAdjacency(&buf, tb.Adjacencies(), tb.Counters(), false))
-	if rows := textfsmtest.Parse(t, "show_adjacency", buf.String()); len(rows) != 3 {
-		t.Fatalf("brief rows %v", rows)
+	last := adjs[2]
+	if last.IfName != "Vlan20" || last.NextHopAddr() != ip("10.2.2.254") || last.State == AdjValid || len(last.Rewrite()) != 0 {
+		t.Fatalf("unresolved adjacency %+v", last)
 	}
 }
 
-func TestShowIPRoute(t *testing.T) {
+// TestRoutesRows: the routes in use, one per prefix, as `show ip route`
+// lists them.
+func TestRoutesRows(t *testing.T) {
 	tb := showTable(t)
 	must(t, tb.AddStatic(StaticRoute{Prefix: pfx("172.16.5.0/24"), NextHop: ip("10.1.1.2")}))
-	var buf bytes.Buffer
-	must(t, WriteShowIPRoute(&buf, tb.Routes()))
-	out := buf.String()
-	for _, want := range []string{
-		"Gateway of last resort is 10.2.2.254 to network 0.0.0.0\n\n",
-		"S*    0.0.0.0/0 [1/0] via 10.2.2.254\n",
-		"      10.0.0.0/8 is variably subnetted, 7 subnets, 4 masks\n",
-		"C        10.1.1.0/24 is directly connected, Vlan10\n",
-		"L        10.1.1.1/32 is directly connected, Vlan10\n",
-		"S        10.9.0.0/16 [1/0] via 10.1.1.2\n",
-		"S     192.168.50.0/24 is directly connected, Null0\n",
-		"      172.16.0.0/24 is subnetted, 1 subnets\nS        172.16.5.0 [1/0] via 10.1.1.2\n",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("missing %q in\n%s", want, out)
-		}
+	var got []string
+	for _, r := range tb.Routes() {
+		got = append(got, fmt.Sprintf("%v %v %d %v %s", r.Prefix, r.Type, r.Distance, r.NextHop, r.IfName))
 	}
-	rows := textfsmtest.Parse(t, "show_ip_route", out)
-	if len(rows) != 10 {
-		t.Fatalf("rows %d: %v\n%s", len(rows), rows, out)
+	want := []string{
+		"0.0.0.0/0 static 1 10.2.2.254 ",
+		"10.1.1.0/24 connected 0 invalid IP Vlan10",
+		"10.1.1.1/32 local 0 invalid IP Vlan10",
+		"10.1.2.0/25 connected 0 invalid IP Vlan10",
+		"10.1.2.1/32 local 0 invalid IP Vlan10",
+		"10.2.2.0/24 connected 0 invalid IP Vlan20",
+		"10.2.2.1/32 local 0 invalid IP Vlan20",
+		"10.9.0.0/16 static 1 10.1.1.2 ",
+		"172.16.5.0/24 static 1 10.1.1.2 ",
+		"192.168.50.0/24 static 1 invalid IP Null0",
 	}
-	byNet := map[string]map[string]any{}
-	for _, r := range rows {
-		byNet[fmt.Sprint(r["NETWORK"], "/", r["PREFIX_LENGTH"])] = r
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if r := byNet["10.9.0.0/16"]; r["PROTOCOL"] != "S" || r["DISTANCE"] != "1" || r["NEXTHOP_IP"] != "10.1.1.2" {
-		t.Fatalf("static row %v", r)
-	}
-	if r := byNet["0.0.0.0/0"]; r["FLAG"] != "*" {
-		t.Fatalf("default row %v", r)
-	}
-	if r := byNet["192.168.50.0/24"]; r["NEXTHOP_IF"] != "Null0" {
-		t.Fatalf("null0 row %v", r)
-	}
-	if r := byNet["172.16.5.0/24"]; r["NEXTHOP_IP"] != "10.1.1.2" || r["DISTANCE"] != "1" {
-		t.Fatalf("inherited mask row %v (%v)", r, byNet)
-	}
-	buf.Reset()
-	must(t, WriteShowIPRoute(&buf, New(Config{}).Routes()))
-	if !strings.Contains(buf.String(), "Gateway of last resort is not set\n") {
-		t.Fatalf("empty:\n%s", buf.String())
+	if len(New(Config{}).Routes()) != 0 {
+		t.Fatal("an empty table has routes")
 	}
 }
 

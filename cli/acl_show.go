@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/l2sw/l2sw/cli/engine"
@@ -73,7 +74,7 @@ func (d *Device) showAccessLists(c *engine.Ctx, name string) error {
 	}
 	s.mu.Unlock()
 	for _, l := range lists {
-		if err := acl.WriteListing(c.Out, l, func(seq uint32) uint64 { return d.sw.ACLMatches(l.Name, seq) }); err != nil {
+		if err := writeACLListing(c.Out, l, func(seq uint32) uint64 { return d.sw.ACLMatches(l.Name, seq) }); err != nil {
 			return engine.Rejectf("%% %v", err)
 		}
 	}
@@ -208,4 +209,34 @@ func (d *Device) showFMSummary() string {
 		}
 	}
 	return b.String()
+}
+
+// aclMatchCount returns the hit counter of the entry with sequence number seq.
+type aclMatchCount func(seq uint32) uint64
+
+// writeACLListing prints the list as `show access-lists` / `show ip
+// access-lists` do: a `Standard|Extended IP access list NAME` heading, then
+// one `    SEQ ACE (N matches)` line per entry (remarks are not shown).
+// counts may be nil.
+func writeACLListing(w io.Writer, l *acl.List, counts aclMatchCount) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s IP access list %s\n", l.Kind.Title(), l.Name)
+	for _, e := range l.Entries() {
+		if e.Action == acl.Remark {
+			continue
+		}
+		fmt.Fprintf(&b, "    %d %s", e.Seq, e.ShowString())
+		if counts != nil {
+			switch n := counts(e.Seq); n {
+			case 0:
+			case 1:
+				b.WriteString(" (1 match)")
+			default:
+				fmt.Fprintf(&b, " (%d matches)", n)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

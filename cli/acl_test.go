@@ -670,3 +670,35 @@ func ipFrame(t testing.TB, sip, dip string, proto string, dport uint16) []byte {
 	return pkttest.L4(t, net.HardwareAddr{0, 0, 0, 0, 0x0a, 0x01}, net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
 		net.ParseIP(sip), net.ParseIP(dip), proto, dport, "acl cli test")
 }
+
+func TestACLListingLayout(t *testing.T) {
+	l, err := acl.ParseList("WEB", acl.Extended, "permit tcp any any eq www", "deny ip any any log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Resequence(100, 5); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	counts := map[uint32]uint64{100: 1, 105: 5177}
+	if err := writeACLListing(&b, l, func(s uint32) uint64 { return counts[s] }); err != nil {
+		t.Fatal(err)
+	}
+	want := "Extended IP access list WEB\n    100 permit tcp any any eq www (1 match)\n    105 deny ip any any log (5177 matches)\n"
+	if b.String() != want {
+		t.Fatalf("listing:\n%s\nwant:\n%s", b.String(), want)
+	}
+	std, _ := acl.NewNumbered(10)
+	for _, line := range []string{"permit 192.168.1.0 0.0.0.255", "deny any"} {
+		a, _ := acl.ParseLine(acl.Standard, line)
+		std.Add(a)
+	}
+	b.Reset()
+	if err := writeACLListing(&b, std, nil); err != nil {
+		t.Fatal(err)
+	}
+	want = "Standard IP access list 10\n    10 permit 192.168.1.0, wildcard bits 0.0.0.255\n    20 deny   any\n"
+	if b.String() != want {
+		t.Fatalf("listing:\n%q\nwant:\n%q", b.String(), want)
+	}
+}

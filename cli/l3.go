@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/l2sw/l2sw/arp"
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/dataplane"
 )
@@ -249,7 +248,7 @@ func (d *Device) l3ExecCommands() []engine.Command {
 		{Syntax: "show ip arp [{A.B.C.D$ip|IFNAME$ifname}]", Level: engine.LevelUser,
 			Help: map[string]string{"ip": "IP information", "arp": "IP ARP table", "$ip": "IP address or hostname of ARP entry"},
 			Run: out(func(c *engine.Ctx, a engine.Args) error {
-				return d.sw.WriteShowIPARP(c.Out, dataplane.ARPFilter{IP: a.IP("ip"), Interface: a.Interface("ifname")})
+				return d.showIPARP(c.Out, dataplane.ARPFilter{IP: a.IP("ip"), Interface: a.Interface("ifname")})
 			})},
 		{Syntax: "show ip route [A.B.C.D$addr [A.B.C.D$mask]]", Level: engine.LevelUser,
 			Help: map[string]string{"route": "IP routing table", "$addr": "Network to display information about or hostname", "$mask": "Network mask"},
@@ -258,7 +257,7 @@ func (d *Device) l3ExecCommands() []engine.Command {
 				if err != nil {
 					return err
 				}
-				return d.sw.WriteShowIPRoute(c.Out, p)
+				return d.showIPRoute(c.Out, p)
 			})},
 		{Syntax: "show ip cef [A.B.C.D$addr [A.B.C.D$mask]] [detail]", Level: engine.LevelUser,
 			Help: map[string]string{"cef": "Cisco Express Forwarding", "$addr": "prefix to lookup", "$mask": "prefix mask", "detail": "Display detailed information"},
@@ -267,17 +266,18 @@ func (d *Device) l3ExecCommands() []engine.Command {
 				if err != nil {
 					return err
 				}
-				return d.sw.WriteShowIPCEF(c.Out, p, a.Has("mask"), a.Keyword("detail"))
+				return d.showIPCEF(c.Out, p, a.Has("mask"), a.Keyword("detail"))
 			})},
 		{Syntax: "show adjacency [detail]", Level: engine.LevelUser,
 			Help: map[string]string{"adjacency": "Adjacent nodes", "detail": "Display detailed adjacency information"},
-			Run:  out(func(c *engine.Ctx, a engine.Args) error { return d.sw.WriteShowAdjacency(c.Out, a.Keyword("detail")) })},
+			Run:  out(func(c *engine.Ctx, a engine.Args) error { detail := a.Keyword("detail")
+				return writeShowAdjacency(c.Out, d.sw.Adjacencies(detail), detail) })},
 		{Syntax: "show ip interface brief", Level: engine.LevelUser,
 			Help: map[string]string{"interface": "IP interface status and configuration", "brief": "Brief summary of IP status and configuration"},
-			Run:  out(func(c *engine.Ctx, _ engine.Args) error { return d.sw.WriteShowIPInterfaceBrief(c.Out) })},
+			Run:  out(func(c *engine.Ctx, _ engine.Args) error { return writeShowIPInterfaceBrief(c.Out, d.sw.IPInterfaces()) })},
 		{Syntax: "show ip traffic", Level: engine.LevelUser,
 			Help: map[string]string{"traffic": "IP protocol statistics"},
-			Run:  out(func(c *engine.Ctx, _ engine.Args) error { return d.sw.WriteShowIPTraffic(c.Out) })},
+			Run:  out(func(c *engine.Ctx, _ engine.Args) error { return writeShowIPTraffic(c.Out, d.sw.L3Stats()) })},
 		{Syntax: "clear arp-cache [interface IFNAME]",
 			Help: map[string]string{"arp-cache": "Clear the entire ARP cache", "interface": "Clear the entire ARP cache on the interface"},
 			Run:  func(c *engine.Ctx, a engine.Args) error { return d.clearARP(a.Interface("interface")) }},
@@ -315,13 +315,21 @@ func showPrefix(a engine.Args) (netip.Prefix, error) {
 func (d *Device) showSVIInterfaces(vlan uint16) (string, error) {
 	var b strings.Builder
 	if vlan != 0 {
-		if err := d.sw.WriteShowInterfaceVlan(&b, vlan); err != nil {
+		st, err := d.sw.SVIStatus(vlan)
+		if err != nil {
 			return "", engine.Rejectf("%% Invalid interface %s", dataplane.SVIName(vlan))
+		}
+		if err := writeShowInterfaceVlan(&b, st); err != nil {
+			return "", l3Err(err)
 		}
 		return b.String(), nil
 	}
 	for _, c := range d.sw.SVIs() {
-		if err := d.sw.WriteShowInterfaceVlan(&b, c.VLAN); err != nil {
+		st, err := d.sw.SVIStatus(c.VLAN)
+		if err == nil {
+			err = writeShowInterfaceVlan(&b, st)
+		}
+		if err != nil {
 			return "", l3Err(err)
 		}
 	}
@@ -410,7 +418,7 @@ func (d *Device) routeConfig() string {
 
 // staticARPConfig renders the `arp IP MAC ARPA` lines, closed by "!" when any.
 func (d *Device) staticARPConfig() string {
-	es, err := d.sw.ARPEntries(dataplane.ARPFilter{Types: []arp.EntryType{arp.Static}})
+	es, err := d.sw.ARPEntries(dataplane.ARPFilter{Types: []dataplane.ARPEntryType{dataplane.ARPStatic}})
 	if err != nil {
 		return ""
 	}

@@ -1,11 +1,8 @@
 package dataplane
 
 import (
-	"bytes"
-	"github.com/l2sw/l2sw/internal/textfsmtest"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 )
@@ -23,86 +20,49 @@ func TestShowL3Templates(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var b bytes.Buffer
-	if err := g.sw.WriteShowIPInterfaceBrief(&b); err != nil {
-		t.Fatal(err)
+	want := map[string]IPInterfaceRow{
+		"GigabitEthernet0/1": {Name: "GigabitEthernet0/1", LinkUp: true, ProtocolUp: true},
+		"Vlan10":             {Name: "Vlan10", Addr: netip.MustParseAddr("10.0.10.1"), LinkUp: true, ProtocolUp: true},
+		"Vlan20":             {Name: "Vlan20", Addr: netip.MustParseAddr("10.0.20.1"), AdminDown: true},
+		"Vlan30":             {Name: "Vlan30", LinkUp: true},
 	}
-	rows := textfsmtest.Parse(t, "show_ip_interface_brief", b.String())
-	want := map[string][3]string{
-		"GigabitEthernet0/1": {"unassigned", "up", "up"},
-		"Vlan10":             {"10.0.10.1", "up", "up"},
-		"Vlan20":             {"10.0.20.1", "administratively down", "down"},
-		"Vlan30":             {"unassigned", "up", "down"},
-	}
+	rows := g.sw.IPInterfaces()
 	if len(rows) != 7 {
-		t.Fatalf("%d rows:\n%s", len(rows), b.String())
+		t.Fatalf("%d interfaces: %+v", len(rows), rows)
 	}
-	for _, r := range rows {
-		if w, ok := want[r["INTERFACE"].(string)]; ok && (r["IP_ADDRESS"] != w[0] || r["STATUS"] != w[1] || r["PROTO"] != w[2]) {
-			t.Errorf("row %v, want %v", r, w)
+	for i, r := range rows {
+		if i > 0 && !IfNameLess(rows[i-1].Name, r.Name) {
+			t.Errorf("%s listed before %s", rows[i-1].Name, r.Name)
+		}
+		if w, ok := want[r.Name]; ok && r != w {
+			t.Errorf("row %+v, want %+v", r, w)
 		}
 	}
 
-	b.Reset()
-	if err := g.sw.WriteShowInterfaceVlan(&b, 10); err != nil {
-		t.Fatal(err)
+	st, err := g.sw.SVIStatus(10)
+	if err != nil || !st.ProtocolUp || st.ARPTimeout != 4*time.Hour || st.MTU != 1500 || st.Addresses[0].Addr() != netip.MustParseAddr("10.0.10.1") {
+		t.Errorf("SVI 10 status %+v, %v", st, err)
 	}
-	if !strings.Contains(b.String(), "  ARP type: ARPA, ARP Timeout 04:00:00\n") {
-		t.Errorf("show interfaces vlan 10:\n%s", b.String())
+	if es, err := g.sw.ARPEntries(ARPFilter{Interface: "Vlan10"}); err != nil || len(es) != 2 { // 10.0.10.1 (interface) and 10.0.10.5
+		t.Errorf("ARP entries of Vlan10 %+v, %v", es, err)
 	}
-	rows = textfsmtest.Parse(t, "show_interfaces", b.String())
-	if len(rows) != 1 || rows[0]["INTERFACE"] != "Vlan10" || rows[0]["IP_ADDRESS"] != "10.0.10.1" || rows[0]["MTU"] != "1500" || rows[0]["LINK_STATUS"] != "up" {
-		t.Errorf("parsed %v", rows)
+	if es := g.sw.CEFEntries(false); len(es) < 5 {
+		t.Errorf("CEF entries %+v", es)
 	}
-
-	b.Reset()
-	if err := g.sw.WriteShowIPARP(&b, ARPFilter{Interface: "Vlan10"}); err != nil {
-		t.Fatal(err)
+	if e, ok := g.sw.CEFFind(netip.MustParsePrefix("10.0.10.5/32"), false, true); !ok || e.Kind != FIBHost || e.IfName != "Vlan10" {
+		t.Errorf("CEF entry of 10.0.10.5: %+v %v", e, ok)
 	}
-	rows = textfsmtest.Parse(t, "show_ip_arp", b.String())
-	if len(rows) != 2 { // 10.0.10.1 (interface) and 10.0.10.5
-		t.Errorf("show ip arp:\n%s", b.String())
-	}
-
-	for _, detail := range []bool{false} {
-		b.Reset()
-		if err := g.sw.WriteShowIPCEF(&b, netip.Prefix{}, false, detail); err != nil {
-			t.Fatal(err)
-		}
-		rows = textfsmtest.Parse(t, "show_ip_cef", b.String())
-		if len(rows) < 5 {
-			t.Errorf("show ip cef:\n%s", b.String())
+	def := false
+	for _, r := range g.sw.Routes() {
+		if r.Prefix.Bits() == 0 && r.NextHop == netip.MustParseAddr("10.0.10.254") && r.Type == RouteStatic {
+			def = true
 		}
 	}
-	b.Reset()
-	if err := g.sw.WriteShowIPRoute(&b, netip.Prefix{}); err != nil {
-		t.Fatal(err)
+	if !def {
+		t.Errorf("no default route in %+v", g.sw.Routes())
 	}
-	rows = textfsmtest.Parse(t, "show_ip_route", b.String())
-	if len(rows) < 3 || !strings.Contains(b.String(), "Gateway of last resort is 10.0.10.254 to network 0.0.0.0") {
-		t.Errorf("show ip route (%d rows):\n%s", len(rows), b.String())
-	}
-	b.Reset()
-	if err := g.sw.WriteShowIPRoute(&b, netip.MustParsePrefix("10.0.10.5/32")); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(b.String(), "Routing entry for 10.0.10.0/24") {
-		t.Errorf("show ip route 10.0.10.5:\n%s", b.String())
-	}
-	b.Reset()
-	if err := g.sw.WriteShowAdjacency(&b, true); err != nil {
-		t.Fatal(err)
-	}
-	textfsmtest.Parse(t, "show_adjacency", b.String())
-	b.Reset()
-	if err := g.sw.WriteShowIPTraffic(&b); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(b.String(), "ARP statistics:") || !strings.Contains(b.String(), "CEF statistics:") {
-		t.Errorf("show ip traffic:\n%s", b.String())
-	}
-	if got := arpTimeoutClock(90 * time.Minute); got != "01:30:00" {
-		t.Errorf("timeout clock %s", got)
+	if adjs := g.sw.Adjacencies(true); len(adjs) == 0 {
+		t.Error("no adjacencies")
 	}
 }
 

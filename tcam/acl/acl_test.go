@@ -176,24 +176,11 @@ func TestListSequenceAndListing(t *testing.T) {
 	if err := l.Resequence(100, 5); err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	counts := map[uint32]uint64{100: 1, 105: 5177}
-	WriteListing(&b, l, func(s uint32) uint64 { return counts[s] })
-	want := "Extended IP access list WEB\n    100 permit tcp any any eq www (1 match)\n    105 deny ip any any log (5177 matches)\n"
-	if b.String() != want {
-		t.Fatalf("listing:\n%s\nwant:\n%s", b.String(), want)
-	}
 	std, _ := NewNumbered(10)
 	x, _ := ParseLine(Standard, "permit 192.168.1.0 0.0.0.255")
 	std.Add(x)
 	y, _ := ParseLine(Standard, "deny any")
 	std.Add(y)
-	b.Reset()
-	WriteListing(&b, std, nil)
-	want = "Standard IP access list 10\n    10 permit 192.168.1.0, wildcard bits 0.0.0.255\n    20 deny   any\n"
-	if b.String() != want {
-		t.Fatalf("listing:\n%q\nwant:\n%q", b.String(), want)
-	}
 	if got := strings.Join(std.ConfigLines(), "\n"); got != "access-list 10 permit 192.168.1.0 0.0.0.255\naccess-list 10 deny   any" {
 		t.Fatalf("config %q", got)
 	}

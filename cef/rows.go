@@ -1,0 +1,103 @@
+package cef
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+)
+
+// The tables' rows for the show commands (rendered by the CLI).
+
+// Entries returns copies of the installed FIB entries in `show ip cef`
+// order (address, then prefix length).
+func (t *Table) Entries() []Entry {
+	t.mu.Lock()
+	out := make([]Entry, 0, len(t.live))
+	for _, idx := range t.live {
+		out = append(out, t.entries[idx])
+	}
+	t.mu.Unlock()
+	slices.SortFunc(out, func(a, b Entry) int { return cmp.Or(cmp.Compare(a.Addr, b.Addr), cmp.Compare(a.Len, b.Len)) })
+	return out
+}
+
+// Find returns the entry of exactly p (exact) or the longest match of p's
+// address (!exact), as `show ip cef A M` and `show ip cef A` do.
+func (t *Table) Find(p netip.Prefix, exact bool) (Entry, bool) {
+	if !p.IsValid() || !p.Addr().Is4() {
+		return Entry{}, false
+	}
+	if !exact {
+		r := t.Lookup(addrU32(p.Addr()))
+		if r.Entry.Kind == KindNoRoute {
+			return Entry{}, false
+		}
+		return *r.Entry, true
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	idx, ok := t.live[keyOf(p)]
+	if !ok {
+		return Entry{}, false
+	}
+	return t.entries[idx], true
+}
+
+// AdjacencyInfo is one row of `show adjacency`.
+type AdjacencyInfo struct {
+	Adjacency
+	Refs int
+}
+
+// Adjacencies returns the (interface, next hop) adjacencies sorted by
+// interface name and address.
+func (t *Table) Adjacencies() []AdjacencyInfo {
+	t.mu.Lock()
+	out := make([]AdjacencyInfo, 0, len(t.adjs))
+	for _, s := range t.adjs {
+		out = append(out, AdjacencyInfo{Adjacency: *s.cur.Load(), Refs: s.refs})
+	}
+	t.mu.Unlock()
+	slices.SortFunc(out, func(a, b AdjacencyInfo) int {
+		return cmp.Or(cmp.Compare(a.IfName, b.IfName), cmp.Compare(a.NextHop, b.NextHop))
+	})
+	return out
+}
+
+// RouteInfo is one route of `show ip route`: the RIB entry that is used.
+type RouteInfo struct {
+	Prefix   netip.Prefix
+	Type     RouteType
+	Distance uint8
+	NextHop  netip.Addr // configured next hop (statics)
+	IfName   string     // connected/local interface, or the static's interface
+}
+
+// Routes returns the routes in use (one per prefix: connected, local and
+// static), sorted by address then length.
+func (t *Table) Routes() []RouteInfo {
+	t.mu.Lock()
+	var out []RouteInfo
+	for k, idx := range t.live {
+		e := &t.entries[idx]
+		if e.Kind == KindHost || e.Source == special {
+			continue
+		}
+		for _, r := range t.routes[k] {
+			if r.Type != e.Source {
+				continue
+			}
+			if r.Type == Static && r.NextHop.IsValid() && addrU32(r.NextHop) != cmp.Or(e.Via, e.NextHop) {
+				continue
+			}
+			out = append(out, RouteInfo{Prefix: k.prefix(), Type: r.Type, Distance: r.Distance, NextHop: r.NextHop, IfName: r.IfName})
+			break
+		}
+	}
+	t.mu.Unlock()
+	slices.SortFunc(out, func(a, b RouteInfo) int {
+		return cmp.Or(a.Prefix.Addr().Compare(b.Prefix.Addr()), cmp.Compare(a.Prefix.Bits(), b.Prefix.Bits()))
+	})
+	return out
+}
+
