@@ -100,4 +100,3 @@ func (t *Table) Routes() []RouteInfo {
 	})
 	return out
 }
-

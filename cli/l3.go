@@ -270,8 +270,10 @@ func (d *Device) l3ExecCommands() []engine.Command {
 			})},
 		{Syntax: "show adjacency [detail]", Level: engine.LevelUser,
 			Help: map[string]string{"adjacency": "Adjacent nodes", "detail": "Display detailed adjacency information"},
-			Run:  out(func(c *engine.Ctx, a engine.Args) error { detail := a.Keyword("detail")
-				return writeShowAdjacency(c.Out, d.sw.Adjacencies(detail), detail) })},
+			Run: out(func(c *engine.Ctx, a engine.Args) error {
+				detail := a.Keyword("detail")
+				return writeShowAdjacency(c.Out, d.sw.Adjacencies(detail), detail)
+			})},
 		{Syntax: "show ip interface brief", Level: engine.LevelUser,
 			Help: map[string]string{"interface": "IP interface status and configuration", "brief": "Brief summary of IP status and configuration"},
 			Run:  out(func(c *engine.Ctx, _ engine.Args) error { return writeShowIPInterfaceBrief(c.Out, d.sw.IPInterfaces()) })},

@@ -95,7 +95,11 @@ func run(rulesPath, tracePath string, passes int) error {
 	fmt.Printf("TCAM need: entries %d  masks %d (of %d entries each)  range units %d\n",
 		need.EntriesUsed, need.MasksUsed, need.EntriesPerMask, need.RangeUnitsUsed)
 	pfc := tcam.PFC3Limits()
-	fmt.Printf("PFC3 (%d entries, %d masks, %d LOUs): %s", pfc.Entries, pfc.Masks, pfc.RangeUnits, res.State)
+	state := "ACTIVE"
+	if res.State != tcam.Active {
+		state = "INACTIVE"
+	}
+	fmt.Printf("PFC3 (%d entries, %d masks, %d LOUs): %s", pfc.Entries, pfc.Masks, pfc.RangeUnits, state)
 	if res.Full != nil {
 		fmt.Printf(" (%s exceeded: needs %d of %d; software switched)", res.Full.Resource, res.Full.Need, res.Full.Limit)
 	}
