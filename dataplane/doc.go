@@ -46,8 +46,15 @@
 //
 // # Counters
 //
-// A Receiver counts in plain integers that only it touches and publishes
-// them once per batch (counters.go); readers sum the published values of
-// every Receiver. The routed path's per-prefix, per-adjacency and per-ACE
-// counters are sharded per worker in cef and tcam.
+// A Receiver counts its ports' frames in plain integers that only it
+// touches and publishes them once per batch (counters.go). The routed
+// path's and the ACLs' per-entry counters (cef, tcam) are plain cells in
+// the Receiver's own counter.Shard, which it holds for each batch; readers
+// take the shard between batches, holding no other lock (package counter).
+//
+// # The CLI's view
+//
+// The CLI reaches the tables only through Switch: facade_acl.go names the
+// ACL types it needs, facade_l3.go hands over the rows of the layer-3 shows.
+// No text is made here except the syslog lines of table events (events.go).
 package dataplane
