@@ -56,26 +56,19 @@ func (m MAC) String() string {
 
 // Hyphenated renders 00-11-22-33-44-55, the CatOS form used by the
 // %SYS-4-P2_WARN filtering message.
-func (m MAC) Hyphenated() string {
-	var b [17]byte
-	for i, x := range m {
-		b[i*3] = hexDigits[x>>4]
-		b[i*3+1] = hexDigits[x&0xf]
-		if i < 5 {
-			b[i*3+2] = '-'
-		}
-	}
-	return string(b[:])
-}
+func (m MAC) Hyphenated() string { return m.separated('-') }
 
 // Colon renders 00:11:22:33:44:55, the Linux form.
-func (m MAC) Colon() string {
+func (m MAC) Colon() string { return m.separated(':') }
+
+// separated renders the six bytes in hex with sep between them.
+func (m MAC) separated(sep byte) string {
 	var b [17]byte
 	for i, x := range m {
 		b[i*3] = hexDigits[x>>4]
 		b[i*3+1] = hexDigits[x&0xf]
 		if i < 5 {
-			b[i*3+2] = ':'
+			b[i*3+2] = sep
 		}
 	}
 	return string(b[:])
