@@ -11,7 +11,6 @@ import (
 
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/dataplane"
-	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 )
 
@@ -46,7 +45,7 @@ type aclConfig struct {
 // sviGroup is one direction of one SVI.
 type sviGroup struct {
 	vlan uint16
-	dir  tcam.Direction
+	dir  dataplane.ACLDirection
 }
 
 // accessMap is one `vlan access-map`: its entries in sequence order.
@@ -106,7 +105,7 @@ func (s *aclConfig) restore(c *aclConfig) {
 
 // aclPlace is one place an access list takes effect.
 type aclPlace struct {
-	feature tcam.Feature
+	feature dataplane.ACLFeature
 	port    string   // FeaturePACL
 	svi     sviGroup // FeatureRACL
 	vlan    uint16   // FeatureVACL
@@ -114,9 +113,9 @@ type aclPlace struct {
 
 func (p aclPlace) String() string {
 	switch p.feature {
-	case tcam.FeaturePACL:
+	case dataplane.FeaturePACL:
 		return p.port
-	case tcam.FeatureRACL:
+	case dataplane.FeatureRACL:
 		return dataplane.SVIName(p.svi.vlan) + " " + p.svi.dir.String()
 	}
 	return "vlan " + strconv.Itoa(int(p.vlan))
@@ -127,17 +126,17 @@ func (s *aclConfig) placesUsing(name string) []aclPlace {
 	var out []aclPlace
 	for port, l := range s.ports {
 		if l == name {
-			out = append(out, aclPlace{feature: tcam.FeaturePACL, port: port})
+			out = append(out, aclPlace{feature: dataplane.FeaturePACL, port: port})
 		}
 	}
 	for g, l := range s.svis {
 		if l == name {
-			out = append(out, aclPlace{feature: tcam.FeatureRACL, svi: g})
+			out = append(out, aclPlace{feature: dataplane.FeatureRACL, svi: g})
 		}
 	}
 	for vlan, m := range s.filters {
 		if am := s.maps[m]; am != nil && am.uses(name) {
-			out = append(out, aclPlace{feature: tcam.FeatureVACL, vlan: vlan})
+			out = append(out, aclPlace{feature: dataplane.FeatureVACL, vlan: vlan})
 		}
 	}
 	sortPlaces(out)
@@ -149,7 +148,7 @@ func (s *aclConfig) placesFiltering(name string) []aclPlace {
 	var out []aclPlace
 	for vlan, m := range s.filters {
 		if m == name {
-			out = append(out, aclPlace{feature: tcam.FeatureVACL, vlan: vlan})
+			out = append(out, aclPlace{feature: dataplane.FeatureVACL, vlan: vlan})
 		}
 	}
 	sortPlaces(out)
@@ -243,12 +242,12 @@ func (s *aclConfig) program(name string) *dataplane.VLANAccessMap {
 }
 
 // applyPlace pushes the current configuration of p to the dataplane.
-func (d *Device) applyPlace(p aclPlace) (tcam.Result, error) {
+func (d *Device) applyPlace(p aclPlace) (dataplane.ACLResult, error) {
 	s := d.acl
 	switch p.feature {
-	case tcam.FeaturePACL:
+	case dataplane.FeaturePACL:
 		return d.sw.SetPortACL(p.port, s.effective(s.ports[p.port]))
-	case tcam.FeatureRACL:
+	case dataplane.FeatureRACL:
 		return d.sw.SetSVIACL(p.svi.vlan, p.svi.dir, s.effective(s.svis[p.svi]))
 	}
 	name, ok := s.filters[p.vlan]
@@ -290,12 +289,12 @@ func (d *Device) aclCommit(c *engine.Ctx, change func(s *aclConfig) error, place
 			for _, q := range done {
 				_, _ = d.applyPlace(q)
 			}
-			if errors.Is(err, tcam.ErrTCAMFull) {
+			if errors.Is(err, dataplane.ErrTCAMFull) {
 				return engine.Rejectf("%s", errTCAMFull)
 			}
 			return engine.Rejectf("%% %v", err)
 		}
-		if p.feature == tcam.FeatureRACL && res.Full != nil {
+		if p.feature == dataplane.FeatureRACL && res.Full != nil {
 			// Accepted but software switched: say so, as the console would.
 			for _, e := range res.Events {
 				c.Printf("%s\n", dataplane.TCAMEventLine(e))
@@ -641,7 +640,7 @@ func (d *Device) portAccessGroupCommand() engine.Command {
 			}, func(*aclConfig) []aclPlace {
 				var out []aclPlace
 				for _, port := range names {
-					out = append(out, aclPlace{feature: tcam.FeaturePACL, port: port})
+					out = append(out, aclPlace{feature: dataplane.FeaturePACL, port: port})
 				}
 				return out
 			})
@@ -653,9 +652,9 @@ func (d *Device) sviAccessGroupCommand() engine.Command {
 	return engine.Command{Syntax: "ip access-group WORD$acl {in|out}$dir", No: true,
 		NoSyntax: "ip access-group [WORD$acl] {in|out}$dir", Help: accessGroupHelp,
 		Run: func(c *engine.Ctx, a engine.Args) error {
-			g := sviGroup{vlan: sviVLAN(c), dir: tcam.In}
+			g := sviGroup{vlan: sviVLAN(c), dir: dataplane.ACLIn}
 			if a.String("dir") == "out" {
-				g.dir = tcam.Out
+				g.dir = dataplane.ACLOut
 			}
 			name := a.String("acl")
 			return d.aclCommit(c, func(s *aclConfig) error {
@@ -666,7 +665,7 @@ func (d *Device) sviAccessGroupCommand() engine.Command {
 					delete(s.svis, g)
 				}
 				return nil
-			}, func(*aclConfig) []aclPlace { return []aclPlace{{feature: tcam.FeatureRACL, svi: g}} })
+			}, func(*aclConfig) []aclPlace { return []aclPlace{{feature: dataplane.FeatureRACL, svi: g}} })
 		}}
 }
 
@@ -675,7 +674,7 @@ func (d *Device) dropSVIAccessGroups(vlan uint16) {
 	s := d.acl
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, dir := range []tcam.Direction{tcam.In, tcam.Out} {
+	for _, dir := range []dataplane.ACLDirection{dataplane.ACLIn, dataplane.ACLOut} {
 		g := sviGroup{vlan, dir}
 		if _, ok := s.svis[g]; ok {
 			delete(s.svis, g)
@@ -796,7 +795,7 @@ func (d *Device) vlanFilter(c *engine.Ctx, a engine.Args) error {
 			for v, m := range s.filters {
 				if m == name {
 					delete(s.filters, v)
-					touched = append(touched, aclPlace{feature: tcam.FeatureVACL, vlan: v})
+					touched = append(touched, aclPlace{feature: dataplane.FeatureVACL, vlan: v})
 				}
 			}
 			return nil
@@ -809,7 +808,7 @@ func (d *Device) vlanFilter(c *engine.Ctx, a engine.Args) error {
 			} else {
 				s.filters[uint16(v)] = name
 			}
-			touched = append(touched, aclPlace{feature: tcam.FeatureVACL, vlan: uint16(v)})
+			touched = append(touched, aclPlace{feature: dataplane.FeatureVACL, vlan: uint16(v)})
 		}
 		return nil
 	}, func(*aclConfig) []aclPlace { return touched })
@@ -817,16 +816,15 @@ func (d *Device) vlanFilter(c *engine.Ctx, a engine.Args) error {
 
 // setTCAMLimit is `[no] platform acl tcam RESOURCE N`.
 func (d *Device) setTCAMLimit(c *engine.Ctx, word string, a engine.Args) error {
-	t := d.sw.TCAM()
-	l, def := t.Limits(), tcam.PFC3Limits()
+	l, def := d.sw.ACLLimits(), dataplane.DefaultACLLimits()
 	n := a.Int("n")
 	field := map[string]*int{"entries": &l.Entries, "masks": &l.Masks, "entries-per-mask": &l.EntriesPerMask, "lous": &l.RangeUnits}[word]
 	if c.Negated() {
 		n = *map[string]*int{"entries": &def.Entries, "masks": &def.Masks, "entries-per-mask": &def.EntriesPerMask, "lous": &def.RangeUnits}[word]
 	}
 	*field = n
-	if err := t.SetLimits(l); err != nil {
-		var full *tcam.FullError
+	if err := d.sw.SetACLLimits(l); err != nil {
+		var full *dataplane.ACLFullError
 		if errors.As(err, &full) {
 			return engine.Rejectf("%% ACL TCAM %s in use (%d) exceed the new limit %d", full.Resource, full.Need, full.Limit)
 		}
@@ -837,7 +835,7 @@ func (d *Device) setTCAMLimit(c *engine.Ctx, word string, a engine.Args) error {
 
 // tcamLimitsConfig renders the non-default `platform acl tcam` lines.
 func (d *Device) tcamLimitsConfig() string {
-	l, def := d.sw.TCAM().Limits(), tcam.PFC3Limits()
+	l, def := d.sw.ACLLimits(), dataplane.DefaultACLLimits()
 	var b strings.Builder
 	for _, f := range []struct {
 		word     string
@@ -869,7 +867,7 @@ func (d *Device) sviAccessGroupConfig(vlan uint16) string {
 	d.acl.mu.Lock()
 	defer d.acl.mu.Unlock()
 	var b strings.Builder
-	for _, dir := range []tcam.Direction{tcam.In, tcam.Out} {
+	for _, dir := range []dataplane.ACLDirection{dataplane.ACLIn, dataplane.ACLOut} {
 		if n, ok := d.acl.svis[sviGroup{vlan, dir}]; ok {
 			b.WriteString(" ip access-group " + n + " " + dir.String() + "\n")
 		}

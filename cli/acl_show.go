@@ -6,7 +6,6 @@ import (
 
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/dataplane"
-	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 )
 
@@ -38,7 +37,7 @@ func (d *Device) aclExecCommands() []engine.Command {
 		return nil
 	}
 	capacity := func(c *engine.Ctx, _ engine.Args) error {
-		c.Printf("%s", tcamCapacity(d.sw.TCAM().Usage()))
+		c.Printf("%s", tcamCapacity(d.sw.ACLUsage()))
 		return nil
 	}
 	return []engine.Command{
@@ -141,14 +140,14 @@ func (d *Device) showVLANFilter() string {
 
 // tcamCapacity renders `show platform hardware capacity acl`: used, free
 // and total of each TCAM resource.
-func tcamCapacity(u tcam.Usage) string {
+func tcamCapacity(u dataplane.ACLUsage) string {
 	var b strings.Builder
 	b.WriteString("ACL TCAM Resources\n")
 	fmt.Fprintf(&b, "  %-22s %10s %10s %10s %6s\n", "Resource", "Used", "Free", "Total", "Used%")
 	for _, r := range []struct {
-		res   tcam.Resource
+		res   dataplane.ACLResource
 		label string
-	}{{tcam.ResEntries, "ACL TCAM entries"}, {tcam.ResMasks, "ACL TCAM masks"}, {tcam.ResRangeUnits, "LOUs (range checkers)"}} {
+	}{{dataplane.ResEntries, "ACL TCAM entries"}, {dataplane.ResMasks, "ACL TCAM masks"}, {dataplane.ResRangeUnits, "LOUs (range checkers)"}} {
 		used, limit := u.Used(r.res), u.Limit(r.res)
 		pct := 0
 		if limit > 0 {
@@ -170,8 +169,8 @@ func (d *Device) showFMSummary() string {
 	type dirs struct{ in, out string }
 	byIf := map[string]*dirs{}
 	var order []string
-	for _, st := range d.sw.TCAM().Summary() {
-		if st.ID.Feature != tcam.FeatureRACL {
+	for _, st := range d.sw.ACLSummary() {
+		if st.ID.Feature != dataplane.FeatureRACL {
 			continue
 		}
 		x := byIf[st.ID.Interface]
@@ -180,7 +179,7 @@ func (d *Device) showFMSummary() string {
 			byIf[st.ID.Interface] = x
 			order = append(order, st.ID.Interface)
 		}
-		if st.ID.Dir == tcam.Out {
+		if st.ID.Dir == dataplane.ACLOut {
 			x.out = st.State.String()
 		} else {
 			x.in = st.State.String()

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/l2sw/l2sw/cli/engine"
+	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/internal/pkttest"
-	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 )
 
@@ -250,7 +250,7 @@ func TestACLRunningConfigRoundTrip(t *testing.T) {
 			t.Errorf("%s differs after reload:\n%s\nvs\n%s", cmd, b, a)
 		}
 	}
-	if u := r2.sw.TCAM().Usage(); u.EntriesUsed == 0 || u.Limits.Entries != 2000 || u.Limits.RangeUnits != 16 {
+	if u := r2.sw.ACLUsage(); u.EntriesUsed == 0 || u.Limits.Entries != 2000 || u.Limits.RangeUnits != 16 {
 		t.Errorf("reloaded TCAM usage %+v", u)
 	}
 	// Removing everything leaves a default configuration and an empty TCAM.
@@ -265,7 +265,7 @@ func TestACLRunningConfigRoundTrip(t *testing.T) {
 			t.Errorf("%q left in\n%s", bad, cfg2)
 		}
 	}
-	if u := r2.sw.TCAM().Usage(); u.EntriesUsed != 0 || u.Limits != tcam.PFC3Limits() {
+	if u := r2.sw.ACLUsage(); u.EntriesUsed != 0 || u.Limits != dataplane.DefaultACLLimits() {
 		t.Errorf("TCAM after removing everything: %+v", u)
 	}
 }
@@ -395,7 +395,7 @@ func TestACLTCAMFullRejects(t *testing.T) {
 		"ip access-list extended SMALL", "deny udp any any eq 53", "permit ip any any",
 		"interface gi0/1", "ip access-group SMALL in",
 		"interface gi0/2", "ip access-group SMALL in")
-	used := r2.sw.TCAM().Usage().EntriesUsed
+	used := r2.sw.ACLUsage().EntriesUsed
 	before := r2.dev.RunningConfig()
 	beforeShow := r2.out("show access-lists")
 	out := r2.rejected("ip access-list extended SMALL", "5 deny tcp any any eq 22")
@@ -408,7 +408,7 @@ func TestACLTCAMFullRejects(t *testing.T) {
 	if got := r2.out("show access-lists"); got != beforeShow {
 		t.Errorf("rejected ACE changed the list:\n%s", got)
 	}
-	if got := r2.sw.TCAM().Usage().EntriesUsed; got != used {
+	if got := r2.sw.ACLUsage().EntriesUsed; got != used {
 		t.Errorf("TCAM use %d after rollback, want %d", got, used)
 	}
 	// The old list still filters on both ports.
@@ -637,13 +637,13 @@ func TestLoadConfigProgramsACLsOnceAtTheEnd(t *testing.T) {
 	// the configuration keeps it.
 	r2 := newRig(t)
 	errs := r2.dev.LoadConfig(strings.NewReader("platform acl tcam entries 100\n" + largeACLConfig(300)))
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "GigabitEthernet0/1") || !errors.Is(errs[0], tcam.ErrTCAMFull) {
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "GigabitEthernet0/1") || !errors.Is(errs[0], dataplane.ErrTCAMFull) {
 		t.Fatalf("load into a small TCAM: %v", errs)
 	}
 	if !strings.Contains(r2.dev.RunningConfig(), " ip access-group BIG in\n") {
 		t.Error("the access-group left the configuration")
 	}
-	if u := r2.sw.TCAM().Usage(); u.EntriesUsed != 0 {
+	if u := r2.sw.ACLUsage(); u.EntriesUsed != 0 {
 		t.Errorf("a failed list holds entries: %+v", u)
 	}
 }
