@@ -826,7 +826,7 @@ func (d *Device) setTCAMLimit(c *engine.Ctx, word string, a engine.Args) error {
 	if err := d.sw.SetACLLimits(l); err != nil {
 		var full *dataplane.ACLFullError
 		if errors.As(err, &full) {
-			return engine.Rejectf("%% ACL TCAM %s in use (%d) exceed the new limit %d", full.Resource, full.Need, full.Limit)
+			return engine.Rejectf("%% ACL TCAM %s in use (%d) exceed the new limit %d", tcamResourceWord(full.Resource), full.Need, full.Limit)
 		}
 		return engine.Rejectf("%% %v", err)
 	}

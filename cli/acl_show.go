@@ -73,7 +73,7 @@ func (d *Device) showAccessLists(c *engine.Ctx, name string) error {
 	}
 	s.mu.Unlock()
 	for _, l := range lists {
-		if err := acl.WriteListing(c.Out, l, func(seq uint32) uint64 { return d.sw.ACLMatches(l.Name, seq) }); err != nil {
+		if err := writeACLListing(c.Out, l, func(seq uint32) uint64 { return d.sw.ACLMatches(l.Name, seq) }); err != nil {
 			return engine.Rejectf("%% %v", err)
 		}
 	}
@@ -180,9 +180,9 @@ func (d *Device) showFMSummary() string {
 			order = append(order, st.ID.Interface)
 		}
 		if st.ID.Dir == dataplane.ACLOut {
-			x.out = st.State.String()
+			x.out = fmStateWord(st.State)
 		} else {
-			x.in = st.State.String()
+			x.in = fmStateWord(st.State)
 		}
 	}
 	for _, name := range order {

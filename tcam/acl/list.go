@@ -3,11 +3,9 @@ package acl
 import (
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 // MaxSeq is the largest IOS ACE sequence number.
@@ -221,36 +219,6 @@ func (l *List) Resequence(start, step uint32) error {
 		l.entries[i].Seq = start + uint32(i)*step
 	}
 	return nil
-}
-
-// MatchCount returns the hit counter of the entry with sequence number seq.
-type MatchCount func(seq uint32) uint64
-
-// WriteListing prints the list as `show access-lists` / `show ip
-// access-lists` do: a `Standard|Extended IP access list NAME` heading, then
-// one `    SEQ ACE (N matches)` line per entry (remarks are not shown).
-// counts may be nil.
-func WriteListing(w io.Writer, l *List, counts MatchCount) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s IP access list %s\n", l.Kind.Title(), l.Name)
-	for _, e := range l.entries {
-		if e.Action == Remark {
-			continue
-		}
-		fmt.Fprintf(&b, "    %d %s", e.Seq, e.ShowString())
-		if counts != nil {
-			switch n := counts(e.Seq); n {
-			case 0:
-			case 1:
-				b.WriteString(" (1 match)")
-			default:
-				fmt.Fprintf(&b, " (%d matches)", n)
-			}
-		}
-		b.WriteByte('\n')
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // ConfigLines renders the list as `show running-config` does: numbered lists
