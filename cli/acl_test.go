@@ -360,11 +360,11 @@ func TestACLCountersAndClear(t *testing.T) {
 func TestACLUndefinedListFiltersNothing(t *testing.T) {
 	r := newRig(t)
 	r.cfg("interface gi0/1", "ip access-group LATER in")
-	if u := r.sw.TCAM().Usage(); u.EntriesUsed != 0 {
+	if u := r.sw.ACLUsage(); u.EntriesUsed != 0 {
 		t.Fatalf("undefined list programmed: %+v", u)
 	}
 	r.cfg("ip access-list extended LATER", "remark nothing yet")
-	if u := r.sw.TCAM().Usage(); u.EntriesUsed != 0 {
+	if u := r.sw.ACLUsage(); u.EntriesUsed != 0 {
 		t.Fatalf("remark-only list programmed: %+v", u)
 	}
 	r.cfg("ip access-list extended LATER", "deny udp any any")
@@ -378,7 +378,7 @@ func TestACLUndefinedListFiltersNothing(t *testing.T) {
 		t.Errorf("edit not re-applied: %d", n)
 	}
 	r.cfg("no ip access-list extended LATER")
-	if u := r.sw.TCAM().Usage(); u.EntriesUsed != 0 {
+	if u := r.sw.ACLUsage(); u.EntriesUsed != 0 {
 		t.Errorf("deleted list still programmed: %+v", u)
 	}
 	if !strings.Contains(r.dev.RunningConfig(), " ip access-group LATER in\n") {
@@ -486,7 +486,7 @@ func TestACLCapacityShow(t *testing.T) {
 	r := newRig(t)
 	r.cfg("platform acl tcam entries 100", "platform acl tcam masks 50", "platform acl tcam entries-per-mask 4",
 		"access-list 101 permit tcp any any range 10 20", "interface gi0/1", "ip access-group 101 in")
-	u := r.sw.TCAM().Usage()
+	u := r.sw.ACLUsage()
 	got := r.out("show platform hardware capacity acl")
 	want := "ACL TCAM Resources\n" +
 		"  Resource                     Used       Free      Total  Used%\n" +
@@ -626,11 +626,11 @@ func TestLoadConfigProgramsACLsOnceAtTheEnd(t *testing.T) {
 	if errs := r.dev.LoadConfig(strings.NewReader(largeACLConfig(300))); len(errs) != 0 {
 		t.Fatalf("load: %v", errs)
 	}
-	sum := r.sw.TCAM().Summary()
+	sum := r.sw.ACLSummary()
 	if len(sum) != 1 || sum[0].ACL != "BIG" || sum[0].ID.Interface != "GigabitEthernet0/1" {
 		t.Fatalf("after load the TCAM holds %+v", sum)
 	}
-	if u := r.sw.TCAM().Usage(); u.EntriesUsed < 301 {
+	if u := r.sw.ACLUsage(); u.EntriesUsed < 301 {
 		t.Errorf("list not programmed whole: %+v", u)
 	}
 	// A list that does not fit at boot is reported and left unprogrammed;
