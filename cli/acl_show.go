@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/l2sw/l2sw/cli/engine"
@@ -38,7 +37,7 @@ func (d *Device) aclExecCommands() []engine.Command {
 		return nil
 	}
 	capacity := func(c *engine.Ctx, _ engine.Args) error {
-		c.Printf("%s", tcamCapacity(d.sw.TCAMUsage()))
+		c.Printf("%s", tcamCapacity(d.sw.ACLUsage()))
 		return nil
 	}
 	return []engine.Command{
@@ -141,14 +140,14 @@ func (d *Device) showVLANFilter() string {
 
 // tcamCapacity renders `show platform hardware capacity acl`: used, free
 // and total of each TCAM resource.
-func tcamCapacity(u dataplane.TCAMUsage) string {
+func tcamCapacity(u dataplane.ACLUsage) string {
 	var b strings.Builder
 	b.WriteString("ACL TCAM Resources\n")
 	fmt.Fprintf(&b, "  %-22s %10s %10s %10s %6s\n", "Resource", "Used", "Free", "Total", "Used%")
 	for _, r := range []struct {
-		res   dataplane.TCAMResource
+		res   dataplane.ACLResource
 		label string
-	}{{dataplane.TCAMEntries, "ACL TCAM entries"}, {dataplane.TCAMMasks, "ACL TCAM masks"}, {dataplane.TCAMRangeUnits, "LOUs (range checkers)"}} {
+	}{{dataplane.ResEntries, "ACL TCAM entries"}, {dataplane.ResMasks, "ACL TCAM masks"}, {dataplane.ResRangeUnits, "LOUs (range checkers)"}} {
 		used, limit := u.Used(r.res), u.Limit(r.res)
 		pct := 0
 		if limit > 0 {
@@ -170,7 +169,7 @@ func (d *Device) showFMSummary() string {
 	type dirs struct{ in, out string }
 	byIf := map[string]*dirs{}
 	var order []string
-	for _, st := range d.sw.ACLBindings() {
+	for _, st := range d.sw.ACLSummary() {
 		if st.ID.Feature != dataplane.FeatureRACL {
 			continue
 		}
@@ -180,14 +179,10 @@ func (d *Device) showFMSummary() string {
 			byIf[st.ID.Interface] = x
 			order = append(order, st.ID.Interface)
 		}
-		state := "INACTIVE"
-		if st.State == dataplane.ACLActive {
-			state = "ACTIVE"
-		}
 		if st.ID.Dir == dataplane.ACLOut {
-			x.out = state
+			x.out = fmStateWord(st.State)
 		} else {
-			x.in = state
+			x.in = fmStateWord(st.State)
 		}
 	}
 	for _, name := range order {
@@ -209,34 +204,4 @@ func (d *Device) showFMSummary() string {
 		}
 	}
 	return b.String()
-}
-
-// aclMatchCount returns the hit counter of the entry with sequence number seq.
-type aclMatchCount func(seq uint32) uint64
-
-// writeACLListing prints the list as `show access-lists` / `show ip
-// access-lists` do: a `Standard|Extended IP access list NAME` heading, then
-// one `    SEQ ACE (N matches)` line per entry (remarks are not shown).
-// counts may be nil.
-func writeACLListing(w io.Writer, l *acl.List, counts aclMatchCount) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s IP access list %s\n", l.Kind.Title(), l.Name)
-	for _, e := range l.Entries() {
-		if e.Action == acl.Remark {
-			continue
-		}
-		fmt.Fprintf(&b, "    %d %s", e.Seq, e.ShowString())
-		if counts != nil {
-			switch n := counts(e.Seq); n {
-			case 0:
-			case 1:
-				b.WriteString(" (1 match)")
-			default:
-				fmt.Fprintf(&b, " (%d matches)", n)
-			}
-		}
-		b.WriteByte('\n')
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

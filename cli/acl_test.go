@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"github.com/l2sw/l2sw/dataplane"
 	"net"
 	"regexp"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/l2sw/l2sw/cli/engine"
+	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/internal/pkttest"
 	"github.com/l2sw/l2sw/tcam/acl"
 )
@@ -250,7 +250,7 @@ func TestACLRunningConfigRoundTrip(t *testing.T) {
 			t.Errorf("%s differs after reload:\n%s\nvs\n%s", cmd, b, a)
 		}
 	}
-	if u := r2.sw.TCAMUsage(); u.EntriesUsed == 0 || u.Limits.Entries != 2000 || u.Limits.RangeUnits != 16 {
+	if u := r2.sw.ACLUsage(); u.EntriesUsed == 0 || u.Limits.Entries != 2000 || u.Limits.RangeUnits != 16 {
 		t.Errorf("reloaded TCAM usage %+v", u)
 	}
 	// Removing everything leaves a default configuration and an empty TCAM.
@@ -265,7 +265,7 @@ func TestACLRunningConfigRoundTrip(t *testing.T) {
 			t.Errorf("%q left in\n%s", bad, cfg2)
 		}
 	}
-	if u := r2.sw.TCAMUsage(); u.EntriesUsed != 0 || u.Limits != dataplane.DefaultTCAMLimits() {
+	if u := r2.sw.ACLUsage(); u.EntriesUsed != 0 || u.Limits != dataplane.DefaultACLLimits() {
 		t.Errorf("TCAM after removing everything: %+v", u)
 	}
 }
@@ -360,11 +360,11 @@ func TestACLCountersAndClear(t *testing.T) {
 func TestACLUndefinedListFiltersNothing(t *testing.T) {
 	r := newRig(t)
 	r.cfg("interface gi0/1", "ip access-group LATER in")
-	if u := r.sw.TCAMUsage(); u.EntriesUsed != 0 {
+	if u := r.sw.ACLUsage(); u.EntriesUsed != 0 {
 		t.Fatalf("undefined list programmed: %+v", u)
 	}
 	r.cfg("ip access-list extended LATER", "remark nothing yet")
-	if u := r.sw.TCAMUsage(); u.EntriesUsed != 0 {
+	if u := r.sw.ACLUsage(); u.EntriesUsed != 0 {
 		t.Fatalf("remark-only list programmed: %+v", u)
 	}
 	r.cfg("ip access-list extended LATER", "deny udp any any")
@@ -378,7 +378,7 @@ func TestACLUndefinedListFiltersNothing(t *testing.T) {
 		t.Errorf("edit not re-applied: %d", n)
 	}
 	r.cfg("no ip access-list extended LATER")
-	if u := r.sw.TCAMUsage(); u.EntriesUsed != 0 {
+	if u := r.sw.ACLUsage(); u.EntriesUsed != 0 {
 		t.Errorf("deleted list still programmed: %+v", u)
 	}
 	if !strings.Contains(r.dev.RunningConfig(), " ip access-group LATER in\n") {
@@ -395,7 +395,7 @@ func TestACLTCAMFullRejects(t *testing.T) {
 		"ip access-list extended SMALL", "deny udp any any eq 53", "permit ip any any",
 		"interface gi0/1", "ip access-group SMALL in",
 		"interface gi0/2", "ip access-group SMALL in")
-	used := r2.sw.TCAMUsage().EntriesUsed
+	used := r2.sw.ACLUsage().EntriesUsed
 	before := r2.dev.RunningConfig()
 	beforeShow := r2.out("show access-lists")
 	out := r2.rejected("ip access-list extended SMALL", "5 deny tcp any any eq 22")
@@ -408,7 +408,7 @@ func TestACLTCAMFullRejects(t *testing.T) {
 	if got := r2.out("show access-lists"); got != beforeShow {
 		t.Errorf("rejected ACE changed the list:\n%s", got)
 	}
-	if got := r2.sw.TCAMUsage().EntriesUsed; got != used {
+	if got := r2.sw.ACLUsage().EntriesUsed; got != used {
 		t.Errorf("TCAM use %d after rollback, want %d", got, used)
 	}
 	// The old list still filters on both ports.
@@ -486,7 +486,7 @@ func TestACLCapacityShow(t *testing.T) {
 	r := newRig(t)
 	r.cfg("platform acl tcam entries 100", "platform acl tcam masks 50", "platform acl tcam entries-per-mask 4",
 		"access-list 101 permit tcp any any range 10 20", "interface gi0/1", "ip access-group 101 in")
-	u := r.sw.TCAMUsage()
+	u := r.sw.ACLUsage()
 	got := r.out("show platform hardware capacity acl")
 	want := "ACL TCAM Resources\n" +
 		"  Resource                     Used       Free      Total  Used%\n" +
@@ -626,11 +626,11 @@ func TestLoadConfigProgramsACLsOnceAtTheEnd(t *testing.T) {
 	if errs := r.dev.LoadConfig(strings.NewReader(largeACLConfig(300))); len(errs) != 0 {
 		t.Fatalf("load: %v", errs)
 	}
-	sum := r.sw.ACLBindings()
+	sum := r.sw.ACLSummary()
 	if len(sum) != 1 || sum[0].ACL != "BIG" || sum[0].ID.Interface != "GigabitEthernet0/1" {
 		t.Fatalf("after load the TCAM holds %+v", sum)
 	}
-	if u := r.sw.TCAMUsage(); u.EntriesUsed < 301 {
+	if u := r.sw.ACLUsage(); u.EntriesUsed < 301 {
 		t.Errorf("list not programmed whole: %+v", u)
 	}
 	// A list that does not fit at boot is reported and left unprogrammed;
@@ -643,7 +643,7 @@ func TestLoadConfigProgramsACLsOnceAtTheEnd(t *testing.T) {
 	if !strings.Contains(r2.dev.RunningConfig(), " ip access-group BIG in\n") {
 		t.Error("the access-group left the configuration")
 	}
-	if u := r2.sw.TCAMUsage(); u.EntriesUsed != 0 {
+	if u := r2.sw.ACLUsage(); u.EntriesUsed != 0 {
 		t.Errorf("a failed list holds entries: %+v", u)
 	}
 }
@@ -669,36 +669,4 @@ func ipFrame(t testing.TB, sip, dip string, proto string, dport uint16) []byte {
 	t.Helper()
 	return pkttest.L4(t, net.HardwareAddr{0, 0, 0, 0, 0x0a, 0x01}, net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
 		net.ParseIP(sip), net.ParseIP(dip), proto, dport, "acl cli test")
-}
-
-func TestACLListingLayout(t *testing.T) {
-	l, err := acl.ParseList("WEB", acl.Extended, "permit tcp any any eq www", "deny ip any any log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Resequence(100, 5); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	counts := map[uint32]uint64{100: 1, 105: 5177}
-	if err := writeACLListing(&b, l, func(s uint32) uint64 { return counts[s] }); err != nil {
-		t.Fatal(err)
-	}
-	want := "Extended IP access list WEB\n    100 permit tcp any any eq www (1 match)\n    105 deny ip any any log (5177 matches)\n"
-	if b.String() != want {
-		t.Fatalf("listing:\n%s\nwant:\n%s", b.String(), want)
-	}
-	std, _ := acl.NewNumbered(10)
-	for _, line := range []string{"permit 192.168.1.0 0.0.0.255", "deny any"} {
-		a, _ := acl.ParseLine(acl.Standard, line)
-		std.Add(a)
-	}
-	b.Reset()
-	if err := writeACLListing(&b, std, nil); err != nil {
-		t.Fatal(err)
-	}
-	want = "Standard IP access list 10\n    10 permit 192.168.1.0, wildcard bits 0.0.0.255\n    20 deny   any\n"
-	if b.String() != want {
-		t.Fatalf("listing:\n%q\nwant:\n%q", b.String(), want)
-	}
 }

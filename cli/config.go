@@ -82,7 +82,7 @@ func (d *Device) RunningConfig() string {
 		}
 		b.WriteString("!\n")
 	}
-	b.WriteString(d.tcamLimitsConfig()) // acl.go
+	b.WriteString(d.tcamLimitsConfig()) // acl_render.go
 	b.WriteString(d.routingConfig())
 	for _, v := range d.sw.VLANs() {
 		if v.ID == 1 {
@@ -94,7 +94,7 @@ func (d *Device) RunningConfig() string {
 		}
 		b.WriteString("!\n")
 	}
-	b.WriteString(d.vlanMapConfig()) // acl.go
+	b.WriteString(d.vlanMapConfig()) // acl_render.go
 	for _, name := range d.sw.Ports() {
 		b.WriteString(d.interfaceConfig(name))
 		b.WriteString("!\n")
@@ -107,7 +107,7 @@ func (d *Device) RunningConfig() string {
 		b.WriteString("!\n")
 	}
 	b.WriteString(d.staticARPConfig())
-	b.WriteString(d.accessListConfig()) // acl.go
+	b.WriteString(d.accessListConfig()) // acl_render.go
 	b.WriteString("line con 0\nline vty 0 4\nline vty 5 15\n!\nend\n")
 	return b.String()
 }
@@ -145,7 +145,7 @@ func (d *Device) interfaceConfig(name string) string {
 	if s.Mode == dataplane.ModeTrunk || x.modeSet {
 		b.WriteString(" switchport mode " + s.Mode.String() + "\n")
 	}
-	b.WriteString(d.portAccessGroupConfig(name)) // acl.go
+	b.WriteString(d.portAccessGroupConfig(name)) // acl_render.go
 	if s.Shutdown {
 		b.WriteString(" shutdown\n")
 	}

@@ -42,9 +42,9 @@ type Device struct {
 
 	modes struct {
 		config, ifc, ifRange, vlan, line, svi *engine.Mode
-		stdACL, extACL, accessMap             *engine.Mode // acl.go
+		stdACL, extACL, accessMap             *engine.Mode // acl_commands.go
 	}
-	acl *aclConfig // access lists, access groups, VLAN maps (acl.go)
+	acl *aclConfig // access lists, access groups, VLAN maps (acl_config.go)
 
 	mu           sync.Mutex
 	hostname     string

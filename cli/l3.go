@@ -93,7 +93,7 @@ func (d *Device) enterInterface(c *engine.Ctx, name string) (bool, error) {
 		if err := d.sw.DeleteSVI(vlan); err != nil && !errors.Is(err, dataplane.ErrNoSuchSVI) {
 			return true, l3Err(err)
 		}
-		d.dropSVIAccessGroups(vlan) // acl.go: the groups go with the interface
+		d.dropSVIAccessGroups(vlan) // acl_commands.go: the groups go with the interface
 		return true, nil
 	}
 	if err := d.sw.CreateSVI(vlan); err != nil {
@@ -377,7 +377,7 @@ func (d *Device) sviStanza(c dataplane.SVIConfig) string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString(d.sviAccessGroupConfig(c.VLAN)) // acl.go
+	b.WriteString(d.sviAccessGroupConfig(c.VLAN)) // acl_render.go
 	if c.IPMTU != 0 {
 		fmt.Fprintf(&b, " ip mtu %d\n", c.IPMTU)
 	}

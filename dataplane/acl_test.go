@@ -80,7 +80,7 @@ func TestPortACLFiltersAtLayer2(t *testing.T) {
 	deny := l4Frame(t, macA, bcast, ip1, ip2, "tcp", 443)
 	g.send(1, deny)
 	g.expect(deny, 2, 3)
-	if u := g.sw.TCAMUsage(); u.EntriesUsed != 0 {
+	if u := g.sw.ACLUsage(); u.EntriesUsed != 0 {
 		t.Errorf("entries still used after removal: %+v", u)
 	}
 	if _, err := g.sw.SetPortACL("GigabitEthernet0/9", web); !errors.Is(err, ErrNoSuchPort) {
@@ -142,14 +142,14 @@ func TestVLANFilter(t *testing.T) {
 	if _, err := g.sw.SetVLANFilter(10, nil); err != nil {
 		t.Fatal(err)
 	}
-	if u := g.sw.TCAMUsage(); u.EntriesUsed != 0 || len(g.sw.ACLBindings()) != 0 {
-		t.Errorf("filter removed but TCAM holds %+v %+v", u, g.sw.ACLBindings())
+	if u := g.sw.ACLUsage(); u.EntriesUsed != 0 || len(g.sw.ACLSummary()) != 0 {
+		t.Errorf("filter removed but TCAM holds %+v %+v", u, g.sw.ACLSummary())
 	}
 }
 
 func TestACLCapacityRejectsPortAndVLANACLsAndKeepsTheOldOne(t *testing.T) {
 	g := newRig(t, 2, cam.Config{})
-	if err := g.sw.SetTCAMLimits(tcam.Limits{Entries: 4, Masks: 8, EntriesPerMask: 8, RangeUnits: 4}); err != nil {
+	if err := g.sw.SetACLLimits(tcam.Limits{Entries: 4, Masks: 8, EntriesPerMask: 8, RangeUnits: 4}); err != nil {
 		t.Fatal(err)
 	}
 	small := mustList(t, "P", acl.Extended, "deny tcp any any eq 22", "permit ip any any")
@@ -174,13 +174,13 @@ func TestACLCapacityRejectsPortAndVLANACLsAndKeepsTheOldOne(t *testing.T) {
 
 	// A VLAN filter that does not fit changes nothing either, and undoes
 	// the lists it had already placed.
-	before := g.sw.TCAMUsage()
+	before := g.sw.ACLUsage()
 	fits := mustList(t, "FITS", acl.Extended, "permit ip any any")
 	m := &VLANAccessMap{Name: "M", Entries: []VLANAccessMapEntry{{Seq: 10, Matches: []*acl.List{fits}}, {Seq: 20, Matches: []*acl.List{big}}}}
 	if _, err := g.sw.SetVLANFilter(1, m); !errors.Is(err, tcam.ErrTCAMFull) {
 		t.Fatalf("oversized VLAN filter: %v", err)
 	}
-	if after := g.sw.TCAMUsage(); after != before {
+	if after := g.sw.ACLUsage(); after != before {
 		t.Errorf("failed filter changed the TCAM: %+v -> %+v", before, after)
 	}
 	g.send(1, web)
@@ -190,7 +190,7 @@ func TestACLCapacityRejectsPortAndVLANACLsAndKeepsTheOldOne(t *testing.T) {
 	if _, err := g.sw.SetPortACL(ifName(1), nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.sw.SetTCAMLimits(tcam.Limits{Entries: 16, Masks: 16, EntriesPerMask: 8, RangeUnits: 4}); err != nil {
+	if err := g.sw.SetACLLimits(tcam.Limits{Entries: 16, Masks: 16, EntriesPerMask: 8, RangeUnits: 4}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := g.sw.SetPortACL(ifName(1), big); err != nil {
@@ -300,7 +300,7 @@ func TestRouterACLBeforeSVIExists(t *testing.T) {
 
 func TestRouterACLOverflowIsSoftwareSwitched(t *testing.T) {
 	g := rtrACLRig(t)
-	if err := g.sw.SetTCAMLimits(tcam.Limits{Entries: 2, Masks: 8, EntriesPerMask: 8, RangeUnits: 4}); err != nil {
+	if err := g.sw.SetACLLimits(tcam.Limits{Entries: 2, Masks: 8, EntriesPerMask: 8, RangeUnits: 4}); err != nil {
 		t.Fatal(err)
 	}
 	l := mustList(t, "BIG", acl.Extended, "deny tcp any any eq 23", "deny tcp any any eq 25", "deny tcp any any eq 110", "permit ip any any")
@@ -316,7 +316,7 @@ func TestRouterACLOverflowIsSoftwareSwitched(t *testing.T) {
 			t.Errorf("missing %q in %q", want, logText(g))
 		}
 	}
-	sum := g.sw.ACLBindings()
+	sum := g.sw.ACLSummary()
 	if len(sum) != 1 || sum[0].State != tcam.Inactive || sum[0].ID.Interface != "Vlan10" {
 		t.Errorf("summary %+v", sum)
 	}

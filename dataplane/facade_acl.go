@@ -2,63 +2,79 @@ package dataplane
 
 import "github.com/l2sw/l2sw/tcam"
 
-// The ACL part of the switch's API. The CLI names features, directions,
-// limits and results through these, so that it never imports tcam (DESIGN
-// §1: cli talks to the switch, not to its tables).
-type (
-	// ACLFeature is where a list applies: port, router (SVI) or VLAN filter.
-	ACLFeature = tcam.Feature
-	// ACLDirection is a router ACL's direction.
-	ACLDirection = tcam.Direction
-	// ACLResult is what applying a list did: TCAM use and FM events.
-	ACLResult = tcam.Result
-	// TCAMLimits are the ACL TCAM's sizes (`platform acl tcam`).
-	TCAMLimits = tcam.Limits
-	// TCAMUsage is the ACL TCAM's use against its limits.
-	TCAMUsage = tcam.Usage
-	// TCAMResource is one TCAM resource: entries, masks or LOUs.
-	TCAMResource = tcam.Resource
-	// TCAMFullError says which resource a change would overflow.
-	TCAMFullError = tcam.FullError
-	// ACLBinding is one applied list and whether it is in hardware.
-	ACLBinding = tcam.BindingStatus
-	// ACLState is ACTIVE (in the TCAM) or INACTIVE (software switched).
-	ACLState = tcam.State
+// This file is the ACL side of the switch API that cli talks to (DESIGN §1:
+// cli -> dataplane, never to the tables). The names below are the TCAM's
+// own types under dataplane names, so values pass through unchanged and
+// errors.Is/As keep working, while cli imports no table package.
+
+// ACLFeature is the TCAM feature an ACL is bound for.
+type ACLFeature = tcam.Feature
+
+// The features.
+const (
+	FeatureRACL = tcam.FeatureRACL // `ip access-group` on an SVI
+	FeatureVACL = tcam.FeatureVACL // VLAN access map
+	FeaturePACL = tcam.FeaturePACL // `ip access-group` on a layer-2 port
 )
 
-// The values of the ACL types above.
-const (
-	FeaturePACL = tcam.FeaturePACL
-	FeatureRACL = tcam.FeatureRACL
-	FeatureVACL = tcam.FeatureVACL
+// ACLDirection is the traffic direction of an ACL binding.
+type ACLDirection = tcam.Direction
 
+// The directions.
+const (
 	ACLIn  = tcam.In
 	ACLOut = tcam.Out
-
-	ACLActive   = tcam.Active
-	ACLInactive = tcam.Inactive
-
-	TCAMEntries    = tcam.ResEntries
-	TCAMMasks      = tcam.ResMasks
-	TCAMRangeUnits = tcam.ResRangeUnits
 )
 
-// ErrTCAMFull is wrapped by every error of a change that does not fit.
+// ACLState is a binding's programming state (in hardware or software).
+type ACLState = tcam.State
+
+// The states.
+const (
+	ACLActive   = tcam.Active
+	ACLInactive = tcam.Inactive
+)
+
+// ACLResult reports what applying an ACL did.
+type ACLResult = tcam.Result
+
+// ACLLimits are the TCAM capacity limits.
+type ACLLimits = tcam.Limits
+
+// ACLUsage is the TCAM's resource use.
+type ACLUsage = tcam.Usage
+
+// ACLResource names a TCAM resource.
+type ACLResource = tcam.Resource
+
+// The resources.
+const (
+	ResEntries    = tcam.ResEntries
+	ResMasks      = tcam.ResMasks
+	ResRangeUnits = tcam.ResRangeUnits
+)
+
+// ACLFullError says which resource a commit ran out of.
+type ACLFullError = tcam.FullError
+
+// ACLBindingStatus is one applied ACL as `show fm summary` lists it.
+type ACLBindingStatus = tcam.BindingStatus
+
+// ErrTCAMFull is wrapped by every TCAM capacity failure.
 var ErrTCAMFull = tcam.ErrTCAMFull
 
-// DefaultTCAMLimits are the limits a switch starts with (a PFC3's).
-func DefaultTCAMLimits() TCAMLimits { return tcam.PFC3Limits() }
+// DefaultACLLimits returns the default TCAM limits (a PFC3).
+func DefaultACLLimits() ACLLimits { return tcam.PFC3Limits() }
 
-// TCAMUsage returns the ACL TCAM's use (`show platform hardware capacity acl`).
-func (sw *Switch) TCAMUsage() TCAMUsage { return sw.acl.tcam.Usage() }
+// ACLLimits returns the TCAM's current limits.
+func (sw *Switch) ACLLimits() ACLLimits { return sw.acl.tcam.Limits() }
 
-// TCAMLimits returns the ACL TCAM's limits.
-func (sw *Switch) TCAMLimits() TCAMLimits { return sw.acl.tcam.Limits() }
+// SetACLLimits changes the TCAM limits; it fails with an *ACLFullError when
+// what is programmed would not fit.
+func (sw *Switch) SetACLLimits(l ACLLimits) error { return sw.acl.tcam.SetLimits(l) }
 
-// SetTCAMLimits changes the limits; it fails, changing nothing, with a
-// *TCAMFullError when what is programmed would not fit.
-func (sw *Switch) SetTCAMLimits(l TCAMLimits) error { return sw.acl.tcam.SetLimits(l) }
+// ACLUsage returns the TCAM's resource use.
+func (sw *Switch) ACLUsage() ACLUsage { return sw.acl.tcam.Usage() }
 
-// ACLBindings lists the applied lists in the order they were first applied
-// (`show fm summary`).
-func (sw *Switch) ACLBindings() []ACLBinding { return sw.acl.tcam.Summary() }
+// ACLSummary lists the ACL bindings in the order they were first applied.
+func (sw *Switch) ACLSummary() []ACLBindingStatus { return sw.acl.tcam.Summary() }

@@ -31,14 +31,6 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// Title is the word `show access-lists` prints before "IP access list".
-func (k Kind) Title() string {
-	if k == Standard {
-		return "Standard"
-	}
-	return "Extended"
-}
-
 // Action is what an ACE does with a matching packet.
 type Action uint8
 
@@ -322,13 +314,7 @@ func (a *ACE) ProtoString() string {
 // String renders the ACE as `show running-config` prints it inside its list
 // (without the sequence number); ParseACE of the result gives the ACE back.
 // Standard entries pad `deny` to the width of `permit`, as IOS does.
-func (a ACE) String() string { return a.render(false) }
-
-// ShowString renders the ACE as `show access-lists` prints it after the
-// sequence number: standard wildcards appear as `A, wildcard bits W`.
-func (a ACE) ShowString() string { return a.render(true) }
-
-func (a ACE) render(show bool) string {
+func (a ACE) String() string {
 	var b strings.Builder
 	if a.Action == Remark {
 		b.WriteString("remark ")
@@ -342,8 +328,6 @@ func (a ACE) render(show bool) string {
 			b.WriteString("any")
 		case a.Src.IsHost():
 			b.WriteString(FormatIPv4(a.Src.IP))
-		case show:
-			b.WriteString(FormatIPv4(a.Src.IP) + ", wildcard bits " + FormatIPv4(a.Src.Wildcard))
 		default:
 			b.WriteString(FormatIPv4(a.Src.IP) + " " + FormatIPv4(a.Src.Wildcard))
 		}
