@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,135 +15,169 @@ import (
 // the line; the words it matched are handed back, in canonical spelling,
 // to the tcam/acl parser, which builds the entry.
 
+// The ACE keywords come from the grammar in tcam/acl (its parser accepts
+// exactly these); the CLI adds only their `?` texts. TestACLKeywordHelp
+// holds the two together: every keyword has a text, every text a keyword.
+
 // keywordHelp is a keyword with its `?` text.
 type keywordHelp struct{ name, help string }
 
-// tcpPortNames are the TCP port keywords IOS accepts after eq/neq/lt/gt/range.
-// The number at the end of each help text is the port (tested against
-// tcam/acl, which owns the values).
-var tcpPortNames = []keywordHelp{
-	{"bgp", "Border Gateway Protocol (179)"},
-	{"chargen", "Character generator (19)"},
-	{"cmd", "Remote commands (rcmd, 514)"},
-	{"daytime", "Daytime (13)"},
-	{"discard", "Discard (9)"},
-	{"domain", "Domain Name Service (53)"},
-	{"echo", "Echo (7)"},
-	{"exec", "Exec (rsh, 512)"},
-	{"finger", "Finger (79)"},
-	{"ftp", "File Transfer Protocol (21)"},
-	{"ftp-data", "FTP data connections (20)"},
-	{"gopher", "Gopher (70)"},
-	{"hostname", "NIC hostname server (101)"},
-	{"ident", "Ident Protocol (113)"},
-	{"irc", "Internet Relay Chat (194)"},
-	{"klogin", "Kerberos login (543)"},
-	{"kshell", "Kerberos shell (544)"},
-	{"login", "Login (rlogin, 513)"},
-	{"lpd", "Printer service (515)"},
-	{"nntp", "Network News Transport Protocol (119)"},
-	{"pim-auto-rp", "PIM Auto-RP (496)"},
-	{"pop2", "Post Office Protocol v2 (109)"},
-	{"pop3", "Post Office Protocol v3 (110)"},
-	{"smtp", "Simple Mail Transport Protocol (25)"},
-	{"sunrpc", "Sun Remote Procedure Call (111)"},
-	{"tacacs", "TAC Access Control System (49)"},
-	{"talk", "Talk (517)"},
-	{"telnet", "Telnet (23)"},
-	{"time", "Time (37)"},
-	{"uucp", "Unix-to-Unix Copy Program (540)"},
-	{"whois", "Nicname (43)"},
-	{"www", "World Wide Web (HTTP, 80)"},
+// keywords pairs the grammar's keywords with their help texts.
+func keywords(names []string, help map[string]string) []keywordHelp {
+	out := make([]keywordHelp, len(names))
+	for i, n := range names {
+		out[i] = keywordHelp{n, help[n]}
+	}
+	return out
 }
 
-// udpPortNames are the UDP port keywords.
-var udpPortNames = []keywordHelp{
-	{"biff", "Biff (mail notification, comsat, 512)"},
-	{"bootpc", "Bootstrap Protocol (BOOTP) client (68)"},
-	{"bootps", "Bootstrap Protocol (BOOTP) server (67)"},
-	{"discard", "Discard (9)"},
-	{"dnsix", "DNSIX security protocol auditing (195)"},
-	{"domain", "Domain Name Service (DNS, 53)"},
-	{"echo", "Echo (7)"},
-	{"isakmp", "Internet Security Association and Key Management Protocol (500)"},
-	{"mobile-ip", "Mobile IP registration (434)"},
-	{"nameserver", "IEN116 name service (obsolete, 42)"},
-	{"netbios-dgm", "NetBios datagram service (138)"},
-	{"netbios-ns", "NetBios name service (137)"},
-	{"netbios-ss", "NetBios session service (139)"},
-	{"non500-isakmp", "Internet Security Association and Key Management Protocol (4500)"},
-	{"ntp", "Network Time Protocol (123)"},
-	{"pim-auto-rp", "PIM Auto-RP (496)"},
-	{"rip", "Routing Information Protocol (router, in.routed, 520)"},
-	{"snmp", "Simple Network Management Protocol (161)"},
-	{"snmptrap", "SNMP Traps (162)"},
-	{"sunrpc", "Sun Remote Procedure Call (111)"},
-	{"syslog", "System Logger (514)"},
-	{"tacacs", "TAC Access Control System (49)"},
-	{"talk", "Talk (517)"},
-	{"tftp", "Trivial File Transfer Protocol (69)"},
-	{"time", "Time (37)"},
-	{"who", "Who service (rwho, 513)"},
-	{"xdmcp", "X Display Manager Control Protocol (177)"},
+// tcpPortHelp is the `?` text of each TCP port keyword. The number at the
+// end of each text is the port (tested against tcam/acl, which owns the
+// values).
+var tcpPortHelp = map[string]string{
+	"bgp":         "Border Gateway Protocol (179)",
+	"chargen":     "Character generator (19)",
+	"cmd":         "Remote commands (rcmd, 514)",
+	"daytime":     "Daytime (13)",
+	"discard":     "Discard (9)",
+	"domain":      "Domain Name Service (53)",
+	"echo":        "Echo (7)",
+	"exec":        "Exec (rsh, 512)",
+	"finger":      "Finger (79)",
+	"ftp":         "File Transfer Protocol (21)",
+	"ftp-data":    "FTP data connections (20)",
+	"gopher":      "Gopher (70)",
+	"hostname":    "NIC hostname server (101)",
+	"ident":       "Ident Protocol (113)",
+	"irc":         "Internet Relay Chat (194)",
+	"klogin":      "Kerberos login (543)",
+	"kshell":      "Kerberos shell (544)",
+	"login":       "Login (rlogin, 513)",
+	"lpd":         "Printer service (515)",
+	"nntp":        "Network News Transport Protocol (119)",
+	"pim-auto-rp": "PIM Auto-RP (496)",
+	"pop2":        "Post Office Protocol v2 (109)",
+	"pop3":        "Post Office Protocol v3 (110)",
+	"smtp":        "Simple Mail Transport Protocol (25)",
+	"sunrpc":      "Sun Remote Procedure Call (111)",
+	"tacacs":      "TAC Access Control System (49)",
+	"talk":        "Talk (517)",
+	"telnet":      "Telnet (23)",
+	"time":        "Time (37)",
+	"uucp":        "Unix-to-Unix Copy Program (540)",
+	"whois":       "Nicname (43)",
+	"www":         "World Wide Web (HTTP, 80)",
 }
 
-// icmpNames are the ICMP message keywords.
-var icmpNames = []keywordHelp{
-	{"administratively-prohibited", "Administratively prohibited"},
-	{"alternate-address", "Alternate address"},
-	{"conversion-error", "Datagram conversion"},
-	{"dod-host-prohibited", "Host prohibited"},
-	{"dod-net-prohibited", "Net prohibited"},
-	{"echo", "Echo (ping)"},
-	{"echo-reply", "Echo reply"},
-	{"general-parameter-problem", "Parameter problem"},
-	{"host-isolated", "Host isolated"},
-	{"host-precedence-unreachable", "Host unreachable for precedence"},
-	{"host-redirect", "Host redirect"},
-	{"host-tos-redirect", "Host redirect for TOS"},
-	{"host-tos-unreachable", "Host unreachable for TOS"},
-	{"host-unknown", "Host unknown"},
-	{"host-unreachable", "Host unreachable"},
-	{"information-reply", "Information replies"},
-	{"information-request", "Information requests"},
-	{"mask-reply", "Mask replies"},
-	{"mask-request", "Mask requests"},
-	{"net-redirect", "Network redirect"},
-	{"net-tos-redirect", "Net redirect for TOS"},
-	{"net-tos-unreachable", "Network unreachable for TOS"},
-	{"net-unreachable", "Net unreachable"},
-	{"network-unknown", "Network unknown"},
-	{"no-room-for-option", "Parameter required but no room"},
-	{"option-missing", "Parameter required but not present"},
-	{"packet-too-big", "Fragmentation needed and DF set"},
-	{"parameter-problem", "All parameter problems"},
-	{"port-unreachable", "Port unreachable"},
-	{"precedence-unreachable", "Precedence cutoff"},
-	{"protocol-unreachable", "Protocol unreachable"},
-	{"reassembly-timeout", "Reassembly timeout"},
-	{"redirect", "All redirects"},
-	{"router-advertisement", "Router discovery advertisements"},
-	{"router-solicitation", "Router discovery solicitations"},
-	{"source-quench", "Source quenches"},
-	{"source-route-failed", "Source route failed"},
-	{"time-exceeded", "All time exceededs"},
-	{"timestamp-reply", "Timestamp replies"},
-	{"timestamp-request", "Timestamp requests"},
-	{"traceroute", "Traceroute"},
-	{"ttl-exceeded", "TTL exceeded"},
-	{"unreachable", "All unreachables"},
+// udpPortHelp is the `?` text of each UDP port keyword.
+var udpPortHelp = map[string]string{
+	"biff":          "Biff (mail notification, comsat, 512)",
+	"bootpc":        "Bootstrap Protocol (BOOTP) client (68)",
+	"bootps":        "Bootstrap Protocol (BOOTP) server (67)",
+	"discard":       "Discard (9)",
+	"dnsix":         "DNSIX security protocol auditing (195)",
+	"domain":        "Domain Name Service (DNS, 53)",
+	"echo":          "Echo (7)",
+	"isakmp":        "Internet Security Association and Key Management Protocol (500)",
+	"mobile-ip":     "Mobile IP registration (434)",
+	"nameserver":    "IEN116 name service (obsolete, 42)",
+	"netbios-dgm":   "NetBios datagram service (138)",
+	"netbios-ns":    "NetBios name service (137)",
+	"netbios-ss":    "NetBios session service (139)",
+	"non500-isakmp": "Internet Security Association and Key Management Protocol (4500)",
+	"ntp":           "Network Time Protocol (123)",
+	"pim-auto-rp":   "PIM Auto-RP (496)",
+	"rip":           "Routing Information Protocol (router, in.routed, 520)",
+	"snmp":          "Simple Network Management Protocol (161)",
+	"snmptrap":      "SNMP Traps (162)",
+	"sunrpc":        "Sun Remote Procedure Call (111)",
+	"syslog":        "System Logger (514)",
+	"tacacs":        "TAC Access Control System (49)",
+	"talk":          "Talk (517)",
+	"tftp":          "Trivial File Transfer Protocol (69)",
+	"time":          "Time (37)",
+	"who":           "Who service (rwho, 513)",
+	"xdmcp":         "X Display Manager Control Protocol (177)",
 }
 
-// otherProtocols are the protocol keywords without ports or message types.
-var otherProtocols = []keywordHelp{
-	{"ahp", "Authentication Header Protocol"},
-	{"eigrp", "Cisco's EIGRP routing protocol"},
-	{"esp", "Encapsulation Security Payload"},
-	{"gre", "Cisco's GRE tunneling"},
-	{"igmp", "Internet Gateway Message Protocol"},
-	{"ip", "Any Internet Protocol"},
-	{"ospf", "OSPF routing protocol"},
-	{"pim", "Protocol Independent Multicast"},
+// icmpHelpTexts is the `?` text of each ICMP message keyword.
+var icmpHelpTexts = map[string]string{
+	"administratively-prohibited": "Administratively prohibited",
+	"alternate-address":           "Alternate address",
+	"conversion-error":            "Datagram conversion",
+	"dod-host-prohibited":         "Host prohibited",
+	"dod-net-prohibited":          "Net prohibited",
+	"echo":                        "Echo (ping)",
+	"echo-reply":                  "Echo reply",
+	"general-parameter-problem":   "Parameter problem",
+	"host-isolated":               "Host isolated",
+	"host-precedence-unreachable": "Host unreachable for precedence",
+	"host-redirect":               "Host redirect",
+	"host-tos-redirect":           "Host redirect for TOS",
+	"host-tos-unreachable":        "Host unreachable for TOS",
+	"host-unknown":                "Host unknown",
+	"host-unreachable":            "Host unreachable",
+	"information-reply":           "Information replies",
+	"information-request":         "Information requests",
+	"mask-reply":                  "Mask replies",
+	"mask-request":                "Mask requests",
+	"net-redirect":                "Network redirect",
+	"net-tos-redirect":            "Net redirect for TOS",
+	"net-tos-unreachable":         "Network unreachable for TOS",
+	"net-unreachable":             "Net unreachable",
+	"network-unknown":             "Network unknown",
+	"no-room-for-option":          "Parameter required but no room",
+	"option-missing":              "Parameter required but not present",
+	"packet-too-big":              "Fragmentation needed and DF set",
+	"parameter-problem":           "All parameter problems",
+	"port-unreachable":            "Port unreachable",
+	"precedence-unreachable":      "Precedence cutoff",
+	"protocol-unreachable":        "Protocol unreachable",
+	"reassembly-timeout":          "Reassembly timeout",
+	"redirect":                    "All redirects",
+	"router-advertisement":        "Router discovery advertisements",
+	"router-solicitation":         "Router discovery solicitations",
+	"source-quench":               "Source quenches",
+	"source-route-failed":         "Source route failed",
+	"time-exceeded":               "All time exceededs",
+	"timestamp-reply":             "Timestamp replies",
+	"timestamp-request":           "Timestamp requests",
+	"traceroute":                  "Traceroute",
+	"ttl-exceeded":                "TTL exceeded",
+	"unreachable":                 "All unreachables",
+}
+
+// protocolHelp is the `?` text of each protocol keyword without ports or
+// message types, and of ip (any protocol).
+var protocolHelp = map[string]string{
+	"ahp":   "Authentication Header Protocol",
+	"eigrp": "Cisco's EIGRP routing protocol",
+	"esp":   "Encapsulation Security Payload",
+	"gre":   "Cisco's GRE tunneling",
+	"igmp":  "Internet Gateway Message Protocol",
+	"ip":    "Any Internet Protocol",
+	"ospf":  "OSPF routing protocol",
+	"pim":   "Protocol Independent Multicast",
+}
+
+var (
+	tcpPortNames = keywords(acl.TCPPortKeywords(), tcpPortHelp)
+	udpPortNames = keywords(acl.UDPPortKeywords(), udpPortHelp)
+	icmpNames    = keywords(acl.ICMPKeywords(), icmpHelpTexts)
+	// otherProtocols are the protocols of shapeOther: every keyword but
+	// those with a shape of their own, and ip.
+	otherProtocols = keywords(otherProtocolNames(), protocolHelp)
+)
+
+func otherProtocolNames() []string {
+	names := []string{"ip"}
+	for _, p := range acl.ProtocolKeywords() {
+		if p != "tcp" && p != "udp" && p != "icmp" {
+			names = append(names, p)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // aceShape says which family of ACE syntax a command is: it decides which

@@ -670,3 +670,26 @@ func ipFrame(t testing.TB, sip, dip string, proto string, dport uint16) []byte {
 	return pkttest.L4(t, net.HardwareAddr{0, 0, 0, 0, 0x0a, 0x01}, net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
 		net.ParseIP(sip), net.ParseIP(dip), proto, dport, "acl cli test")
 }
+
+// TestACLKeywordHelp: the keywords the CLI offers are the grammar's, and
+// each has exactly one `?` text.
+func TestACLKeywordHelp(t *testing.T) {
+	for name, c := range map[string]struct {
+		names []string
+		help  map[string]string
+	}{
+		"tcp port": {acl.TCPPortKeywords(), tcpPortHelp},
+		"udp port": {acl.UDPPortKeywords(), udpPortHelp},
+		"icmp":     {acl.ICMPKeywords(), icmpHelpTexts},
+		"protocol": {otherProtocolNames(), protocolHelp},
+	} {
+		for _, n := range c.names {
+			if c.help[n] == "" {
+				t.Errorf("%s keyword %q has no help text", name, n)
+			}
+		}
+		if len(c.help) != len(c.names) {
+			t.Errorf("%s: %d help texts for %d keywords", name, len(c.help), len(c.names))
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package acl
 
+import "slices"
+
 // IOS keyword tables. Rendering prefers the keyword whenever the value has
 // one, as `show access-lists` does (`eq 80` is shown as `eq www`).
 
@@ -115,3 +117,28 @@ var tcpFlagOrder = []struct {
 	name string
 	bit  uint8
 }{{"ack", FlagACK}, {"fin", FlagFIN}, {"psh", FlagPSH}, {"rst", FlagRST}, {"syn", FlagSYN}, {"urg", FlagURG}}
+
+// The keyword sets of the ACE grammar, sorted, for the CLI to offer in
+// `?` and TAB completion: the parser and the CLI's syntax share them, so a
+// keyword exists in both or in neither.
+
+// TCPPortKeywords returns the TCP port keywords (eq www ...).
+func TCPPortKeywords() []string { return sortedKeys(tcpPortByName) }
+
+// UDPPortKeywords returns the UDP port keywords (eq domain ...).
+func UDPPortKeywords() []string { return sortedKeys(udpPortByName) }
+
+// ICMPKeywords returns the ICMP message keywords (echo, ttl-exceeded ...).
+func ICMPKeywords() []string { return sortedKeys(icmpByName) }
+
+// ProtocolKeywords returns the IP protocol keywords (tcp, gre, ospf ...).
+func ProtocolKeywords() []string { return sortedKeys(protoByName) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
