@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/l2sw/l2sw/ifname"
 	"slices"
 	"sort"
 	"strconv"
@@ -115,7 +116,7 @@ func (p aclPlace) String() string {
 	case dataplane.FeaturePACL:
 		return p.port
 	case dataplane.FeatureRACL:
-		return dataplane.SVIName(p.svi.vlan) + " " + p.svi.dir.String()
+		return ifname.SVI(p.svi.vlan) + " " + p.svi.dir.String()
 	}
 	return "vlan " + strconv.Itoa(int(p.vlan))
 }

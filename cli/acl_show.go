@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/l2sw/l2sw/ifname"
 	"strings"
 
 	"github.com/l2sw/l2sw/cli/engine"
@@ -187,7 +188,7 @@ func (d *Device) showFMSummary() string {
 	}
 	for _, name := range order {
 		status := "down"
-		if vlan, ok := dataplane.ParseSVIName(name); ok {
+		if vlan, ok := ifname.ParseSVI(name); ok {
 			if c, err := d.sw.SVI(vlan); err == nil {
 				status = "up"
 				if c.Shutdown {

@@ -8,6 +8,7 @@
 package cli
 
 import (
+	"github.com/l2sw/l2sw/ifname"
 	"net"
 
 	"fmt"
@@ -88,7 +89,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.start = opts.Now()
 	d.eng = engine.New(engine.Options{
 		Hostname:    d.Hostname,
-		Interfaces:  interfaceSet(sw.Ports()),
+		Interfaces:  ifname.SwitchSet(sw.Ports()),
 		ModeChanged: d.modeChanged,
 	})
 	d.install()
@@ -187,87 +188,4 @@ func (d *Device) modeChanged(st *engine.State, from, to *engine.Mode) {
 		return
 	}
 	d.sw.Log().Log("SYS", syslog.Notice, "CONFIG_I", "Configured from console by %s", OriginOf(st).by())
-}
-
-// interfaceSet builds the engine's interface namespace from the switch's
-// port names: one type per name prefix, with each number component ranging
-// over the values the ports use.
-func interfaceSet(ports []string) *engine.InterfaceSet {
-	type acc struct {
-		ranges []engine.NumRange
-	}
-	byType := map[string]*acc{}
-	var order []string
-	for _, p := range ports {
-		i := strings.IndexAny(p, "0123456789")
-		if i <= 0 {
-			continue
-		}
-		typ := p[:i]
-		var nums []int64
-		ok := true
-		for _, part := range strings.Split(p[i:], "/") {
-			var n int64
-			if _, err := fmt.Sscanf(part, "%d", &n); err != nil || fmt.Sprint(n) != part {
-				ok = false
-				break
-			}
-			nums = append(nums, n)
-		}
-		if !ok {
-			continue
-		}
-		a := byType[typ]
-		if a == nil {
-			a = &acc{}
-			byType[typ] = a
-			order = append(order, typ)
-		}
-		if a.ranges == nil {
-			for _, n := range nums {
-				a.ranges = append(a.ranges, engine.NumRange{Lo: n, Hi: n})
-			}
-			continue
-		}
-		if len(a.ranges) != len(nums) {
-			continue // mixed depths of one type: keep the first shape
-		}
-		for k, n := range nums {
-			a.ranges[k].Lo = min(a.ranges[k].Lo, n)
-			a.ranges[k].Hi = max(a.ranges[k].Hi, n)
-		}
-	}
-	// Every switch has the SVIs and the Null0 route sink.
-	for _, typ := range []string{"Vlan", "Null"} {
-		if byType[typ] == nil {
-			byType[typ] = &acc{ranges: []engine.NumRange{{Lo: 0, Hi: 0}}}
-			if typ == "Vlan" {
-				byType[typ].ranges[0] = engine.NumRange{Lo: 1, Hi: dataplane.MaxVLAN}
-			}
-			order = append(order, typ)
-		}
-	}
-	var types []engine.InterfaceType
-	for _, typ := range order {
-		types = append(types, engine.InterfaceType{Name: typ, Help: ifTypeHelp(typ), Ranges: byType[typ].ranges})
-	}
-	return engine.NewInterfaceSet(types...)
-}
-
-func ifTypeHelp(typ string) string {
-	switch typ {
-	case "FastEthernet":
-		return "FastEthernet IEEE 802.3"
-	case "GigabitEthernet":
-		return "GigabitEthernet IEEE 802.3z"
-	case "TenGigabitEthernet":
-		return "Ten Gigabit Ethernet"
-	case "Port-channel":
-		return "Ethernet Channel of interfaces"
-	case "Vlan":
-		return "Catalyst Vlans"
-	case "Null":
-		return "Null interface"
-	}
-	return typ + " interface"
 }

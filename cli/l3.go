@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/l2sw/l2sw/ifname"
 	"math/bits"
 	"net/netip"
 	"strings"
@@ -85,7 +86,7 @@ func l3Err(err error) error {
 // enterInterface is `interface VlanN`; false when name is no SVI (the
 // caller handles physical ports).
 func (d *Device) enterInterface(c *engine.Ctx, name string) (bool, error) {
-	vlan, ok := dataplane.ParseSVIName(name)
+	vlan, ok := ifname.ParseSVI(name)
 	if !ok {
 		return false, nil
 	}
@@ -289,13 +290,13 @@ func (d *Device) l3ExecCommands() []engine.Command {
 	}
 }
 
-func (d *Device) clearARP(ifname string) error {
-	if ifname != "" {
-		if _, ok := dataplane.ParseSVIName(ifname); !ok {
-			return engine.Rejectf("%% Invalid interface %s", ifname)
+func (d *Device) clearARP(name string) error {
+	if name != "" {
+		if _, ok := ifname.ParseSVI(name); !ok {
+			return engine.Rejectf("%% Invalid interface %s", name)
 		}
 	}
-	return l3Err(d.sw.ClearARPCache(ifname))
+	return l3Err(d.sw.ClearARPCache(name))
 }
 
 // showPrefix turns `ADDR [MASK]` into a prefix: a host route without mask.
@@ -319,7 +320,7 @@ func (d *Device) showSVIInterfaces(vlan uint16) (string, error) {
 	if vlan != 0 {
 		st, err := d.sw.SVIStatus(vlan)
 		if err != nil {
-			return "", engine.Rejectf("%% Invalid interface %s", dataplane.SVIName(vlan))
+			return "", engine.Rejectf("%% Invalid interface %s", ifname.SVI(vlan))
 		}
 		if err := writeShowInterfaceVlan(&b, st); err != nil {
 			return "", l3Err(err)
@@ -360,7 +361,7 @@ func (d *Device) sviConfig() string {
 func (d *Device) sviStanza(c dataplane.SVIConfig) string {
 	def := dataplane.DefaultSVIConfig(c.VLAN)
 	var b strings.Builder
-	b.WriteString("interface " + dataplane.SVIName(c.VLAN) + "\n")
+	b.WriteString("interface " + ifname.SVI(c.VLAN) + "\n")
 	if c.Description != "" {
 		b.WriteString(" description " + c.Description + "\n")
 	}
@@ -436,7 +437,7 @@ func (d *Device) staticARPConfig() string {
 
 // showInterfacesWithSVIs is `show interfaces [X]`: the ports, then the SVIs.
 func (d *Device) showInterfacesWithSVIs(name string) (string, error) {
-	if vlan, ok := dataplane.ParseSVIName(name); ok {
+	if vlan, ok := ifname.ParseSVI(name); ok {
 		return d.showSVIInterfaces(vlan)
 	}
 	s, err := d.showInterfaces(name)
@@ -450,7 +451,7 @@ func (d *Device) showInterfacesWithSVIs(name string) (string, error) {
 // showRunningSVI is `show running-config interface VlanN`; false when name
 // is no SVI.
 func (d *Device) showRunningSVI(name string) (string, bool) {
-	vlan, ok := dataplane.ParseSVIName(name)
+	vlan, ok := ifname.ParseSVI(name)
 	if !ok {
 		return "", false
 	}

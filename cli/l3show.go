@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/hex"
 	"fmt"
+	"github.com/l2sw/l2sw/ifname"
 	"io"
 	"net/netip"
 	"strconv"
@@ -428,7 +429,7 @@ func writeShowInterfaceVlan(w io.Writer, c dataplane.SVIStatus) error {
 	if c.ProtocolUp {
 		proto = "up"
 	}
-	name := dataplane.SVIName(c.VLAN)
+	name := ifname.SVI(c.VLAN)
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "%s is %s, line protocol is %s\n", name, status, proto)
 	fmt.Fprintf(bw, "  Hardware is Ethernet SVI, address is %s (bia %s)\n", c.MAC, c.MAC)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/l2sw/l2sw/ifname"
 	"strings"
 	"time"
 
@@ -158,7 +159,7 @@ func (d *Device) showMAC(a engine.Args) (string, error) {
 		if e.Static {
 			typ = "STATIC"
 		}
-		fmt.Fprintf(&b, "%4d    %-14s    %-8s    %s\n", e.VLAN, e.MAC, typ, dataplane.ShortIfName(e.Port))
+		fmt.Fprintf(&b, "%4d    %-14s    %-8s    %s\n", e.VLAN, e.MAC, typ, ifname.Short(e.Port))
 		n++
 	}
 	fmt.Fprintf(&b, "Total Mac Addresses for this criterion: %d\n", n)
@@ -445,7 +446,7 @@ func (d *Device) showStatus(name string) (string, error) {
 		if len(desc) > 18 {
 			desc = desc[:18]
 		}
-		fmt.Fprintf(&b, "%-9s %-18s %-12s %-10s %6s %6s %s\n", dataplane.ShortIfName(n), desc, ps.status, vlan, duplex, speed, k.media)
+		fmt.Fprintf(&b, "%-9s %-18s %-12s %-10s %6s %6s %s\n", ifname.Short(n), desc, ps.status, vlan, duplex, speed, k.media)
 	}
 	return b.String(), nil
 }
@@ -460,12 +461,12 @@ func (d *Device) showCounters(name string) (string, error) {
 	b.WriteString("\nPort            InOctets    InUcastPkts    InMcastPkts    InBcastPkts\n")
 	for _, n := range names {
 		c, _ := d.sw.Counters(n)
-		fmt.Fprintf(&b, "%-9s%15d%15d%15d%15d\n", dataplane.ShortIfName(n), c.Get(dataplane.RxBytes), c.Get(dataplane.RxUnicast), c.Get(dataplane.RxMulticast), c.Get(dataplane.RxBroadcast))
+		fmt.Fprintf(&b, "%-9s%15d%15d%15d%15d\n", ifname.Short(n), c.Get(dataplane.RxBytes), c.Get(dataplane.RxUnicast), c.Get(dataplane.RxMulticast), c.Get(dataplane.RxBroadcast))
 	}
 	b.WriteString("\nPort           OutOctets   OutUcastPkts   OutMcastPkts   OutBcastPkts\n")
 	for _, n := range names {
 		c, _ := d.sw.Counters(n)
-		fmt.Fprintf(&b, "%-9s%15d%15d%15d%15d\n", dataplane.ShortIfName(n), c.Get(dataplane.TxBytes), c.Get(dataplane.TxUnicast), c.Get(dataplane.TxMulticast), c.Get(dataplane.TxBroadcast))
+		fmt.Fprintf(&b, "%-9s%15d%15d%15d%15d\n", ifname.Short(n), c.Get(dataplane.TxBytes), c.Get(dataplane.TxUnicast), c.Get(dataplane.TxMulticast), c.Get(dataplane.TxBroadcast))
 	}
 	return b.String(), nil
 }
@@ -479,7 +480,7 @@ func (d *Device) showVLAN(brief bool, only uint16) string {
 		if err != nil || st.Settings.Mode != dataplane.ModeAccess {
 			continue
 		}
-		members[st.Settings.AccessVLAN] = append(members[st.Settings.AccessVLAN], dataplane.ShortIfName(p))
+		members[st.Settings.AccessVLAN] = append(members[st.Settings.AccessVLAN], ifname.Short(p))
 	}
 	type row struct {
 		id         uint16

@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"fmt"
+	"github.com/l2sw/l2sw/ifname"
 	"time"
 
 	"github.com/l2sw/l2sw/arp"
@@ -32,15 +33,15 @@ func (sw *Switch) camEvent(e cam.Event) {
 	case cam.EventFlap:
 		sw.log.LogLimited("macflap:"+e.MAC.String(), 10*time.Second, "SW_MATM", syslog.Warning, "MACFLAP_NOTIF",
 			"Host %s in vlan %d is flapping between port %s and port %s",
-			e.MAC, e.VLAN, ShortIfName(sw.portName(e.OldPort)), ShortIfName(sw.portName(e.Port)))
+			e.MAC, e.VLAN, ifname.Short(sw.portName(e.OldPort)), ifname.Short(sw.portName(e.Port)))
 	case cam.EventZeroFiltered:
-		name := ShortIfName(sw.portName(e.Port))
+		name := ifname.Short(sw.portName(e.Port))
 		sw.log.LogLimited("p2warn:"+name, 5*time.Second, "SYS", syslog.Warning, "P2_WARN",
 			"1/Filtering MAC address %s on port %s from host table", e.MAC.Hyphenated(), name)
 	case cam.EventFull:
 		sw.log.LogLimited("camfull", 10*time.Second, "SW_MATM", syslog.Warning, "MAC_TABLE_FULL",
 			"MAC address table full, %s in vlan %d on port %s not learned",
-			e.MAC, e.VLAN, ShortIfName(sw.portName(e.Port)))
+			e.MAC, e.VLAN, ifname.Short(sw.portName(e.Port)))
 	}
 }
 

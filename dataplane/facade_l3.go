@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"cmp"
+	"github.com/l2sw/l2sw/ifname"
 	"net/netip"
 	"slices"
 
@@ -238,7 +239,7 @@ func (sw *Switch) IPInterfaces() []IPInterfaceRow {
 		rows = append(rows, IPInterfaceRow{Name: p.name, AdminDown: p.settings.Shutdown, LinkUp: up, ProtocolUp: up})
 	}
 	for _, c := range sw.l3.svis {
-		r := IPInterfaceRow{Name: SVIName(c.VLAN), AdminDown: c.Shutdown, LinkUp: !c.Shutdown, ProtocolUp: sviProtocolUp(s, c)}
+		r := IPInterfaceRow{Name: ifname.SVI(c.VLAN), AdminDown: c.Shutdown, LinkUp: !c.Shutdown, ProtocolUp: sviProtocolUp(s, c)}
 		if len(c.Addresses) > 0 {
 			r.Addr = c.Addresses[0].Addr()
 		}
@@ -247,9 +248,9 @@ func (sw *Switch) IPInterfaces() []IPInterfaceRow {
 	sw.mu.Unlock()
 	slices.SortFunc(rows, func(a, b IPInterfaceRow) int {
 		switch {
-		case IfNameLess(a.Name, b.Name):
+		case ifname.Less(a.Name, b.Name):
 			return -1
-		case IfNameLess(b.Name, a.Name):
+		case ifname.Less(b.Name, a.Name):
 			return 1
 		}
 		return cmp.Compare(a.Name, b.Name)

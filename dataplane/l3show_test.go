@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"github.com/l2sw/l2sw/ifname"
 	"net"
 	"net/netip"
 	"testing"
@@ -31,7 +32,7 @@ func TestShowL3Templates(t *testing.T) {
 		t.Fatalf("%d interfaces: %+v", len(rows), rows)
 	}
 	for i, r := range rows {
-		if i > 0 && !IfNameLess(rows[i-1].Name, r.Name) {
+		if i > 0 && !ifname.Less(rows[i-1].Name, r.Name) {
 			t.Errorf("%s listed before %s", rows[i-1].Name, r.Name)
 		}
 		if w, ok := want[r.Name]; ok && r != w {

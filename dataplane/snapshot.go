@@ -1,8 +1,6 @@
 package dataplane
 
 import (
-	"strconv"
-	"strings"
 
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/dataplane/port"
@@ -125,39 +123,4 @@ func (sw *Switch) publishLocked() {
 		}
 	}
 	sw.snap.Store(s)
-}
-
-var ifTypeOrder = map[string]int{"FastEthernet": 1, "GigabitEthernet": 2, "TenGigabitEthernet": 3, "TwentyFiveGigE": 4, "FortyGigabitEthernet": 5, "HundredGigE": 6, "Port-channel": 7, "Vlan": 8}
-
-// IfNameLess orders interface names as IOS lists them: by type, then by
-// each number of the slot/port path numerically (Gi0/2 before Gi0/10).
-func IfNameLess(a, b string) bool {
-	ta, na := splitIfName(a)
-	tb, nb := splitIfName(b)
-	if ta != tb {
-		oa, ob := ifTypeOrder[ta], ifTypeOrder[tb]
-		if oa != ob {
-			return oa < ob
-		}
-		return ta < tb
-	}
-	for i := 0; i < len(na) && i < len(nb); i++ {
-		if na[i] != nb[i] {
-			return na[i] < nb[i]
-		}
-	}
-	return len(na) < len(nb)
-}
-
-func splitIfName(s string) (string, []int) {
-	i := strings.IndexAny(s, "0123456789")
-	if i < 0 {
-		return s, nil
-	}
-	var nums []int
-	for _, part := range strings.FieldsFunc(s[i:], func(r rune) bool { return r == '/' || r == '.' || r == ':' }) {
-		n, _ := strconv.Atoi(part)
-		nums = append(nums, n)
-	}
-	return s[:i], nums
 }

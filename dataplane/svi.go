@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/l2sw/l2sw/counter"
+	"github.com/l2sw/l2sw/ifname"
 	"net/netip"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,24 +68,6 @@ func (c SVIConfig) EffectiveIPMTU() int {
 		return c.MTU
 	}
 	return DefaultMTU
-}
-
-// SVIName is the IOS name of the SVI of vlan (Vlan10).
-func SVIName(vlan uint16) string { return "Vlan" + strconv.Itoa(int(vlan)) }
-
-// ParseSVIName returns the VLAN of an SVI name (Vlan10, vlan 10, Vl10).
-func ParseSVIName(name string) (uint16, bool) {
-	n := strings.ToLower(strings.ReplaceAll(name, " ", ""))
-	for _, p := range []string{"vlan", "vl"} {
-		if rest, ok := strings.CutPrefix(n, p); ok {
-			v, err := strconv.Atoi(rest)
-			if err != nil || v < 1 || v > MaxVLAN {
-				return 0, false
-			}
-			return uint16(v), true
-		}
-	}
-	return 0, false
 }
 
 // StaticRoute is `ip route PREFIX MASK {NEXTHOP | INTERFACE [NEXTHOP]} [DISTANCE]`.
@@ -222,7 +204,7 @@ func (sw *Switch) DeleteSVI(vlan uint16) error {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
 	if _, ok := sw.l3.svis[vlan]; !ok {
-		return fmt.Errorf("%s: %w", SVIName(vlan), ErrNoSuchSVI)
+		return fmt.Errorf("%s: %w", ifname.SVI(vlan), ErrNoSuchSVI)
 	}
 	delete(sw.l3.svis, vlan)
 	sw.l3.arp.RemoveInterface(arp.IfID(vlan))
@@ -238,7 +220,7 @@ func (sw *Switch) SVI(vlan uint16) (SVIConfig, error) {
 	defer sw.mu.Unlock()
 	c, ok := sw.l3.svis[vlan]
 	if !ok {
-		return SVIConfig{}, fmt.Errorf("%s: %w", SVIName(vlan), ErrNoSuchSVI)
+		return SVIConfig{}, fmt.Errorf("%s: %w", ifname.SVI(vlan), ErrNoSuchSVI)
 	}
 	out := *c
 	out.Addresses = slices.Clone(c.Addresses)
@@ -271,21 +253,21 @@ func (sw *Switch) SetSVI(c SVIConfig) error {
 		c.MTU = DefaultMTU
 	}
 	if c.MTU < 64 || c.MTU > MaxMTU || (c.IPMTU != 0 && (c.IPMTU < MinIPMTU || c.IPMTU > c.MTU)) {
-		return fmt.Errorf("%s mtu %d ip mtu %d: %w", SVIName(c.VLAN), c.MTU, c.IPMTU, ErrBadMTU)
+		return fmt.Errorf("%s mtu %d ip mtu %d: %w", ifname.SVI(c.VLAN), c.MTU, c.IPMTU, ErrBadMTU)
 	}
 	if c.ARPTimeout < 0 || c.ARPTimeout > arp.MaxTimeoutSeconds*time.Second {
-		return fmt.Errorf("%s: %w", SVIName(c.VLAN), arp.ErrBadTimeout)
+		return fmt.Errorf("%s: %w", ifname.SVI(c.VLAN), arp.ErrBadTimeout)
 	}
 	c.Addresses = slices.Clone(c.Addresses)
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
 	for i, p := range c.Addresses {
 		if err := checkHostPrefix(p); err != nil {
-			return fmt.Errorf("%s: %w", SVIName(c.VLAN), err)
+			return fmt.Errorf("%s: %w", ifname.SVI(c.VLAN), err)
 		}
 		for j := range i {
 			if c.Addresses[j].Overlaps(p) {
-				return fmt.Errorf("%s %v: %w %s", SVIName(c.VLAN), p.Masked(), ErrOverlap, SVIName(c.VLAN))
+				return fmt.Errorf("%s %v: %w %s", ifname.SVI(c.VLAN), p.Masked(), ErrOverlap, ifname.SVI(c.VLAN))
 			}
 		}
 		for vid, o := range sw.l3.svis {
@@ -294,7 +276,7 @@ func (sw *Switch) SetSVI(c SVIConfig) error {
 			}
 			for _, q := range o.Addresses {
 				if q.Overlaps(p) {
-					return fmt.Errorf("%v: %w %s", p.Masked().Addr(), ErrOverlap, SVIName(vid))
+					return fmt.Errorf("%v: %w %s", p.Masked().Addr(), ErrOverlap, ifname.SVI(vid))
 				}
 			}
 		}
@@ -324,10 +306,10 @@ func (sw *Switch) applySVILocked(c *SVIConfig, created bool) error {
 	l := sw.l3
 	if created {
 		if err := sw.cam.AddSystem(c.VLAN, l.mac, cpuPort); err != nil {
-			return fmt.Errorf("%s: router MAC: %w", SVIName(c.VLAN), err)
+			return fmt.Errorf("%s: router MAC: %w", ifname.SVI(c.VLAN), err)
 		}
 	}
-	name := SVIName(c.VLAN)
+	name := ifname.SVI(c.VLAN)
 	var addrs []netip.Prefix
 	if !c.Shutdown {
 		addrs = c.Addresses
@@ -389,7 +371,7 @@ func (sw *Switch) RemoveSVIAddress(vlan uint16, p netip.Prefix, secondary bool) 
 		}
 	})
 	if err == nil && missing {
-		return fmt.Errorf("%s %v: %w", SVIName(vlan), p, ErrBadAddress)
+		return fmt.Errorf("%s %v: %w", ifname.SVI(vlan), p, ErrBadAddress)
 	}
 	return err
 }
@@ -451,7 +433,7 @@ func (sw *Switch) cefStaticLocked(r StaticRoute) (cef.StaticRoute, error) {
 		if strings.EqualFold(r.Interface, "Null0") {
 			cs.If = cef.Null0
 		} else {
-			vid, ok := ParseSVIName(r.Interface)
+			vid, ok := ifname.ParseSVI(r.Interface)
 			if !ok {
 				return cs, fmt.Errorf("ip route %v: %s: %w", r.Prefix, r.Interface, ErrNoSuchSVI)
 			}
@@ -472,11 +454,11 @@ type routeKey struct {
 }
 
 func normalizeRoute(r StaticRoute) StaticRoute {
-	switch vid, ok := ParseSVIName(r.Interface); {
+	switch vid, ok := ifname.ParseSVI(r.Interface); {
 	case strings.EqualFold(r.Interface, "null0"):
 		r.Interface = "Null0"
 	case ok:
-		r.Interface = SVIName(vid)
+		r.Interface = ifname.SVI(vid)
 	}
 	r.Prefix = r.Prefix.Masked()
 	if r.Distance == 0 {
@@ -585,7 +567,7 @@ type ARPFilter struct {
 func (sw *Switch) ARPEntries(f ARPFilter) ([]ARPEntry, error) {
 	af := arp.Filter{IP: f.IP, Types: f.Types}
 	if f.Interface != "" {
-		vid, ok := ParseSVIName(f.Interface)
+		vid, ok := ifname.ParseSVI(f.Interface)
 		if !ok {
 			return nil, fmt.Errorf("%s: %w", f.Interface, ErrNoSuchSVI)
 		}
@@ -599,7 +581,7 @@ func (sw *Switch) ARPEntries(f ARPFilter) ([]ARPEntry, error) {
 func (sw *Switch) ClearARPCache(ifName string) error {
 	all, in := true, arp.IfID(0)
 	if ifName != "" {
-		vid, ok := ParseSVIName(ifName)
+		vid, ok := ifname.ParseSVI(ifName)
 		if !ok {
 			return fmt.Errorf("%s: %w", ifName, ErrNoSuchSVI)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/l2sw/l2sw/counter"
+	"github.com/l2sw/l2sw/ifname"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -230,7 +231,7 @@ func (sw *Switch) Ports() []string {
 	for n := range sw.byName {
 		names = append(names, n)
 	}
-	sort.Slice(names, func(i, j int) bool { return IfNameLess(names[i], names[j]) })
+	sort.Slice(names, func(i, j int) bool { return ifname.Less(names[i], names[j]) })
 	return names
 }
 

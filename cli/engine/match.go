@@ -164,7 +164,7 @@ func (e *Engine) simulate(vs []*variant, in input, upto int) *sim {
 				for _, p := range ps {
 					closure(p, func(n *gnode, _ uint64) {
 						if n.tok.kind == kindInterface {
-							if _, ok := e.ifaces.lookupType(in.toks[pos]); ok {
+							if _, ok := e.ifaces.LookupType(in.toks[pos]); ok {
 								s.pending = true
 							}
 						}

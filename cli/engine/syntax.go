@@ -209,7 +209,7 @@ func (p *syntaxParser) leaf(a, lastKeyword string) (*token, error) {
 		t.kind, defName = kindIPv4, "ipv4"
 	case label == "VLANLIST":
 		t.kind, t.text, defName = kindVLANList, "WORD", "vlanlist"
-		t.ranges = []NumRange{{1, 4094}}
+		t.ranges = []NumRange{{Lo: 1, Hi: 4094}}
 	case label == "IFNAME":
 		t.kind, defName = kindInterface, "interface"
 	case label == "IFRANGE":
@@ -259,7 +259,7 @@ func parseRanges(s string) ([]NumRange, error) {
 				return nil, fmt.Errorf("%w: range <%s>", ErrSyntax, s)
 			}
 		}
-		out = append(out, NumRange{a, b})
+		out = append(out, NumRange{Lo: a, Hi: b})
 	}
 	return out, nil
 }

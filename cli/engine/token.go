@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/l2sw/l2sw/ifname"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -78,9 +79,8 @@ func (s strength) String() string {
 }
 
 // NumRange is an inclusive range of integers.
-type NumRange struct{ Lo, Hi int64 }
-
-func (r NumRange) has(v int64) bool { return v >= r.Lo && v <= r.Hi }
+// NumRange is an inclusive range of numbers (<1-4094>).
+type NumRange = ifname.Range
 
 // token is one leaf of a command's syntax.
 type token struct {
@@ -182,7 +182,7 @@ func (t *token) matchAt(e *Engine, in input, pos int) []match {
 			return []match{{n: 1, value: name, str: strengthTyped}}
 		}
 		if pos+1 < len(in.toks) {
-			if name, err := e.ifaces.parseSplit(w, in.toks[pos+1]); err == nil {
+			if name, err := e.ifaces.ParseSplit(w, in.toks[pos+1]); err == nil {
 				return []match{{n: 2, value: name, str: strengthTyped}}
 			}
 		}
@@ -201,7 +201,7 @@ type helpItem struct{ label, help string }
 func (t *token) nextHelp(e *Engine) []helpItem {
 	if t.kind == kindInterface || t.kind == kindInterfaceRange {
 		var out []helpItem
-		for _, it := range e.ifaces.types {
+		for _, it := range e.ifaces.Types() {
 			out = append(out, helpItem{it.Name, it.Help})
 		}
 		return out
@@ -217,8 +217,8 @@ func (t *token) pendingHelp(e *Engine, in input, pos int) []helpItem {
 		return []helpItem{{t.label(), t.help}}
 	case kindInterface:
 		if pos == len(in.toks)-1 {
-			if it, ok := e.ifaces.lookupType(in.toks[pos]); ok {
-				return []helpItem{{it.firstRangeLabel(), it.Name + " interface number"}}
+			if it, ok := e.ifaces.LookupType(in.toks[pos]); ok {
+				return []helpItem{{firstRangeLabel(it), it.Name + " interface number"}}
 			}
 		}
 	case kindInterfaceRange:
@@ -241,7 +241,7 @@ func (t *token) completions(e *Engine, w string) (items []helpItem, words []stri
 		if name, err := e.ifaces.Parse(w); err == nil {
 			return []helpItem{{name, ""}}, []string{name}
 		}
-		for _, it := range e.ifaces.types {
+		for _, it := range e.ifaces.Types() {
 			if len(w) <= len(it.Name) && strings.EqualFold(w, it.Name[:len(w)]) {
 				items = append(items, helpItem{it.Name, it.Help})
 				words = append(words, it.Name)
@@ -288,7 +288,7 @@ func parseNumber(w string, ranges []NumRange) (int64, bool) {
 		return 0, false
 	}
 	for _, r := range ranges {
-		if r.has(v) {
+		if r.Has(v) {
 			return v, true
 		}
 	}

@@ -5,11 +5,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/mem"
 	"github.com/l2sw/l2sw/dataplane/port/pcap"
 	"github.com/l2sw/l2sw/dataplane/port/tap"
+	"github.com/l2sw/l2sw/ifname"
 )
 
 // portSpec is one --port IFNAME=BACKEND:ARG.
@@ -20,10 +20,10 @@ type portSpec struct {
 }
 
 // switchInterfaces are the port names `--port` accepts, in every IOS spelling.
-var switchInterfaces = engine.NewInterfaceSet(
-	engine.InterfaceType{Name: "GigabitEthernet", Ranges: []engine.NumRange{{Lo: 0, Hi: 9}, {Lo: 1, Hi: 48}}},
-	engine.InterfaceType{Name: "FastEthernet", Ranges: []engine.NumRange{{Lo: 0, Hi: 9}, {Lo: 1, Hi: 48}}},
-	engine.InterfaceType{Name: "TenGigabitEthernet", Ranges: []engine.NumRange{{Lo: 0, Hi: 9}, {Lo: 1, Hi: 48}}},
+var switchInterfaces = ifname.NewSet(
+	ifname.Type{Name: "GigabitEthernet", Ranges: []ifname.Range{{Lo: 0, Hi: 9}, {Lo: 1, Hi: 48}}},
+	ifname.Type{Name: "FastEthernet", Ranges: []ifname.Range{{Lo: 0, Hi: 9}, {Lo: 1, Hi: 48}}},
+	ifname.Type{Name: "TenGigabitEthernet", Ranges: []ifname.Range{{Lo: 0, Hi: 9}, {Lo: 1, Hi: 48}}},
 )
 
 // defaultPorts is the port set of `l2sw run` without --port.
