@@ -1,7 +1,6 @@
 package dataplane
 
 import (
-
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/dataplane/port"
 )
