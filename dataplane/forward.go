@@ -121,8 +121,14 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 		r.observeLookup(f, out, vlan)
 	}
 
-	// Egress (egress.go).
+	// Egress (egress.go). A frame that leaves one port in the encapsulation
+	// it came in, with no offload header or observer to tend, is queued
+	// here: the common case pays no call.
 	if out != cam.NoPort {
+		if (v.Tags > 0) == s.ports[out].tagged(vlan) && !r.rxOffload && r.obs == nil {
+			r.enqueue(out, f, cast)
+			return
+		}
 		r.sendOne(s, buf, n, vlan, out, cast)
 		return
 	}
