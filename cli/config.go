@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/l2sw/l2sw/cli/engine"
@@ -362,28 +361,4 @@ func (d *Device) CheckLogin(userName, password string) (privilege int, ok bool) 
 
 // iosVLANList writes a VLAN set as IOS does in the running-config: runs of
 // three or more as a range ("30-32"), pairs as two items ("34,35").
-func iosVLANList(s dataplane.VLANSet) string {
-	var parts []string
-	for v := 1; v <= dataplane.MaxVLAN; v++ {
-		if !s.Has(uint16(v)) {
-			continue
-		}
-		end := v
-		for end < dataplane.MaxVLAN && s.Has(uint16(end+1)) {
-			end++
-		}
-		switch {
-		case end == v:
-			parts = append(parts, strconv.Itoa(v))
-		case end == v+1:
-			parts = append(parts, strconv.Itoa(v), strconv.Itoa(end))
-		default:
-			parts = append(parts, strconv.Itoa(v)+"-"+strconv.Itoa(end))
-		}
-		v = end
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ",")
-}
+func iosVLANList(s dataplane.VLANSet) string { return s.Config() }

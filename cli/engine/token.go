@@ -3,11 +3,11 @@ package engine
 import (
 	"github.com/l2sw/l2sw/ifname"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/l2sw/l2sw/packet"
+	"github.com/l2sw/l2sw/vlanset"
 )
 
 // tokenKind is the type of one node of a command graph.
@@ -174,7 +174,7 @@ func (t *token) matchAt(e *Engine, in input, pos int) []match {
 			return []match{{n: 1, value: a, str: strengthTyped}}
 		}
 	case kindVLANList:
-		if l, ok := parseVLANList(w, t.ranges); ok {
+		if l, ok := parseVLANList(w); ok {
 			return []match{{n: 1, value: l, str: strengthTyped}}
 		}
 	case kindInterface:
@@ -317,34 +317,11 @@ func parseDottedMAC(w string) (packet.MAC, bool) {
 }
 
 // parseVLANList parses `1,3-5,10` into the sorted, de-duplicated list.
-func parseVLANList(w string, ranges []NumRange) ([]int, bool) {
-	if w == "" {
+// The VLANLIST token's range is always 1-4094, the vlanset leaf's.
+func parseVLANList(w string) ([]int, bool) {
+	s, ok := vlanset.ParseWord(w)
+	if !ok {
 		return nil, false
 	}
-	seen := map[int]bool{}
-	for _, part := range strings.Split(w, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, ok := parseNumber(lo, ranges)
-		if !ok {
-			return nil, false
-		}
-		b := a
-		if isRange {
-			if b, ok = parseNumber(hi, ranges); !ok || b < a {
-				return nil, false
-			}
-		}
-		if b-a > 65535 {
-			return nil, false
-		}
-		for v := a; v <= b; v++ {
-			seen[int(v)] = true
-		}
-	}
-	out := make([]int, 0, len(seen))
-	for v := range seen {
-		out = append(out, v)
-	}
-	slices.Sort(out)
-	return out, true
+	return s.IDs(), true
 }
