@@ -7,6 +7,7 @@ package packet
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // MAC is a 48-bit Ethernet address. It is comparable and usable as a map key.
@@ -77,44 +78,58 @@ func (m MAC) separated(sep byte) string {
 // ErrMACSyntax is returned (wrapped) for a string that is no MAC address.
 var ErrMACSyntax = errors.New("invalid MAC address")
 
-// ParseMAC accepts the dotted IOS form (0011.2233.4455) and, for convenience of
-// lab users pasting from Linux, the colon and hyphen forms.
-func ParseMAC(s string) (MAC, error) {
+// ParseDottedMAC accepts the IOS form H.H.H, each group 1 to 4 hex digits
+// (0011.2233.4455, or 11.2233.4455 as IOS takes it too).
+func ParseDottedMAC(s string) (MAC, error) {
 	var m MAC
-	switch len(s) {
-	case 14:
-		if s[4] != '.' || s[9] != '.' {
-			return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
-		}
-		hex := s[0:4] + s[5:9] + s[10:14]
-		for i := 0; i < 6; i++ {
-			hi, ok1 := nibble(hex[2*i])
-			lo, ok2 := nibble(hex[2*i+1])
-			if !ok1 || !ok2 {
-				return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
+	for i := 0; i < 3; i++ {
+		g := s
+		if i < 2 {
+			dot := strings.IndexByte(s, '.')
+			if dot < 0 {
+				return MAC{}, fmt.Errorf("%w: %q", ErrMACSyntax, s)
 			}
-			m[i] = hi<<4 | lo
+			g, s = s[:dot], s[dot+1:]
 		}
-		return m, nil
-	case 17:
-		sep := s[2]
-		if sep != ':' && sep != '-' {
-			return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
+		if len(g) == 0 || len(g) > 4 {
+			return MAC{}, fmt.Errorf("%w: %q", ErrMACSyntax, s)
 		}
-		for i := 0; i < 6; i++ {
-			if i < 5 && s[i*3+2] != sep {
-				return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
+		var v uint16
+		for k := 0; k < len(g); k++ {
+			d, ok := nibble(g[k])
+			if !ok {
+				return MAC{}, fmt.Errorf("%w: %q", ErrMACSyntax, g)
 			}
-			hi, ok1 := nibble(s[i*3])
-			lo, ok2 := nibble(s[i*3+1])
-			if !ok1 || !ok2 {
-				return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
-			}
-			m[i] = hi<<4 | lo
+			v = v<<4 | uint16(d)
 		}
-		return m, nil
+		m[2*i], m[2*i+1] = byte(v>>8), byte(v)
 	}
-	return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
+	return m, nil
+}
+
+// ParseMAC accepts the dotted IOS form (ParseDottedMAC) and, for lab users
+// pasting from Linux, the colon and hyphen forms (00:11:22:33:44:55).
+func ParseMAC(s string) (MAC, error) {
+	if len(s) != 17 {
+		return ParseDottedMAC(s)
+	}
+	var m MAC
+	sep := s[2]
+	if sep != ':' && sep != '-' {
+		return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
+	}
+	for i := 0; i < 6; i++ {
+		if i < 5 && s[i*3+2] != sep {
+			return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
+		}
+		hi, ok1 := nibble(s[i*3])
+		lo, ok2 := nibble(s[i*3+1])
+		if !ok1 || !ok2 {
+			return m, fmt.Errorf("%w: %q", ErrMACSyntax, s)
+		}
+		m[i] = hi<<4 | lo
+	}
+	return m, nil
 }
 
 func nibble(c byte) (byte, bool) {

@@ -21,7 +21,11 @@ func TestParseAndString(t *testing.T) {
 			t.Errorf("Colon = %q", got)
 		}
 	}
-	for _, bad := range []string{"", "0011.2233.445", "0011-2233-4455", "00:11:22:33:44-55", "g011.2233.4455", "00112233445566"} {
+	// Groups of 1 to 4 digits, as IOS takes them.
+	if m, err := ParseMAC("11.2233.445"); err != nil || m.String() != "0011.2233.0445" {
+		t.Errorf("ParseMAC(11.2233.445) = %v, %v", m, err)
+	}
+	for _, bad := range []string{"", "0011.2233.44556", "0011..4455", "0011.2233", "0011.2233.4455.", "0011-2233-4455", "00:11:22:33:44-55", "g011.2233.4455", "00112233445566"} {
 		if _, err := ParseMAC(bad); !errors.Is(err, ErrMACSyntax) {
 			t.Errorf("ParseMAC(%q) err = %v, want ErrSyntax", bad, err)
 		}

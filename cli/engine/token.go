@@ -166,7 +166,7 @@ func (t *token) matchAt(e *Engine, in input, pos int) []match {
 	case kindLine:
 		return []match{{n: len(in.toks) - pos, value: in.rest(pos), str: strengthAny}}
 	case kindMAC:
-		if m, ok := parseDottedMAC(w); ok {
+		if m, err := packet.ParseDottedMAC(w); err == nil {
 			return []match{{n: 1, value: m, str: strengthTyped}}
 		}
 	case kindIPv4:
@@ -293,27 +293,6 @@ func parseNumber(w string, ranges []NumRange) (int64, bool) {
 		}
 	}
 	return 0, false
-}
-
-// parseDottedMAC accepts the IOS H.H.H form with 1 to 4 hex digits per group.
-func parseDottedMAC(w string) (packet.MAC, bool) {
-	var m packet.MAC
-	parts := strings.Split(w, ".")
-	if len(parts) != 3 {
-		return m, false
-	}
-	for i, p := range parts {
-		if len(p) == 0 || len(p) > 4 {
-			return m, false
-		}
-		v, err := strconv.ParseUint(p, 16, 16)
-		if err != nil {
-			return m, false
-		}
-		m[2*i] = byte(v >> 8)
-		m[2*i+1] = byte(v)
-	}
-	return m, true
 }
 
 // parseVLANList parses `1,3-5,10` into the sorted, de-duplicated list.
