@@ -94,13 +94,6 @@ func (p *Port) InjectOffload(h gso.Header, frame []byte) {
 	p.cond.Broadcast()
 }
 
-// Pending reports how many injected frames have not been read yet.
-func (p *Port) Pending() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.rx)
-}
-
 // Read implements port.Port.
 func (p *Port) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 	p.mu.Lock()

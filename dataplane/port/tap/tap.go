@@ -485,9 +485,6 @@ func (p *Port) MTU() int { return p.dev.mtu }
 // rather than attaching to one that existed.
 func (p *Port) Created() bool { return p.dev.created }
 
-// Queue is this Port's queue index.
-func (p *Port) Queue() int { return p.index }
-
 // Queues returns one Port per queue, queue 0 (the Port Open returned)
 // first, so the dataplane can run one receive worker per queue.
 func (p *Port) Queues() []port.Port {
