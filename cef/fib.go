@@ -50,9 +50,6 @@ func (e *Entry) Prefix() netip.Prefix { return netip.PrefixFrom(u32Addr(e.Addr),
 // Adjacency returns the current version of the entry's adjacency.
 func (e *Entry) Adjacency() *Adjacency { return e.adj.cur.Load() }
 
-// CounterID is the index of the entry's per-prefix counters.
-func (e *Entry) CounterID() uint32 { return e.ctr }
-
 func (e *Entry) sameForwarding(o *Entry) bool {
 	return e.Kind == o.Kind && e.Source == o.Source && e.If == o.If && e.IfName == o.IfName &&
 		e.NextHop == o.NextHop && e.Via == o.Via && e.adj == o.adj

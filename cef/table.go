@@ -34,8 +34,6 @@ var (
 	ErrBadNextHop   = errors.New("invalid next hop")
 	ErrNoInterface  = errors.New("unknown interface")
 	ErrNoSuchRoute  = errors.New("no such route")
-	ErrTableFull    = errors.New("FIB full")
-	ErrBadDistance  = errors.New("distance out of range 1-255")
 	errResolveDepth = 8 // recursion limit of next-hop resolution
 )
 
