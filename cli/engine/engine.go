@@ -91,7 +91,7 @@ type Engine struct {
 	modes    map[string]*Mode
 	help     map[string]string
 	order    int
-	configMu sync.Mutex
+	configMu sync.Mutex // around config-mode handlers: sessions change the config one line at a time
 }
 
 // New returns an engine with the EXEC mode and the built-in commands.
@@ -148,11 +148,6 @@ func (e *Engine) Mode(name string) *Mode {
 
 // Interfaces returns the interface namespace.
 func (e *Engine) Interfaces() *InterfaceSet { return e.ifaces }
-
-// ConfigLock is taken around every handler of a config mode, so that
-// concurrent sessions change the configuration one line at a time. Other
-// handlers that touch configuration (write memory, copy) may take it too.
-func (e *Engine) ConfigLock() sync.Locker { return &e.configMu }
 
 // NewMode adds a configuration mode. parent is where `exit` goes: the EXEC
 // mode for global configuration, global configuration for its sub-modes.
