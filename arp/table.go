@@ -289,21 +289,6 @@ func (t *Table) Lookup(ip netip.Addr) (Entry, bool) {
 	return out, ok
 }
 
-// Touch refreshes a dynamic entry when traffic from ip with source mac is
-// seen. IOS itself does not do this (its entries age regardless of traffic
-// and are re-ARPed before expiry); it exists for labs that want Linux-like
-// behaviour. A different MAC is ignored: traffic never moves an entry.
-func (t *Table) Touch(ip netip.Addr, mac packet.MAC, now int64) bool {
-	t.mu.Lock()
-	defer t.unlock()
-	e, ok := t.entries[ip]
-	if !ok || e.Type != Dynamic || e.MAC != mac {
-		return false
-	}
-	e.Updated, e.tries = now, 0
-	return true
-}
-
 // Stats returns a copy of the counters.
 func (t *Table) Stats() Stats {
 	t.mu.RLock()
