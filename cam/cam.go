@@ -22,7 +22,7 @@
 // scanning from the home line (wrapping round the bucket) and a lookup scans
 // in the same order. At the load a
 // table runs at, nearly every key sits in its home line, so a hit reads one
-// cache line instead of the two that keys-then-values took; only a miss, or
+// cache line, key and value together; only a miss, or
 // a key that overflowed its home line, reads the others. The order is a
 // preference, not an invariant: a lookup that does not find the key in its
 // home line goes on to the rest of the bucket, so deletes never strand a key.

@@ -9,8 +9,8 @@ import (
 	"github.com/l2sw/l2sw/tcam"
 )
 
-// The IOS texts of TCAM events (moved here from tcam's tests with the
-// text itself).
+// The IOS texts of TCAM events: the dataplane renders them, so they are
+// tested here and not in tcam.
 func TestTCAMEventLines(t *testing.T) {
 	racl := tcam.BindingID{Feature: tcam.FeatureRACL, Interface: "Vlan202", Dir: tcam.In}
 	for _, c := range []struct {
@@ -32,8 +32,8 @@ func TestTCAMEventLines(t *testing.T) {
 	}
 }
 
-// The `debug arp` line of the wrong-cable filter (moved here from arp's
-// tests with the text itself).
+// The `debug arp` line of the wrong-cable filter: the dataplane renders
+// it, so it is tested here and not in arp.
 func TestWrongCableLine(t *testing.T) {
 	hostA := packet.MAC{0x00, 0x11, 0x22, 0x33, 0x44, 0x55}
 	e := arp.Event{Kind: arp.EventFiltered, IfName: "Vlan10", IP: netip.MustParseAddr("10.1.1.5"), MAC: hostA,

@@ -119,8 +119,8 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Rec
 // Frames sit at the same offset of every buffer; with a stride of an odd
 // number of lines (and so not a multiple of the 4 KiB that the L1 cache
 // indexes by) the n frames of a batch fall into n different cache sets
-// instead of crowding a few, which evicted frames before the pipeline
-// read them.
+// instead of crowding a few, where they would evict each other before the
+// pipeline reads them.
 func carve(n, size int) [][]byte {
 	const line = 64
 	stride := (size + line - 1) / line
