@@ -68,17 +68,11 @@ func (a *Adjacency) build() {
 	if a.State != AdjValid {
 		return
 	}
-	b := a.rewrite[:]
-	copy(b[0:6], a.DstMAC[:])
-	copy(b[6:12], a.SrcMAC[:])
-	off := 12
 	if a.Tagged {
-		binary.BigEndian.PutUint16(b[12:], 0x8100)
-		binary.BigEndian.PutUint16(b[14:], a.VLAN&0x0fff)
-		off = 16
+		a.rwLen = uint8(packet.PutEthernetTagged(a.rewrite[:], a.DstMAC, a.SrcMAC, a.VLAN&0x0fff, packet.TypeIPv4))
+	} else {
+		a.rwLen = uint8(packet.PutEthernet(a.rewrite[:], a.DstMAC, a.SrcMAC, packet.TypeIPv4))
 	}
-	binary.BigEndian.PutUint16(b[off:], 0x0800)
-	a.rwLen = uint8(off + 2)
 }
 
 // adjSlot is the stable home of an adjacency; FIB entries point to it and

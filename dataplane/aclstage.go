@@ -33,13 +33,13 @@ func buildKey(h *tcam.Header, b []byte, ip, l4 int, proto uint8) {
 	}
 	switch proto {
 	case packet.ProtoTCP:
-		h.Flags = b[l4+13]
+		h.Flags = b[l4+packet.TCPFlags]
 		fallthrough
 	case packet.ProtoUDP:
-		h.SrcPort = binary.BigEndian.Uint16(b[l4:])
-		h.DstPort = binary.BigEndian.Uint16(b[l4+2:])
+		h.SrcPort = binary.BigEndian.Uint16(b[l4+packet.L4SrcPort:])
+		h.DstPort = binary.BigEndian.Uint16(b[l4+packet.L4DstPort:])
 	case packet.ProtoICMP:
-		h.SrcPort, h.DstPort = uint16(b[l4]), uint16(b[l4+1])
+		h.SrcPort, h.DstPort = uint16(b[l4+packet.ICMPType]), uint16(b[l4+packet.ICMPCode])
 	}
 }
 
@@ -47,16 +47,16 @@ func buildKey(h *tcam.Header, b []byte, ip, l4 int, proto uint8) {
 // IPv4 packet pkt starts, or 0 where buildKey has none to read. For a
 // packet the parser accepted it agrees with View.L4 (FuzzACLKey).
 func transportOffset(pkt []byte) int {
-	ihl := int(pkt[0]&0x0f) * 4
-	if binary.BigEndian.Uint16(pkt[packet.IPv4Flags:])&0x1fff != 0 || ihl < packet.IPv4Min {
+	ihl := packet.IPv4HeaderLen(pkt)
+	if packet.IPv4FragOffset(pkt) != 0 || ihl < packet.IPv4Min {
 		return 0
 	}
 	need := 0
 	switch pkt[packet.IPv4Proto] {
 	case packet.ProtoTCP:
-		need = 20
+		need = packet.TCPMin
 	case packet.ProtoUDP, packet.ProtoICMP:
-		need = 8
+		need = packet.UDPLen // = packet.ICMPLen
 	default:
 		return 0
 	}

@@ -17,42 +17,40 @@ const icmpQuote = 8
 // sources (RFC 1812 §4.3.2.7), and are rate-limited. For fragmentation
 // needed, mtu is the next-hop MTU (RFC 1191).
 func (c *controlPlane) icmpError(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN uint16, typ, code uint8, mtu int) {
-	if len(pkt) < 20 {
+	if len(pkt) < packet.IPv4Min {
 		return
 	}
-	ihl := int(pkt[0]&0x0f) * 4
-	if ihl < 20 || ihl > len(pkt) || binary.BigEndian.Uint16(pkt[6:])&0x1fff != 0 {
+	ihl := packet.IPv4HeaderLen(pkt)
+	if ihl < packet.IPv4Min || ihl > len(pkt) || packet.IPv4FragOffset(pkt) != 0 {
 		return
 	}
-	src := netip.AddrFrom4([4]byte(pkt[12:16]))
+	src := netip.AddrFrom4([4]byte(pkt[packet.IPv4Src : packet.IPv4Src+4]))
 	if src.IsUnspecified() || src.IsMulticast() || src == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || src.IsLoopback() {
 		return
 	}
-	if pkt[9] == 1 && len(pkt) > ihl {
-		switch pkt[ihl] {
-		case 3, 4, 5, 11, 12: // an ICMP error: never answer one
-			return
-		}
+	if pkt[packet.IPv4Proto] == packet.ProtoICMP && len(pkt) > ihl && packet.IsICMPError(pkt[ihl+packet.ICMPType]) {
+		return
 	}
 	from, ok := c.sviAddr(l3, inVLAN, src)
 	if !ok || !c.allowICMPError() {
 		return
 	}
 	quote := pkt[:min(len(pkt), ihl+icmpQuote)]
-	m := c.ibuf[:20+8+len(quote)]
+	m := c.ibuf[:packet.IPv4Min+packet.ICMPLen+len(quote)]
 	c.ipHeader(m, from, src)
-	icmp := m[20:]
-	icmp[0], icmp[1] = typ, code
-	clear(icmp[2:8])
-	if typ == 3 && code == 4 {
-		binary.BigEndian.PutUint16(icmp[6:], uint16(mtu))
+	icmp := m[packet.IPv4Min:]
+	icmp[packet.ICMPType], icmp[packet.ICMPCode] = typ, code
+	clear(icmp[packet.ICMPChecksum:packet.ICMPLen])
+	fragNeeded := typ == packet.ICMPUnreachable && code == packet.ICMPCodeFragNeeded
+	if fragNeeded {
+		binary.BigEndian.PutUint16(icmp[packet.ICMPNextMTU:], uint16(mtu))
 	}
-	copy(icmp[8:], quote)
-	binary.BigEndian.PutUint16(icmp[2:], packet.Checksum(icmp))
+	copy(icmp[packet.ICMPLen:], quote)
+	packet.SetICMPChecksum(icmp)
 	switch {
-	case typ == 11:
+	case typ == packet.ICMPTimeExceeded:
 		c.count(l3TimeExceeded)
-	case typ == 3 && code == 4:
+	case fragNeeded:
 		c.count(l3FragNeeded)
 	default:
 		c.count(l3Unreachables)
@@ -63,16 +61,15 @@ func (c *controlPlane) icmpError(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN
 // echoReply answers an ICMP echo request to one of our addresses.
 func (c *controlPlane) echoReply(s *snapshot, l3 *l3Snapshot, pkt []byte, ihl int, inVLAN uint16) {
 	data := pkt[ihl:]
-	if 20+len(data) > len(c.ibuf) {
+	if packet.IPv4Min+len(data) > len(c.ibuf) {
 		return
 	}
-	m := c.ibuf[:20+len(data)]
-	c.ipHeader(m, netip.AddrFrom4([4]byte(pkt[16:20])), netip.AddrFrom4([4]byte(pkt[12:16])))
-	icmp := m[20:]
+	m := c.ibuf[:packet.IPv4Min+len(data)]
+	c.ipHeader(m, netip.AddrFrom4([4]byte(pkt[packet.IPv4Dst:packet.IPv4Dst+4])), netip.AddrFrom4([4]byte(pkt[packet.IPv4Src:packet.IPv4Src+4])))
+	icmp := m[packet.IPv4Min:]
 	copy(icmp, data)
-	icmp[0], icmp[1] = 0, 0
-	icmp[2], icmp[3] = 0, 0
-	binary.BigEndian.PutUint16(icmp[2:], packet.Checksum(icmp))
+	icmp[packet.ICMPType], icmp[packet.ICMPCode] = packet.ICMPEchoReply, 0
+	packet.SetICMPChecksum(icmp)
 	c.count(l3EchoReplies)
 	c.route(s, l3, m, inVLAN, true)
 }
@@ -81,18 +78,8 @@ func (c *controlPlane) echoReply(s *snapshot, l3 *l3Snapshot, pkt []byte, ihl in
 // total length) from src to dst, TTL 255, precedence internetwork control
 // as IOS sends its own ICMP.
 func (c *controlPlane) ipHeader(m []byte, src, dst netip.Addr) {
-	h := m[:20]
-	h[0], h[1] = 0x45, 0xc0
-	binary.BigEndian.PutUint16(h[2:], uint16(len(m)))
 	c.ipID++
-	binary.BigEndian.PutUint16(h[4:], c.ipID)
-	h[6], h[7] = 0, 0
-	h[8], h[9] = 255, 1
-	h[10], h[11] = 0, 0
-	s4, d4 := src.As4(), dst.As4()
-	copy(h[12:16], s4[:])
-	copy(h[16:20], d4[:])
-	binary.BigEndian.PutUint16(h[10:], packet.Checksum(h))
+	packet.PutIPv4Header(m, packet.IPv4Header{TOS: 0xc0, ID: c.ipID, TTL: 255, Proto: packet.ProtoICMP, Src: src.As4(), Dst: dst.As4()})
 }
 
 // sviAddr picks the source of an ICMP error: the address of the ingress

@@ -1,7 +1,6 @@
 package dataplane
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"sync"
 	"time"
@@ -155,13 +154,13 @@ func (c *controlPlane) handleIP(s *snapshot, l3 *l3Snapshot, why puntReason, buf
 	case puntReceive:
 		c.receive(s, l3, pkt, inVLAN)
 	case puntTTL:
-		c.icmpError(s, l3, pkt, inVLAN, 11, 0, 0)
+		c.icmpError(s, l3, pkt, inVLAN, packet.ICMPTimeExceeded, 0, 0)
 	case puntNoRoute:
-		c.icmpError(s, l3, pkt, inVLAN, 3, 1, 0)
+		c.icmpError(s, l3, pkt, inVLAN, packet.ICMPUnreachable, packet.ICMPCodeHost, 0)
 	case puntFragNeeded:
-		c.icmpError(s, l3, pkt, inVLAN, 3, 4, aux)
+		c.icmpError(s, l3, pkt, inVLAN, packet.ICMPUnreachable, packet.ICMPCodeFragNeeded, aux)
 	case puntACLDeny:
-		c.icmpError(s, l3, pkt, inVLAN, 3, 13, 0) // communication administratively prohibited
+		c.icmpError(s, l3, pkt, inVLAN, packet.ICMPUnreachable, packet.ICMPCodeAdminProhibited, 0)
 	case puntResolve:
 		res := c.arp.Resolve(arp.IfID(aux), u32addr(nh), pkt, c.sw.clk.Nanos())
 		if res.Send {
@@ -229,7 +228,7 @@ func (c *controlPlane) flush() {
 // packet has its TTL checked and decremented first, once.
 func (c *controlPlane) fragment(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN uint16, mtu int, local bool) {
 	if !local && !packet.DecTTL(pkt) {
-		c.icmpError(s, l3, pkt, inVLAN, 11, 0, 0)
+		c.icmpError(s, l3, pkt, inVLAN, packet.ICMPTimeExceeded, 0, 0)
 		return
 	}
 	n := (len(pkt)+mtu-1)/max(mtu-60, 8) + 1
@@ -254,22 +253,22 @@ func (c *controlPlane) fragment(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN 
 // answered, UDP gets a port unreachable (traceroute's last hop), anything
 // else is consumed.
 func (c *controlPlane) receive(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN uint16) {
-	if len(pkt) < 20 {
+	if len(pkt) < packet.IPv4Min {
 		return
 	}
-	ihl := int(pkt[0]&0x0f) * 4
-	dst := netip.AddrFrom4([4]byte(pkt[16:20]))
-	if !c.isOwn(l3, dst) || binary.BigEndian.Uint16(pkt[6:])&0x3fff != 0 {
+	ihl := packet.IPv4HeaderLen(pkt)
+	dst := netip.AddrFrom4([4]byte(pkt[packet.IPv4Dst : packet.IPv4Dst+4]))
+	if !c.isOwn(l3, dst) || packet.IPv4IsFragment(pkt) {
 		return // broadcast/network receive entries, fragments to us: consumed
 	}
-	switch pkt[9] {
+	switch pkt[packet.IPv4Proto] {
 	case packet.ProtoICMP:
-		if len(pkt) < ihl+8 || pkt[ihl] != 8 {
+		if len(pkt) < ihl+packet.ICMPLen || pkt[ihl+packet.ICMPType] != packet.ICMPEcho {
 			return
 		}
 		c.echoReply(s, l3, pkt, ihl, inVLAN)
 	case packet.ProtoUDP:
-		c.icmpError(s, l3, pkt, inVLAN, 3, 3, 0)
+		c.icmpError(s, l3, pkt, inVLAN, packet.ICMPUnreachable, packet.ICMPCodePort, 0)
 	}
 }
 
@@ -341,21 +340,8 @@ func (c *controlPlane) sendARPRequest(req arp.Request) {
 func (c *controlPlane) sendARP(s *snapshot, vlan uint16, op arp.Op, sha packet.MAC, spa netip.Addr, dst, tha packet.MAC, tpa netip.Addr) {
 	const start = port.Headroom
 	b := c.obuf
-	f := b[start : start+42]
-	copy(f[0:6], dst[:])
-	copy(f[6:12], s.l3.mac[:])
-	binary.BigEndian.PutUint16(f[12:], packet.TypeARP)
-	a := f[14:]
-	binary.BigEndian.PutUint16(a[0:], 1)
-	binary.BigEndian.PutUint16(a[2:], packet.TypeIPv4)
-	a[4], a[5] = 6, 4
-	binary.BigEndian.PutUint16(a[6:], uint16(op))
-	copy(a[8:14], sha[:])
-	s4, t4 := spa.As4(), tpa.As4()
-	copy(a[14:18], s4[:])
-	copy(a[18:24], tha[:])
-	copy(a[24:28], t4[:])
-	c.r.l2Out(s, b, start, start+42, vlan, false)
+	n := packet.PutARP(b[start:], dst, s.l3.mac, uint16(op), sha, spa.As4(), tha, tpa.As4())
+	c.r.l2Out(s, b, start, start+n, vlan, false)
 	c.flush()
 }
 

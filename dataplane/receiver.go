@@ -269,17 +269,16 @@ func (r *Receiver) prefetchFrames(s *snapshot, fib *cef.Table, camPF bool, from,
 			continue
 		}
 		vlan, l3 := untagged, packet.EthLen
-		if binary.BigEndian.Uint16(f[12:]) == packet.TypeDot1Q {
-			vlan = binary.BigEndian.Uint16(f[14:]) & 0x0fff
+		if binary.BigEndian.Uint16(f[packet.EthType:]) == packet.TypeDot1Q {
+			vlan = binary.BigEndian.Uint16(f[packet.EthLen:]) & 0x0fff
 			l3 += packet.TagLen
 		}
-		dst := binary.BigEndian.Uint64(f[0:]) >> 16
+		dst := packet.MACUint64(f[packet.EthDst:])
 		if camPF {
-			src := binary.BigEndian.Uint64(f[4:]) & 0xffff_ffff_ffff
-			keys = append(keys, cam.Key(vlan, src), cam.Key(vlan, dst))
+			keys = append(keys, cam.Key(vlan, packet.MACUint64(f[packet.EthSrc:])), cam.Key(vlan, dst))
 		}
 		if route && dst == router && binary.BigEndian.Uint16(f[l3-2:]) == packet.TypeIPv4 && r.sizes[i] >= l3+packet.IPv4Min {
-			a := binary.BigEndian.Uint32(f[l3+16:])
+			a := binary.BigEndian.Uint32(f[l3+packet.IPv4Dst:])
 			r.fibDst[i] = a
 			dsts = append(dsts, a)
 		}

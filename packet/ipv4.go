@@ -37,36 +37,6 @@ func DecTTL(h []byte) bool {
 	return true
 }
 
-// Checksum computes the IPv4 header checksum of h (with its checksum field
-// counted as is; zero it first to compute a fresh one). It adds 32-bit
-// words into a 64-bit sum and folds at the end, which gives the same
-// one's-complement result as adding 16-bit words (2^16 = 1 mod 2^16-1) in
-// a fifth of the additions: the routed path verifies every header.
-func Checksum(h []byte) uint16 {
-	var sum uint64
-	i := 0
-	if len(h) >= 20 { // the fixed header, unrolled
-		sum = uint64(binary.BigEndian.Uint32(h[0:])) + uint64(binary.BigEndian.Uint32(h[4:])) +
-			uint64(binary.BigEndian.Uint32(h[8:])) + uint64(binary.BigEndian.Uint32(h[12:])) +
-			uint64(binary.BigEndian.Uint32(h[16:]))
-		i = 20
-	}
-	for ; i+4 <= len(h); i += 4 {
-		sum += uint64(binary.BigEndian.Uint32(h[i:]))
-	}
-	for ; i+1 < len(h); i += 2 {
-		sum += uint64(binary.BigEndian.Uint16(h[i:]))
-	}
-	if i < len(h) {
-		sum += uint64(h[i]) << 8
-	}
-	sum = sum&0xffffffff + sum>>32
-	sum = sum&0xffffffff + sum>>32
-	sum = sum&0xffff + sum>>16
-	sum = sum&0xffff + sum>>16
-	return ^uint16(sum)
-}
-
 // Fragment splits the IPv4 packet pkt (header + payload, no link header)
 // into fragments of at most mtu bytes written into out[i][:n[i]]. It
 // returns the number of fragments; lens receives each fragment's length.

@@ -25,10 +25,16 @@ func (m MAC) IsMulticast() bool { return m[0]&1 != 0 }
 // IsBroadcast reports whether m is ffff.ffff.ffff.
 func (m MAC) IsBroadcast() bool { return m == BroadcastMAC }
 
-// Uint64 packs the address into the low 48 bits, most significant byte first.
-func (m MAC) Uint64() uint64 {
-	return uint64(m[0])<<40 | uint64(m[1])<<32 | uint64(m[2])<<24 |
-		uint64(m[3])<<16 | uint64(m[4])<<8 | uint64(m[5])
+// Uint64 packs the address into the low 48 bits, most significant byte
+// first: the form the CAM keys on.
+func (m MAC) Uint64() uint64 { return MACUint64(m[:]) }
+
+// MACUint64 packs the address in the first six bytes of b as MAC.Uint64
+// does, without building an array (b is usually a frame).
+func MACUint64(b []byte) uint64 {
+	_ = b[5]
+	return uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24 |
+		uint64(b[3])<<16 | uint64(b[4])<<8 | uint64(b[5])
 }
 
 // MACFromUint64 is the inverse of Uint64; bits above 48 are ignored.

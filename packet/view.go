@@ -205,22 +205,17 @@ func (v *View) parseIPv4(b []byte, l3 int) Reason {
 }
 
 // Dst is the destination MAC.
-func (v *View) Dst() MAC { return MAC(v.B[0:6]) }
+func (v *View) Dst() MAC { return MAC(v.B[EthDst : EthDst+6]) }
 
 // Src is the source MAC.
-func (v *View) Src() MAC { return MAC(v.B[6:12]) }
+func (v *View) Src() MAC { return MAC(v.B[EthSrc : EthSrc+6]) }
 
 // DstUint64 is the destination MAC packed as MAC.Uint64 does, read
 // without building an array (the CAM key).
-func (v *View) DstUint64() uint64 { return mac48(v.B[0:6]) }
+func (v *View) DstUint64() uint64 { return MACUint64(v.B[EthDst:]) }
 
 // SrcUint64 is the source MAC packed like DstUint64.
-func (v *View) SrcUint64() uint64 { return mac48(v.B[6:12]) }
-
-func mac48(b []byte) uint64 {
-	_ = b[5]
-	return uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24 | uint64(b[3])<<16 | uint64(b[4])<<8 | uint64(b[5])
-}
+func (v *View) SrcUint64() uint64 { return MACUint64(v.B[EthSrc:]) }
 
 // IsLLC reports whether the type field is an IEEE 802.3 length (below
 // 0x0600) rather than an EtherType: an LLC header follows (STP BPDUs, CDP,
@@ -236,36 +231,40 @@ func (v *View) PCP() uint8 { return uint8(v.OuterTCI >> 13) }
 // ARP accessors; valid when EtherType == TypeARP and Parse returned ReasonNone.
 
 // ARPOp is 1 for a request, 2 for a reply.
-func (v *View) ARPOp() uint16 { return binary.BigEndian.Uint16(v.B[v.L3+6:]) }
+func (v *View) ARPOp() uint16 { return binary.BigEndian.Uint16(v.B[v.L3+ARPOpr:]) }
 
 // ARPSenderMAC is the sender hardware address.
-func (v *View) ARPSenderMAC() MAC { return MAC(v.B[v.L3+8 : v.L3+14]) }
+func (v *View) ARPSenderMAC() MAC { return MAC(v.B[v.L3+ARPSha : v.L3+ARPSha+6]) }
 
 // ARPSenderIP is the sender protocol address.
-func (v *View) ARPSenderIP() netip.Addr { return netip.AddrFrom4([4]byte(v.B[v.L3+14 : v.L3+18])) }
+func (v *View) ARPSenderIP() netip.Addr {
+	return netip.AddrFrom4([4]byte(v.B[v.L3+ARPSpa : v.L3+ARPSpa+4]))
+}
 
 // ARPTargetMAC is the target hardware address.
-func (v *View) ARPTargetMAC() MAC { return MAC(v.B[v.L3+18 : v.L3+24]) }
+func (v *View) ARPTargetMAC() MAC { return MAC(v.B[v.L3+ARPTha : v.L3+ARPTha+6]) }
 
 // ARPTargetIP is the target protocol address.
-func (v *View) ARPTargetIP() netip.Addr { return netip.AddrFrom4([4]byte(v.B[v.L3+24 : v.L3+28])) }
+func (v *View) ARPTargetIP() netip.Addr {
+	return netip.AddrFrom4([4]byte(v.B[v.L3+ARPTpa : v.L3+ARPTpa+4]))
+}
 
 // IPv4 accessors; valid when EtherType == TypeIPv4 and Parse returned ReasonNone.
 
 // SrcIP is the IPv4 source as a big-endian integer (the TCAM and FIB key).
-func (v *View) SrcIP() uint32 { return binary.BigEndian.Uint32(v.B[v.L3+12:]) }
+func (v *View) SrcIP() uint32 { return binary.BigEndian.Uint32(v.B[v.L3+IPv4Src:]) }
 
 // DstIP is the IPv4 destination as a big-endian integer.
-func (v *View) DstIP() uint32 { return binary.BigEndian.Uint32(v.B[v.L3+16:]) }
+func (v *View) DstIP() uint32 { return binary.BigEndian.Uint32(v.B[v.L3+IPv4Dst:]) }
 
 // TTL is the IPv4 time to live.
-func (v *View) TTL() uint8 { return v.B[v.L3+8] }
+func (v *View) TTL() uint8 { return v.B[v.L3+IPv4TTL] }
 
 // TOS is the IPv4 type-of-service byte.
 func (v *View) TOS() uint8 { return v.B[v.L3+1] }
 
 // IPChecksum is the IPv4 header checksum field.
-func (v *View) IPChecksum() uint16 { return binary.BigEndian.Uint16(v.B[v.L3+10:]) }
+func (v *View) IPChecksum() uint16 { return binary.BigEndian.Uint16(v.B[v.L3+IPv4Checksum:]) }
 
 // L4 accessors; valid when L4 != 0.
 
@@ -274,7 +273,7 @@ func (v *View) SrcPort() uint16 {
 	if v.L4 == 0 || v.Proto == ProtoICMP {
 		return 0
 	}
-	return binary.BigEndian.Uint16(v.B[v.L4:])
+	return binary.BigEndian.Uint16(v.B[v.L4+L4SrcPort:])
 }
 
 // DstPort is the TCP/UDP destination port.
@@ -282,7 +281,7 @@ func (v *View) DstPort() uint16 {
 	if v.L4 == 0 || v.Proto == ProtoICMP {
 		return 0
 	}
-	return binary.BigEndian.Uint16(v.B[v.L4+2:])
+	return binary.BigEndian.Uint16(v.B[v.L4+L4DstPort:])
 }
 
 // TCPFlags is the TCP flags byte (FIN 0x01 ... CWR 0x80); 0 for other protocols.
@@ -290,7 +289,7 @@ func (v *View) TCPFlags() uint8 {
 	if v.L4 == 0 || v.Proto != ProtoTCP {
 		return 0
 	}
-	return v.B[v.L4+13]
+	return v.B[v.L4+TCPFlags]
 }
 
 // ICMPType is the ICMP type; 0 for other protocols.
@@ -298,7 +297,7 @@ func (v *View) ICMPType() uint8 {
 	if v.L4 == 0 || v.Proto != ProtoICMP {
 		return 0
 	}
-	return v.B[v.L4]
+	return v.B[v.L4+ICMPType]
 }
 
 // ICMPCode is the ICMP code; 0 for other protocols.
@@ -306,5 +305,5 @@ func (v *View) ICMPCode() uint8 {
 	if v.L4 == 0 || v.Proto != ProtoICMP {
 		return 0
 	}
-	return v.B[v.L4+1]
+	return v.B[v.L4+ICMPCode]
 }

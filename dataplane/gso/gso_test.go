@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/l2sw/l2sw/packet"
 )
 
 // superFrame describes a test super-frame.
@@ -108,7 +110,7 @@ func (sf superFrame) build(t testing.TB, rng *rand.Rand) ([]byte, Header, []byte
 	h.HdrLen = uint16(l4 + l4hdr)
 	partial := append([]byte(nil), frame...) // may carry Ethernet padding past the IP packet
 	ps := pseudoSum(partial[l3:], sf.v6, uint8(proto), l4hdr+sf.payload)
-	binary.BigEndian.PutUint16(partial[l4+int(h.CsumOffset):], fold(ps))
+	binary.BigEndian.PutUint16(partial[l4+int(h.CsumOffset):], packet.Fold(ps))
 	return partial, h, frame
 }
 

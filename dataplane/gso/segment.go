@@ -1,16 +1,12 @@
 package gso
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/l2sw/l2sw/packet"
+)
 
 const (
-	ethTypeIPv4  = 0x0800
-	ethTypeIPv6  = 0x86dd
-	ethTypeDot1Q = 0x8100
-	ethTypeQinQ  = 0x88a8
-
-	protoTCP = 6
-	protoUDP = 17
-
 	tcpCsumOff = 16
 	udpCsumOff = 6
 
@@ -35,9 +31,9 @@ func parse(frame []byte, h Header) (layout, error) {
 	var lo layout
 	switch h.Type() {
 	case GSOTCPv4, GSOTCPv6:
-		lo.proto = protoTCP
+		lo.proto = packet.ProtoTCP
 	case GSOUDPL4:
-		lo.proto = protoUDP
+		lo.proto = packet.ProtoUDP
 	default:
 		return lo, ErrUnsupported
 	}
@@ -53,7 +49,7 @@ func parse(frame []byte, h Header) (layout, error) {
 		}
 		et = binary.BigEndian.Uint16(frame[off:])
 		off += 2
-		if et != ethTypeDot1Q && et != ethTypeQinQ {
+		if et != packet.TypeDot1Q && et != packet.TypeQinQ {
 			break
 		}
 		if tags == maxTags {
@@ -63,7 +59,7 @@ func parse(frame []byte, h Header) (layout, error) {
 	}
 	lo.l3, lo.l4 = off, int(h.CsumStart)
 	switch et {
-	case ethTypeIPv4:
+	case packet.TypeIPv4:
 		if lo.l3+20 > len(frame) || frame[lo.l3]>>4 != 4 || h.Type() == GSOTCPv6 {
 			return lo, ErrBadOffload
 		}
@@ -71,7 +67,7 @@ func parse(frame []byte, h Header) (layout, error) {
 		if ihl < 20 || lo.l4 != lo.l3+ihl || frame[lo.l3+9] != lo.proto {
 			return lo, ErrBadOffload
 		}
-	case ethTypeIPv6:
+	case packet.TypeIPv6:
 		lo.v6 = true
 		if lo.l3+40 > len(frame) || frame[lo.l3]>>4 != 6 || h.Type() == GSOTCPv4 || lo.l4 < lo.l3+40 {
 			return lo, ErrBadOffload
@@ -79,7 +75,7 @@ func parse(frame []byte, h Header) (layout, error) {
 	default:
 		return lo, ErrBadOffload
 	}
-	if lo.proto == protoTCP {
+	if lo.proto == packet.ProtoTCP {
 		if lo.l4+20 > len(frame) || h.CsumOffset != tcpCsumOff {
 			return lo, ErrBadOffload
 		}
@@ -164,7 +160,7 @@ func segmentFrom(frame []byte, lo layout, first int, bufs [][]byte, sizes []int)
 		ipID = binary.BigEndian.Uint16(hdr[lo.l3+4:])
 	}
 	var seq uint32
-	if lo.proto == protoTCP {
+	if lo.proto == packet.ProtoTCP {
 		seq = binary.BigEndian.Uint32(hdr[lo.l4+4:])
 	}
 	for j := range n {
@@ -185,11 +181,11 @@ func segmentFrom(frame []byte, lo layout, first int, bufs [][]byte, sizes []int)
 			binary.BigEndian.PutUint16(ip[2:], uint16(segLen-lo.l3))
 			binary.BigEndian.PutUint16(ip[4:], ipID+uint16(i))
 			ip[10], ip[11] = 0, 0
-			binary.BigEndian.PutUint16(ip[10:], ipv4HeaderChecksum(ip[:ihl]))
+			binary.BigEndian.PutUint16(ip[packet.IPv4Checksum:], packet.Checksum(ip[:ihl]))
 		}
 		l4 := seg[lo.l4:]
 		var csumOff int
-		if lo.proto == protoTCP {
+		if lo.proto == packet.ProtoTCP {
 			binary.BigEndian.PutUint32(l4[4:], seq+uint32(i*lo.mss))
 			if i < total-1 {
 				l4[13] &^= tcpFlagFIN | tcpFlagPSH
@@ -203,8 +199,8 @@ func segmentFrom(frame []byte, lo layout, first int, bufs [][]byte, sizes []int)
 			csumOff = udpCsumOff
 		}
 		l4[csumOff], l4[csumOff+1] = 0, 0
-		c := ^fold(sum(pseudoSum(ip, lo.v6, lo.proto, len(l4)), l4))
-		if c == 0 && lo.proto == protoUDP {
+		c := ^packet.Fold(packet.Sum(pseudoSum(ip, lo.v6, lo.proto, len(l4)), l4))
+		if c == 0 && lo.proto == packet.ProtoUDP {
 			c = 0xffff
 		}
 		binary.BigEndian.PutUint16(l4[csumOff:], c)
