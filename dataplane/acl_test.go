@@ -46,8 +46,8 @@ func TestPortACLFiltersAtLayer2(t *testing.T) {
 		g.send(1, f)
 		g.expect(nil)
 	}
-	if n := g.counter(1, DropACL); n != 3 {
-		t.Errorf("drop acl = %d, want 3", n)
+	if n := g.counter(1, DropPACL); n != 3 {
+		t.Errorf("drop port acl = %d, want 3", n)
 	}
 	// Non-IP traffic (ARP) is not subject to an IP port ACL; other ports are unfiltered.
 	a := arpFrame(t, layers.ARPRequest, macA, bcast, macA, ip1, net.HardwareAddr{0, 0, 0, 0, 0, 0}, ip2)
@@ -129,8 +129,8 @@ func TestVLANFilter(t *testing.T) {
 	a := arpFrame(t, layers.ARPRequest, macA, bcast, macA, ip1, net.HardwareAddr{0, 0, 0, 0, 0, 0}, ip2)
 	g.send(1, a)
 	g.expect(a, 2, 3)
-	if g.counter(1, DropACL) != 1 || g.counter(2, DropACL) != 1 {
-		t.Errorf("drop acl counters %d %d", g.counter(1, DropACL), g.counter(2, DropACL))
+	if g.counter(1, DropVACL) != 1 || g.counter(2, DropVACL) != 1 {
+		t.Errorf("drop vlan filter counters %d %d", g.counter(1, DropVACL), g.counter(2, DropVACL))
 	}
 	// Other VLANs are unfiltered.
 	g.set(3, func(s *PortSettings) { s.AccessVLAN = 1 })

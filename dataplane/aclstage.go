@@ -90,6 +90,9 @@ func (r *Receiver) keyFromPacket(pkt []byte) {
 // of the VLAN they arrive in too).
 func (r *Receiver) ingressACLs(s *snapshot, pv *portView, v *packet.View, vlan uint16) bool {
 	ip := v.EtherType == packet.TypeIPv4
+	if ip && r.l3err != packet.ReasonNone {
+		return r.unreadable(v, s.vacl != nil && s.vacl[vlan] != nil, pv.pacl.b != nil)
+	}
 	if ip && pv.pacl.b != nil {
 		r.keyFromView(v)
 		permit := r.aclPermits(&pv.pacl)
@@ -97,7 +100,7 @@ func (r *Receiver) ingressACLs(s *snapshot, pv *portView, v *packet.View, vlan u
 			r.observeACL(v.B, StagePACL, &pv.pacl, permit, ReasonPACLDeny)
 		}
 		if !permit {
-			r.local[r.in].inc(DropACL)
+			r.countDrop(ReasonPACLDeny)
 			return false
 		}
 	}
@@ -111,12 +114,28 @@ func (r *Receiver) ingressACLs(s *snapshot, pv *portView, v *packet.View, vlan u
 				r.observe(v.B, aclDecision(StageVACL, m.name, r.ace, permit, ReasonVACLDeny))
 			}
 			if !permit {
-				r.local[r.in].inc(DropACL)
+				r.countDrop(ReasonVACLDeny)
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// unreadable is the ACL stages' answer to an IPv4 packet whose header the
+// parser refused: a list that matches IPv4 fields cannot classify it, so
+// the port ACL (or else the VLAN filter) drops it, as hardware does. With
+// neither list in the way it goes on, bridged as it is.
+func (r *Receiver) unreadable(v *packet.View, vacl, pacl bool) bool {
+	switch {
+	case pacl:
+		r.drop(StagePACL, MalformedReason(r.l3err), v.B)
+	case vacl:
+		r.drop(StageVACL, MalformedReason(r.l3err), v.B)
+	default:
+		return true
+	}
+	return false
 }
 
 // raclIn is the inbound router ACL stage of the ingress SVI, whose list the
@@ -130,6 +149,7 @@ func (r *Receiver) raclIn(svi *sviView, v *packet.View) bool {
 	}
 	if !permit {
 		r.l3w.inc(l3DropACL)
+		r.countDrop(ReasonRACLDeny)
 	}
 	return permit
 }
@@ -145,6 +165,7 @@ func (r *Receiver) raclOut(out *sviView, pkt []byte) bool {
 	}
 	if !permit {
 		r.l3w.inc(l3DropACL)
+		r.countDrop(ReasonRACLDeny)
 	}
 	return permit
 }
@@ -159,6 +180,7 @@ func (r *Receiver) vlanFilterOut(m *vaclView, pkt []byte) bool {
 	}
 	if !permit {
 		r.l3w.inc(l3DropACL)
+		r.countDrop(ReasonVACLDeny)
 	}
 	return permit
 }

@@ -8,8 +8,9 @@ import (
 // Counter indexes a per-port counter.
 type Counter int
 
-// The per-port counters. Rx/Tx frame classes follow IF-MIB (ifInUcastPkts...),
-// the drops say why a received frame went nowhere.
+// The per-port counters. Rx/Tx frame classes follow IF-MIB (ifInUcastPkts...);
+// from dropBase on, one counter per Reason says why received frames went
+// nowhere (Drops).
 const (
 	RxFrames Counter = iota
 	RxBytes
@@ -21,29 +22,39 @@ const (
 	TxUnicast
 	TxMulticast
 	TxBroadcast
-	TxErrors
+	TxErrors              // frames the port's transmit queue refused (output drops)
 	Forwarded             // received frames that left the pipeline toward egress (unicast or flood)
 	ToRouter              // received frames layer 3 consumed (routed, punted, or dropped there and counted by it)
 	UnknownUnicastFlooded // unknown unicast received on this port and flooded
 	ZeroSourceForwarded   // all-zero source: not learned, still forwarded
-	DropVLANNotAllowed    // VLAN not allowed / not the access VLAN / port not forwarding
-	DropInvalidSource     // multicast or broadcast source MAC
-	DropSamePort          // destination learned on the ingress port: filtered
-	DropPortDown          // received while administratively down
-	DropACL               // denied by the port ACL or the VLAN filter
-	DropMalformed         // sum of the malformed reasons below
-	malformedBase
-	numCounters = malformedBase + Counter(packet.NumReasons)
+	DropMalformed         // the sum of the malformed reasons' drops (input errors)
+	dropBase
+	numCounters = dropBase + Counter(NumReasons)
 )
 
-// Malformed returns the counter of frames dropped for reason r.
-func Malformed(r packet.Reason) Counter { return malformedBase + Counter(r) }
+// The drop counters the tests and the CLI name most.
+const (
+	DropPortDown       = dropBase + Counter(ReasonPortDown)
+	DropVLANNotAllowed = dropBase + Counter(ReasonVLANNotAllowed)
+	DropInvalidSource  = dropBase + Counter(ReasonInvalidSource)
+	DropSamePort       = dropBase + Counter(ReasonSamePort)
+	DropPACL           = dropBase + Counter(ReasonPACLDeny)
+	DropVACL           = dropBase + Counter(ReasonVACLDeny)
+	DropGiant          = dropBase + Counter(ReasonGiant)
+)
+
+// Drops returns the counter of frames received on a port and dropped for
+// why.
+func Drops(why Reason) Counter { return dropBase + Counter(why) }
+
+// Malformed returns the counter of frames dropped because a stage that had
+// to read a header found it malformed for r.
+func Malformed(r packet.Reason) Counter { return Drops(MalformedReason(r)) }
 
 var counterNames = [...]string{
 	"rx frames", "rx bytes", "rx unicast", "rx multicast", "rx broadcast",
 	"tx frames", "tx bytes", "tx unicast", "tx multicast", "tx broadcast", "tx errors",
-	"forwarded", "to router", "unknown unicast flooded", "zero source forwarded",
-	"drop vlan not allowed", "drop invalid source", "drop same port", "drop port down", "drop acl", "drop malformed",
+	"forwarded", "to router", "unknown unicast flooded", "zero source forwarded", "drop malformed",
 }
 
 // String names the counter.
@@ -51,8 +62,8 @@ func (c Counter) String() string {
 	if c >= 0 && int(c) < len(counterNames) {
 		return counterNames[c]
 	}
-	if c >= malformedBase && c < numCounters {
-		return "malformed " + packet.Reason(c-malformedBase).String()
+	if c >= dropBase && c < numCounters {
+		return "drop " + Reason(c-dropBase).String()
 	}
 	return "unknown"
 }

@@ -51,10 +51,18 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 		r.vh, _ = gso.Decode(buf[port.Headroom-gso.HeaderLen : port.Headroom])
 	}
 
-	// Parse: the header view, and the destination's class.
+	// Parse: the header view, and the destination's class. A frame whose
+	// Ethernet header or tags are broken cannot be bridged; one whose ARP
+	// or IPv4 header is malformed is bridged byte for byte, and only the
+	// stages that must read that header (ACLs, the router) drop it.
 	v := &r.view
-	if why := v.Parse(f); why != packet.ReasonNone {
-		r.drop(StageParse, MalformedReason(why), f)
+	bad := v.Parse(f)
+	if bad != packet.ReasonNone && bad.Link() {
+		r.drop(StageParse, MalformedReason(bad), f)
+		return
+	}
+	r.l3err = bad
+	if n > pv.maxFrame && r.giant(pv, n) {
 		return
 	}
 	r.keyed = false
@@ -138,6 +146,21 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	r.flood(s, buf, n, v.Tags > 0, vlan, cast)
 }
 
+// giant is the MTU check of a frame longer than an untagged frame of the
+// port's MTU may be: its payload after the tags is measured (a tagged
+// frame may be TagLen longer, as on a Catalyst), and a super-frame of the
+// TAP's offloads is exempt, as it stands for segments that fit. It reports
+// whether the frame was dropped.
+//
+//go:noinline
+func (r *Receiver) giant(pv *portView, n int) bool {
+	if r.vh.IsGSO() || n-r.view.Tags*packet.TagLen <= pv.maxFrame {
+		return false
+	}
+	r.drop(StageParse, ReasonGiant, r.view.B)
+	return true
+}
+
 // castOf classifies a destination MAC (packed as MAC.Uint64 does).
 func castOf(dst uint64) castClass {
 	switch {
@@ -203,34 +226,33 @@ func (r *Receiver) observeIngress(f []byte, upTo Stage, vlan uint16) {
 	}
 }
 
-// dropCounters are the per-port counters of the L2 stages' drop reasons.
-var dropCounters = [NumReasons]Counter{
-	ReasonPortDown:       DropPortDown,
-	ReasonVLANNotAllowed: DropVLANNotAllowed,
-	ReasonInvalidSource:  DropInvalidSource,
-	ReasonSamePort:       DropSamePort,
-	ReasonPACLDeny:       DropACL,
-	ReasonVACLDeny:       DropACL,
-}
-
 // drop ends the path of the frame f at stage for why: the ingress port's
 // counter of that reason goes up and the observer, if any, is told.
 //
 //go:noinline
 func (r *Receiver) drop(stage Stage, why Reason, f []byte) {
-	st := &r.local[r.in]
-	if why > ReasonMalformed {
-		st.inc(DropMalformed)
-		st.inc(Malformed(packet.Reason(why - ReasonMalformed)))
-	} else if c := dropCounters[why]; c != 0 {
-		st.inc(c)
-	}
+	r.countDrop(why)
 	if r.obs != nil {
 		if stage <= StageVLAN { // the passes before it were not reported yet
 			r.observeIngress(f, stage, 0)
 		}
 		r.observe(f, Decision{Stage: stage, Verdict: Drop, Reason: why})
 	}
+}
+
+// countDrop counts a frame received on r.in and dropped for why. Every
+// drop of the pipeline goes through here; the CPU's own packets, which no
+// port received, are counted by layer 3 alone.
+func (r *Receiver) countDrop(why Reason) {
+	if r.cpu {
+		return
+	}
+	st := &r.local[r.in]
+	st.inc(Drops(why))
+	if why > ReasonMalformed {
+		st.inc(DropMalformed)
+	}
+	r.dropped = true
 }
 
 // l2Lookup is the L2 lookup stage: out, the port the CAM holds for a

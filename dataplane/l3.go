@@ -123,6 +123,7 @@ func (r *Receiver) takePunt(q *puntQueue) *puntPkt {
 		return p
 	default:
 		r.l3w.inc(l3PuntQueueFull)
+		r.countDrop(ReasonPuntQueueFull)
 		return nil
 	}
 }

@@ -101,6 +101,7 @@ const (
 	ReasonFragment              // larger than the egress MTU: fragmented in software
 	ReasonFragNeeded            // larger than the egress MTU with DF set
 	ReasonPuntQueueFull         // the control plane's queue was full
+	ReasonGiant                 // longer than the port's MTU allows
 	ReasonMalformed             // + packet.Reason: header check failed
 	NumReasons           = ReasonMalformed + Reason(packet.NumReasons)
 )
@@ -109,7 +110,7 @@ var reasonNames = [...]string{"", "port down", "vlan not allowed", "invalid sour
 	"zero source mac", "same port", "port acl deny", "vlan filter drop", "svi down", "not ipv4",
 	"bad ip checksum", "router acl deny", "receive", "arp", "routing off", "no route", "null route",
 	"glean", "incomplete adjacency", "ttl expired", "no egress", "fragment", "fragmentation needed",
-	"punt queue full"}
+	"punt queue full", "giant"}
 
 // MalformedReason returns the reason of a frame the parser refused for r.
 func MalformedReason(r packet.Reason) Reason { return ReasonMalformed + Reason(r) }

@@ -118,7 +118,7 @@ func (r *Receiver) writeSlow(pv *portView, out cam.PortID) int {
 // router would route (to the router MAC on a VLAN with an SVI that is up).
 func (r *Receiver) offloadToRouter(s *snapshot, v *packet.View, vlan uint16) bool {
 	svi := s.l3.svis[vlan]
-	return svi != nil && svi.up && v.EtherType == packet.TypeIPv4 && v.DstUint64() == s.l3.routerMAC
+	return svi != nil && svi.up && v.EtherType == packet.TypeIPv4 && r.l3err == packet.ReasonNone && v.DstUint64() == s.l3.routerMAC
 }
 
 // routeSegments routes a frame with a non-plain header (r.vh), held at

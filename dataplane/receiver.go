@@ -67,6 +67,9 @@ type Receiver struct {
 	obs       Observer       // the switch's observer for this batch; nil: none
 	aclSecond int64          // the second aclPunts counts in
 	aclPunts  int            // ACL punts sent in aclSecond
+	l3err     packet.Reason  // what is wrong with the frame's ARP or IPv4 header, which bridging ignores
+	dropped   bool           // a drop counter moved since the last publish
+	cpu       bool           // the control plane's transmit side: nothing it sends was received
 }
 
 func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Receiver {
@@ -309,7 +312,11 @@ func (r *Receiver) prefetchCounters(fib *cef.Table, from, to int) {
 // publish makes the batch's counts visible: everything of the ingress port,
 // the transmit side of every port the batch sent to.
 func (r *Receiver) publish() {
-	r.stats[r.in].publish(&r.local[r.in], 0, numCounters)
+	to := dropBase
+	if r.dropped { // the drop counters only when one moved
+		to, r.dropped = numCounters, false
+	}
+	r.stats[r.in].publish(&r.local[r.in], 0, to)
 	for _, out := range r.dirty {
 		r.stats[out].publish(&r.local[out], TxFrames, TxErrors+1)
 	}

@@ -27,6 +27,15 @@ func (r *Receiver) routerIn(s *snapshot, v *packet.View, buf []byte, n int, vlan
 	}
 	const off = port.Headroom
 	toUs := v.DstUint64() == l3.routerMAC
+	if r.l3err != packet.ReasonNone {
+		// The ARP or IPv4 header is malformed: bridged as it is, but
+		// never punted nor routed.
+		if !toUs || (v.EtherType != packet.TypeARP && v.EtherType != packet.TypeIPv4) {
+			return false
+		}
+		r.drop(StageRouterIn, MalformedReason(r.l3err), v.B)
+		return true
+	}
 	if v.EtherType == packet.TypeARP {
 		switch {
 		case cast == castBroadcast:
@@ -80,8 +89,12 @@ func (r *Receiver) routerIn(s *snapshot, v *packet.View, buf []byte, n int, vlan
 	return true
 }
 
-// routerDecision reports the router-entry stage's outcome.
+// routerDecision reports the router-entry stage's outcome and counts a
+// drop.
 func (r *Receiver) routerDecision(f []byte, verdict Verdict, why Reason) {
+	if verdict == Drop {
+		r.countDrop(why)
+	}
 	if r.obs != nil {
 		r.observeStage(f, StageRouterIn, verdict, why, cef.Result{})
 	}
@@ -211,8 +224,13 @@ func (r *Receiver) nextHop(l3 *l3Snapshot, pkt []byte, local bool) (res cef.Resu
 	return res, out, puntNone, 0, 0
 }
 
-// adjDecision reports the adjacency stage's outcome.
+// adjDecision reports the adjacency stage's outcome and counts what ends
+// the packet's path: drops, and the punts after which the control plane
+// only answers with an ICMP error (no route, TTL expired).
 func (r *Receiver) adjDecision(pkt []byte, res cef.Result, verdict Verdict, why Reason) {
+	if verdict == Drop || (verdict == Punt && (why == ReasonNoRoute || why == ReasonTTLExpired)) {
+		r.countDrop(why)
+	}
 	if r.obs != nil {
 		r.observeStage(pkt, StageAdjacency, verdict, why, res)
 	}
@@ -226,6 +244,7 @@ func (r *Receiver) mtuExceeded(res cef.Result, pkt []byte, mtu int) (puntReason,
 	why := puntFragment
 	if pkt[packet.IPv4Flags]&packet.IPv4DF != 0 {
 		r.l3w.cef.Dropped(cef.DropFragDF, res, len(pkt))
+		r.countDrop(ReasonFragNeeded)
 		d.Reason, why = ReasonFragNeeded, puntFragNeeded
 	}
 	if r.obs != nil {

@@ -3,6 +3,7 @@ package dataplane
 import (
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/packet"
 )
 
 // snapshot is the immutable forwarding state a worker reads once per batch.
@@ -27,6 +28,8 @@ type portView struct {
 	otx        []port.OffloadPort // the same, when the port has offloads in effect
 	offload    port.Offload       // those offloads
 	pacl       aclRef             // inbound port ACL
+	mtu        int                // payload MTU: the port's or the system's
+	maxFrame   int                // the longest untagged frame the MTU allows (longer ones: giants)
 }
 
 // txQueue returns the transmit queue a worker of receive queue q writes
@@ -84,6 +87,11 @@ func (sw *Switch) publishLocked() {
 			v.access = 0 // inactive: the access VLAN was deleted
 		}
 		v.pacl = sw.acl.port[p.name]
+		v.mtu = st.MTU
+		if v.mtu == 0 {
+			v.mtu = sw.mtu
+		}
+		v.maxFrame = v.mtu + packet.EthLen
 		if oq := offloadQueues(p.queues); oq != nil && p.offload != 0 {
 			v.otx, v.offload = oq, p.offload
 		}

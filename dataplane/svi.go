@@ -117,7 +117,7 @@ func newL3State(sw *Switch) *l3State {
 	// ingress counters stay zero, so the port it names as ingress (0) only
 	// gets the transmit counts every publish copies anyway.
 	cpu := &Receiver{
-		sw: sw, stats: make(statsTable, sw.cfg.MaxPorts), local: make([]localStats, sw.cfg.MaxPorts),
+		cpu: true, sw: sw, stats: make(statsTable, sw.cfg.MaxPorts), local: make([]localStats, sw.cfg.MaxPorts),
 		scratch: [][]byte{make([]byte, 1<<16)}, dirty: make([]cam.PortID, 0, sw.cfg.MaxPorts),
 	}
 	cpu.initTx(sw.cfg.MaxPorts, 0)

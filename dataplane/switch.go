@@ -42,7 +42,15 @@ type PortSettings struct {
 	Allowed     VLANSet // trunk allowed list
 	Shutdown    bool
 	Description string
+	MTU         int // payload MTU (`mtu`); 0: the system MTU
 }
+
+// Port MTU limits (`system mtu`, `mtu`): a Catalyst carries DefaultMTU
+// payloads and, when told, jumbo frames up to 9198 bytes.
+const (
+	MinPortMTU = 1500
+	MaxPortMTU = 9198
+)
 
 // DefaultPortSettings is what an unconfigured port does: access in VLAN 1,
 // and as a trunk native VLAN 1 with every VLAN allowed.
@@ -98,6 +106,7 @@ type Switch struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	coarse   *clock.Coarse
+	mtu      int       // the system MTU, for ports without their own
 	l3       *l3State  // SVIs, ARP, FIB, control plane (svi.go)
 	acl      *aclState // access lists and where they apply (acl.go)
 	// shards are the counter locks of the goroutines that count into the
@@ -131,6 +140,7 @@ func New(cfg Config) *Switch {
 		vlans:    map[uint16]*VLAN{1: {ID: 1, Name: "default"}},
 		workers:  map[*Receiver]struct{}{},
 		baseline: map[cam.PortID]PortCounters{},
+		mtu:      DefaultMTU,
 	}
 	if cfg.Clock == nil {
 		sw.coarse = clock.NewCoarse()
@@ -262,6 +272,9 @@ func (sw *Switch) SetPortSettings(name string, s PortSettings) (created bool, er
 	if s.AccessVLAN < 1 || s.AccessVLAN > MaxVLAN || s.NativeVLAN < 1 || s.NativeVLAN > MaxVLAN {
 		return false, fmt.Errorf("%s: %w", name, ErrBadVLAN)
 	}
+	if s.MTU != 0 && (s.MTU < MinPortMTU || s.MTU > MaxPortMTU) {
+		return false, fmt.Errorf("%s: mtu %d: %w", name, s.MTU, ErrBadMTU)
+	}
 	sw.mu.Lock()
 	p, err := sw.portLocked(name)
 	if err != nil {
@@ -286,6 +299,26 @@ func (sw *Switch) SetPortSettings(name string, s PortSettings) (created bool, er
 		sw.logLinkState(name, isUp, s.Shutdown)
 	}
 	return created, nil
+}
+
+// SetSystemMTU sets the payload MTU of every port without an `mtu` of its
+// own (`system mtu`).
+func (sw *Switch) SetSystemMTU(mtu int) error {
+	if mtu < MinPortMTU || mtu > MaxPortMTU {
+		return fmt.Errorf("system mtu %d: %w", mtu, ErrBadMTU)
+	}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	sw.mtu = mtu
+	sw.publishLocked()
+	return nil
+}
+
+// SystemMTU returns the system MTU.
+func (sw *Switch) SystemMTU() int {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return sw.mtu
 }
 
 // VLANs returns the VLAN database sorted by ID.

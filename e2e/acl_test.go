@@ -156,7 +156,7 @@ func TestACLPortACLOnAccessPort(t *testing.T) {
 	}
 	// Inbound only: b's pings to a (echo into b's port, reply into a's) pass.
 	b.mustPing("10.0.0.1")
-	if c := l.counters(a.port); c.Get(dataplane.DropACL) == 0 {
+	if c := l.counters(a.port); c.Get(dataplane.DropPACL) == 0 {
 		t.Errorf("drop acl counter of %s did not move", a.port)
 	}
 	if l.sw.ACLMatches("PACL", 10) == 0 || l.sw.ACLMatches("PACL", 20) == 0 || l.sw.ACLMatches("PACL", 30) == 0 {

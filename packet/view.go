@@ -52,6 +52,11 @@ const (
 
 var reasonNames = [NumReasons]string{"none", "runt", "bad tag", "bad ARP", "bad IP header", "bad IP length", "bad L4 header"}
 
+// Link reports whether r is a fault of the Ethernet header or its tags,
+// which no bridge can forward; the others are faults of the ARP or IPv4
+// header behind them, which a bridge forwards as they are.
+func (r Reason) Link() bool { return r == ReasonRunt || r == ReasonBadTag }
+
 // String names the reason as the counters show it.
 func (r Reason) String() string {
 	if r < NumReasons {
