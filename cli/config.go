@@ -82,6 +82,9 @@ func (d *Device) RunningConfig() string {
 		b.WriteString("!\n")
 	}
 	b.WriteString(d.tcamLimitsConfig()) // acl_render.go
+	if mtu := d.sw.SystemMTU(); mtu != dataplane.DefaultMTU {
+		fmt.Fprintf(&b, "system mtu %d\n!\n", mtu)
+	}
 	b.WriteString(d.routingConfig())
 	for _, v := range d.sw.VLANs() {
 		if v.ID == 1 {
@@ -128,6 +131,9 @@ func (d *Device) interfaceConfig(name string) string {
 	b.WriteString("interface " + name + "\n")
 	if s.Description != "" {
 		b.WriteString(" description " + s.Description + "\n")
+	}
+	if s.MTU != 0 {
+		fmt.Fprintf(&b, " mtu %d\n", s.MTU)
 	}
 	if s.AccessVLAN != 1 {
 		fmt.Fprintf(&b, " switchport access vlan %d\n", s.AccessVLAN)

@@ -95,6 +95,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.install()
 	d.installL3()
 	d.installACL()
+	d.installDrops()
 	return d
 }
 

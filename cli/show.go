@@ -11,20 +11,23 @@ import (
 	"github.com/l2sw/l2sw/packet"
 )
 
+// out makes a handler of a show command's renderer: the text is printed
+// (through the pager), an error rejects the line.
+func out(f func(c *engine.Ctx, a engine.Args) (string, error)) engine.Handler {
+	return func(c *engine.Ctx, a engine.Args) error {
+		s, err := f(c, a)
+		if err != nil {
+			return err
+		}
+		c.Printf("%s", s)
+		return nil
+	}
+}
+
 func (d *Device) showCommands() []engine.Command {
 	macFilter := "[{{dynamic|static}$type|address MAC|interface IFNAME|vlan <1-4094>}]"
 	macHelp := map[string]string{"MAC": "48 bit mac address", "<1-4094>": "Vlan number", "interface": "interface keyword", "vlan": "vlan keyword",
 		"aging-time": "aging-time keyword"}
-	out := func(f func(c *engine.Ctx, a engine.Args) (string, error)) engine.Handler {
-		return func(c *engine.Ctx, a engine.Args) error {
-			s, err := f(c, a)
-			if err != nil {
-				return err
-			}
-			c.Printf("%s", s)
-			return nil
-		}
-	}
 	cmds := []engine.Command{
 		{Syntax: "show version", Level: engine.LevelUser,
 			Help: map[string]string{"version": "System hardware and software status"},
@@ -321,7 +324,7 @@ func (d *Device) showInterfaces(name string) (string, error) {
 		if st.Settings.Description != "" {
 			fmt.Fprintf(&b, "  Description: %s\n", st.Settings.Description)
 		}
-		fmt.Fprintf(&b, "  MTU 1500 bytes, BW %d Kbit/sec, DLY 10 usec, \n", bw)
+		fmt.Fprintf(&b, "  MTU %d bytes, BW %d Kbit/sec, DLY 10 usec, \n", d.portMTU(st.Settings), bw)
 		b.WriteString("     reliability 255/255, txload 1/255, rxload 1/255\n")
 		b.WriteString("  Encapsulation ARPA, loopback not set\n")
 		b.WriteString("  Keepalive set (10 sec)\n")
@@ -335,7 +338,7 @@ func (d *Device) showInterfaces(name string) (string, error) {
 			clearing = iosDuration(d.opts.Now().Sub(cleared))
 		}
 		fmt.Fprintf(&b, "  Last clearing of \"show interface\" counters %s\n", clearing)
-		b.WriteString("  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: 0\n")
+		fmt.Fprintf(&b, "  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: %d\n", cnt.Get(dataplane.TxErrors))
 		b.WriteString("  Queueing strategy: fifo\n")
 		b.WriteString("  Output queue: 0/40 (size/max)\n")
 		b.WriteString("  5 minute input rate 0 bits/sec, 0 packets/sec\n")
@@ -343,8 +346,8 @@ func (d *Device) showInterfaces(name string) (string, error) {
 		rxMcast, rxBcast := cnt.Get(dataplane.RxMulticast), cnt.Get(dataplane.RxBroadcast)
 		fmt.Fprintf(&b, "     %d packets input, %d bytes, 0 no buffer\n", cnt.Get(dataplane.RxFrames), cnt.Get(dataplane.RxBytes))
 		fmt.Fprintf(&b, "     Received %d broadcasts (%d multicasts)\n", rxBcast+rxMcast, rxMcast)
-		b.WriteString("     0 runts, 0 giants, 0 throttles \n")
-		fmt.Fprintf(&b, "     %d input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored\n", cnt.Get(dataplane.DropMalformed))
+		fmt.Fprintf(&b, "     %d runts, %d giants, 0 throttles \n", cnt.Get(dataplane.DropRunt), cnt.Get(dataplane.DropGiant))
+		fmt.Fprintf(&b, "     %d input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored\n", inputErrors(cnt))
 		fmt.Fprintf(&b, "     0 watchdog, %d multicast, 0 pause input\n", rxMcast)
 		b.WriteString("     0 input packets with dribble condition detected\n")
 		fmt.Fprintf(&b, "     %d packets output, %d bytes, 0 underruns\n", cnt.Get(dataplane.TxFrames), cnt.Get(dataplane.TxBytes))

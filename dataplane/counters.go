@@ -41,6 +41,7 @@ const (
 	DropPACL           = dropBase + Counter(ReasonPACLDeny)
 	DropVACL           = dropBase + Counter(ReasonVACLDeny)
 	DropGiant          = dropBase + Counter(ReasonGiant)
+	DropRunt           = dropBase + Counter(ReasonMalformed) + Counter(packet.ReasonRunt) // shorter than an Ethernet header
 )
 
 // Drops returns the counter of frames received on a port and dropped for

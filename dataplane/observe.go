@@ -112,6 +112,17 @@ var reasonNames = [...]string{"", "port down", "vlan not allowed", "invalid sour
 	"glean", "incomplete adjacency", "ttl expired", "no egress", "fragment", "fragmentation needed",
 	"punt queue full", "giant"}
 
+// IsDrop reports whether a frame given reason r is dropped. The others are
+// punted to the control plane (receive, ARP, glean, incomplete adjacency,
+// fragment) or forwarded and counted (zero source).
+func (r Reason) IsDrop() bool {
+	switch r {
+	case ReasonNone, ReasonZeroSource, ReasonReceive, ReasonARP, ReasonGlean, ReasonIncomplete, ReasonFragment, ReasonMalformed:
+		return false
+	}
+	return r < NumReasons
+}
+
 // MalformedReason returns the reason of a frame the parser refused for r.
 func MalformedReason(r packet.Reason) Reason { return ReasonMalformed + Reason(r) }
 

@@ -207,6 +207,9 @@ func TestL3MTUFragNeededAndFragmentation(t *testing.T) {
 	if l.sw.L3Stats().FragNeeded == 0 {
 		t.Error("frag-needed counter did not move")
 	}
+	if c := l.counters(a.port); c.Get(dataplane.Drops(dataplane.ReasonFragNeeded)) == 0 {
+		t.Errorf("drop %q on %s did not move", dataplane.ReasonFragNeeded, a.port)
+	}
 	a.ns.MustRun("ip", "route", "flush", "cache") // forget the learned path MTU
 	if out, err := a.ns.Run("ping", "-n", "-c", "2", "-i", "0.3", "-W", "2", "-M", "dont", "-s", "1400", "10.0.20.7"); err != nil {
 		t.Errorf("large ping without DF not answered: %v\n%s", err, out)
