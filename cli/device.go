@@ -45,7 +45,8 @@ type Device struct {
 		config, ifc, ifRange, vlan, line, svi *engine.Mode
 		stdACL, extACL, accessMap             *engine.Mode // acl_commands.go
 	}
-	acl *aclConfig // access lists, access groups, VLAN maps (acl_config.go)
+	acl   *aclConfig  // access lists, access groups, VLAN maps (acl_config.go)
+	trace packetTrace // the live packet trace (packettrace.go)
 
 	mu           sync.Mutex
 	hostname     string
@@ -96,6 +97,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installL3()
 	d.installACL()
 	d.installDrops()
+	d.installPacketTrace()
 	return d
 }
 

@@ -97,6 +97,9 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	if (learned == cam.InvalidSource || learned == cam.FilteredZero) && !r.learnOutcome(f, vlan, learned) {
 		return
 	}
+	if r.obs != nil && learned != cam.FilteredZero {
+		r.observe(f, Decision{Stage: StageLearn, Verdict: Pass, Entry: Entry{Port: r.in, VLAN: vlan, Learn: learned}})
+	}
 
 	// Port ACL and VLAN filter (aclstage.go).
 	if (pv.pacl.b != nil || s.vacl != nil) && !r.ingressACLs(s, pv, v, vlan) {

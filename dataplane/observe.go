@@ -157,30 +157,85 @@ type Decision struct {
 	Verdict Verdict
 	Reason  Reason
 	Entry   Entry
+	// Worker identifies the forwarding goroutine that decided: one
+	// worker's decisions about one frame come in pipeline order, so an
+	// observer that follows frames keys them by Worker. Worker 0 is the
+	// control plane's transmit side (packets the switch sends itself).
+	Worker int
 }
 
 // Observer sees the decisions of the pipeline: packet traces, captures and
 // drop listings attach here instead of into the stages. Observe runs on the
 // forwarding goroutine, once per decision, with the frame as the stage saw
 // it (in is the ingress port; for Egress decisions f is the frame as it
-// leaves). It must not keep f nor block.
+// leaves). It must not keep f nor block, and must be safe for use by
+// several workers at once.
 type Observer interface {
 	Observe(in cam.PortID, f []byte, d Decision)
 }
 
-// SetObserver attaches o to every worker's pipeline; nil detaches it.
-// Workers pick it up at their next batch.
-func (sw *Switch) SetObserver(o Observer) {
-	if o == nil {
-		sw.observer.Store(nil)
-		return
+// observers fans the decisions out to several observers.
+type observers []Observer
+
+func (os observers) Observe(in cam.PortID, f []byte, d Decision) {
+	for _, o := range os {
+		o.Observe(in, f, d)
 	}
-	sw.observer.Store(&o)
+}
+
+// SetObserver makes o the only observer of every worker's pipeline; nil
+// detaches them all. Workers pick the change up at their next batch.
+func (sw *Switch) SetObserver(o Observer) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	sw.observing = nil
+	if o != nil {
+		sw.observing = []*Observer{&o}
+	}
+	sw.publishObserversLocked()
+}
+
+// AddObserver attaches o beside the observers already attached (a trace
+// and a capture may run together). The function returned detaches it.
+func (sw *Switch) AddObserver(o Observer) (remove func()) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	h := &o
+	sw.observing = append(sw.observing, h)
+	sw.publishObserversLocked()
+	return func() {
+		sw.mu.Lock()
+		defer sw.mu.Unlock()
+		for i, x := range sw.observing {
+			if x == h {
+				sw.observing = append(sw.observing[:i:i], sw.observing[i+1:]...)
+				break
+			}
+		}
+		sw.publishObserversLocked()
+	}
+}
+
+func (sw *Switch) publishObserversLocked() {
+	switch len(sw.observing) {
+	case 0:
+		sw.observer.Store(nil)
+	case 1:
+		sw.observer.Store(sw.observing[0])
+	default:
+		all := make(observers, len(sw.observing))
+		for i, o := range sw.observing {
+			all[i] = *o
+		}
+		var o Observer = all
+		sw.observer.Store(&o)
+	}
 }
 
 // observe reports d for the frame f to the attached observer. The stages
 // call it behind `if r.obs != nil`: with nothing attached that one
 // predictable branch is the whole cost.
 func (r *Receiver) observe(f []byte, d Decision) {
+	d.Worker = r.worker
 	r.obs.Observe(r.in, f, d)
 }

@@ -52,17 +52,18 @@ func TestObserverSeesEveryStage(t *testing.T) {
 	o := &recorder{}
 	g.sw.SetObserver(o)
 	ingress := []string{"ingress pass", "parse pass", "vlan pass"}
+	learned := []string{"ingress pass", "parse pass", "vlan pass", "learn pass"}
 
 	// Unknown unicast floods VLAN 10: port 2 untagged, the trunk tagged.
 	g.send(1, udpFrame(t, macA, macB, 0, "flood"))
-	expectTrace(t, o, append(ingress, "l2 lookup flood",
+	expectTrace(t, o, append(learned, "l2 lookup flood",
 		"egress forward port 1 vlan 10 tagged false", "egress forward port 3 vlan 10 tagged true")...)
 
 	// Once macB is learned on port 2, the frame goes there alone.
 	g.send(2, udpFrame(t, macB, macA, 0, "learn b"))
 	o.take()
 	g.send(1, udpFrame(t, macA, macB, 0, "known"))
-	expectTrace(t, o, append(ingress, "l2 lookup pass", "egress forward port 1 vlan 10 tagged false")...)
+	expectTrace(t, o, append(learned, "l2 lookup pass", "egress forward port 1 vlan 10 tagged false")...)
 
 	// Drops carry their reason: a multicast source, a VLAN the trunk lacks.
 	g.send(1, udpFrame(t, mac("0100.5e00.0001"), macB, 0, "bad source"))
@@ -76,7 +77,7 @@ func TestObserverSeesEveryStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.send(1, l4Frame(t, macA, macB, ipA, ipB, "udp", 7))
-	expectTrace(t, o, append(ingress, "port acl drop port acl deny P ace 10")...)
+	expectTrace(t, o, append(learned, "port acl drop port acl deny P ace 10")...)
 
 	// A routed packet passes the router, FIB, adjacency and rewrite stages
 	// and leaves in VLAN 20.
@@ -87,7 +88,7 @@ func TestObserverSeesEveryStage(t *testing.T) {
 	g.learnHost(3, macB, ipB, net.IP{10, 0, 20, 1})
 	o.take()
 	g.send(1, udpTo(t, macA, g.routerMAC(), ipA, ipB, 64, []byte("routed")))
-	expectTrace(t, o, append(ingress, "router pass", "fib pass /32", "adjacency pass", "rewrite pass",
+	expectTrace(t, o, append(learned, "router pass", "fib pass /32", "adjacency pass", "rewrite pass",
 		"l2 lookup pass", "egress forward port 2 vlan 20 tagged false")...)
 
 	g.sw.SetObserver(nil)

@@ -123,8 +123,14 @@ func (c *controlPlane) tick() {
 	c.aclLog.flush(now)
 }
 
+// snap loads the switch's current tables and observer for one punted
+// packet, as Process does per batch for a port's receiver.
 func (c *controlPlane) snap() (*snapshot, *l3Snapshot) {
 	s := c.sw.snap.Load()
+	c.r.obs = nil
+	if o := c.sw.observer.Load(); o != nil {
+		c.r.obs = *o
+	}
 	return s, s.l3
 }
 

@@ -70,6 +70,7 @@ type Receiver struct {
 	l3err     packet.Reason  // what is wrong with the frame's ARP or IPv4 header, which bridging ignores
 	dropped   bool           // a drop counter moved since the last publish
 	cpu       bool           // the control plane's transmit side: nothing it sends was received
+	worker    int            // this receiver's number among the switch's, for observers (Decision.Worker); the CPU's is 0
 }
 
 func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Receiver {
@@ -114,6 +115,8 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Rec
 	r.takeShard(sw.shards)
 	r.l3w = sw.l3.newWorkerLocked(r.shardID, r.shard)
 	sw.workers[r] = struct{}{}
+	sw.lastWorker++
+	r.worker = sw.lastWorker
 	return r
 }
 

@@ -123,7 +123,7 @@ func newL3State(sw *Switch) *l3State {
 	cpu.initTx(sw.cfg.MaxPorts, 0)
 	cpu.takeShard(sw.shards) // the first: shard 0
 	cpu.l3w = l.newWorkerLocked(cpu.shardID, cpu.shard)
-	sw.workers[cpu] = struct{}{}
+	sw.workers[cpu] = struct{}{} // worker 0
 	l.cp = &controlPlane{sw: sw, q: l.punt, arp: l.arp, fib: l.fib, r: cpu,
 		obuf: make([]byte, 1<<16), ibuf: make([]byte, 1<<16), aclLog: newACLLogger(sw.log)}
 	return l

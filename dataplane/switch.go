@@ -95,6 +95,9 @@ type Switch struct {
 	snap     atomic.Pointer[snapshot]
 	observer atomic.Pointer[Observer] // the pipeline's observer (observe.go); nil: none
 
+	observing  []*Observer // the attached observers, fanned out into observer; under mu
+	lastWorker int         // the number of the newest Receiver (Decision.Worker); under mu
+
 	mu       sync.Mutex // the one writer of configuration
 	ports    []*swPort  // by cam.PortID; nil holes
 	byName   map[string]cam.PortID
@@ -460,6 +463,7 @@ func (sw *Switch) logLinkState(name string, up, admin bool) {
 // PortStatus is what show interfaces reports about a port's state.
 type PortStatus struct {
 	Name     string
+	ID       cam.PortID // the port's number in Decisions and MAC entries
 	Backend  string
 	Settings PortSettings
 	LinkUp   bool // the backend is alive
@@ -474,7 +478,7 @@ func (sw *Switch) Status(name string) (PortStatus, error) {
 	if err != nil {
 		return PortStatus{}, err
 	}
-	return PortStatus{Name: p.name, Backend: p.backend.String(), Settings: p.settings, LinkUp: p.linkUp, Up: p.linkUp && !p.settings.Shutdown}, nil
+	return PortStatus{Name: p.name, ID: p.id, Backend: p.backend.String(), Settings: p.settings, LinkUp: p.linkUp, Up: p.linkUp && !p.settings.Shutdown}, nil
 }
 
 // Counters returns an interface's counters since the last ClearCounters.
