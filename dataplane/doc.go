@@ -19,6 +19,7 @@
 //	stage           function                     file
 //	ingress         forward: link/admin state    forward.go
 //	parse           packet.View.Parse            ../packet/view.go
+//	  SPAN rx       Receiver.mirrorRx            span.go
 //	VLAN            portView.ingressVLAN         forward.go
 //	learn           cam.Table.LearnLookup        forward.go, ../cam
 //	PACL, VACL      Receiver.ingressACLs         aclstage.go
@@ -32,6 +33,7 @@
 //	  rewrite       Receiver.routeIP             route.go
 //	L2 lookup       snapshot.l2Lookup            forward.go
 //	egress          sendOne, flood, reencap      egress.go
+//	  SPAN tx       Receiver.mirrorTx (flush)    span.go
 //
 // Every ACL stage classifies one key (tcam.Header) that buildKey fills at
 // most once per packet. Every stage that drops calls Receiver.drop, which
@@ -39,10 +41,16 @@
 //
 // # Observing the path
 //
-// An Observer (Switch.SetObserver) receives a Decision from every stage:
+// An Observer (Switch.AddObserver) receives a Decision from every stage:
 // stage, verdict, reason and the table entry used (CAM port, FIB prefix,
-// adjacency, ACL and ACE). Packet trace, drop capture and fault injection
-// attach there. With no observer the stages pay one nil test per frame.
+// adjacency, ACL and ACE), and the worker that decided, so that one frame's
+// decisions can be told from another's. The live packet trace (package
+// trace) and the captures attach there. With no observer the stages pay
+// one nil test per frame.
+//
+// SPAN is not an observer: its copies are frames like the others, queued
+// and written with the batch. Received frames are copied at ingress, before
+// a stage can change them; sent ones at the batch's transmit.
 //
 // # Counters
 //

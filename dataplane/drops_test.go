@@ -69,6 +69,11 @@ func TestEveryDropHasItsReason(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, func(g *rig) []byte { return udpTo(t, macA, bcast, ipA, ipB, 64, nil) }},
+		{"span destination", ReasonSPANDest, func(g *rig) {
+			if err := g.sw.SetMonitorSession(1, MonitorSession{Sources: map[string]SPANDir{ifName(2): SPANBoth}, Destinations: []string{ifName(1)}}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(g *rig) []byte { return udpFrame(t, macA, bcast, 0, "x") }},
 		{"giant", ReasonGiant, nil, func(g *rig) []byte { return sized(t, macA, bcast, 0, 1515) }},
 		{"runt", MalformedReason(packet.ReasonRunt), nil, func(g *rig) []byte { return []byte{1, 2, 3} }},
 		{"truncated tag", MalformedReason(packet.ReasonBadTag), nil, func(g *rig) []byte {

@@ -42,7 +42,11 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	// Ingress port: link and admin state.
 	pv := &s.ports[in]
 	if !pv.forwarding {
-		r.drop(StageIngress, ReasonPortDown, f)
+		why := ReasonPortDown
+		if pv.spanDest {
+			why = ReasonSPANDest
+		}
+		r.drop(StageIngress, why, f)
 		return
 	}
 	if r.rxOffload {
@@ -69,12 +73,18 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	dst := v.DstUint64()
 	cast := castOf(dst)
 	st.inc(RxUnicast + Counter(cast))
+	if pv.spanRx != nil {
+		r.mirrorRx(s, pv.spanRx, f, cast)
+	}
 
 	// Ingress VLAN.
 	vlan, why := pv.ingressVLAN(v)
 	if why != ReasonNone {
 		r.drop(StageVLAN, why, f)
 		return
+	}
+	if s.spanVLAN != nil && s.spanVLAN[vlan] != nil {
+		r.mirrorRx(s, s.spanVLAN[vlan], f, cast)
 	}
 	if v.Tags > 0 && v.VID() == 0 { // priority-tagged: the tag gets its VLAN
 		packet.SetOuterTCI(f, v.OuterTCI&0xf000|vlan)

@@ -102,6 +102,7 @@ const (
 	ReasonFragNeeded            // larger than the egress MTU with DF set
 	ReasonPuntQueueFull         // the control plane's queue was full
 	ReasonGiant                 // longer than the port's MTU allows
+	ReasonSPANDest              // received on a SPAN destination port
 	ReasonMalformed             // + packet.Reason: header check failed
 	NumReasons           = ReasonMalformed + Reason(packet.NumReasons)
 )
@@ -110,7 +111,7 @@ var reasonNames = [...]string{"", "port down", "vlan not allowed", "invalid sour
 	"zero source mac", "same port", "port acl deny", "vlan filter drop", "svi down", "not ipv4",
 	"bad ip checksum", "router acl deny", "receive", "arp", "routing off", "no route", "null route",
 	"glean", "incomplete adjacency", "ttl expired", "no egress", "fragment", "fragmentation needed",
-	"punt queue full", "giant"}
+	"punt queue full", "giant", "span destination"}
 
 // IsDrop reports whether a frame given reason r is dropped. The others are
 // punted to the control plane (receive, ARP, glean, incomplete adjacency,

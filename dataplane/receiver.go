@@ -71,6 +71,8 @@ type Receiver struct {
 	dropped   bool           // a drop counter moved since the last publish
 	cpu       bool           // the control plane's transmit side: nothing it sends was received
 	worker    int            // this receiver's number among the switch's, for observers (Decision.Worker); the CPU's is 0
+	spanBuf   []byte         // SPAN copies (span.go); nil until a session needs one
+	spanUsed  int            // bytes of spanBuf the queued copies use
 }
 
 func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Receiver {
@@ -329,6 +331,9 @@ func (r *Receiver) publish() {
 // leave, so whoever sees a frame arrive also sees it counted; only transmit
 // errors, known after the writes, are published after them.
 func (r *Receiver) flush(s *snapshot) {
+	if s.spanning {
+		r.mirrorTx(s)
+	}
 	r.publish()
 	for _, out := range r.dirty {
 		q := r.tx[out]
@@ -345,6 +350,7 @@ func (r *Receiver) flush(s *snapshot) {
 		r.stats[out].publish(&r.local[out], TxErrors, TxErrors+1)
 	}
 	r.dirty = r.dirty[:0]
+	r.spanUsed = 0
 }
 
 // prefetchAhead is how many frames ahead of the one being forwarded its

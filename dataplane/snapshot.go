@@ -14,6 +14,9 @@ type snapshot struct {
 	flood [MaxVLAN + 1][]cam.PortID // forwarding member ports per VLAN
 	l3    *l3Snapshot               // nil while no SVI exists
 	vacl  []*vaclView               // VLAN filters by VLAN; nil while there is none
+
+	spanning bool         // some SPAN session has a live destination (span.go)
+	spanVLAN [][]spanDest // by VLAN: where its received frames are copied; nil while no VLAN is a source
 }
 
 type portView struct {
@@ -30,6 +33,9 @@ type portView struct {
 	pacl       aclRef             // inbound port ACL
 	mtu        int                // payload MTU: the port's or the system's
 	maxFrame   int                // the longest untagged frame the MTU allows (longer ones: giants)
+	spanRx     []spanDest         // SPAN: where the frames it receives are copied
+	spanTx     []spanDest         // SPAN: where the frames it sends are copied
+	spanDest   bool               // a SPAN destination: sends the copies, and nothing else
 }
 
 // txQueue returns the transmit queue a worker of receive queue q writes
@@ -115,6 +121,7 @@ func (sw *Switch) publishLocked() {
 			}
 		}
 	}
+	sw.spanSnapshotLocked(s)
 	s.l3 = sw.l3.snapshotLocked()
 	if s.l3 != nil {
 		for vid, refs := range sw.acl.svi {

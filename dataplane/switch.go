@@ -95,8 +95,9 @@ type Switch struct {
 	snap     atomic.Pointer[snapshot]
 	observer atomic.Pointer[Observer] // the pipeline's observer (observe.go); nil: none
 
-	observing  []*Observer // the attached observers, fanned out into observer; under mu
-	lastWorker int         // the number of the newest Receiver (Decision.Worker); under mu
+	observing  []*Observer            // the attached observers, fanned out into observer; under mu
+	lastWorker int                    // the number of the newest Receiver (Decision.Worker); under mu
+	span       map[int]MonitorSession // SPAN sessions by number (span.go); under mu
 
 	mu       sync.Mutex // the one writer of configuration
 	ports    []*swPort  // by cam.PortID; nil holes

@@ -56,3 +56,9 @@ func Pad(b []byte, start, end int) []byte {
 
 // SetOuterTCI sets the TCI of the outer tag of the tagged frame f.
 func SetOuterTCI(f []byte, tci uint16) { binary.BigEndian.PutUint16(f[EthLen:], tci) }
+
+// Tagged reports whether the frame f carries an outer 802.1Q or 802.1ad
+// tag.
+func Tagged(f []byte) bool {
+	return len(f) >= EthLen+TagLen && isTag(binary.BigEndian.Uint16(f[EthType:]))
+}

@@ -2,6 +2,7 @@ package packet
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net"
 	"testing"
 
@@ -69,5 +70,22 @@ func TestPadToMinFrame(t *testing.T) {
 	}
 	if f := Pad(b, 0, 80); len(f) != 80 {
 		t.Fatalf("Pad of a long frame: %d bytes", len(f))
+	}
+}
+
+func TestTagged(t *testing.T) {
+	untagged := make([]byte, MinFrame)
+	binary.BigEndian.PutUint16(untagged[EthType:], TypeIPv4)
+	tagged := make([]byte, MinFrame+TagLen)
+	CopyPushTag(tagged, untagged, 10)
+	qinq := append([]byte(nil), tagged...)
+	binary.BigEndian.PutUint16(qinq[EthType:], TypeQinQ)
+	for _, c := range []struct {
+		f    []byte
+		want bool
+	}{{untagged, false}, {tagged, true}, {qinq, true}, {tagged[:EthLen], false}, {nil, false}} {
+		if got := Tagged(c.f); got != c.want {
+			t.Errorf("Tagged(% x) = %v, want %v", c.f, got, c.want)
+		}
 	}
 }
