@@ -54,6 +54,18 @@ func TestEveryDropHasItsReason(t *testing.T) {
 			func(g *rig) []byte { return udpFrame(t, macA, bcast, 0, "x") }},
 		{"vlan not allowed", ReasonVLANNotAllowed, nil,
 			func(g *rig) []byte { return udpFrame(t, macA, bcast, 30, "x") }},
+		{"access vlan not active", ReasonVLANInactive, func(g *rig) {
+			g.set(1, func(s *PortSettings) { s.AccessVLAN = 30 })
+			if err := g.sw.DeleteVLAN(30); err != nil {
+				t.Fatal(err)
+			}
+		},
+			func(g *rig) []byte { return udpFrame(t, macA, bcast, 0, "x") }},
+		{"trunk vlan not active", ReasonVLANInactive, func(g *rig) { g.set(1, func(s *PortSettings) { s.Mode = ModeTrunk }) },
+			func(g *rig) []byte { return udpFrame(t, macA, bcast, 30, "x") }},
+		{"trunk vlan not allowed", ReasonVLANNotAllowed, func(g *rig) {
+			g.set(1, func(s *PortSettings) { s.Mode = ModeTrunk; s.Allowed = VLANSet{}; s.Allowed.Add(20) })
+		}, func(g *rig) []byte { return udpFrame(t, macA, bcast, 10, "x") }},
 		{"multicast source", ReasonInvalidSource, nil,
 			func(g *rig) []byte { return udpFrame(t, mac("0100.5e00.0001"), bcast, 0, "x") }},
 		{"same port", ReasonSamePort, func(g *rig) { g.send(1, udpFrame(t, macB, bcast, 0, "x")); g.got() },

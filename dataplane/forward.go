@@ -80,7 +80,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	// Ingress VLAN.
 	vlan, why := pv.ingressVLAN(v)
 	if why != ReasonNone {
-		r.drop(StageVLAN, why, f)
+		r.drop(StageVLAN, s.vlanRefusal(pv, vlan), f)
 		return
 	}
 	if s.spanVLAN != nil && s.spanVLAN[vlan] != nil {
@@ -204,6 +204,20 @@ func (p *portView) ingressVLAN(v *packet.View) (uint16, Reason) {
 		return vlan, ReasonVLANNotAllowed
 	}
 	return vlan, ReasonNone
+}
+
+// vlanRefusal says why port p does not take a frame of vlan: the VLAN is
+// not allowed on it, or it is but is not in the VLAN database (an access
+// VLAN deleted, a trunk's allowed or native VLAN never created), which IOS
+// shows as inactive.
+func (s *snapshot) vlanRefusal(p *portView, vlan uint16) Reason {
+	switch {
+	case vlan == 0: // the access VLAN was deleted
+		return ReasonVLANInactive
+	case p.mode == ModeTrunk && p.configured != nil && p.configured.Has(vlan) && !s.exist.Has(vlan):
+		return ReasonVLANInactive
+	}
+	return ReasonVLANNotAllowed
 }
 
 // learnOutcome acts on a learn result other than a plain learn or refresh:

@@ -103,6 +103,7 @@ const (
 	ReasonPuntQueueFull         // the control plane's queue was full
 	ReasonGiant                 // longer than the port's MTU allows
 	ReasonSPANDest              // received on a SPAN destination port
+	ReasonVLANInactive          // the port's VLAN for the frame is not in the VLAN database
 	ReasonMalformed             // + packet.Reason: header check failed
 	NumReasons           = ReasonMalformed + Reason(packet.NumReasons)
 )
@@ -111,7 +112,7 @@ var reasonNames = [...]string{"", "port down", "vlan not allowed", "invalid sour
 	"zero source mac", "same port", "port acl deny", "vlan filter drop", "svi down", "not ipv4",
 	"bad ip checksum", "router acl deny", "receive", "arp", "routing off", "no route", "null route",
 	"glean", "incomplete adjacency", "ttl expired", "no egress", "fragment", "fragmentation needed",
-	"punt queue full", "giant", "span destination"}
+	"punt queue full", "giant", "span destination", "vlan not active"}
 
 // IsDrop reports whether a frame given reason r is dropped. The others are
 // punted to the control plane (receive, ARP, glean, incomplete adjacency,

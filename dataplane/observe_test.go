@@ -65,11 +65,11 @@ func TestObserverSeesEveryStage(t *testing.T) {
 	g.send(1, udpFrame(t, macA, macB, 0, "known"))
 	expectTrace(t, o, append(learned, "l2 lookup pass", "egress forward port 1 vlan 10 tagged false")...)
 
-	// Drops carry their reason: a multicast source, a VLAN the trunk lacks.
+	// Drops carry their reason: a multicast source, a VLAN that does not exist.
 	g.send(1, udpFrame(t, mac("0100.5e00.0001"), macB, 0, "bad source"))
 	expectTrace(t, o, append(ingress, "learn drop invalid source mac")...)
 	g.send(4, udpFrame(t, macC, macA, 999, "vlan 999"))
-	expectTrace(t, o, "ingress pass", "parse pass", "vlan drop vlan not allowed")
+	expectTrace(t, o, "ingress pass", "parse pass", "vlan drop vlan not active")
 
 	// A port ACL deny names the list and the entry.
 	l := mustList(t, "P", acl.Extended, "10 deny udp any any eq 7", "20 permit ip any any")

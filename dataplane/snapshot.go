@@ -14,6 +14,7 @@ type snapshot struct {
 	flood [MaxVLAN + 1][]cam.PortID // forwarding member ports per VLAN
 	l3    *l3Snapshot               // nil while no SVI exists
 	vacl  []*vaclView               // VLAN filters by VLAN; nil while there is none
+	exist VLANSet                   // the VLAN database
 
 	spanning bool         // some SPAN session has a live destination (span.go)
 	spanVLAN [][]spanDest // by VLAN: where its received frames are copied; nil while no VLAN is a source
@@ -27,6 +28,7 @@ type portView struct {
 	native     uint16
 	untagged   uint16             // the VLAN of untagged and priority-tagged frames: access or native
 	allowed    VLANSet            // trunk: allowed and existing VLANs
+	configured *VLANSet           // trunk: the allowed list as configured, existing or not
 	tx         []port.Port        // transmit queues; one unless multi-queue
 	otx        []port.OffloadPort // the same, when the port has offloads in effect
 	offload    port.Offload       // those offloads
@@ -84,6 +86,8 @@ func (sw *Switch) publishLocked() {
 		st := p.settings
 		v := portView{present: true, forwarding: p.linkUp && !st.Shutdown, mode: st.Mode, access: st.AccessVLAN, native: st.NativeVLAN, tx: p.queues}
 		if st.Mode == ModeTrunk {
+			v.configured = new(VLANSet)
+			*v.configured = st.Allowed
 			v.allowed = st.Allowed
 			v.allowed[0] &^= 1 // VLAN 0 is never a member
 			for i := range v.allowed {
@@ -121,6 +125,7 @@ func (sw *Switch) publishLocked() {
 			}
 		}
 	}
+	s.exist = exist
 	sw.spanSnapshotLocked(s)
 	s.l3 = sw.l3.snapshotLocked()
 	if s.l3 != nil {
