@@ -127,6 +127,11 @@ func TestEveryDropHasItsReason(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, func(g *rig) []byte { return udpTo(t, macA, g.routerMAC(), ipA, net.IP{192, 0, 2, 1}, 64, nil) }},
+		{"no egress", ReasonNoEgress, func(g *rig) {
+			hosts(g) // then VLAN 20 loses its ports: its SVI goes down under the adjacency
+			g.set(3, func(s *PortSettings) { s.Shutdown = true })
+			g.set(4, func(s *PortSettings) { s.Shutdown = true })
+		}, routed},
 		{"ttl expired", ReasonTTLExpired, hosts, func(g *rig) []byte { return udpTo(t, macA, g.routerMAC(), ipA, ipB, 1, nil) }},
 		{"fragmentation needed", ReasonFragNeeded, func(g *rig) {
 			hosts(g)
@@ -136,6 +141,17 @@ func TestEveryDropHasItsReason(t *testing.T) {
 		}, func(g *rig) []byte {
 			return ipFrame(t, macA, g.routerMAC(), ipA, ipB, 64, true, &layers.UDP{SrcPort: 1, DstPort: 2}, gopacket.Payload(make([]byte, 1000)))
 		}},
+	}
+	// A new reason needs its case here; the punt queue's is
+	// TestPuntQueueFullCounted, the malformed L3 headers' TestMalformedL3NotRouted.
+	covered := map[Reason]bool{ReasonPuntQueueFull: true}
+	for _, c := range cases {
+		covered[c.why] = true
+	}
+	for why := Reason(1); why < ReasonMalformed; why++ {
+		if why.IsDrop() && !covered[why] {
+			t.Errorf("drop reason %q has no case", why)
+		}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

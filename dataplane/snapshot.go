@@ -129,6 +129,14 @@ func (sw *Switch) publishLocked() {
 	sw.spanSnapshotLocked(s)
 	s.l3 = sw.l3.snapshotLocked()
 	if s.l3 != nil {
+		// Autostate: an SVI whose VLAN has no forwarding port is down, so
+		// what would be routed into it is dropped and counted (no egress)
+		// instead of flooded to no one.
+		for vid, v := range s.l3.svis {
+			if v != nil && len(s.flood[vid]) == 0 {
+				v.up = false
+			}
+		}
 		for vid, refs := range sw.acl.svi {
 			if v := s.l3.svis[vid]; v != nil {
 				v.racl = refs
