@@ -81,6 +81,7 @@ func (d *Device) RunningConfig() string {
 		}
 		b.WriteString("!\n")
 	}
+	b.WriteString(d.bufferedConfig())   // logging.go
 	b.WriteString(d.tcamLimitsConfig()) // acl_render.go
 	if mtu := d.sw.SystemMTU(); mtu != dataplane.DefaultMTU {
 		fmt.Fprintf(&b, "system mtu %d\n!\n", mtu)
@@ -110,6 +111,7 @@ func (d *Device) RunningConfig() string {
 	}
 	b.WriteString(d.staticARPConfig())
 	b.WriteString(d.accessListConfig()) // acl_render.go
+	b.WriteString(d.loggingConfig())    // logging.go
 	b.WriteString(d.spanConfig())       // span.go
 	b.WriteString("line con 0\nline vty 0 4\nline vty 5 15\n!\nend\n")
 	return b.String()

@@ -47,6 +47,7 @@ type Device struct {
 	}
 	acl   *aclConfig  // access lists, access groups, VLAN maps (acl_config.go)
 	trace packetTrace // the live packet trace (packettrace.go)
+	logs  *logConfig  // syslog servers and levels (logging.go)
 
 	mu           sync.Mutex
 	hostname     string
@@ -99,6 +100,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installDrops()
 	d.installPacketTrace()
 	d.installSPAN()
+	d.installLogging()
 	return d
 }
 

@@ -150,3 +150,24 @@ const (
 	TCPMin    = 20 // header without options
 	UDPLen    = 8  // header length
 )
+
+// UDPHeaderLen is the length of the UDP header.
+const UDPHeaderLen = 8
+
+// PutUDP writes, after the option-less IPv4 header of the datagram m, a UDP
+// header from sport to dport over the payload that follows it, with its
+// checksum (pseudo-header included; RFC 768 sends a zero sum as 0xffff).
+// The IPv4 header's addresses must be written first.
+func PutUDP(m []byte, sport, dport uint16) {
+	u := m[IPv4Min:]
+	binary.BigEndian.PutUint16(u[0:], sport)
+	binary.BigEndian.PutUint16(u[2:], dport)
+	binary.BigEndian.PutUint16(u[4:], uint16(len(u)))
+	u[6], u[7] = 0, 0
+	acc := Sum(0, m[IPv4Src:IPv4Src+8]) + uint64(ProtoUDP) + uint64(len(u))
+	sum := ^Fold(Sum(acc, u))
+	if sum == 0 {
+		sum = 0xffff
+	}
+	binary.BigEndian.PutUint16(u[6:], sum)
+}

@@ -108,3 +108,25 @@ func TestSumPieces(t *testing.T) {
 		}
 	}
 }
+
+// TestPutUDPAgainstGopacket: the UDP header and checksum PutUDP writes are
+// the ones gopacket computes for the same datagram.
+func TestPutUDPAgainstGopacket(t *testing.T) {
+	for _, payload := range []string{"", "x", "<189>1: *Dec  6 22:55:01.123: %LINK-3-UPDOWN: odd length"} {
+		m := make([]byte, IPv4Min+UDPHeaderLen+len(payload))
+		PutIPv4Header(m, IPv4Header{ID: 9, TTL: 255, Proto: ProtoUDP, Src: [4]byte{10, 0, 10, 1}, Dst: [4]byte{10, 0, 20, 7}})
+		copy(m[IPv4Min+UDPHeaderLen:], payload)
+		PutUDP(m, 50123, 514)
+
+		ip := &layers.IPv4{Version: 4, IHL: 5, Id: 9, TTL: 255, Protocol: layers.IPProtocolUDP, SrcIP: net.IP{10, 0, 10, 1}, DstIP: net.IP{10, 0, 20, 7}}
+		udp := &layers.UDP{SrcPort: 50123, DstPort: 514}
+		_ = udp.SetNetworkLayerForChecksum(ip)
+		buf := gopacket.NewSerializeBuffer()
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ip, udp, gopacket.Payload(payload)); err != nil {
+			t.Fatal(err)
+		}
+		if want := buf.Bytes(); !bytes.Equal(m, want) {
+			t.Errorf("payload %q:\n got % x\nwant % x", payload, m, want)
+		}
+	}
+}

@@ -40,6 +40,7 @@ func (s Severity) String() string {
 
 // Message is one system message.
 type Message struct {
+	Seq      uint64 // the message's number since start, which IOS sends to syslog servers
 	Time     time.Time
 	Facility string // SW_MATM, SYS, LINK ...
 	Severity Severity
@@ -56,14 +57,25 @@ func (m Message) String() string {
 // DefaultBufferSize is the number of messages `show logging` keeps.
 const DefaultBufferSize = 4096
 
+// DefaultBufferBytes is the default `logging buffered` size, a Catalyst
+// 3750's; MinBufferBytes and MaxBufferBytes bound it as IOS does.
+const (
+	DefaultBufferBytes = 4096
+	MinBufferBytes     = 4096
+	MaxBufferBytes     = 2147483647
+)
+
 // Logger keeps and writes messages. Its zero value is not usable; use New.
 type Logger struct {
 	mu          sync.Mutex
 	now         func() time.Time
 	out         io.Writer
-	buf         []Message // ring
-	next        int
-	full        bool
+	buf         []Message // oldest first
+	maxMsgs     int
+	maxBytes    int      // `logging buffered SIZE`: the rendered messages kept fit in it
+	bytes       int      // rendered size of buf
+	bufLevel    Severity // `logging buffered LEVEL`: the buffer keeps messages up to it
+	bufLogged   uint64
 	logged      uint64
 	rateLimited uint64
 	lastByKey   map[string]time.Time
@@ -84,14 +96,15 @@ func WithWriter(w io.Writer) Option { return func(l *Logger) { l.out = w } }
 func WithBufferSize(n int) Option {
 	return func(l *Logger) {
 		if n > 0 {
-			l.buf = make([]Message, n)
+			l.maxMsgs = n
 		}
 	}
 }
 
 // New returns a Logger.
 func New(opts ...Option) *Logger {
-	l := &Logger{now: time.Now, buf: make([]Message, DefaultBufferSize), lastByKey: map[string]time.Time{}, subscribers: map[int]func(Message){}}
+	l := &Logger{now: time.Now, maxMsgs: DefaultBufferSize, maxBytes: DefaultBufferBytes, bufLevel: Debug,
+		lastByKey: map[string]time.Time{}, subscribers: map[int]func(Message){}}
 	for _, o := range opts {
 		o(l)
 	}
@@ -122,12 +135,14 @@ func (l *Logger) log(m Message, key string, interval time.Duration) bool {
 		l.lastByKey[key] = now
 	}
 	m.Time = now
-	l.buf[l.next] = m
-	l.next++
-	if l.next == len(l.buf) {
-		l.next, l.full = 0, true
-	}
 	l.logged++
+	m.Seq = l.logged
+	if m.Severity <= l.bufLevel {
+		l.buf = append(l.buf, m)
+		l.bytes += bufferedLen(m)
+		l.bufLogged++
+		l.trimLocked()
+	}
 	out := l.out
 	subs := make([]func(Message), 0, len(l.subscribers))
 	for _, s := range l.subscribers {
@@ -158,39 +173,66 @@ func (l *Logger) Subscribe(fn func(Message)) (cancel func()) {
 	}
 }
 
+// bufferedLen is what a message takes in the buffer: its line.
+func bufferedLen(m Message) int { return len(m.String()) + 1 }
+
+// trimLocked drops the oldest messages beyond the buffer's limits.
+func (l *Logger) trimLocked() {
+	drop := 0
+	for drop < len(l.buf) && (len(l.buf)-drop > l.maxMsgs || l.bytes > l.maxBytes) {
+		l.bytes -= bufferedLen(l.buf[drop])
+		drop++
+	}
+	if drop > 0 {
+		l.buf = append(l.buf[:0:0], l.buf[drop:]...)
+	}
+}
+
+// SetBuffered sets the buffer's size in bytes and the most verbose level it
+// keeps (`logging buffered SIZE LEVEL`); a smaller size drops the oldest
+// messages now.
+func (l *Logger) SetBuffered(size int, level Severity) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.maxBytes, l.bufLevel = min(max(size, MinBufferBytes), MaxBufferBytes), level
+	l.trimLocked()
+}
+
+// Buffered returns the settings of SetBuffered.
+func (l *Logger) Buffered() (size int, level Severity) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.maxBytes, l.bufLevel
+}
+
 // Messages returns the buffered messages, oldest first.
 func (l *Logger) Messages() []Message {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []Message
-	if l.full {
-		out = append(out, l.buf[l.next:]...)
-	}
-	return append(out, l.buf[:l.next]...)
+	return append([]Message(nil), l.buf...)
 }
 
 // Stats are the counters `show logging` reports.
 type Stats struct {
-	Logged      uint64
+	Logged      uint64 // messages accepted
+	BufLogged   uint64 // messages that went into the buffer
 	RateLimited uint64
-	BufferSize  int
+	BufferSize  int // bytes
+	BufferLevel Severity
 }
 
 // Stats returns the logger's counters.
 func (l *Logger) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return Stats{Logged: l.logged, RateLimited: l.rateLimited, BufferSize: len(l.buf)}
+	return Stats{Logged: l.logged, BufLogged: l.bufLogged, RateLimited: l.rateLimited, BufferSize: l.maxBytes, BufferLevel: l.bufLevel}
 }
 
 // Clear empties the buffer (`clear logging`).
 func (l *Logger) Clear() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for i := range l.buf {
-		l.buf[i] = Message{}
-	}
-	l.next, l.full = 0, false
+	l.buf, l.bytes = nil, 0
 }
 
 // Grep returns the rendered buffered messages that contain substr; tests use it.

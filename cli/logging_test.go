@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+
+	"github.com/l2sw/l2sw/cam"
+	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/syslog"
+)
+
+// egressUDP collects the UDP payloads the switch sends, from the pipeline's
+// observer.
+type egressUDP struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (e *egressUDP) Observe(_ cam.PortID, f []byte, d dataplane.Decision) {
+	if d.Stage != dataplane.StageEgress {
+		return
+	}
+	p := gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.Default)
+	ip, _ := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+	u, _ := p.Layer(layers.LayerTypeUDP).(*layers.UDP)
+	if ip == nil || u == nil {
+		return
+	}
+	e.mu.Lock()
+	e.msgs = append(e.msgs, ip.SrcIP.String()+" > "+ip.DstIP.String()+":"+u.DstPort.String()+" "+string(u.Payload))
+	e.mu.Unlock()
+}
+
+func (e *egressUDP) wait(t *testing.T, substr string) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		e.mu.Lock()
+		for _, m := range e.msgs {
+			if strings.Contains(m, substr) {
+				e.mu.Unlock()
+				return m
+			}
+		}
+		e.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t.Fatalf("no datagram with %q; sent:\n%s", substr, strings.Join(e.msgs, "\n"))
+	return ""
+}
+
+// TestLoggingHost: a configured server gets the messages at or above the
+// trap level from the SVI address, numbered as IOS numbers them; the
+// configuration shows in the running config and in show logging.
+func TestLoggingHost(t *testing.T) {
+	r := newRig(t)
+	seen := &egressUDP{}
+	defer r.sw.AddObserver(seen)()
+	r.out("configure terminal",
+		"interface gi0/2", "switchport access vlan 20",
+		"interface vlan 10", "ip address 10.0.10.1 255.255.255.0",
+		"interface vlan 20", "ip address 10.0.20.1 255.255.255.0",
+		"arp 10.0.20.7 0011.2233.4455 arpa",
+		"logging host 10.0.20.7",
+		"logging host 10.0.20.8 transport udp port 1514",
+		"logging trap notifications",
+		"logging buffered 8192 informational",
+		"end")
+	got := seen.wait(t, "%SYS-5-CONFIG_I")
+	if !strings.HasPrefix(got, "10.0.20.1 > 10.0.20.7:514(syslog) <189>") || !strings.Contains(got, ": *Mar  1 00:01:02.345: %SYS-5-CONFIG_I: Configured from console by console") {
+		t.Errorf("datagram %q", got)
+	}
+
+	// Below the trap level: not sent. From the source interface once set.
+	r.sw.Log().Log("TEST", syslog.Informational, "INFO", "not for the server")
+	r.out("configure terminal", "logging source-interface vlan 10", "end")
+	seen.wait(t, "10.0.10.1 > 10.0.20.7:514(syslog) <189>")
+	seen.mu.Lock()
+	for _, m := range seen.msgs {
+		if strings.Contains(m, "not for the server") {
+			t.Errorf("an informational message was sent at trap level notifications: %s", m)
+		}
+	}
+	seen.mu.Unlock()
+
+	cfg := r.dev.RunningConfig()
+	for _, want := range []string{"logging buffered 8192 informational\n",
+		"logging trap notifications\nlogging source-interface Vlan10\nlogging host 10.0.20.7\nlogging host 10.0.20.8 transport udp port 1514\n"} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("running-config lacks %q:\n%s", want, cfg)
+		}
+	}
+	show := r.out("show logging")
+	for _, want := range []string{"    Buffer logging:  level informational, ", "    Trap logging: level notifications, ",
+		"        Logging to 10.0.20.7  (udp port 514, audit disabled,\n              link up),\n",
+		"        Logging to 10.0.20.8  (udp port 1514, audit disabled,\n", "Log Buffer (8192 bytes):"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show logging lacks %q:\n%s", want, show)
+		}
+	}
+
+	// Removing a server stops its messages.
+	r.out("configure terminal", "no logging host 10.0.20.7", "no logging host 10.0.20.8", "end")
+	if cfg := r.dev.RunningConfig(); strings.Contains(cfg, "logging host") {
+		t.Errorf("removed servers still configured:\n%s", cfg)
+	}
+	if res := r.run("configure terminal", "logging source-interface gi0/1", "end"); !res.Rejected {
+		t.Errorf("a switch port accepted as the syslog source:\n%s", res.Output)
+	}
+}
