@@ -101,6 +101,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installPacketTrace()
 	d.installSPAN()
 	d.installLogging()
+	d.installPing()
 	return d
 }
 

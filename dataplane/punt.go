@@ -74,6 +74,9 @@ type controlPlane struct {
 	tokens   int
 	lastFill int64
 	ipID     uint16
+
+	probes   map[probeKey]chan ProbeResult // the switch's pings and traceroutes waiting for answers (probe.go)
+	probeSeq uint16
 }
 
 // run serves the punt queue until stop closes; once a second it re-ARPs
@@ -269,7 +272,11 @@ func (c *controlPlane) receive(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN u
 	}
 	switch pkt[packet.IPv4Proto] {
 	case packet.ProtoICMP:
-		if len(pkt) < ihl+packet.ICMPLen || pkt[ihl+packet.ICMPType] != packet.ICMPEcho {
+		if len(pkt) < ihl+packet.ICMPLen {
+			return
+		}
+		if pkt[ihl+packet.ICMPType] != packet.ICMPEcho {
+			c.probeAnswer(pkt, ihl)
 			return
 		}
 		c.echoReply(s, l3, pkt, ihl, inVLAN)
