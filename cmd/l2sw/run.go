@@ -32,12 +32,13 @@ type runOptions struct {
 	ssh     string
 	hostKey string
 	cpuProf string
+	metrics metricsOptions
 }
 
 func newRunCmd() *cobra.Command {
 	o := runOptions{}
 	cmd := &cobra.Command{
-		Use:   "run [--config FILE] [--port IFNAME=BACKEND:ARG ...] [--control SOCK] [--ssh ADDR]",
+		Use:   "run [--config FILE] [--port IFNAME=BACKEND:ARG ...] [--control SOCK] [--ssh ADDR] [--metrics ADDR]",
 		Short: "Start a switch",
 		Long: `Start a switch and keep it running until SIGINT or SIGTERM.
 
@@ -64,6 +65,7 @@ l2sw console) and, with --ssh, over SSH with the config's usernames.`,
 	f.StringVar(&o.ssh, "ssh", "", "serve the CLI over SSH on ADDR (e.g. 127.0.0.1:2222)")
 	f.StringVar(&o.hostKey, "ssh-host-key", "", "SSH host key file (default: ssh_host_ed25519_key beside the config)")
 	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a pprof CPU profile of the whole run to FILE")
+	o.metrics.addFlags(cmd)
 	return cmd
 }
 
@@ -157,6 +159,11 @@ func run(cmd *cobra.Command, o runOptions) error {
 		}
 		fmt.Fprintf(os.Stderr, "l2sw: SSH on %s\n", addr)
 	}
+	stopMetrics, err := o.metrics.start(sw)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	fmt.Fprintf(os.Stderr, "l2sw: %s up with %d ports (%s); control socket %s\n", dev.Hostname(), len(parsed), configFrom, o.control)
 
 	select {
