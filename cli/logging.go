@@ -63,6 +63,12 @@ func (d *Device) installLogging() {
 		"source-interface": "Specify interface for source address in logging transactions",
 		"buffered":         "Set buffered logging parameters", "<4096-2147483647>": "Logging buffer size",
 	})
+	must(d.eng.Install(d.eng.ExecMode(),
+		engine.Command{Syntax: "terminal monitor", Level: engine.LevelUser, Run: d.terminalMonitor(true),
+			Help: map[string]string{"monitor": "Copy debug output to the current terminal line"}},
+		engine.Command{Syntax: "terminal no monitor", Level: engine.LevelUser, Run: d.terminalMonitor(false),
+			Help: map[string]string{"no": "Negate a command or set its defaults", "monitor": "Copy debug output to the current terminal line"}},
+	))
 	must(d.eng.Install(d.modes.config,
 		engine.Command{Syntax: "logging host A.B.C.D$ip [transport udp [port <1-65535>$port]]", No: true,
 			NoSyntax: "logging host A.B.C.D$ip [transport udp [port <1-65535>$port]]", Help: help, Run: d.loggingHost},
@@ -128,6 +134,42 @@ func (d *Device) installLogging() {
 				return nil
 			}},
 	))
+}
+
+// monitorKey is the State value holding a session's `terminal monitor`
+// subscription (its cancel function).
+const monitorKey = "cli.monitor"
+
+// notifier is a session that can print log messages between commands
+// (term.Session); batch sessions (l2sw exec) cannot.
+type notifier interface{ Notify(text string) bool }
+
+// terminalMonitor is `terminal monitor` and `terminal no monitor`: the
+// session prints the log messages as they come, as a vty with terminal
+// monitor does.
+func (d *Device) terminalMonitor(on bool) engine.Handler {
+	return func(c *engine.Ctx, _ engine.Args) error {
+		if cancel, ok := c.State.Values[monitorKey].(func()); ok {
+			cancel()
+			delete(c.State.Values, monitorKey)
+		}
+		n, ok := c.State.Term.(notifier)
+		if !on || !ok {
+			return nil
+		}
+		var once sync.Once
+		var cancel func()
+		subscribed := make(chan struct{})
+		stop := func() { once.Do(func() { <-subscribed; cancel() }) }
+		cancel = d.sw.Log().Subscribe(func(m syslog.Message) {
+			if !n.Notify(m.String()) {
+				go stop() // the session ended
+			}
+		})
+		close(subscribed)
+		c.State.Values[monitorKey] = stop
+		return nil
+	}
 }
 
 // effectiveTrap is the level the servers get: none below emergencies when

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/google/gopacket/layers"
 
 	"github.com/l2sw/l2sw/cam"
+	"github.com/l2sw/l2sw/cli/term"
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/syslog"
 )
@@ -113,5 +116,62 @@ func TestLoggingHost(t *testing.T) {
 	}
 	if res := r.run("configure terminal", "logging source-interface gi0/1", "end"); !res.Rejected {
 		t.Errorf("a switch port accepted as the syslog source:\n%s", res.Output)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestTerminalMonitor: with terminal monitor, a session prints the log
+// messages as they come, above the prompt, which it draws again with the
+// line being typed; terminal no monitor stops them.
+func TestTerminalMonitor(t *testing.T) {
+	r := newRig(t)
+	in, feed := io.Pipe()
+	out := &syncBuffer{}
+	s := term.New(r.dev.Engine(), in, out, term.Options{Level: 15})
+	done := make(chan error, 1)
+	go func() { done <- s.Run() }()
+	waitOut := func(substr string) {
+		t.Helper()
+		for range 500 {
+			if strings.Contains(out.String(), substr) {
+				return
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		t.Fatalf("no %q in:\n%s", substr, out.String())
+	}
+	fmt.Fprint(feed, "terminal monitor\r")
+	waitOut("terminal monitor\r\nSwitch#")
+	fmt.Fprint(feed, "show ver") // typed, not entered
+	waitOut("Switch#show ver")
+	r.sw.Log().Log("LINK", syslog.Error, "UPDOWN", "Interface GigabitEthernet0/3, changed state to down")
+	waitOut("show ver\r\n*Mar  1 00:01:02.345: %LINK-3-UPDOWN: Interface GigabitEthernet0/3, changed state to down\r\nSwitch#show ver")
+	fmt.Fprint(feed, "\x15terminal no monitor\r") // Ctrl-U erases the line
+	waitOut("terminal no monitor\r\nSwitch#")
+	r.sw.Log().Log("LINK", syslog.Error, "UPDOWN", "not shown")
+	fmt.Fprint(feed, "exit\r")
+	feed.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "not shown") {
+		t.Errorf("a message after terminal no monitor was printed:\n%s", out.String())
 	}
 }

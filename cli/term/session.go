@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/l2sw/l2sw/cli/engine"
 )
@@ -47,6 +48,14 @@ type Session struct {
 	hist   int    // index into history while browsing; len(history) = editing
 	saved  string // the line being edited before browsing history
 	opts   Options
+
+	// mu is held by the session's goroutine except while it waits for
+	// input, so that Notify can print between keystrokes.
+	mu       sync.Mutex
+	idle     bool     // waiting for input
+	atPrompt bool     // the prompt and line are on screen: a note can be printed above them
+	notes    []string // messages that came while a command ran, printed before the next prompt
+	done     bool
 }
 
 var _ engine.Terminal = (*Session)(nil)
@@ -69,6 +78,8 @@ func (s *Session) State() *engine.State { return s.st }
 // Run serves the session until the user exits, the input ends (nil error)
 // or writing fails.
 func (s *Session) Run() error {
+	s.mu.Lock()
+	defer func() { s.done = true; s.mu.Unlock() }()
 	if s.opts.Banner != "" {
 		s.writeText(s.opts.Banner)
 	}
@@ -108,7 +119,11 @@ func (s *Session) key() (key, error) {
 		if s.werr != nil {
 			return key{}, s.werr
 		}
+		s.idle = true
+		s.mu.Unlock()
 		n, err := s.r.Read(s.rbuf)
+		s.mu.Lock()
+		s.idle = false
 		s.in = s.rbuf[:n]
 		s.rerr = err
 	}
@@ -139,8 +154,37 @@ func (s *Session) writeText(text string) {
 }
 
 func (s *Session) showPrompt() {
+	for _, n := range s.notes {
+		s.writeText(n + "\n")
+	}
+	s.notes = nil
 	s.prompt = s.e.Prompt(s.st)
 	s.write(s.prompt)
+	s.atPrompt = true
+}
+
+// Notify prints text, a log message of `terminal monitor`, on the
+// session: at once above the prompt, which is drawn again with the line
+// being typed, or, while a command runs, before the next prompt. It
+// reports false once the session has ended. It may be called from any
+// goroutine.
+func (s *Session) Notify(text string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done || s.werr != nil {
+		return false
+	}
+	if !s.idle || !s.atPrompt {
+		if len(s.notes) < 100 { // a command that runs long does not hoard the log
+			s.notes = append(s.notes, text)
+		}
+		return true
+	}
+	s.write("\r\n")
+	s.writeText(text + "\n")
+	s.write(s.prompt + string(s.line) + strings.Repeat("\b", len(s.line)-s.cur))
+	s.flush()
+	return true
 }
 
 // edit applies one keystroke to the line.
@@ -295,6 +339,7 @@ func (s *Session) browse(up bool) {
 }
 
 func (s *Session) enter() {
+	s.atPrompt = false
 	line := string(s.line)
 	s.write("\r\n")
 	s.resetLine()
