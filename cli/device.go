@@ -103,6 +103,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installLogging()
 	d.installPing()
 	d.installIPInterface()
+	d.installSwitchport()
 	return d
 }
 
