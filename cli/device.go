@@ -104,6 +104,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installPing()
 	d.installIPInterface()
 	d.installSwitchport()
+	d.installInventory()
 	return d
 }
 

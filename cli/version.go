@@ -36,7 +36,7 @@ func (d *Device) showVersion() string {
 	fmt.Fprintf(&b, "System restarted at %s\n", d.start.UTC().Format("15:04:05 MST Mon Jan 2 2006"))
 	b.WriteString("System image file is \"flash:/l2sw-universalk9-mz.bin\"\n\n\n")
 	base := d.sw.BaseMAC()
-	serial := fmt.Sprintf("L2SW%s", strings.ToUpper(strings.ReplaceAll(base.String()[5:], ".", "")))
+	serial := chassisSerial(base)
 	fmt.Fprintf(&b, "cisco L2SW-%dT (GoRuntime) processor (revision A0) with 65536K bytes of memory.\n", len(ports))
 	fmt.Fprintf(&b, "Processor board ID %s\n", serial)
 	b.WriteString("Last reset from power-on\n")
