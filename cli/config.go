@@ -154,6 +154,9 @@ func (d *Device) interfaceConfig(name string) string {
 		b.WriteString(" switchport mode " + s.Mode.String() + "\n")
 	}
 	b.WriteString(d.portAccessGroupConfig(name)) // acl_render.go
+	if x.loadInterval != 0 {
+		fmt.Fprintf(&b, " load-interval %d\n", x.loadInterval)
+	}
 	if s.Shutdown {
 		b.WriteString(" shutdown\n")
 	}

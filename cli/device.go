@@ -48,6 +48,7 @@ type Device struct {
 	acl   *aclConfig  // access lists, access groups, VLAN maps (acl_config.go)
 	trace packetTrace // the live packet trace (packettrace.go)
 	logs  *logConfig  // syslog servers and levels (logging.go)
+	rates *rateMeter  // interface rates (rates.go)
 
 	mu           sync.Mutex
 	hostname     string
@@ -71,6 +72,7 @@ type portExtra struct {
 	duplex        string // "" = auto, else full/half
 	encapsulation bool   // switchport trunk encapsulation dot1q
 	modeSet       bool   // switchport mode typed explicitly (shown even when access)
+	loadInterval  int    // load-interval in seconds; 0 = DefaultLoadInterval (rates.go)
 }
 
 // NewDevice builds the command set over sw. The switch's ports must exist
@@ -105,6 +107,8 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installIPInterface()
 	d.installSwitchport()
 	d.installInventory()
+	d.installLoadInterval()
+	d.startRates()
 	return d
 }
 

@@ -325,14 +325,15 @@ func (d *Device) showInterfaces(name string) (string, error) {
 			fmt.Fprintf(&b, "  Description: %s\n", st.Settings.Description)
 		}
 		fmt.Fprintf(&b, "  MTU %d bytes, BW %d Kbit/sec, DLY 10 usec, \n", d.portMTU(st.Settings), bw)
-		b.WriteString("     reliability 255/255, txload 1/255, rxload 1/255\n")
+		rt := d.portRates(n)
+		fmt.Fprintf(&b, "     reliability 255/255, txload %d/255, rxload %d/255\n", load(rt.outBits, bw), load(rt.inBits, bw))
 		b.WriteString("  Encapsulation ARPA, loopback not set\n")
 		b.WriteString("  Keepalive set (10 sec)\n")
 		fmt.Fprintf(&b, "  %s, %s, media type is %s\n", duplexWords(x.duplex, ps.up), speedWords(x.speed, k, ps.up), k.media)
 		b.WriteString("  input flow-control is off, output flow-control is unsupported \n")
 		b.WriteString("  ARP type: ARPA, ARP Timeout 04:00:00\n")
 		fmt.Fprintf(&b, "  Last input %s, output %s, output hang never\n",
-			lastSeen(cnt.Get(dataplane.RxFrames)), lastSeen(cnt.Get(dataplane.TxFrames)))
+			d.lastActivity(rt.lastInput, rt.seenInput, cnt.Get(dataplane.RxFrames)), d.lastActivity(rt.lastOutput, rt.seenOutput, cnt.Get(dataplane.TxFrames)))
 		clearing := "never"
 		if !cleared.IsZero() {
 			clearing = iosDuration(d.opts.Now().Sub(cleared))
@@ -341,8 +342,9 @@ func (d *Device) showInterfaces(name string) (string, error) {
 		fmt.Fprintf(&b, "  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: %d\n", cnt.Get(dataplane.TxErrors))
 		b.WriteString("  Queueing strategy: fifo\n")
 		b.WriteString("  Output queue: 0/40 (size/max)\n")
-		b.WriteString("  5 minute input rate 0 bits/sec, 0 packets/sec\n")
-		b.WriteString("  5 minute output rate 0 bits/sec, 0 packets/sec\n")
+		iw := intervalWords(d.loadInterval(n))
+		fmt.Fprintf(&b, "  %s input rate %d bits/sec, %d packets/sec\n", iw, int64(rt.inBits), int64(rt.inPkts))
+		fmt.Fprintf(&b, "  %s output rate %d bits/sec, %d packets/sec\n", iw, int64(rt.outBits), int64(rt.outPkts))
 		rxMcast, rxBcast := cnt.Get(dataplane.RxMulticast), cnt.Get(dataplane.RxBroadcast)
 		fmt.Fprintf(&b, "     %d packets input, %d bytes, 0 no buffer\n", cnt.Get(dataplane.RxFrames), cnt.Get(dataplane.RxBytes))
 		fmt.Fprintf(&b, "     Received %d broadcasts (%d multicasts)\n", rxBcast+rxMcast, rxMcast)
@@ -380,15 +382,6 @@ func speedWords(cfg string, k portKind, up bool) string {
 		return k.speed + "Mb/s"
 	}
 	return "Auto-speed"
-}
-
-// lastSeen is the "Last input" column: the counters say whether a frame was
-// ever seen, not when, so recent activity is shown as 00:00:00.
-func lastSeen(frames uint64) string {
-	if frames == 0 {
-		return "never"
-	}
-	return "00:00:00"
 }
 
 // iosDuration renders an elapsed time as IOS does: hh:mm:ss under a day,
