@@ -16,9 +16,9 @@ type Point uint8
 // The capture points. Ingress and Egress are EPC's `in` and `out`; Drop
 // is the frame the pipeline dropped after the port received it.
 const (
-	Ingress Point = 1 << iota // as the port received it
-	Egress                    // as the port sends it
-	Drop                      // received by the port, then dropped
+	Ingress   Point = 1 << iota // as the port received it
+	Egress                      // as the port sends it
+	Drop                        // received by the port, then dropped
 	Both      = Ingress | Egress
 	AllPoints = Ingress | Egress | Drop
 )
