@@ -53,11 +53,11 @@ type capturePoint struct {
 	bufferMB int
 	circular bool
 
-	buf      *capture.Buffer // nil until first started or after a buffer change
-	detach   func()          // non-nil while active
-	session  *capture.Session
-	started  time.Time
-	stopped  time.Time
+	buf     *capture.Buffer // nil until first started or after a buffer change
+	detach  func()          // non-nil while active
+	session *capture.Session
+	started time.Time
+	stopped time.Time
 }
 
 // captureSet is the Device's capture points.
@@ -120,7 +120,9 @@ func (d *Device) installCapture() {
 		engine.Command{Syntax: "show monitor capture [WORD$name]", Help: help,
 			Run: out(func(_ *engine.Ctx, a engine.Args) (string, error) { return cs.show(a.String("name")) })},
 		engine.Command{Syntax: "show monitor capture WORD$name buffer [brief|detailed|dump]$fmt", Help: help,
-			Run: out(func(_ *engine.Ctx, a engine.Args) (string, error) { return cs.showBuffer(a.String("name"), a.String("fmt")) })},
+			Run: out(func(_ *engine.Ctx, a engine.Args) (string, error) {
+				return cs.showBuffer(a.String("name"), a.String("fmt"))
+			})},
 	))
 }
 

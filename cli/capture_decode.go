@@ -123,7 +123,7 @@ func tcpFlags(t *layers.TCP) string {
 
 // packetSummary is one line of the brief display:
 //
-//	  1   0.000000   10.0.0.1 -> 10.0.0.2  ICMP 98 Echo (ping) request  id=0x0001, seq=1/256, ttl=64
+//	1   0.000000   10.0.0.1 -> 10.0.0.2  ICMP 98 Echo (ping) request  id=0x0001, seq=1/256, ttl=64
 func packetSummary(num int, p *capture.Packet, first time.Time) string {
 	d := decodePacket(p.Data)
 	return fmt.Sprintf("%3d %10.6f %10s -> %-9s %s %d %s", num, p.Time.Sub(first).Seconds(), d.src, d.dst, d.proto, p.Len, d.info)
