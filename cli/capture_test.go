@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +15,9 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+	ngpcapgo "github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/l2sw/l2sw/cli/remote"
 )
 
 // echo is an ICMP echo request (or reply) between two hosts of one
@@ -248,4 +254,61 @@ func logText(r *rig) string {
 		b.WriteString(m.String() + "\n")
 	}
 	return b.String()
+}
+
+// TestLiveCaptureStream: the switch side of `l2sw capture` writes pcapng
+// with one interface per port; a frame Gi0/1 received and dropped is on
+// Gi0/1's interface twice, as received and as a drop with its reason in
+// the comment; the count ends the stream. Bad requests are refused
+// before any byte.
+func TestLiveCaptureStream(t *testing.T) {
+	r := newRig(t)
+	run, err := r.dev.StartCapture(remote.CaptureRequest{Interfaces: []string{"gi0/1"}, Points: []string{"ingress", "drop"}, Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() { errc <- run(context.Background(), pw); pw.Close() }()
+	rd, err := ngpcapgo.NewNgReader(pr, ngpcapgo.DefaultNgReaderOptions) // reads the header: the capture is attached
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.send("GigabitEthernet0/2", frame("ffff.ffff.ffff", "0011.2233.6666", 0))  // another port: not captured
+	r.send("GigabitEthernet0/1", frame("ffff.ffff.ffff", "0011.2233.4455", 30)) // VLAN 30 on an access port
+	var got []string
+	for {
+		data, ci, opts, err := rd.ReadPacketDataWithOptions()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		intf, _ := rd.Interface(ci.InterfaceIndex)
+		got = append(got, fmt.Sprintf("%s %d %q", intf.Name, len(data), opts.Comments))
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	want := `GigabitEthernet0/1 64 []
+GigabitEthernet0/1 64 ["drop: vlan not allowed (stage vlan)"]`
+	if strings.Join(got, "\n") != want {
+		t.Errorf("stream:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+	if n := rd.NInterfaces(); n != 4 {
+		t.Errorf("%d interfaces, want one per port", n)
+	}
+
+	r.out("configure terminal", "ip access-list extended CAPACL", "permit icmp any any", "end")
+	for _, ok := range []string{"", "CAPACL", "access-list CAPACL", "ipv4 protocol udp any any eq 53", "any"} {
+		if _, err := r.dev.StartCapture(remote.CaptureRequest{Filter: ok}); err != nil {
+			t.Errorf("filter %q: %v", ok, err)
+		}
+	}
+	for _, bad := range []remote.CaptureRequest{{Filter: "NOPE"}, {Filter: "ipv4 any"}, {Interfaces: []string{"gi0/9"}}, {Interfaces: []string{"bogus"}}} {
+		if _, err := r.dev.StartCapture(bad); err == nil {
+			t.Errorf("%+v started", bad)
+		}
+	}
 }
