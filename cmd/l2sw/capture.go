@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -64,20 +63,11 @@ The capture runs until --count packets were written or SIGINT/SIGTERM.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			var w io.Writer = cmd.OutOrStdout()
-			var f *os.File
-			if out != "-" {
-				var err error
-				if f, err = os.Create(out); err != nil {
-					return fmt.Errorf("capture: %w", err)
-				}
-				w = f
+			if out == "-" {
+				return remote.Capture(ctx, sock, req, cmd.OutOrStdout())
 			}
-			err := remote.Capture(ctx, sock, req, w)
-			if f != nil {
-				err = errors.Join(err, f.Close())
-			}
-			return err
+			f := &lazyFile{path: out}
+			return errors.Join(remote.Capture(ctx, sock, req, f), f.Close())
 		},
 	}
 	f := cmd.Flags()
@@ -89,4 +79,33 @@ The capture runs until --count packets were written or SIGINT/SIGTERM.`,
 	f.StringVarP(&out, "write", "w", "", "pcapng file to write, - for standard output")
 	_ = cmd.MarkFlagRequired("write")
 	return cmd
+}
+
+// lazyFile creates its file on the first write, so that a capture the
+// switch refuses leaves no empty file behind.
+type lazyFile struct {
+	path string
+	f    *os.File
+}
+
+func (l *lazyFile) Write(b []byte) (int, error) {
+	if l.f == nil {
+		f, err := os.Create(l.path)
+		if err != nil {
+			return 0, fmt.Errorf("capture: %w", err)
+		}
+		l.f = f
+	}
+	return l.f.Write(b)
+}
+
+// Close closes the file, if it was created.
+func (l *lazyFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	if err := l.f.Close(); err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	return nil
 }
