@@ -365,9 +365,9 @@ func (cs *captureSet) export(c *engine.Ctx, a engine.Args) error {
 	if p == nil {
 		return errNoCapture(name)
 	}
-	path, err := cs.d.flashPath(file)
-	if err != nil {
-		return engine.Rejectf("%%Error opening %s (%v)", file, err)
+	path, refused := cs.d.flashPath(file)
+	if refused != "" {
+		return engine.Rejectf("%%Error opening %s (%s)", file, refused)
 	}
 	var b bytes.Buffer
 	if err := capture.WritePcap(&b, pkts); err != nil {
@@ -380,29 +380,29 @@ func (cs *captureSet) export(c *engine.Ctx, a engine.Args) error {
 	return nil
 }
 
-// flashPath resolves an export destination (see the file comment).
-func (d *Device) flashPath(file string) (string, error) {
+// flashPath resolves an export destination (see the file comment); a
+// refused one gets the reason IOS gives ("Invalid argument").
+func (d *Device) flashPath(file string) (path, refused string) {
 	dir := "."
 	if d.opts.ConfigPath != "" {
 		dir = filepath.Dir(d.opts.ConfigPath)
 	}
 	for _, fs := range []string{"flash:", "bootflash:"} {
-		if rest, ok := strings.CutPrefix(strings.ToLower(file), fs); ok {
-			rest = file[len(fs):]
-			rest = strings.TrimPrefix(rest, "/")
+		if strings.HasPrefix(strings.ToLower(file), fs) {
+			rest := strings.TrimPrefix(file[len(fs):], "/")
 			if rest == "" || !filepath.IsLocal(rest) {
-				return "", errors.New("Invalid argument")
+				return "", "Invalid argument"
 			}
-			return filepath.Join(dir, rest), nil
+			return filepath.Join(dir, rest), ""
 		}
 	}
 	if strings.Contains(file, ":") && !strings.HasPrefix(file, "/") {
-		return "", errors.New("No such device")
+		return "", "No such device"
 	}
 	if filepath.IsAbs(file) {
-		return file, nil
+		return file, ""
 	}
-	return filepath.Join(dir, file), nil
+	return filepath.Join(dir, file), ""
 }
 
 // writeFileAtomic writes b to path through a temporary file and a rename,

@@ -58,7 +58,7 @@ func decodePacket(b []byte) decoded {
 		return d
 	}
 	d.src, d.dst = ip.SrcIP.String(), ip.DstIP.String()
-	d.proto, d.info = "IPv4", fmt.Sprintf("%s", ip.Protocol)
+	d.proto, d.info = "IPv4", ip.Protocol.String()
 	switch t := pkt.TransportLayer().(type) {
 	case *layers.TCP:
 		d.proto = "TCP"
