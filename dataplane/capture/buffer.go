@@ -30,7 +30,13 @@ type Buffer struct {
 	used     int
 	pkts     []Packet // oldest first
 	shed     uint64   // packets a circular buffer let go
+	slab     []byte   // where the next packets' bytes are copied
 }
+
+// slabSize is how much packet memory a Buffer allocates at a time: one
+// allocation per many small frames instead of one per frame on the
+// forwarding goroutine. A slab lives while one of its packets does.
+const slabSize = 256 << 10
 
 // NewBuffer returns an empty buffer of size bytes and limit packets (0: no
 // packet limit).
@@ -40,7 +46,7 @@ func NewBuffer(size, limit int, circular bool) *Buffer {
 
 // Add copies p in; false when a linear buffer is full (a packet limit
 // reached, or the packet does not fit in the bytes left).
-func (b *Buffer) Add(p *Packet) bool {
+func (b *Buffer) Add(p Packet) bool {
 	cost := len(p.Data) + packetOverhead
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -61,11 +67,25 @@ func (b *Buffer) Add(p *Packet) bool {
 	} else if b.full() || b.used+cost > b.size {
 		return false
 	}
-	q := *p
-	q.Data = slices.Clone(p.Data)
-	b.pkts = append(b.pkts, q)
+	p.Data = b.copyLocked(p.Data)
+	b.pkts = append(b.pkts, p)
 	b.used += cost
 	return !b.full()
+}
+
+// copyLocked copies data into the slab, starting a new one when it does
+// not fit (a frame larger than a slab gets an allocation of its own).
+func (b *Buffer) copyLocked(data []byte) []byte {
+	n := len(data)
+	if n > slabSize/4 {
+		return slices.Clone(data)
+	}
+	if cap(b.slab)-len(b.slab) < n {
+		b.slab = make([]byte, 0, slabSize)
+	}
+	start := len(b.slab)
+	b.slab = append(b.slab, data...)
+	return b.slab[start:len(b.slab):len(b.slab)]
 }
 
 // full reports whether a linear buffer holds its packet limit.
@@ -93,5 +113,5 @@ func (b *Buffer) Stats() (used, kept int, shed uint64) {
 func (b *Buffer) Clear() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.pkts, b.used, b.shed = nil, 0, 0
+	b.pkts, b.used, b.shed, b.slab = nil, 0, 0, nil
 }

@@ -222,7 +222,7 @@ func TestCaptureLimits(t *testing.T) {
 
 	small := capture.NewBuffer(200, 0, false) // room for one 60-byte frame and its overhead
 	p := capture.Packet{Data: make([]byte, 60), Len: 60}
-	if !small.Add(&p) || small.Add(&p) {
+	if !small.Add(p) || small.Add(p) {
 		t.Errorf("a 200-byte buffer took the second packet")
 	}
 }

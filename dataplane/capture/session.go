@@ -67,10 +67,11 @@ func (p *Packet) Comment() string {
 
 // A Sink takes the packets a Session captures. Add runs on the forwarding
 // goroutines, several at once: it must copy p.Data (which the pipeline
-// reuses) and must not block. It returns false when it takes no more
+// reuses) and must not block. The packet is passed by value so that it
+// stays on the forwarding goroutine's stack. It returns false when it takes no more
 // packets, which stops the session.
 type Sink interface {
-	Add(p *Packet) bool
+	Add(p Packet) bool
 }
 
 // Config says what a Session captures.
@@ -220,7 +221,7 @@ func (s *Session) capture(port cam.PortID, pt Point, f []byte, n int, d dataplan
 	if pt == Drop {
 		p.Stage, p.Reason = d.Stage, d.Reason
 	}
-	if !s.sink.Add(&p) && s.stopped.CompareAndSwap(false, true) && s.onStop != nil {
+	if !s.sink.Add(p) && s.stopped.CompareAndSwap(false, true) && s.onStop != nil {
 		go s.onStop()
 	}
 }

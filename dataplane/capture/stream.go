@@ -31,14 +31,13 @@ func NewStream(depth, count int) *Stream {
 }
 
 // Add queues a copy of p, never blocking.
-func (s *Stream) Add(p *Packet) bool {
+func (s *Stream) Add(p Packet) bool {
 	if s.count > 0 && s.queued.Add(1) > s.count {
 		return false
 	}
-	q := *p
-	q.Data = slices.Clone(p.Data)
+	p.Data = slices.Clone(p.Data)
 	select {
-	case s.ch <- q:
+	case s.ch <- p:
 	default:
 		s.lost.Add(1)
 		if s.count > 0 {
