@@ -28,9 +28,10 @@ type Buffer struct {
 	limit    int
 	circular bool
 	used     int
-	pkts     []Packet // oldest first
-	shed     uint64   // packets a circular buffer let go
-	slab     []byte   // where the next packets' bytes are copied
+	ring     []Packet // the packets kept: n of them from head on, wrapping
+	head, n  int
+	shed     uint64 // packets a circular buffer let go
+	slab     []byte // where the next packets' bytes are copied
 }
 
 // slabSize is how much packet memory a Buffer allocates at a time: one
@@ -54,23 +55,39 @@ func (b *Buffer) Add(p Packet) bool {
 		return !b.full()
 	}
 	if b.circular {
-		drop := 0
-		for drop < len(b.pkts) && (b.used+cost > b.size || b.limit > 0 && len(b.pkts)-drop >= b.limit) {
-			b.used -= len(b.pkts[drop].Data) + packetOverhead
-			drop++
-		}
-		if drop > 0 {
-			clear(b.pkts[:drop])
-			b.pkts = b.pkts[drop:]
-			b.shed += uint64(drop)
+		for b.n > 0 && (b.used+cost > b.size || b.limit > 0 && b.n >= b.limit) {
+			old := &b.ring[b.head]
+			b.used -= len(old.Data) + packetOverhead
+			*old = Packet{} // its slab may go
+			b.head = (b.head + 1) % len(b.ring)
+			b.n--
+			b.shed++
 		}
 	} else if b.full() || b.used+cost > b.size {
 		return false
 	}
 	p.Data = b.copyLocked(p.Data)
-	b.pkts = append(b.pkts, p)
+	b.pushLocked(p)
 	b.used += cost
 	return !b.full()
+}
+
+// pushLocked appends p to the ring, doubling it when full: a circular
+// buffer that sheds a packet per packet moves no others.
+func (b *Buffer) pushLocked(p Packet) {
+	if b.n == len(b.ring) {
+		grown := make([]Packet, max(64, 2*len(b.ring)))
+		b.copyOutLocked(grown)
+		b.ring, b.head = grown, 0
+	}
+	b.ring[(b.head+b.n)%len(b.ring)] = p
+	b.n++
+}
+
+// copyOutLocked copies the packets kept, oldest first, to dst.
+func (b *Buffer) copyOutLocked(dst []Packet) {
+	k := copy(dst, b.ring[b.head:min(b.head+b.n, len(b.ring))])
+	copy(dst[k:], b.ring[:b.n-k])
 }
 
 // copyLocked copies data into the slab, starting a new one when it does
@@ -90,7 +107,7 @@ func (b *Buffer) copyLocked(data []byte) []byte {
 
 // full reports whether a linear buffer holds its packet limit.
 func (b *Buffer) full() bool {
-	return !b.circular && b.limit > 0 && len(b.pkts) >= b.limit
+	return !b.circular && b.limit > 0 && b.n >= b.limit
 }
 
 // Packets returns the packets kept, oldest first. The Data slices are
@@ -98,7 +115,9 @@ func (b *Buffer) full() bool {
 func (b *Buffer) Packets() []Packet {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return slices.Clone(b.pkts)
+	out := make([]Packet, b.n)
+	b.copyOutLocked(out)
+	return out
 }
 
 // Stats returns the bytes used (with their overhead), the packets kept and
@@ -106,12 +125,12 @@ func (b *Buffer) Packets() []Packet {
 func (b *Buffer) Stats() (used, kept int, shed uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.used, len(b.pkts), b.shed
+	return b.used, b.n, b.shed
 }
 
 // Clear forgets every packet (`monitor capture NAME clear`).
 func (b *Buffer) Clear() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.pkts, b.used, b.shed, b.slab = nil, 0, 0, nil
+	b.ring, b.head, b.n, b.used, b.shed, b.slab = nil, 0, 0, 0, 0, nil
 }

@@ -308,3 +308,32 @@ func TestParseMatch(t *testing.T) {
 		t.Errorf("access-list CAP: %q %v", name, ok)
 	}
 }
+
+// TestCircularBufferWraps: a circular buffer that grows, wraps and sheds
+// keeps the newest packets in order, each with its own bytes.
+func TestCircularBufferWraps(t *testing.T) {
+	b := capture.NewBuffer(1<<20, 100, true)
+	for i := range 1000 {
+		if !b.Add(capture.Packet{Len: 2, Data: []byte{byte(i), byte(i >> 8)}}) {
+			t.Fatal("a circular buffer refused a packet")
+		}
+		if i == 30 { // before it wraps: grows in order
+			if ps := b.Packets(); len(ps) != 31 || ps[30].Data[0] != 30 {
+				t.Fatalf("after 31 packets: %d kept", len(ps))
+			}
+		}
+	}
+	ps := b.Packets()
+	for i, p := range ps {
+		if n := int(p.Data[0]) | int(p.Data[1])<<8; n != 900+i {
+			t.Fatalf("packet %d is number %d, want %d", i, n, 900+i)
+		}
+	}
+	if _, kept, shed := b.Stats(); kept != 100 || shed != 900 {
+		t.Errorf("kept %d, shed %d", kept, shed)
+	}
+	b.Clear()
+	if len(b.Packets()) != 0 {
+		t.Error("cleared buffer keeps packets")
+	}
+}
