@@ -6,10 +6,11 @@ BIN     := bin/l2sw
 PKGS    := ./...
 # Debian packages the end-to-end tests drive: namespaces and links (iproute2),
 # hosts' tools (ping, arping, traceroute, tcpdump, socat), FHRP speakers
-# (ucarp, keepalived), throughput (iperf3), and the automation clients the CLI
-# must satisfy (python3-textfsm, python3-netmiko).
+# (ucarp, keepalived), throughput (iperf3), the automation clients the CLI
+# must satisfy (python3-textfsm, python3-netmiko), and tshark, which reads
+# the switch's captures (EPC exports, `l2sw capture`) as a user would.
 TEST_DEBS := iproute2 iputils-ping iputils-arping tcpdump ucarp keepalived \
-	iperf3 traceroute socat python3-textfsm python3-netmiko
+	iperf3 traceroute socat python3-textfsm python3-netmiko tshark
 FUZZTIME ?= 20s
 
 .PHONY: all build run test test-deps unit bench bench-smoke fuzz vet lint clean
@@ -29,6 +30,8 @@ run: build
 # once.
 test: test-deps vet lint unit bench-smoke
 
+# tshark's wireshark-common asks whether non-root users may capture: the
+# answer (no) is given up front, so the install never waits on a question.
 test-deps:
 	@missing=""; for p in $(TEST_DEBS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
@@ -36,6 +39,7 @@ test-deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" -ne 0 ]; then echo "make test-deps: run as root to install:$$missing" >&2; exit 1; fi; \
+		echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 

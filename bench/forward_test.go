@@ -124,32 +124,40 @@ const activeFlows = 4096
 func BenchmarkForwardKnownUnicast(b *testing.B) {
 	for _, n := range []int{1 << 10, 1 << 16, 1 << 20} {
 		b.Run(fmt.Sprintf("entries=%s", size(n)), func(b *testing.B) {
-			bd := newBed(b, 2, 2*n)
-			bd.learnHosts(b, n)
-			// Hashed buckets overflow before the table is full, as in
-			// hardware: a few hosts may stay unlearned at 50% load.
-			if c := bd.sw.MACCount(); c < n*97/100 {
-				b.Fatalf("learned %d entries, want about %d", c, n)
-			}
-			rng := rand.New(rand.NewPCG(1, uint64(n)))
-			learned := func(side, i int) bool {
-				p, ok := bd.sw.MACPort(1, packet.MACFromUint64(hostMAC(i)))
-				return ok && p == ifName(side)
-			}
-			frames := make([][]byte, 0, activeFlows)
-			for len(frames) < activeFlows {
-				src := 2 * rng.IntN(n/2)   // a host on port 1
-				dst := 2*rng.IntN(n/2) + 1 // a host on port 2
-				if learned(1, src) && learned(2, dst) {
-					frames = append(frames, frame64(hostMAC(src), hostMAC(dst)))
-				}
-			}
+			bd, frames := knownUnicastBed(b, n)
 			bd.run(b, ifName(1), frames)
 			if bd.sinks[1].TxFrames() < uint64(b.N*batch) {
 				b.Fatalf("egress got %d frames, want %d", bd.sinks[1].TxFrames(), b.N*batch)
 			}
 		})
 	}
+}
+
+// knownUnicastBed is the bed of BenchmarkForwardKnownUnicast: two ports,
+// n hosts learned, and activeFlows frames from port 1's hosts to port 2's.
+func knownUnicastBed(b *testing.B, n int) (*bed, [][]byte) {
+	b.Helper()
+	bd := newBed(b, 2, 2*n)
+	bd.learnHosts(b, n)
+	// Hashed buckets overflow before the table is full, as in
+	// hardware: a few hosts may stay unlearned at 50% load.
+	if c := bd.sw.MACCount(); c < n*97/100 {
+		b.Fatalf("learned %d entries, want about %d", c, n)
+	}
+	rng := rand.New(rand.NewPCG(1, uint64(n)))
+	learned := func(side, i int) bool {
+		p, ok := bd.sw.MACPort(1, packet.MACFromUint64(hostMAC(i)))
+		return ok && p == ifName(side)
+	}
+	frames := make([][]byte, 0, activeFlows)
+	for len(frames) < activeFlows {
+		src := 2 * rng.IntN(n/2)   // a host on port 1
+		dst := 2*rng.IntN(n/2) + 1 // a host on port 2
+		if learned(1, src) && learned(2, dst) {
+			frames = append(frames, frame64(hostMAC(src), hostMAC(dst)))
+		}
+	}
+	return bd, frames
 }
 
 // BenchmarkFlood: unknown unicast from port 1 flooded to 8 other ports.

@@ -109,6 +109,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installInventory()
 	d.installLoadInterval()
 	d.startRates()
+	d.installCapture()
 	return d
 }
 

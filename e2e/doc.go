@@ -6,8 +6,9 @@
 // The switch runs in-process (dataplane.New with tap ports), so a test can
 // assert on its MAC table, counters and log while the hosts talk.
 //
-// The tests need root, /dev/net/tun and iproute2, iputils-ping, ucarp and
-// keepalived (`make test-deps` installs them). Run them as root with
+// The tests need root, /dev/net/tun and iproute2, iputils-ping, ucarp,
+// keepalived and tshark (`make test-deps` installs them; the capture tests
+// skip without tshark, and fail under CI=true). Run them as root with
 //
 //	go test -count=1 ./e2e/
 //

@@ -140,9 +140,28 @@ func (l *controlListener) Close() error {
 // ServeControl accepts control connections on ln and serves each on its
 // own goroutine, as its own session of eng, until ctx is done. It then
 // closes ln and every connection, waits for their goroutines and returns
-// nil; an accept failure is returned otherwise.
+// nil; an accept failure is returned otherwise. Capture connections are
+// refused; ServeControlWith serves them.
 func ServeControl(ctx context.Context, ln net.Listener, eng *engine.Engine) error {
-	return serveConns(ctx, ln, "control socket", func(c net.Conn) { serveControlConn(c, eng) })
+	return ServeControlWith(ctx, ln, eng, ControlOptions{})
+}
+
+// Capturer runs the live captures of capture connections (cli.Device
+// does). StartCapture checks req and returns the function that writes the
+// capture to w, a pcapng stream, until ctx is done (the client went away
+// or the switch stops) or the capture ends by itself (its count).
+type Capturer interface {
+	StartCapture(req CaptureRequest) (run func(ctx context.Context, w io.Writer) error, err error)
+}
+
+// ControlOptions are what a control socket serves besides CLI sessions.
+type ControlOptions struct {
+	Capture Capturer // nil: capture connections are refused
+}
+
+// ServeControlWith is ServeControl that also serves what opts give.
+func ServeControlWith(ctx context.Context, ln net.Listener, eng *engine.Engine, opts ControlOptions) error {
+	return serveConns(ctx, ln, "control socket", func(c net.Conn) { serveControlConn(c, eng, opts) })
 }
 
 // serveConns accepts connections on ln and runs serve for each on its own
@@ -202,7 +221,7 @@ func serveConns(ctx context.Context, ln net.Listener, what string, serve func(ne
 
 // serveControlConn runs one control connection. Errors end up in the reply
 // to the client; there is nobody else to tell.
-func serveControlConn(c net.Conn, eng *engine.Engine) {
+func serveControlConn(c net.Conn, eng *engine.Engine, opts ControlOptions) {
 	if err := checkPeer(c); err != nil {
 		writeReply(c, Reply{Error: err.Error()})
 		return
@@ -235,7 +254,35 @@ func serveControlConn(c net.Conn, eng *engine.Engine) {
 			st.SetWidth(min(h.Width, maxWidth))
 		}
 		s.Run()
+	case ModeCapture:
+		serveCapture(c, r, *h.Capture, opts.Capture)
 	}
+}
+
+// serveCapture answers a capture request and streams the capture. The
+// client ends it by closing or half-closing its side: the reader below
+// sees that and the stream stops at a block boundary, so what the client
+// wrote to its file is whole.
+func serveCapture(c net.Conn, r *bufio.Reader, req CaptureRequest, capt Capturer) {
+	if capt == nil {
+		writeReply(c, Reply{Error: "remote: this switch does not serve captures"})
+		return
+	}
+	run, err := capt.StartCapture(req)
+	if err != nil {
+		writeReply(c, Reply{Error: err.Error()})
+		return
+	}
+	if writeReply(c, Reply{OK: true}) != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		io.Copy(io.Discard, r) // nothing is expected: EOF or an error ends the capture
+		cancel()
+	}()
+	run(ctx, c) // a failed write means the client is gone; there is nobody to tell
 }
 
 // checkPeer refuses processes of other users that got hold of the socket
@@ -340,4 +387,47 @@ func Exec(ctx context.Context, path string, lines []string, out io.Writer) (reje
 		return rep.Rejected, fmt.Errorf("exec: writing output: %w", err)
 	}
 	return rep.Rejected, nil
+}
+
+// captureDrainTimeout bounds how long Capture waits for the switch to end
+// the stream after the client asked it to stop.
+const captureDrainTimeout = 3 * time.Second
+
+// Capture streams a live capture from the switch behind the control
+// socket at path to out as pcapng, until the switch ends it (req.Count
+// packets) or ctx is done. On ctx it asks the switch to stop and copies
+// the rest of the stream, so out holds whole blocks; that ending is not an
+// error.
+func Capture(ctx context.Context, path string, req CaptureRequest, out io.Writer) error {
+	c, r, _, err := dialControl(ctx, path, Header{Version: ProtocolVersion, Mode: ModeCapture, Capture: &req})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(out, r)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	if uc, ok := c.(*net.UnixConn); ok {
+		uc.CloseWrite()
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+	case <-time.After(captureDrainTimeout):
+		c.Close()
+		<-done
+	}
+	return nil
 }

@@ -43,4 +43,24 @@
 //
 // Terminal resizes of a console are not carried (the width is the one of
 // the header); SSH sessions follow window-change requests.
+//
+// # Live captures
+//
+// A third mode, added without a version change (a client that does not
+// send it sees nothing new; a switch that predates it answers "unknown
+// mode"), streams a live capture for `l2sw capture`:
+//
+//	{"v":1,"mode":"capture","capture":{"interfaces":["gi0/1"],"points":["ingress","drop"],"filter":"ipv4 any any","count":10}}
+//
+// Every field of "capture" is optional: no interfaces is every port, no
+// points is ingress, egress and drop, no filter is every frame (a filter is
+// an access-list name of the switch or an EPC match expression), no count
+// runs until the client ends it. A request the switch refuses (an unknown
+// interface or access list, a bad expression) gets an error line. An
+// accepted one gets {"ok":true}, then the connection carries a pcapng
+// stream from the switch: a section header, one interface block per switch
+// port, then a packet block per captured frame. The client ends the
+// capture by half-closing (or closing) its side; the switch then finishes
+// the block it is writing and closes, so the stream holds whole blocks. It
+// also closes after "count" packets.
 package remote

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -33,6 +34,7 @@ const (
 	ModeInvalid Mode = iota
 	ModeExec         // run lines in batch, answer with output and status
 	ModeConsole      // interactive session over a raw byte stream
+	ModeCapture      // live capture: a pcapng stream from the switch
 )
 
 func (m Mode) String() string {
@@ -43,13 +45,15 @@ func (m Mode) String() string {
 		return "exec"
 	case ModeConsole:
 		return "console"
+	case ModeCapture:
+		return "capture"
 	}
 	return "Mode(" + strconv.Itoa(int(m)) + ")"
 }
 
 // MarshalText writes the mode as its wire name.
 func (m Mode) MarshalText() ([]byte, error) {
-	if m != ModeExec && m != ModeConsole {
+	if m != ModeExec && m != ModeConsole && m != ModeCapture {
 		return nil, fmt.Errorf("remote: cannot encode mode %v", m)
 	}
 	return []byte(m.String()), nil
@@ -62,6 +66,8 @@ func (m *Mode) UnmarshalText(b []byte) error {
 		*m = ModeExec
 	case "console":
 		*m = ModeConsole
+	case "capture":
+		*m = ModeCapture
 	default:
 		return fmt.Errorf("unknown mode %q", truncate(string(b), 40))
 	}
@@ -70,10 +76,57 @@ func (m *Mode) UnmarshalText(b []byte) error {
 
 // Header is the first line a control client sends.
 type Header struct {
-	Version int      `json:"v"`
-	Mode    Mode     `json:"mode"`
-	Lines   []string `json:"lines,omitempty"`
-	Width   int      `json:"width,omitempty"`
+	Version int             `json:"v"`
+	Mode    Mode            `json:"mode"`
+	Lines   []string        `json:"lines,omitempty"`
+	Width   int             `json:"width,omitempty"`
+	Capture *CaptureRequest `json:"capture,omitempty"`
+}
+
+// CaptureRequest is what a capture connection asks for.
+type CaptureRequest struct {
+	// Interfaces are the ports captured, in any IOS spelling; none means
+	// every port.
+	Interfaces []string `json:"interfaces,omitempty"`
+	// Points are "ingress", "egress" and "drop"; none means all three.
+	Points []string `json:"points,omitempty"`
+	// Filter is an access-list name of the switch or a filter expression
+	// (`ipv4 protocol udp any any eq 53`); empty captures every frame.
+	Filter string `json:"filter,omitempty"`
+	// Count ends the capture after that many packets; 0 runs it until the
+	// client closes.
+	Count int `json:"count,omitempty"`
+}
+
+// maxCaptureInterfaces bounds the interfaces of a capture request.
+const maxCaptureInterfaces = 4096
+
+// CapturePoints are the capture points a CaptureRequest may name.
+var CapturePoints = []string{"ingress", "egress", "drop"}
+
+func (r *CaptureRequest) validate() error {
+	if r.Count < 0 {
+		return fmt.Errorf("capture count %d is negative", r.Count)
+	}
+	if len(r.Interfaces) > maxCaptureInterfaces {
+		return fmt.Errorf("%d capture interfaces, at most %d", len(r.Interfaces), maxCaptureInterfaces)
+	}
+	for _, p := range r.Points {
+		if !slices.Contains(CapturePoints, p) {
+			return fmt.Errorf("unknown capture point %q", truncate(p, 40))
+		}
+	}
+	for _, s := range append([]string{r.Filter}, r.Interfaces...) {
+		if len(s) > maxLineLen {
+			return fmt.Errorf("capture field of %d bytes, at most %d", len(s), maxLineLen)
+		}
+		for _, c := range []byte(s) {
+			if c < ' ' && c != '\t' || c == 0x7f {
+				return fmt.Errorf("capture field: control character %#02x", c)
+			}
+		}
+	}
+	return nil
 }
 
 // Reply is the server's answer line.
@@ -137,7 +190,18 @@ func (h Header) validate() error {
 	if h.Version != ProtocolVersion {
 		return fmt.Errorf("protocol version %d, this switch speaks %d", h.Version, ProtocolVersion)
 	}
+	if h.Capture != nil && h.Mode != ModeCapture {
+		return errors.New("capture is for capture mode only")
+	}
 	switch h.Mode {
+	case ModeCapture:
+		if h.Width != 0 || len(h.Lines) != 0 {
+			return errors.New("lines and width are not for capture mode")
+		}
+		if h.Capture == nil {
+			return errors.New("capture mode without a capture request")
+		}
+		return h.Capture.validate()
 	case ModeExec:
 		if h.Width != 0 {
 			return errors.New("width is for console mode only")

@@ -44,6 +44,12 @@ func TestDecodeHeaderErrors(t *testing.T) {
 		{`{"v":1,"mode":7}`, "cannot unmarshal number"},
 		{`{"v":1,"mode":"console"}` + "\n{}", "more than one line"},
 		{`{"v":1,"mode":"exec","lines":["` + strings.Repeat("x", maxLineLen+1) + `"]}`, "at most 4096"},
+		{`{"v":1,"mode":"capture"}`, "without a capture request"},
+		{`{"v":1,"mode":"exec","lines":["a"],"capture":{}}`, "capture mode only"},
+		{`{"v":1,"mode":"capture","capture":{"count":-1}}`, "negative"},
+		{`{"v":1,"mode":"capture","capture":{"points":["sideways"]}}`, "unknown capture point"},
+		{`{"v":1,"mode":"capture","capture":{"filter":"a\nb"}}`, "control character 0x0a"},
+		{`{"v":1,"mode":"capture","lines":["a"],"capture":{}}`, "not for capture mode"},
 	} {
 		_, err := DecodeHeader([]byte(tc.in))
 		if !errors.Is(err, ErrHeader) || !strings.Contains(err.Error(), tc.want) {
@@ -76,6 +82,7 @@ func FuzzDecodeHeader(f *testing.F) {
 	f.Add([]byte(`{"v":1,"mode":"console","lines":null,"width":1e9}`))
 	f.Add([]byte("\xff\xfe{"))
 	f.Add([]byte(`{"v":1,"mode":"exec","lines":["\u00e9\t"]}`))
+	f.Add([]byte(`{"v":1,"mode":"capture","capture":{"interfaces":["gi0/1"],"points":["drop"],"filter":"ipv4 any any","count":3}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := DecodeHeader(b)
 		if err != nil {

@@ -38,11 +38,12 @@ IOS-style CLI. Attach it to TAP interfaces of namespaces, VMs or containers.
 
 Start a switch:            l2sw run                 (4 access ports on TAPs l2sw1-l2sw4)
 Run commands on it:        l2sw exec -c 'show mac address-table'
-Open its CLI:              l2sw console`,
+Open its CLI:              l2sw console
+Capture what it forwards:  l2sw capture -w - | tshark -r -`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newExecCmd(), newConsoleCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newExecCmd(), newConsoleCmd(), newCaptureCmd(), newVersionCmd())
 	return root
 }
 

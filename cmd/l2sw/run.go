@@ -147,7 +147,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 	sw.Start()
 
 	errc := make(chan error, 2)
-	go func() { errc <- remote.ServeControl(ctx, ln, dev.Engine()) }()
+	go func() { errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Capture: dev}) }()
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
