@@ -110,7 +110,8 @@ func (d *Device) RunningConfig() string {
 	b.WriteString(d.staticARPConfig())
 	b.WriteString(d.accessListConfig()) // acl_render.go
 	b.WriteString(d.spanConfig())       // span.go
-	b.WriteString("line con 0\nline vty 0 4\nline vty 5 15\n!\nend\n")
+	b.WriteString(d.linesConfig())      // line.go
+	b.WriteString("!\nend\n")
 	return b.String()
 }
 

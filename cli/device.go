@@ -47,6 +47,7 @@ type Device struct {
 	}
 	acl   *aclConfig  // access lists, access groups, VLAN maps (acl_config.go)
 	trace packetTrace // the live packet trace (packettrace.go)
+	lines *lines      // line con 0, line vty 0-15 (line.go); guarded by mu
 
 	mu           sync.Mutex
 	hostname     string
@@ -86,6 +87,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 		ports:     map[string]*portExtra{},
 		lastClear: map[string]time.Time{},
 		acl:       newACLConfig(),
+		lines:     newLines(),
 	}
 	d.start = opts.Now()
 	d.eng = engine.New(engine.Options{
@@ -99,6 +101,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installDrops()
 	d.installPacketTrace()
 	d.installSPAN()
+	d.installLines()
 	return d
 }
 
@@ -157,7 +160,8 @@ func OriginOf(st *engine.State) Origin {
 		if host, _, err := net.SplitHostPort(addr); err == nil {
 			addr = host
 		}
-		return Origin{Line: "vty0", User: user, Addr: addr}
+		n, _ := st.Values[remote.ValueVTY].(int)
+		return Origin{Line: fmt.Sprintf("vty%d", n), User: user, Addr: addr}
 	}
 	return Origin{Line: "console"}
 }

@@ -41,6 +41,9 @@ type SSHConfig struct {
 	BannerFunc func() string
 	// Logf, when set, receives login failures and server errors.
 	Logf func(format string, args ...any)
+	// Lines, when set, gives every session a vty line: connections no line
+	// admits are refused, and a session keeps its line's exec-timeout.
+	Lines VTYLines
 }
 
 // handshakeTimeout bounds key exchange plus authentication, so that a
@@ -108,7 +111,7 @@ func (s *SSHServer) login(m ssh.ConnMetadata, password string) (*ssh.Permissions
 		s.logf("ssh: login failed for %q from %v", m.User(), m.RemoteAddr())
 		return nil, fmt.Errorf("ssh: login failed for %q", m.User())
 	}
-	level = min(max(level, engine.LevelUser), engine.LevelPrivileged)
+	level = min(max(level, 0), engine.LevelPrivileged) // `username u privilege 0` logs in at 0
 	return &ssh.Permissions{Extensions: map[string]string{privilegeExt: strconv.Itoa(level)}}, nil
 }
 
@@ -151,6 +154,11 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 	if s.connDone != nil {
 		defer s.connDone()
 	}
+	peer := addrOf(nc.RemoteAddr().String())
+	if s.cfg.Lines != nil && !s.cfg.Lines.PermitVTY(peer) {
+		s.logf("ssh: connection from %v refused by the vty lines (access-class, transport input)", nc.RemoteAddr())
+		return
+	}
 	nc.SetDeadline(time.Now().Add(handshakeTimeout))
 	sc, chans, reqs, err := ssh.NewServerConn(nc, s.conf)
 	if err != nil {
@@ -161,7 +169,16 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 	defer sc.Close()
 	go ssh.DiscardRequests(reqs)
 	level, _ := strconv.Atoi(sc.Permissions.Extensions[privilegeExt])
-	who := sessionInfo{user: sc.User(), level: level, addr: hostOf(sc.RemoteAddr())}
+	who := sessionInfo{user: sc.User(), level: level, addr: hostOf(sc.RemoteAddr()), vty: -1}
+	if s.cfg.Lines != nil {
+		line, ok := s.cfg.Lines.OpenVTY(peer)
+		if !ok {
+			s.logf("ssh: no free vty line for %s from %v", sc.User(), nc.RemoteAddr())
+			return
+		}
+		defer line.Release()
+		who.vty, who.execTimeout = line.Number, line.ExecTimeout
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for nch := range chans {
@@ -183,10 +200,30 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 	}
 }
 
+// termLevel is a login's privilege level as cli/term takes it, where 0
+// means a default.
+func termLevel(level int) int {
+	if level == 0 {
+		return engine.LevelZero
+	}
+	return level
+}
+
 type sessionInfo struct {
-	user  string
-	level int
-	addr  string
+	user        string
+	level       int
+	addr        string
+	vty         int           // line number, -1 without SSHConfig.Lines
+	execTimeout time.Duration // 0: none
+}
+
+// values are the engine.State.Values that say who the session is.
+func (w sessionInfo) values() map[string]any {
+	v := map[string]any{ValueUser: w.user, ValueLine: "vty", ValueAddr: w.addr}
+	if w.vty >= 0 {
+		v[ValueVTY] = w.vty
+	}
+	return v
 }
 
 func hostOf(a net.Addr) string {
@@ -224,7 +261,7 @@ func (s *SSHServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, who s
 		width   int
 		started bool
 		ended   = make(chan struct{})
-		rr      = &resizeReader{r: ch}
+		rr      = &resizeReader{r: newIdleReader(ch, who.execTimeout, func() { ch.Close() })}
 	)
 	reply := func(req *ssh.Request, ok bool) {
 		if req.WantReply {
@@ -300,11 +337,11 @@ func (s *SSHServer) runShell(ch ssh.Channel, rr *resizeReader, width int, who se
 	if s.cfg.BannerFunc != nil {
 		banner = s.cfg.BannerFunc()
 	}
-	sess := term.New(s.eng, rr, ch, term.Options{Level: who.level, Banner: banner})
+	sess := term.New(s.eng, rr, ch, term.Options{Level: termLevel(who.level), Banner: banner})
 	st := sess.State()
-	st.Values[ValueUser] = who.user
-	st.Values[ValueLine] = "vty"
-	st.Values[ValueAddr] = who.addr
+	for k, v := range who.values() {
+		st.Values[k] = v
+	}
 	if width > 0 {
 		st.SetWidth(min(width, maxWidth))
 	}
@@ -326,7 +363,7 @@ func (s *SSHServer) runExec(ch ssh.Channel, command string, pty bool, who sessio
 			lines = append(lines, l)
 		}
 	}
-	res := term.RunBatch(s.eng, lines, term.BatchOptions{Level: who.level})
+	res := term.RunBatch(s.eng, lines, term.BatchOptions{Level: termLevel(who.level), Values: who.values()})
 	out := res.Output
 	if pty {
 		out = strings.ReplaceAll(out, "\n", "\r\n")

@@ -160,7 +160,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 		if key == "" {
 			key = filepath.Join(filepath.Dir(o.config), "ssh_host_ed25519_key")
 		}
-		addr, err := remote.ServeSSH(ctx, dev.Engine(), remote.SSHConfig{Addr: o.ssh, HostKeyPath: key, Auth: dev})
+		addr, err := remote.ServeSSH(ctx, dev.Engine(), dev.SSHConfig(remote.SSHConfig{Addr: o.ssh, HostKeyPath: key}))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,285 @@
+package cli
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/l2sw/l2sw/cli/engine"
+	"github.com/l2sw/l2sw/cli/remote"
+	"github.com/l2sw/l2sw/tcam/acl"
+)
+
+// The terminal lines of a Catalyst: the console and vty 0-15. The CLI keeps
+// per-line settings (`line vty 0 15` sub-mode) and hands vty lines out to
+// SSH sessions through remote.VTYLines: a session takes the lowest free
+// line that its source may use (transport input, access-class) and gets its
+// exec-timeout.
+
+// vtyCount is the number of vty lines, 0-15 as on a Catalyst.
+const vtyCount = 16
+
+// defaultExecTimeout is the IOS default idle timeout of an EXEC session.
+const defaultExecTimeout = 10 * time.Minute
+
+// Transports of `transport input`.
+const (
+	transportAll    = "all"
+	transportNone   = "none"
+	transportSSH    = "ssh"
+	transportTelnet = "telnet"
+)
+
+// lineSettings is the configuration of one line.
+type lineSettings struct {
+	execTimeout time.Duration // 0: never (exec-timeout 0 0)
+	login       string        // "" (default), "login", "local" (login local), "none" (no login)
+	transport   string        // "" (default: all), or one of the transport constants
+	accessClass string        // inbound access-class list name, "" for none
+}
+
+func defaultLineSettings() lineSettings { return lineSettings{execTimeout: defaultExecTimeout} }
+
+// lineRange is the context of the config-line mode: the lines a `line`
+// command selected.
+type lineRange struct {
+	console     bool
+	first, last int
+}
+
+// lines is the line state of a Device; Device.mu guards it.
+type lines struct {
+	con  lineSettings
+	vty  [vtyCount]lineSettings
+	busy [vtyCount]bool
+}
+
+func newLines() *lines {
+	l := &lines{con: defaultLineSettings()}
+	for i := range l.vty {
+		l.vty[i] = defaultLineSettings()
+	}
+	return l
+}
+
+// onConsole reports whether the session is on the console line, the only
+// line where `enable` works without an enable secret.
+func onConsole(st *engine.State) bool {
+	line, _ := st.Values[remote.ValueLine].(string)
+	return line == "console"
+}
+
+// installLines declares `line` and the config-line commands.
+func (d *Device) installLines() {
+	must(d.eng.Install(d.modes.config, engine.Command{
+		Syntax: "line {console|vty}$kind <0-15>$first [<0-15>$last]", Enters: d.modes.line,
+		Help: map[string]string{"console": "Primary terminal line", "vty": "Virtual terminal", "$first": "First Line number", "$last": "Last Line number"},
+		Run: func(c *engine.Ctx, a engine.Args) error {
+			r := lineRange{console: a.Keyword("console"), first: a.Int("first"), last: a.Int("first")}
+			if a.Has("last") {
+				r.last = a.Int("last")
+			}
+			if r.console && (r.first != 0 || r.last != 0) || r.last < r.first {
+				return engine.Rejectf("%% Invalid line range")
+			}
+			c.Enter(d.modes.line, r)
+			return nil
+		}}))
+	edit := func(c *engine.Ctx, f func(s *lineSettings)) {
+		r, _ := c.State.Frame().Context.(lineRange)
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if r.console {
+			f(&d.lines.con)
+			return
+		}
+		for i := r.first; i <= r.last && i < vtyCount; i++ {
+			f(&d.lines.vty[i])
+		}
+	}
+	must(d.eng.Install(d.modes.line,
+		engine.Command{Syntax: "exec-timeout <0-35791>$min [<0-2147483>$sec]", No: true, NoSyntax: "exec-timeout",
+			Help: map[string]string{"exec-timeout": "Set the EXEC timeout", "$min": "Timeout in minutes", "$sec": "Timeout in seconds"},
+			Run: func(c *engine.Ctx, a engine.Args) error {
+				t := defaultExecTimeout
+				if !c.Negated() {
+					t = time.Duration(a.Int("min"))*time.Minute + time.Duration(a.Int("sec"))*time.Second
+				}
+				edit(c, func(s *lineSettings) { s.execTimeout = t })
+				return nil
+			}},
+		engine.Command{Syntax: "login [local]", No: true, NoSyntax: "login",
+			Help: map[string]string{"login": "Enable password checking", "local": "Local password checking"},
+			Run: func(c *engine.Ctx, a engine.Args) error {
+				v := "login"
+				switch {
+				case c.Negated():
+					v = "none"
+				case a.Keyword("local"):
+					v = "local"
+				}
+				edit(c, func(s *lineSettings) { s.login = v })
+				return nil
+			}},
+		engine.Command{Syntax: "transport input {all|none|ssh|telnet}", No: true, NoSyntax: "transport input",
+			Help: map[string]string{"transport": "Define transport protocols for line", "input": "Define which protocols to use when connecting to the terminal server",
+				"all": "All protocols", "none": "No protocols", "ssh": "TCP/IP SSH protocol", "telnet": "TCP/IP Telnet protocol"},
+			Run: func(c *engine.Ctx, a engine.Args) error {
+				v := ""
+				if !c.Negated() {
+					for _, k := range []string{transportAll, transportNone, transportSSH, transportTelnet} {
+						if a.Keyword(k) {
+							v = k
+						}
+					}
+					if v == transportAll {
+						v = ""
+					}
+				}
+				edit(c, func(s *lineSettings) { s.transport = v })
+				return nil
+			}},
+		engine.Command{Syntax: "access-class WORD$acl in", No: true, NoSyntax: "access-class [WORD$acl] [in]",
+			Help: map[string]string{"access-class": "Filter connections based on an IP access list", "$acl": "IP access list",
+				"in": "Filter incoming connections"},
+			Run: func(c *engine.Ctx, a engine.Args) error {
+				v := ""
+				if !c.Negated() {
+					v = a.String("acl")
+				}
+				edit(c, func(s *lineSettings) { s.accessClass = v })
+				return nil
+			}},
+	))
+}
+
+// linesConfig renders the line stanzas of the running-config. vty lines
+// with the same settings share a stanza, but IOS always starts a new one at
+// vty 5 ("line vty 0 4", "line vty 5 15").
+func (d *Device) linesConfig() string {
+	d.mu.Lock()
+	l := *d.lines
+	d.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("line con 0\n")
+	b.WriteString(l.con.config())
+	for first := 0; first < vtyCount; {
+		last := first
+		for last+1 < vtyCount && last+1 != 5 && l.vty[last+1] == l.vty[first] {
+			last++
+		}
+		if first == last {
+			fmt.Fprintf(&b, "line vty %d\n", first)
+		} else {
+			fmt.Fprintf(&b, "line vty %d %d\n", first, last)
+		}
+		b.WriteString(l.vty[first].config())
+		first = last + 1
+	}
+	return b.String()
+}
+
+// config renders the settings' lines under a `line` stanza.
+func (s lineSettings) config() string {
+	var b strings.Builder
+	if s.accessClass != "" {
+		b.WriteString(" access-class " + s.accessClass + " in\n")
+	}
+	if s.execTimeout != defaultExecTimeout {
+		t := s.execTimeout
+		fmt.Fprintf(&b, " exec-timeout %d %d\n", int(t/time.Minute), int(t%time.Minute/time.Second))
+	}
+	switch s.login {
+	case "login":
+		b.WriteString(" login\n")
+	case "local":
+		b.WriteString(" login local\n")
+	case "none":
+		b.WriteString(" no login\n")
+	}
+	if s.transport != "" {
+		b.WriteString(" transport input " + s.transport + "\n")
+	}
+	return b.String()
+}
+
+// admits reports whether a line with settings s takes an SSH connection
+// from addr; d.mu is held.
+func (d *Device) admitsLocked(s lineSettings, addr netip.Addr) bool {
+	if s.transport == transportNone || s.transport == transportTelnet {
+		return false
+	}
+	return s.accessClass == "" || d.accessClassPermits(s.accessClass, addr)
+}
+
+// accessClassPermits applies the list name to a connection from addr as
+// IOS applies an access-class: a standard list matches the source, an
+// extended one the source of a TCP connection to the switch; a list that
+// does not exist or has no entries permits everything.
+func (d *Device) accessClassPermits(name string, addr netip.Addr) bool {
+	if !addr.Is4() && !addr.Is4In6() {
+		return true // IPv4 lists do not filter IPv6 peers (ipv6 access-class does)
+	}
+	ip4 := addr.Unmap().As4()
+	src := uint32(ip4[0])<<24 | uint32(ip4[1])<<16 | uint32(ip4[2])<<8 | uint32(ip4[3])
+	d.acl.mu.Lock()
+	l := d.acl.effective(name)
+	d.acl.mu.Unlock()
+	if l == nil {
+		return true
+	}
+	for _, e := range l.Entries() {
+		if e.Action == acl.Remark {
+			continue
+		}
+		if e.Matches(6, src, 0, 0, 22, 0) {
+			return e.Action == acl.Permit
+		}
+	}
+	return false
+}
+
+// PermitVTY reports whether some vty line would take an SSH connection
+// from addr (remote.VTYLines): the switch refuses the others before the
+// key exchange, as IOS resets a connection its access-class denies.
+func (d *Device) PermitVTY(addr netip.Addr) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.lines.vty {
+		if d.admitsLocked(d.lines.vty[i], addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenVTY takes the lowest free vty line that admits addr for an
+// authenticated SSH session (remote.VTYLines).
+func (d *Device) OpenVTY(addr netip.Addr) (remote.VTY, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.lines.vty {
+		if d.lines.busy[i] || !d.admitsLocked(d.lines.vty[i], addr) {
+			continue
+		}
+		d.lines.busy[i] = true
+		n := i
+		return remote.VTY{Number: n, ExecTimeout: d.lines.vty[i].execTimeout, Release: func() {
+			d.mu.Lock()
+			d.lines.busy[n] = false
+			d.mu.Unlock()
+		}}, true
+	}
+	return remote.VTY{}, false
+}
+
+var _ remote.VTYLines = (*Device)(nil)
+
+// SSHConfig returns base with the device as the SSH server's
+// authenticator and vty lines, as `l2sw run --ssh` serves it.
+func (d *Device) SSHConfig(base remote.SSHConfig) remote.SSHConfig {
+	base.Auth = d
+	base.Lines = d
+	return base
+}
