@@ -142,62 +142,7 @@ func (l *controlListener) Close() error {
 // closes ln and every connection, waits for their goroutines and returns
 // nil; an accept failure is returned otherwise.
 func ServeControl(ctx context.Context, ln net.Listener, eng *engine.Engine) error {
-	return serveConns(ctx, ln, "control socket", func(c net.Conn) { serveControlConn(c, eng) })
-}
-
-// serveConns accepts connections on ln and runs serve for each on its own
-// goroutine until ctx is done. It then closes ln and every connection, waits
-// for their goroutines and returns nil; an accept failure is returned
-// (prefixed by what) otherwise. The control socket and SSH share it.
-func serveConns(ctx context.Context, ln net.Listener, what string, serve func(net.Conn)) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
-		done  bool
-	)
-	stop := context.AfterFunc(ctx, func() {
-		ln.Close()
-		mu.Lock()
-		done = true
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	defer stop()
-	defer wg.Wait()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				// Close again, synchronously: the socket file must be gone
-				// when Serve returns, not whenever AfterFunc finishes.
-				ln.Close()
-				return nil
-			}
-			return fmt.Errorf("%s: accept: %w", what, err)
-		}
-		mu.Lock()
-		if done {
-			mu.Unlock()
-			c.Close()
-			continue
-		}
-		conns[c] = struct{}{}
-		mu.Unlock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				mu.Lock()
-				delete(conns, c)
-				mu.Unlock()
-				c.Close()
-			}()
-			serve(c)
-		}()
-	}
+	return ServeControlWith(ctx, ln, eng, ControlOptions{})
 }
 
 // serveControlConn runs one control connection. Errors end up in the reply

@@ -44,11 +44,10 @@ type SSHConfig struct {
 	// Lines, when set, gives every session a vty line: connections no line
 	// admits are refused, and a session keeps its line's exec-timeout.
 	Lines VTYLines
+	// Limits bound unauthenticated connections; the zero value means
+	// DefaultLimits.
+	Limits Limits
 }
-
-// handshakeTimeout bounds key exchange plus authentication, so that a
-// client that connects and stalls does not hold a goroutine forever.
-const handshakeTimeout = 30 * time.Second
 
 // privilegeExt carries the privilege of a login from authentication to the
 // session in ssh.Permissions.
@@ -62,6 +61,8 @@ type SSHServer struct {
 	cfg     SSHConfig
 	conf    *ssh.ServerConfig
 	hostKey ssh.PublicKey
+	gate    *gate    // connections not authenticated yet
+	log     *rateLog // cfg.Logf, rate-limited per kind of message
 
 	connDone func() // test hook: a connection's goroutine is finishing
 }
@@ -81,7 +82,13 @@ func NewSSHServer(eng *engine.Engine, cfg SSHConfig) (*SSHServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SSHServer{eng: eng, cfg: cfg, hostKey: signer.PublicKey()}
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits()
+	}
+	if cfg.Limits.AuthTimeout <= 0 {
+		cfg.Limits.AuthTimeout = DefaultLimits().AuthTimeout
+	}
+	s := &SSHServer{eng: eng, cfg: cfg, hostKey: signer.PublicKey(), gate: newGate(cfg.Limits), log: newRateLog(cfg.Logf, 10*time.Second)}
 	s.conf = &ssh.ServerConfig{
 		ServerVersion: "SSH-2.0-l2sw",
 		PasswordCallback: func(m ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
@@ -145,7 +152,7 @@ func ServeSSH(ctx context.Context, eng *engine.Engine, cfg SSHConfig) (net.Addr,
 // every connection, waits for their goroutines and returns nil. An accept
 // failure is returned otherwise.
 func (s *SSHServer) Serve(ctx context.Context, ln net.Listener) error {
-	return serveConns(ctx, ln, "ssh", s.serveConn)
+	return serveConns(ctx, ln, "ssh", s.log, s.admitSSH, s.serveConn)
 }
 
 // serveConn runs one SSH connection: handshake, then session channels.
@@ -154,15 +161,23 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 	if s.connDone != nil {
 		defer s.connDone()
 	}
+	if pc, ok := nc.(*preAuthConn); ok {
+		// Authenticated or gone, the connection no longer counts against
+		// MaxStartups when the handshake returns.
+		defer pc.leave()
+	}
 	peer := addrOf(nc.RemoteAddr().String())
 	if s.cfg.Lines != nil && !s.cfg.Lines.PermitVTY(peer) {
-		s.logf("ssh: connection from %v refused by the vty lines (access-class, transport input)", nc.RemoteAddr())
+		s.log.log("vty refused", "ssh: connection from %v refused by the vty lines (access-class, transport input)", nc.RemoteAddr())
 		return
 	}
-	nc.SetDeadline(time.Now().Add(handshakeTimeout))
+	nc.SetDeadline(time.Now().Add(s.cfg.Limits.AuthTimeout))
 	sc, chans, reqs, err := ssh.NewServerConn(nc, s.conf)
+	if pc, ok := nc.(*preAuthConn); ok {
+		pc.leave()
+	}
 	if err != nil {
-		s.logf("ssh: handshake with %v: %v", nc.RemoteAddr(), err)
+		s.log.log("handshake", "ssh: handshake with %v: %v", nc.RemoteAddr(), err)
 		return
 	}
 	nc.SetDeadline(time.Time{})

@@ -154,13 +154,14 @@ func run(cmd *cobra.Command, o runOptions) error {
 	sw.Start()
 
 	errc := make(chan error, 2)
-	go func() { errc <- remote.ServeControl(ctx, ln, dev.Engine()) }()
+	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "l2sw: "+format+"\n", args...) }
+	go func() { errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf}) }()
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
 			key = filepath.Join(filepath.Dir(o.config), "ssh_host_ed25519_key")
 		}
-		addr, err := remote.ServeSSH(ctx, dev.Engine(), dev.SSHConfig(remote.SSHConfig{Addr: o.ssh, HostKeyPath: key}))
+		addr, err := remote.ServeSSH(ctx, dev.Engine(), dev.SSHConfig(remote.SSHConfig{Addr: o.ssh, HostKeyPath: key, Logf: logf}))
 		if err != nil {
 			return err
 		}
