@@ -48,6 +48,7 @@ type Device struct {
 	acl   *aclConfig  // access lists, access groups, VLAN maps (acl_config.go)
 	trace packetTrace // the live packet trace (packettrace.go)
 	lines *lines      // line con 0, line vty 0-15 (line.go); guarded by mu
+	login *loginState // login block-for, delay, logging (login.go); guarded by mu
 
 	mu           sync.Mutex
 	hostname     string
@@ -88,6 +89,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 		lastClear: map[string]time.Time{},
 		acl:       newACLConfig(),
 		lines:     newLines(),
+		login:     &loginState{},
 	}
 	d.start = opts.Now()
 	d.eng = engine.New(engine.Options{
@@ -102,6 +104,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installPacketTrace()
 	d.installSPAN()
 	d.installLines()
+	d.installLogin()
 	return d
 }
 

@@ -223,9 +223,10 @@ func (d *Device) accessClassPermits(name string, addr netip.Addr) bool {
 	}
 	ip4 := addr.Unmap().As4()
 	src := uint32(ip4[0])<<24 | uint32(ip4[1])<<16 | uint32(ip4[2])<<8 | uint32(ip4[3])
+	// A list no interface uses is edited in place, under acl.mu.
 	d.acl.mu.Lock()
+	defer d.acl.mu.Unlock()
 	l := d.acl.effective(name)
-	d.acl.mu.Unlock()
 	if l == nil {
 		return true
 	}
@@ -246,6 +247,9 @@ func (d *Device) accessClassPermits(name string, addr netip.Addr) bool {
 func (d *Device) PermitVTY(addr netip.Addr) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if !d.quietPermitsLocked(addr) {
+		return false // login block-for: quiet mode refuses the connection
+	}
 	for i := range d.lines.vty {
 		if d.admitsLocked(d.lines.vty[i], addr) {
 			return true
@@ -277,9 +281,11 @@ func (d *Device) OpenVTY(addr netip.Addr) (remote.VTY, bool) {
 var _ remote.VTYLines = (*Device)(nil)
 
 // SSHConfig returns base with the device as the SSH server's
-// authenticator and vty lines, as `l2sw run --ssh` serves it.
+// authenticator, vty lines and login watcher, as `l2sw run --ssh` serves
+// it.
 func (d *Device) SSHConfig(base remote.SSHConfig) remote.SSHConfig {
 	base.Auth = d
 	base.Lines = d
+	base.Login = d
 	return base
 }

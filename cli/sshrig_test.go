@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,11 +22,18 @@ type sshRig struct {
 	addr    string
 	hostKey ssh.PublicKey
 	logs    chan string
+	// offset moves the device's clock (login block-for) from rigEpoch;
+	// atomic because the SSH goroutines read it.
+	offset atomic.Int64
 }
+
+// advance moves the device clock forward.
+func (r *sshRig) advance(d time.Duration) { r.offset.Add(int64(d)) }
 
 func newSSHRig(t *testing.T) *sshRig {
 	t.Helper()
 	r := &sshRig{rig: newRig(t), logs: make(chan string, 1024)}
+	r.dev.opts.Now = func() time.Time { return rigEpoch.Add(time.Duration(r.offset.Load())) }
 	logf := func(format string, args ...any) {
 		select {
 		case r.logs <- strings.TrimSpace(fmt.Sprintf(format, args...)):

@@ -47,6 +47,9 @@ type SSHConfig struct {
 	// Limits bound unauthenticated connections; the zero value means
 	// DefaultLimits.
 	Limits Limits
+	// Login, when set, watches every login attempt (logging, quiet mode,
+	// login delay).
+	Login LoginWatcher
 }
 
 // privilegeExt carries the privilege of a login from authentication to the
@@ -114,8 +117,8 @@ func (s *SSHServer) HostKey() ssh.PublicKey { return s.hostKey }
 
 func (s *SSHServer) login(m ssh.ConnMetadata, password string) (*ssh.Permissions, error) {
 	level, ok := s.cfg.Auth.CheckLogin(m.User(), password)
-	if !ok {
-		s.logf("ssh: login failed for %q from %v", m.User(), m.RemoteAddr())
+	if ok = s.watchLogin(m, ok); !ok {
+		s.log.log("login", "ssh: login failed for %q from %v", m.User(), m.RemoteAddr())
 		return nil, fmt.Errorf("ssh: login failed for %q", m.User())
 	}
 	level = min(max(level, 0), engine.LevelPrivileged) // `username u privilege 0` logs in at 0
