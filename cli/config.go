@@ -81,6 +81,7 @@ func (d *Device) RunningConfig() string {
 		b.WriteString("!\n")
 	}
 	b.WriteString(d.loginConfigLines()) // login.go
+	b.WriteString(d.sshConfigLines())   // ssh.go
 	b.WriteString(d.tcamLimitsConfig()) // acl_render.go
 	if mtu := d.sw.SystemMTU(); mtu != dataplane.DefaultMTU {
 		fmt.Fprintf(&b, "system mtu %d\n!\n", mtu)

@@ -45,10 +45,11 @@ type Device struct {
 		config, ifc, ifRange, vlan, line, svi *engine.Mode
 		stdACL, extACL, accessMap             *engine.Mode // acl_commands.go
 	}
-	acl   *aclConfig  // access lists, access groups, VLAN maps (acl_config.go)
-	trace packetTrace // the live packet trace (packettrace.go)
-	lines *lines      // line con 0, line vty 0-15 (line.go); guarded by mu
-	login *loginState // login block-for, delay, logging (login.go); guarded by mu
+	acl   *aclConfig   // access lists, access groups, VLAN maps (acl_config.go)
+	trace packetTrace  // the live packet trace (packettrace.go)
+	lines *lines       // line con 0, line vty 0-15 (line.go); guarded by mu
+	login *loginState  // login block-for, delay, logging (login.go); guarded by mu
+	ssh   *sshSettings // ip ssh ... (ssh.go); guarded by mu
 
 	mu           sync.Mutex
 	hostname     string
@@ -90,6 +91,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 		acl:       newACLConfig(),
 		lines:     newLines(),
 		login:     &loginState{},
+		ssh:       newSSHSettings(),
 	}
 	d.start = opts.Now()
 	d.eng = engine.New(engine.Options{
@@ -105,6 +107,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installSPAN()
 	d.installLines()
 	d.installLogin()
+	d.installSSH()
 	return d
 }
 

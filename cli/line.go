@@ -287,5 +287,7 @@ func (d *Device) SSHConfig(base remote.SSHConfig) remote.SSHConfig {
 	base.Auth = d
 	base.Lines = d
 	base.Login = d
+	base.Policy = d.sshPolicy
+	base.Started = d.sshStarted
 	return base
 }

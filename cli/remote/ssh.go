@@ -50,6 +50,13 @@ type SSHConfig struct {
 	// Login, when set, watches every login attempt (logging, quiet mode,
 	// login delay).
 	Login LoginWatcher
+	// Policy, when set, is asked at each connection for the algorithms,
+	// authentication timeout and retries (`ip ssh ...` in the running
+	// config); nil means the defaults.
+	Policy func() SSHPolicy
+	// Started, when set, is told the host key once the server is ready
+	// (for `show ip ssh`).
+	Started func(hostKey ssh.PublicKey)
 }
 
 // privilegeExt carries the privilege of a login from authentication to the
@@ -62,7 +69,7 @@ const privilegeExt = "l2sw-privilege"
 type SSHServer struct {
 	eng     *engine.Engine
 	cfg     SSHConfig
-	conf    *ssh.ServerConfig
+	signer  ssh.Signer
 	hostKey ssh.PublicKey
 	gate    *gate    // connections not authenticated yet
 	log     *rateLog // cfg.Logf, rate-limited per kind of message
@@ -71,9 +78,9 @@ type SSHServer struct {
 }
 
 // NewSSHServer loads (or creates) the host key and prepares the server.
-// The x/crypto/ssh default algorithms are kept on purpose: they include
-// what paramiko 2.12 (netmiko, Ansible) offers: curve25519 and ECDH key
-// exchange, aes*-ctr, hmac-sha2-*, and the ssh-ed25519 host key.
+// It offers DefaultAlgorithms unless cfg.Policy says otherwise: no SHA-1 or
+// NIST-curve key exchange, yet everything paramiko 2.12 (netmiko, Ansible)
+// needs: curve25519, aes*-ctr, hmac-sha2-*, the ssh-ed25519 host key.
 func NewSSHServer(eng *engine.Engine, cfg SSHConfig) (*SSHServer, error) {
 	if eng == nil {
 		return nil, errors.New("ssh: no engine")
@@ -91,8 +98,18 @@ func NewSSHServer(eng *engine.Engine, cfg SSHConfig) (*SSHServer, error) {
 	if cfg.Limits.AuthTimeout <= 0 {
 		cfg.Limits.AuthTimeout = DefaultLimits().AuthTimeout
 	}
-	s := &SSHServer{eng: eng, cfg: cfg, hostKey: signer.PublicKey(), gate: newGate(cfg.Limits), log: newRateLog(cfg.Logf, 10*time.Second)}
-	s.conf = &ssh.ServerConfig{
+	s := &SSHServer{eng: eng, cfg: cfg, signer: signer, hostKey: signer.PublicKey(), gate: newGate(cfg.Limits), log: newRateLog(cfg.Logf, 10*time.Second)}
+	if cfg.Started != nil {
+		cfg.Started(s.hostKey)
+	}
+	return s, nil
+}
+
+// newConf returns a fresh x/crypto server configuration: each connection
+// gets its own, so that a change of the running-config (algorithms,
+// retries) applies to the next connection without a race.
+func (s *SSHServer) newConf() *ssh.ServerConfig {
+	conf := &ssh.ServerConfig{
 		ServerVersion: "SSH-2.0-l2sw",
 		PasswordCallback: func(m ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
 			return s.login(m, string(password))
@@ -108,8 +125,8 @@ func NewSSHServer(eng *engine.Engine, cfg SSHConfig) (*SSHServer, error) {
 			return s.login(m, answers[0])
 		},
 	}
-	s.conf.AddHostKey(signer)
-	return s, nil
+	conf.AddHostKey(s.signer)
+	return conf
 }
 
 // HostKey returns the server's public host key.
@@ -174,8 +191,9 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 		s.log.log("vty refused", "ssh: connection from %v refused by the vty lines (access-class, transport input)", nc.RemoteAddr())
 		return
 	}
-	nc.SetDeadline(time.Now().Add(s.cfg.Limits.AuthTimeout))
-	sc, chans, reqs, err := ssh.NewServerConn(nc, s.conf)
+	pol := s.policy()
+	nc.SetDeadline(time.Now().Add(pol.AuthTimeout))
+	sc, chans, reqs, err := ssh.NewServerConn(nc, s.serverConfig(pol))
 	if pc, ok := nc.(*preAuthConn); ok {
 		pc.leave()
 	}
