@@ -40,7 +40,9 @@ const probeTimeout = time.Second
 var ErrAlreadyRunning = errors.New("another l2sw is running")
 
 // ListenControl creates the control socket at path, readable and writable
-// by its owner only (0600), creating a missing parent directory 0700. A
+// by its owner only (0600), creating a missing parent directory 0700; an
+// existing parent that others could write to, or that belongs to another
+// user, is refused (ErrUnsafeSocketDir). A
 // socket file that no process answers on any more is removed first; one a
 // live process answers on is left alone and reported as ErrAlreadyRunning.
 // Closing the listener removes the socket file.
@@ -48,6 +50,9 @@ func ListenControl(path string) (net.Listener, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	if err := checkSocketDir(dir); err != nil {
+		return nil, err
 	}
 	// The socket is bound in a private directory, chmodded, then linked to
 	// its name: no other user can ever connect in between (chmod after a
@@ -223,6 +228,10 @@ func writeReply(w io.Writer, rep Reply) error {
 func dialControl(ctx context.Context, path string, h Header) (net.Conn, *bufio.Reader, Reply, error) {
 	hdr, err := EncodeHeader(h)
 	if err != nil {
+		return nil, nil, Reply{}, err
+	}
+	// Talk only to a socket nobody else could have put there.
+	if err := checkSocketDir(filepath.Dir(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, Reply{}, err
 	}
 	var d net.Dialer
