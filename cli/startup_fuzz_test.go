@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -50,6 +54,40 @@ func FuzzStartupConfig(f *testing.F) {
 		}
 		if got := fresh.dev.RunningConfig(); got != cfg {
 			t.Fatalf("running-config changed on reload\n--- before\n%s\n--- after\n%s", cfg, got)
+		}
+	})
+}
+
+// FuzzReadConfigLine checks the loader's line reader against a plain
+// split of the whole input: same lines, same lengths, overlong lines cut
+// at the limit and reported, whatever the buffer size.
+func FuzzReadConfigLine(f *testing.F) {
+	f.Add([]byte("a\nbb\n\nccc"), uint8(2), uint8(16))
+	f.Add([]byte(strings.Repeat("x", 100)+"\n"), uint8(10), uint8(16))
+	f.Fuzz(func(t *testing.T, in []byte, maxLen, bufSize uint8) {
+		max := int(maxLen) + 1
+		br := bufio.NewReaderSize(bytes.NewReader(in), int(bufSize)+16)
+		want := strings.Split(string(in), "\n")
+		if len(in) > 0 && in[len(in)-1] == '\n' {
+			want = want[:len(want)-1]
+		} else if len(in) == 0 {
+			want = nil
+		}
+		for i, w := range want {
+			line, full, err := readConfigLine(br, max)
+			if full != len(w) {
+				t.Fatalf("line %d: length %d, want %d", i+1, full, len(w))
+			}
+			if len(w) > max {
+				if !errors.Is(err, errLineTooLong) || line != w[:max] {
+					t.Fatalf("line %d: overlong %q %v", i+1, line, err)
+				}
+			} else if err != nil || line != w {
+				t.Fatalf("line %d: %q %v, want %q", i+1, line, err, w)
+			}
+		}
+		if _, _, err := readConfigLine(br, max); !errors.Is(err, io.EOF) {
+			t.Fatalf("after %d lines: %v, want EOF", len(want), err)
 		}
 	})
 }
