@@ -271,3 +271,20 @@ func poll(timeout time.Duration, cond func() bool) bool {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// An authenticated connection that opens no session is closed after the
+// auth timeout, so it cannot sit on a vty line.
+func TestSSHNoSessionTimeout(t *testing.T) {
+	addr, key, _, _ := startLimitedSSH(t, Limits{Start: 10, Rate: 30, Full: 100, AuthTimeout: time.Second})
+	c, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{User: "admin", Auth: []ssh.AuthMethod{ssh.Password("adminpw")},
+		HostKeyCallback: ssh.FixedHostKey(key), Timeout: 5 * time.Second})
+	must(t, err, "dial")
+	defer c.Close()
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a connection without a session stayed open")
+	}
+}

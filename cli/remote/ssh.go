@@ -215,6 +215,10 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 		defer line.Release()
 		who.vty, who.execTimeout = line.Number, line.ExecTimeout
 	}
+	// An authenticated client that opens no session would hold its vty
+	// line for ever; it gets as long as the login took at most.
+	noSession := time.AfterFunc(pol.AuthTimeout, func() { sc.Close() })
+	defer noSession.Stop()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for nch := range chans {
@@ -227,6 +231,7 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 			s.logf("ssh: accepting a channel from %v: %v", nc.RemoteAddr(), err)
 			continue
 		}
+		noSession.Stop()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
