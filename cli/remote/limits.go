@@ -26,15 +26,34 @@ type Limits struct {
 	// PerSource caps the unauthenticated connections of one source address
 	// (OpenSSH PerSourceMaxStartups); 0 means no cap.
 	PerSource int
+	// PerSourceRate and PerSourceBurst bound how fast one source may open
+	// connections (a token bucket per address): every admitted connection
+	// costs a key exchange, so a peer that connects and drops in a loop
+	// would otherwise burn the CPU that forwarding needs, while staying
+	// under every concurrency cap. PerSourceRate 0 means no rate limit.
+	PerSourceRate  float64 // connections per second
+	PerSourceBurst int
 	// AuthTimeout bounds key exchange plus authentication (IOS `ip ssh
 	// time-out`, OpenSSH LoginGraceTime); 0 means DefaultLimits' value.
 	AuthTimeout time.Duration
 }
 
 // DefaultLimits are the SSH server's limits when SSHConfig.Limits is
-// zero: MaxStartups 10:30:100, 10 per source, 30 s to log in.
+// zero: MaxStartups 10:30:100, 10 per source, 30 s to log in, and 20 new
+// connections a second from one source after a burst of 60 (automation
+// opening a session per task stays far below).
 func DefaultLimits() Limits {
-	return Limits{Start: 10, Rate: 30, Full: 100, PerSource: 10, AuthTimeout: 30 * time.Second}
+	return Limits{Start: 10, Rate: 30, Full: 100, PerSource: 10, AuthTimeout: 30 * time.Second, PerSourceRate: 20, PerSourceBurst: 60}
+}
+
+// maxBuckets bounds the per-source rate table; beyond it, buckets that
+// have refilled are forgotten (they carry no state worth keeping).
+const maxBuckets = 4096
+
+// bucket is one source's token bucket.
+type bucket struct {
+	tokens float64
+	last   time.Time
 }
 
 // maxControlConns caps concurrent control socket connections: only the
@@ -46,13 +65,48 @@ const maxControlConns = 256
 // refuses new ones beyond Limits.
 type gate struct {
 	lim     Limits
+	now     func() time.Time
 	mu      sync.Mutex
 	total   int
 	bySrc   map[netip.Addr]int
+	buckets map[netip.Addr]*bucket
 	refused atomic.Uint64
 }
 
-func newGate(lim Limits) *gate { return &gate{lim: lim, bySrc: map[netip.Addr]int{}} }
+func newGate(lim Limits) *gate {
+	return &gate{lim: lim, now: time.Now, bySrc: map[netip.Addr]int{}, buckets: map[netip.Addr]*bucket{}}
+}
+
+// takeTokenLocked spends one of src's connection tokens, if it has one.
+func (g *gate) takeTokenLocked(src netip.Addr) bool {
+	l := g.lim
+	if l.PerSourceRate <= 0 {
+		return true
+	}
+	burst := float64(max(l.PerSourceBurst, 1))
+	now := g.now()
+	b := g.buckets[src]
+	if b == nil {
+		if len(g.buckets) >= maxBuckets {
+			for a, o := range g.buckets {
+				if o.tokens+now.Sub(o.last).Seconds()*l.PerSourceRate >= burst {
+					delete(g.buckets, a)
+				}
+			}
+		}
+		b = &bucket{tokens: burst, last: now}
+		if len(g.buckets) < maxBuckets {
+			g.buckets[src] = b
+		}
+	}
+	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*l.PerSourceRate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
 
 // enter admits a connection from src into the phase, or refuses it. leave
 // must be called once the connection leaves the phase (authenticated or
@@ -82,6 +136,9 @@ func (g *gate) enter(src netip.Addr) (leave func(), ok bool) {
 func (g *gate) admitLocked(src netip.Addr) bool {
 	l := g.lim
 	if l.PerSource > 0 && g.bySrc[src] >= l.PerSource {
+		return false
+	}
+	if !g.takeTokenLocked(src) {
 		return false
 	}
 	if l.Full <= 0 || g.total < l.Start {
@@ -265,8 +322,8 @@ func (s *SSHServer) admitSSH(c net.Conn) (net.Conn, bool) {
 	leave, ok := s.gate.enter(src)
 	if !ok {
 		l := s.gate.lim
-		s.log.log("startups", "ssh: refused connection from %v: %d connections not authenticated yet (MaxStartups %d:%d:%d, %d per source)",
-			c.RemoteAddr(), s.gate.inPhase(), l.Start, l.Rate, l.Full, l.PerSource)
+		s.log.log("startups", "ssh: refused connection from %v: %d connections not authenticated yet (MaxStartups %d:%d:%d, %d per source, %g/s per source)",
+			c.RemoteAddr(), s.gate.inPhase(), l.Start, l.Rate, l.Full, l.PerSource, l.PerSourceRate)
 		return nil, false
 	}
 	return &preAuthConn{Conn: c, leave: leave}, true

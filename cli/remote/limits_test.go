@@ -288,3 +288,37 @@ func TestSSHNoSessionTimeout(t *testing.T) {
 		t.Fatal("a connection without a session stayed open")
 	}
 }
+
+// One source may open PerSourceBurst connections at once, then
+// PerSourceRate a second, however quickly it closes them.
+func TestGatePerSourceRate(t *testing.T) {
+	g := newGate(Limits{PerSourceRate: 2, PerSourceBurst: 3})
+	now := time.Unix(1000, 0)
+	g.now = func() time.Time { return now }
+	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	try := func(src netip.Addr) bool {
+		leave, ok := g.enter(src)
+		if ok {
+			leave()
+		}
+		return ok
+	}
+	for i := 0; i < 3; i++ {
+		if !try(a) {
+			t.Fatalf("connection %d of the burst refused", i+1)
+		}
+	}
+	if try(a) {
+		t.Error("a fourth connection within the same instant was admitted")
+	}
+	if !try(b) {
+		t.Error("another source was refused")
+	}
+	now = now.Add(500 * time.Millisecond)
+	if !try(a) || try(a) {
+		t.Error("after 0.5 s at 2/s, want exactly one more connection")
+	}
+	if n := g.refused.Load(); n != 2 {
+		t.Errorf("%d refusals counted, want 2", n)
+	}
+}
