@@ -157,8 +157,9 @@ const killHelperEnv = "L2SW_TEST_SAVE_FOREVER"
 const killVLANs = 200
 
 // TestSaveKillHelper is not a test: run with killHelperEnv set to a config
-// path, it loads the config there (as the daemon does at start), then
-// saves in a loop, changing the hostname each time, until it is killed.
+// path, it removes stale temporaries (as the daemon does at start), then
+// runs `write memory` in a loop, changing the hostname each time, until it
+// is killed.
 func TestSaveKillHelper(t *testing.T) {
 	path := os.Getenv(killHelperEnv)
 	if path == "" {
@@ -176,9 +177,8 @@ func TestSaveKillHelper(t *testing.T) {
 	r.out(append(lines, "end")...)
 	fmt.Println("ready")
 	for i := 0; ; i++ {
-		r.out("configure terminal", fmt.Sprintf("hostname H%d", i), "end")
-		if err := r.dev.Save(); err != nil {
-			t.Fatal(err)
+		if out := r.out("configure terminal", fmt.Sprintf("hostname H%d", i), "end", "write memory"); !strings.Contains(out, "[OK]") {
+			t.Fatalf("write memory: %q", out)
 		}
 	}
 }
