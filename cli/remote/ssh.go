@@ -344,6 +344,10 @@ func (s *SSHServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, who s
 			}
 			started = true
 			reply(req, true)
+			// A copy: later window-change requests write width while the
+			// shell starts (a data race FuzzSSHSession found); they reach
+			// the running shell through rr.
+			width := width
 			go func() {
 				defer close(ended)
 				s.runShell(ch, rr, width, who)
