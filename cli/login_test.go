@@ -2,9 +2,12 @@ package cli
 
 import (
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/l2sw/l2sw/cli/remote"
 )
 
 func (r *sshRig) localPort() string {
@@ -136,4 +139,31 @@ func TestLoginConfigLines(t *testing.T) {
 	if strings.Contains(r.dev.RunningConfig(), "login ") {
 		t.Errorf("no forms left lines:\n%s", r.dev.RunningConfig())
 	}
+}
+
+// The new messages parse with the show logging template automation uses.
+func TestTextFSMSecurityMessages(t *testing.T) {
+	r := newRig(t)
+	r.out("configure terminal", "login block-for 60 attempts 1 within 30", "login on-failure log", "end")
+	r.dev.LoadConfig(strings.NewReader("frobnicate\n"))
+	r.dev.LoginAttempted(remoteAttempt("eve", "192.0.2.9", 22, false))
+	rows := parseFSM(t, "show_logging", r.out("show logging"))
+	got := map[string]string{}
+	for _, row := range rows {
+		msg, _ := row["MESSAGE"].([]string)
+		got[row["FACILITY"].(string)+"-"+row["SEVERITY"].(string)+"-"+row["MNEMONIC"].(string)] = strings.Join(msg, " ")
+	}
+	for k, want := range map[string]string{
+		"PARSER-4-BADCFG":           "startup-config line 1 rejected: % Invalid input detected at '^' marker. [frobnicate]",
+		"SEC_LOGIN-4-LOGIN_FAILED":  "Login failed [user: eve] [Source: 192.0.2.9] [localport: 22] [Reason: Login Authentication Failed] at 00:01:02 UTC Sun Mar 1 2026",
+		"SEC_LOGIN-1-QUIET_MODE_ON": "Still timeleft for watching failures is 30 secs, [user: eve] [Source: 192.0.2.9] [localport: 22] [Reason: Login Authentication Failed] [ACL: sl_def_acl] at 00:01:02 UTC Sun Mar 1 2026",
+	} {
+		if got[k] != want {
+			t.Errorf("%s: %q, want %q (rows %v)", k, got[k], want, rows)
+		}
+	}
+}
+
+func remoteAttempt(user, src string, port int, ok bool) remote.LoginAttempt {
+	return remote.LoginAttempt{User: user, Source: netip.MustParseAddr(src), LocalPort: port, OK: ok}
 }
