@@ -297,12 +297,14 @@ type exitStatus struct {
 // shell or exec command. It returns when the channel is done.
 func (s *SSHServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, who sessionInfo) {
 	defer ch.Close()
+	idle, stopIdle := newIdleReader(ch, who.execTimeout, func() { ch.Close() })
+	defer stopIdle()
 	var (
 		pty     bool
 		width   int
 		started bool
 		ended   = make(chan struct{})
-		rr      = &resizeReader{r: newIdleReader(ch, who.execTimeout, func() { ch.Close() })}
+		rr      = &resizeReader{r: idle}
 	)
 	reply := func(req *ssh.Request, ok bool) {
 		if req.WantReply {

@@ -54,11 +54,14 @@ type idleReader struct {
 	timer   *time.Timer
 }
 
-func newIdleReader(r io.Reader, timeout time.Duration, expire func()) io.Reader {
+// newIdleReader wraps r; stop ends the watch (call it when the session
+// ends, so no timer outlives it).
+func newIdleReader(r io.Reader, timeout time.Duration, expire func()) (_ io.Reader, stop func()) {
 	if timeout <= 0 {
-		return r
+		return r, func() {}
 	}
-	return &idleReader{r: r, timeout: timeout, timer: time.AfterFunc(timeout, expire)}
+	ir := &idleReader{r: r, timeout: timeout, timer: time.AfterFunc(timeout, expire)}
+	return ir, func() { ir.timer.Stop() }
 }
 
 func (ir *idleReader) Read(p []byte) (int, error) {
