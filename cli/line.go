@@ -20,8 +20,8 @@ import (
 // vtyCount is the number of vty lines, 0-15 as on a Catalyst.
 const vtyCount = 16
 
-// defaultExecTimeout is the IOS default idle timeout of an EXEC session.
-const defaultExecTimeout = 10 * time.Minute
+// defaultExecMinutes is the IOS default idle timeout of an EXEC session.
+const defaultExecMinutes = 10
 
 // Transports of `transport input`.
 const (
@@ -33,13 +33,20 @@ const (
 
 // lineSettings is the configuration of one line.
 type lineSettings struct {
-	execTimeout time.Duration // 0: never (exec-timeout 0 0)
-	login       string        // "" (default), "login", "local" (login local), "none" (no login)
-	transport   string        // "" (default: all), or one of the transport constants
-	accessClass string        // inbound access-class list name, "" for none
+	// execMin and execSec are `exec-timeout M S` as typed, so that the
+	// line renders back the same (0 0: never).
+	execMin, execSec int
+	login            string // "" (default), "login", "local" (login local), "none" (no login)
+	transport        string // "" (default: all), or one of the transport constants
+	accessClass      string // inbound access-class list name, "" for none
 }
 
-func defaultLineSettings() lineSettings { return lineSettings{execTimeout: defaultExecTimeout} }
+func defaultLineSettings() lineSettings { return lineSettings{execMin: defaultExecMinutes} }
+
+// execTimeout is the idle timeout of a session on the line; 0 never.
+func (s lineSettings) execTimeout() time.Duration {
+	return time.Duration(s.execMin)*time.Minute + time.Duration(s.execSec)*time.Second
+}
 
 // lineRange is the context of the config-line mode: the lines a `line`
 // command selected.
@@ -102,11 +109,11 @@ func (d *Device) installLines() {
 		engine.Command{Syntax: "exec-timeout <0-35791>$min [<0-2147483>$sec]", No: true, NoSyntax: "exec-timeout",
 			Help: map[string]string{"exec-timeout": "Set the EXEC timeout", "$min": "Timeout in minutes", "$sec": "Timeout in seconds"},
 			Run: func(c *engine.Ctx, a engine.Args) error {
-				t := defaultExecTimeout
+				m, sec := defaultExecMinutes, 0
 				if !c.Negated() {
-					t = time.Duration(a.Int("min"))*time.Minute + time.Duration(a.Int("sec"))*time.Second
+					m, sec = a.Int("min"), a.Int("sec")
 				}
-				edit(c, func(s *lineSettings) { s.execTimeout = t })
+				edit(c, func(s *lineSettings) { s.execMin, s.execSec = m, sec })
 				return nil
 			}},
 		engine.Command{Syntax: "login [local]", No: true, NoSyntax: "login",
@@ -186,9 +193,8 @@ func (s lineSettings) config() string {
 	if s.accessClass != "" {
 		b.WriteString(" access-class " + s.accessClass + " in\n")
 	}
-	if s.execTimeout != defaultExecTimeout {
-		t := s.execTimeout
-		fmt.Fprintf(&b, " exec-timeout %d %d\n", int(t/time.Minute), int(t%time.Minute/time.Second))
+	if s.execMin != defaultExecMinutes || s.execSec != 0 {
+		fmt.Fprintf(&b, " exec-timeout %d %d\n", s.execMin, s.execSec)
 	}
 	switch s.login {
 	case "login":
@@ -269,7 +275,7 @@ func (d *Device) OpenVTY(addr netip.Addr) (remote.VTY, bool) {
 		}
 		d.lines.busy[i] = true
 		n := i
-		return remote.VTY{Number: n, ExecTimeout: d.lines.vty[i].execTimeout, Release: func() {
+		return remote.VTY{Number: n, ExecTimeout: d.lines.vty[i].execTimeout(), Release: func() {
 			d.mu.Lock()
 			d.lines.busy[n] = false
 			d.mu.Unlock()

@@ -156,3 +156,20 @@ func TestVTYLinesAndExecTimeout(t *testing.T) {
 		t.Error("vty 0 (default exec-timeout) ended too")
 	}
 }
+
+// exec-timeout renders as typed, so the largest values survive a reload.
+func TestExecTimeoutRoundTrip(t *testing.T) {
+	r := newRig(t)
+	r.out("configure terminal", "line vty 0 4", "exec-timeout 35791 2147483", "line vty 5 15", "exec-timeout 0 90", "end")
+	cfg := r.dev.RunningConfig()
+	if !strings.Contains(cfg, "line vty 0 4\n exec-timeout 35791 2147483\nline vty 5 15\n exec-timeout 0 90\n") {
+		t.Errorf("running-config:\n%s", cfg)
+	}
+	b := newRig(t)
+	if errs := b.dev.LoadConfig(strings.NewReader(cfg)); len(errs) > 0 || b.dev.RunningConfig() != cfg {
+		t.Errorf("round trip: %v", errs)
+	}
+	if got := r.dev.lines.vty[5].execTimeout(); got != 90*time.Second {
+		t.Errorf("exec-timeout 0 90 = %v", got)
+	}
+}
