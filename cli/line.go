@@ -57,9 +57,10 @@ type lineRange struct {
 
 // lines is the line state of a Device; Device.mu guards it.
 type lines struct {
-	con  lineSettings
-	vty  [vtyCount]lineSettings
-	busy [vtyCount]bool
+	con   lineSettings
+	vty   [vtyCount]lineSettings
+	busy  [vtyCount]bool
+	users [vtyCount]vtyUser
 }
 
 func newLines() *lines {
@@ -105,6 +106,12 @@ func (d *Device) installLines() {
 			f(&d.lines.vty[i])
 		}
 	}
+	must(d.eng.Install(d.eng.ExecMode(), engine.Command{Syntax: "show users", Level: engine.LevelUser,
+		Help: map[string]string{"users": "Display information about terminal lines"},
+		Run: func(c *engine.Ctx, _ engine.Args) error {
+			c.Printf("%s", d.showUsers(c.State))
+			return nil
+		}}))
 	must(d.eng.Install(d.modes.line,
 		engine.Command{Syntax: "exec-timeout <0-35791>$min [<0-2147483>$sec]", No: true, NoSyntax: "exec-timeout",
 			Help: map[string]string{"exec-timeout": "Set the EXEC timeout", "$min": "Timeout in minutes", "$sec": "Timeout in seconds"},
@@ -265,23 +272,73 @@ func (d *Device) PermitVTY(addr netip.Addr) bool {
 }
 
 // OpenVTY takes the lowest free vty line that admits addr for an
-// authenticated SSH session (remote.VTYLines).
-func (d *Device) OpenVTY(addr netip.Addr) (remote.VTY, bool) {
+// authenticated SSH session of user (remote.VTYLines).
+func (d *Device) OpenVTY(addr netip.Addr, user string) (remote.VTY, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	now := d.opts.Now()
 	for i := range d.lines.vty {
 		if d.lines.busy[i] || !d.admitsLocked(d.lines.vty[i], addr) {
 			continue
 		}
 		d.lines.busy[i] = true
+		d.lines.users[i] = vtyUser{name: user, addr: addr, lastInput: now}
 		n := i
-		return remote.VTY{Number: n, ExecTimeout: d.lines.vty[i].execTimeout(), Release: func() {
-			d.mu.Lock()
-			d.lines.busy[n] = false
-			d.mu.Unlock()
-		}}, true
+		return remote.VTY{Number: n, ExecTimeout: d.lines.vty[i].execTimeout(),
+			Release: func() {
+				d.mu.Lock()
+				d.lines.busy[n] = false
+				d.lines.users[n] = vtyUser{}
+				d.mu.Unlock()
+			},
+			Input: func() {
+				d.mu.Lock()
+				d.lines.users[n].lastInput = d.opts.Now()
+				d.mu.Unlock()
+			}}, true
 	}
 	return remote.VTY{}, false
+}
+
+// vtyUser is who holds a busy vty line, for `show users`.
+type vtyUser struct {
+	name      string
+	addr      netip.Addr
+	lastInput time.Time
+}
+
+// showUsers renders `show users` as IOS does: the console (when it is the
+// asking session) as line 0, vty N as line N+1, "*" on the asking session.
+func (d *Device) showUsers(st *engine.State) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.opts.Now()
+	idle := func(t time.Time) string {
+		s := max(0, int(now.Sub(t)/time.Second))
+		return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	me, mine := st.Values[remote.ValueVTY].(int)
+	var b strings.Builder
+	b.WriteString("    Line       User       Host(s)              Idle       Location\n")
+	row := func(mark string, abs int, line, user, when, loc string) {
+		fmt.Fprintf(&b, "%s%3d %-9s %-10s %-20s %8s %s\n", mark, abs, line, user, "idle", when, loc)
+	}
+	if onConsole(st) {
+		row("*", 0, "con 0", "", "00:00:00", "")
+	}
+	for i := range d.lines.vty {
+		if !d.lines.busy[i] {
+			continue
+		}
+		u := d.lines.users[i]
+		mark, when := " ", idle(u.lastInput)
+		if mine && me == i {
+			mark, when = "*", "00:00:00"
+		}
+		row(mark, i+1, fmt.Sprintf("vty %d", i), u.name, when, u.addr.String())
+	}
+	b.WriteString("\n  Interface    User               Mode         Idle     Peer Address\n\n")
+	return strings.ReplaceAll(b.String(), " \n", "\n")
 }
 
 var _ remote.VTYLines = (*Device)(nil)

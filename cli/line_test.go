@@ -173,3 +173,27 @@ func TestExecTimeoutRoundTrip(t *testing.T) {
 		t.Errorf("exec-timeout 0 90 = %v", got)
 	}
 }
+
+// show users lists the vty sessions with their user, idle time and peer,
+// and marks the asking one.
+func TestShowUsers(t *testing.T) {
+	r := newSSHRig(t)
+	r.out("configure terminal", "username oper privilege 15 secret operpw", "username ops secret opspw", "end")
+	a := r.shell(t, "oper", "operpw")
+	a.until("Switch#")
+	b := r.shell(t, "ops", "opspw")
+	b.until("Switch>")
+	r.advance(65 * time.Second)
+	out := b.send("show users", "Switch>")
+	want := "    Line       User       Host(s)              Idle       Location\r\n" +
+		"   1 vty 0     oper       idle                 00:01:05 127.0.0.1\r\n" +
+		"*  2 vty 1     ops        idle                 00:00:00 127.0.0.1\r\n" +
+		"\r\n  Interface    User               Mode         Idle     Peer Address\r\n\r\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("show users:\n%q\nwant\n%q", out, want)
+	}
+	con := term.RunBatch(r.dev.Engine(), []string{"show users"}, term.BatchOptions{Values: map[string]any{remote.ValueLine: "console"}})
+	if !strings.Contains(con.Output, "*  0 con 0                idle                 00:00:00\n") {
+		t.Errorf("from the console:\n%s", con.Output)
+	}
+}

@@ -207,13 +207,13 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 	level, _ := strconv.Atoi(sc.Permissions.Extensions[privilegeExt])
 	who := sessionInfo{user: sc.User(), level: level, addr: hostOf(sc.RemoteAddr()), vty: -1}
 	if s.cfg.Lines != nil {
-		line, ok := s.cfg.Lines.OpenVTY(peer)
+		line, ok := s.cfg.Lines.OpenVTY(peer, sc.User())
 		if !ok {
 			s.logf("ssh: no free vty line for %s from %v", sc.User(), nc.RemoteAddr())
 			return
 		}
 		defer line.Release()
-		who.vty, who.execTimeout = line.Number, line.ExecTimeout
+		who.vty, who.execTimeout, who.input = line.Number, line.ExecTimeout, line.Input
 	}
 	// An authenticated client that opens no session would hold its vty
 	// line for ever; it gets as long as the login took at most.
@@ -256,6 +256,7 @@ type sessionInfo struct {
 	addr        string
 	vty         int           // line number, -1 without SSHConfig.Lines
 	execTimeout time.Duration // 0: none
+	input       func()        // VTY.Input, or nil
 }
 
 // values are the engine.State.Values that say who the session is.
@@ -297,7 +298,7 @@ type exitStatus struct {
 // shell or exec command. It returns when the channel is done.
 func (s *SSHServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, who sessionInfo) {
 	defer ch.Close()
-	idle, stopIdle := newIdleReader(ch, who.execTimeout, func() { ch.Close() })
+	idle, stopIdle := newIdleReader(ch, who.execTimeout, func() { ch.Close() }, who.input)
 	defer stopIdle()
 	var (
 		pty     bool
