@@ -111,7 +111,7 @@ func confirm(c *engine.Ctx, question string) bool {
 
 func (d *Device) execCommands() []engine.Command {
 	return []engine.Command{
-		{Syntax: "enable", Level: engine.LevelUser,
+		{Syntax: "enable", Level: engine.LevelZero,
 			Help: map[string]string{"enable": "Turn on privileged commands"},
 			Run: func(c *engine.Ctx, _ engine.Args) error {
 				if c.State.Level() >= engine.LevelPrivileged {
@@ -120,16 +120,25 @@ func (d *Device) execCommands() []engine.Command {
 				d.mu.Lock()
 				secret := d.enableSecret
 				d.mu.Unlock()
-				if secret != "" && !c.AskSecret(func(s string) bool { return verifyType9(secret, s) }) {
+				switch {
+				case secret == "" && !onConsole(c.State):
+					// IOS: only the console enables without a password; a
+					// vty (SSH, l2sw exec) stays at its level.
+					c.Printf("%% No password set\n")
+					return engine.ErrRejected
+				case secret != "" && !c.AskSecret(func(s string) bool { return verifyType9(secret, s) }):
 					return engine.ErrRejected
 				}
 				c.State.SetLevel(engine.LevelPrivileged)
 				return nil
 			}},
-		{Syntax: "disable", Level: engine.LevelUser,
+		{Syntax: "disable", Level: engine.LevelZero,
 			Help: map[string]string{"disable": "Turn off privileged commands"},
-			Run:  func(c *engine.Ctx, _ engine.Args) error { c.State.SetLevel(engine.LevelUser); return nil }},
-		{Syntax: "logout", Level: engine.LevelUser,
+			Run: func(c *engine.Ctx, _ engine.Args) error {
+				c.State.SetLevel(min(c.State.Level(), engine.LevelUser)) // never up: level 0 stays 0
+				return nil
+			}},
+		{Syntax: "logout", Level: engine.LevelZero,
 			Help: map[string]string{"logout": "Exit from the EXEC"},
 			Run:  func(c *engine.Ctx, _ engine.Args) error { c.State.Close(); return nil }},
 		{Syntax: "configure terminal", Enters: d.modes.config,
@@ -330,8 +339,6 @@ func (d *Device) configCommands() []engine.Command {
 			Run:      d.agingTime},
 		{Syntax: "mac-address-table aging-time <0,10-1000000> [vlan <1-4094>]", No: true, Hidden: true,
 			NoSyntax: "mac-address-table aging-time [<0,10-1000000>] [vlan <1-4094>]", Run: d.agingTime},
-		{Syntax: "line {console|vty}$kind <0-15>$first [<0-15>$last]", Enters: d.modes.line,
-			Help: map[string]string{"console": "Primary terminal line", "vty": "Virtual terminal", "$first": "First Line number", "$last": "Last Line number"}},
 		{Syntax: "version WORD", Hidden: true}, // written at the top of every saved config
 	}
 }

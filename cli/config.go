@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/l2sw/l2sw/cli/engine"
@@ -82,6 +81,8 @@ func (d *Device) RunningConfig() string {
 		b.WriteString("!\n")
 	}
 	b.WriteString(d.bufferedConfig())   // logging.go
+	b.WriteString(d.loginConfigLines()) // login.go
+	b.WriteString(d.sshConfigLines())   // ssh.go
 	b.WriteString(d.tcamLimitsConfig()) // acl_render.go
 	if mtu := d.sw.SystemMTU(); mtu != dataplane.DefaultMTU {
 		fmt.Fprintf(&b, "system mtu %d\n!\n", mtu)
@@ -113,7 +114,8 @@ func (d *Device) RunningConfig() string {
 	b.WriteString(d.accessListConfig()) // acl_render.go
 	b.WriteString(d.loggingConfig())    // logging.go
 	b.WriteString(d.spanConfig())       // span.go
-	b.WriteString("line con 0\nline vty 0 4\nline vty 5 15\n!\nend\n")
+	b.WriteString(d.linesConfig())      // line.go
+	b.WriteString("!\nend\n")
 	return b.String()
 }
 
@@ -204,8 +206,10 @@ func (d *Device) showRunning(ifname string) string {
 // LoadConfig applies configuration lines as if typed in global
 // configuration mode, through the same parser. A line that is refused is
 // reported with its line number ("startup-config line 12: % Invalid input
-// detected at '^' marker. [the line]") and the rest still loads. Comment
-// lines ("!"), the "Building configuration..." header and "end" are skipped.
+// detected at '^' marker. [the line]") and logged as
+// %PARSER-4-BADCFG; the rest still loads. Lines have no length limit: one
+// longer than MaxStartupLine is refused on its own. Comment lines ("!"),
+// the "Building configuration..." header and "end" are skipped.
 func (d *Device) LoadConfig(r io.Reader) []error {
 	st := d.eng.NewState(engine.LevelPrivileged)
 	st.Values[loadingKey] = true
@@ -217,12 +221,26 @@ func (d *Device) LoadConfig(r io.Reader) []error {
 	}
 	enterConfig()
 	var errs []error
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimRight(sc.Text(), " \t\r")
+	reject := func(n int, why, line string) {
+		errs = append(errs, fmt.Errorf("startup-config line %d: %s [%s]", n, why, line))
+		d.logBadConfig(n, why, line)
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		raw, full, err := readConfigLine(br, MaxStartupLine)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if errors.Is(err, errLineTooLong) {
+			reject(n, fmt.Sprintf("%% Line too long (%d bytes, at most %d)", full, MaxStartupLine), preview(raw))
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("startup-config line %d: %w", n, err))
+			d.logBadConfig(n, err.Error(), "")
+			break
+		}
+		line := strings.TrimRight(raw, " \t\r")
 		trimmed := strings.TrimSpace(line)
 		if skipConfigLine(trimmed) {
 			continue
@@ -233,13 +251,31 @@ func (d *Device) LoadConfig(r io.Reader) []error {
 		var out bytes.Buffer
 		o := d.eng.Exec(st, line, &out, -1)
 		if o.Rejected() {
-			errs = append(errs, fmt.Errorf("startup-config line %d: %s [%s]", n, firstErrorLine(out.String(), o), trimmed))
+			reject(n, firstErrorLine(out.String(), o), trimmed)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		errs = append(errs, fmt.Errorf("startup-config line %d: %w", n+1, err))
+	deferred := d.applyDeferred()
+	for _, e := range deferred {
+		d.sw.Log().Log("PARSER", syslog.Warning, "BADCFG", "%v", e)
 	}
-	return append(errs, d.applyDeferred()...)
+	return append(errs, deferred...)
+}
+
+// logBadConfig records a refused startup-config line in the log, so that
+// `show logging` tells what a reload lost. IOS's own PARSER-4-BADCFG says
+// only "Unexpected end of configuration file."; this one names the line.
+func (d *Device) logBadConfig(n int, why, line string) {
+	d.sw.Log().Log("PARSER", syslog.Warning, "BADCFG", "startup-config line %d rejected: %s [%s]", n, why, preview(line))
+}
+
+// preview shortens a line for a message: the log keeps a hint of a huge
+// line, not the line.
+func preview(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
 }
 
 func skipConfigLine(l string) bool {
@@ -280,8 +316,9 @@ func (d *Device) LoadConfigFile(path string) error {
 
 // Save writes the running configuration to the startup-config file
 // atomically: a temporary file in the same directory is written and synced,
-// renamed over the old file, and the directory is synced. A failure leaves
-// the previous file untouched.
+// the old file is kept as startup-config.bak (BackupSuffix), the new one is
+// renamed over it, and the directory is synced. A failure leaves the
+// previous file untouched.
 func (d *Device) Save() error { return d.save(Origin{Line: "console"}) }
 
 func (d *Device) save(o Origin) error {
@@ -289,49 +326,10 @@ func (d *Device) save(o Origin) error {
 	if path == "" {
 		return ErrNoStartupPath
 	}
-	if err := writeAtomic(path, []byte(d.RunningConfig())); err != nil {
+	if err := writeAtomic(path, []byte(d.RunningConfig()), true); err != nil {
 		return err
 	}
 	d.sw.Log().Log("SYS", syslog.Notice, "CONFIG_NV_I", "Nonvolatile storage configured from console by %s", o.by())
-	return nil
-}
-
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	// The rename is durable only once the directory entry is on disk.
-	df, derr := os.Open(dir)
-	if derr != nil {
-		return fmt.Errorf("save %s: sync dir: %w", path, derr)
-	}
-	defer df.Close()
-	if derr := df.Sync(); derr != nil {
-		return fmt.Errorf("save %s: sync dir: %w", path, derr)
-	}
 	return nil
 }
 

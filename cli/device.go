@@ -45,10 +45,13 @@ type Device struct {
 		config, ifc, ifRange, vlan, line, svi *engine.Mode
 		stdACL, extACL, accessMap             *engine.Mode // acl_commands.go
 	}
-	acl   *aclConfig  // access lists, access groups, VLAN maps (acl_config.go)
-	trace packetTrace // the live packet trace (packettrace.go)
-	logs  *logConfig  // syslog servers and levels (logging.go)
-	rates *rateMeter  // interface rates (rates.go)
+	acl   *aclConfig   // access lists, access groups, VLAN maps (acl_config.go)
+	trace packetTrace  // the live packet trace (packettrace.go)
+	logs  *logConfig   // syslog servers and levels (logging.go)
+	rates *rateMeter   // interface rates (rates.go)
+	lines *lines       // line con 0, line vty 0-15 (line.go); guarded by mu
+	login *loginState  // login block-for, delay, logging (login.go); guarded by mu
+	ssh   *sshSettings // ip ssh ... (ssh.go); guarded by mu
 
 	mu           sync.Mutex
 	hostname     string
@@ -89,6 +92,9 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 		ports:     map[string]*portExtra{},
 		lastClear: map[string]time.Time{},
 		acl:       newACLConfig(),
+		lines:     newLines(),
+		login:     &loginState{},
+		ssh:       newSSHSettings(),
 	}
 	d.start = opts.Now()
 	d.eng = engine.New(engine.Options{
@@ -110,6 +116,9 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installLoadInterval()
 	d.startRates()
 	d.installCapture()
+	d.installLines()
+	d.installLogin()
+	d.installSSH()
 	return d
 }
 
@@ -168,7 +177,8 @@ func OriginOf(st *engine.State) Origin {
 		if host, _, err := net.SplitHostPort(addr); err == nil {
 			addr = host
 		}
-		return Origin{Line: "vty0", User: user, Addr: addr}
+		n, _ := st.Values[remote.ValueVTY].(int)
+		return Origin{Line: fmt.Sprintf("vty%d", n), User: user, Addr: addr}
 	}
 	return Origin{Line: "console"}
 }

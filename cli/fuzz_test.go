@@ -32,6 +32,8 @@ func FuzzDevice(f *testing.F) {
 		"1\nusername u privilege 3 secret 9 $9$plz/kf0e3.dns.$cKvJDd6bXmyaUWdx42dgcRwpdDs0djBEqzjlmMbYEW6",
 		"0\nclear mac address-table dynamic vlan 3\nshow interfaces status | include Gi\ndo show vlan",
 		"5\n! comment\nexit\nexit\nexit",
+		"5\nexec-timeout 35791 2147483\ntransport input none\naccess-class 10 in\nlogin local\nline vty 3 3\nno login",
+		"1\nlogin block-for 1 attempts 1 within 1\nlogin on-success log every 1\nip ssh server algorithm kex curve25519-sha256 curve25519-sha256\nip ssh time-out 1\nip ssh authentication-retries 0",
 	} {
 		f.Add(s)
 	}

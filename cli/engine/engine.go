@@ -25,7 +25,8 @@ type Command struct {
 	// argument name ("$vid") to its `?` text. Keywords without help here
 	// take the engine's shared help (Engine.SetHelp).
 	Help map[string]string
-	// Level is the minimum privilege level; 0 means LevelPrivileged.
+	// Level is the minimum privilege level; 0 means LevelPrivileged and
+	// LevelZero means privilege level 0.
 	Level int
 	// No and Default enable `no ...` and `default ...`. NoSyntax and
 	// DefaultSyntax, when set, replace Syntax after the `no`/`default`
@@ -107,7 +108,7 @@ func New(opts Options) *Engine {
 	}
 	e.exec = &Mode{Name: "exec", exec: true, ExitHelp: "Exit from the EXEC"}
 	e.modes["exec"] = e.exec
-	e.mustInstall(e.exec, Command{Syntax: "exit", Level: LevelUser, Help: map[string]string{"exit": e.exec.ExitHelp}}, builtinExit)
+	e.mustInstall(e.exec, Command{Syntax: "exit", Level: LevelZero, Help: map[string]string{"exit": e.exec.ExitHelp}}, builtinExit)
 	if !opts.NoTerminalCommands {
 		e.installTerminal()
 	}
@@ -204,8 +205,11 @@ func (e *Engine) installLocked(m *Mode, c Command, k builtin) error {
 	cmd := new(Command)
 	*cmd = c
 	level := c.Level
-	if level == 0 {
+	switch level {
+	case 0:
 		level = LevelPrivileged
+	case LevelZero:
+		level = 0
 	}
 	helpFn := func(key string) string {
 		if h, ok := c.Help[key]; ok {

@@ -9,6 +9,11 @@ import (
 const (
 	LevelUser       = 1  // user EXEC, prompt ">"
 	LevelPrivileged = 15 // privileged EXEC, prompt "#"
+	// LevelZero is the Command.Level of the few commands a session at
+	// privilege level 0 may use (IOS: disable, enable, exit, help,
+	// logout). It is not 0, which means LevelPrivileged there; a State
+	// at level 0 is simply level 0.
+	LevelZero = -1
 )
 
 // Default terminal geometry of a new session (IOS: 24 lines, 80 columns).

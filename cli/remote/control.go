@@ -40,7 +40,9 @@ const probeTimeout = time.Second
 var ErrAlreadyRunning = errors.New("another l2sw is running")
 
 // ListenControl creates the control socket at path, readable and writable
-// by its owner only (0600), creating a missing parent directory 0700. A
+// by its owner only (0600), creating a missing parent directory 0700; an
+// existing parent that others could write to, or that belongs to another
+// user, is refused (ErrUnsafeSocketDir). A
 // socket file that no process answers on any more is removed first; one a
 // live process answers on is left alone and reported as ErrAlreadyRunning.
 // Closing the listener removes the socket file.
@@ -48,6 +50,9 @@ func ListenControl(path string) (net.Listener, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	if err := checkSocketDir(dir); err != nil {
+		return nil, err
 	}
 	// The socket is bound in a private directory, chmodded, then linked to
 	// its name: no other user can ever connect in between (chmod after a
@@ -152,71 +157,6 @@ func ServeControl(ctx context.Context, ln net.Listener, eng *engine.Engine) erro
 // or the switch stops) or the capture ends by itself (its count).
 type Capturer interface {
 	StartCapture(req CaptureRequest) (run func(ctx context.Context, w io.Writer) error, err error)
-}
-
-// ControlOptions are what a control socket serves besides CLI sessions.
-type ControlOptions struct {
-	Capture Capturer // nil: capture connections are refused
-}
-
-// ServeControlWith is ServeControl that also serves what opts give.
-func ServeControlWith(ctx context.Context, ln net.Listener, eng *engine.Engine, opts ControlOptions) error {
-	return serveConns(ctx, ln, "control socket", func(c net.Conn) { serveControlConn(c, eng, opts) })
-}
-
-// serveConns accepts connections on ln and runs serve for each on its own
-// goroutine until ctx is done. It then closes ln and every connection, waits
-// for their goroutines and returns nil; an accept failure is returned
-// (prefixed by what) otherwise. The control socket and SSH share it.
-func serveConns(ctx context.Context, ln net.Listener, what string, serve func(net.Conn)) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
-		done  bool
-	)
-	stop := context.AfterFunc(ctx, func() {
-		ln.Close()
-		mu.Lock()
-		done = true
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	defer stop()
-	defer wg.Wait()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				// Close again, synchronously: the socket file must be gone
-				// when Serve returns, not whenever AfterFunc finishes.
-				ln.Close()
-				return nil
-			}
-			return fmt.Errorf("%s: accept: %w", what, err)
-		}
-		mu.Lock()
-		if done {
-			mu.Unlock()
-			c.Close()
-			continue
-		}
-		conns[c] = struct{}{}
-		mu.Unlock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				mu.Lock()
-				delete(conns, c)
-				mu.Unlock()
-				c.Close()
-			}()
-			serve(c)
-		}()
-	}
 }
 
 // serveControlConn runs one control connection. Errors end up in the reply
@@ -325,6 +265,10 @@ func writeReply(w io.Writer, rep Reply) error {
 func dialControl(ctx context.Context, path string, h Header) (net.Conn, *bufio.Reader, Reply, error) {
 	hdr, err := EncodeHeader(h)
 	if err != nil {
+		return nil, nil, Reply{}, err
+	}
+	// Talk only to a socket nobody else could have put there.
+	if err := checkSocketDir(filepath.Dir(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, Reply{}, err
 	}
 	var d net.Dialer

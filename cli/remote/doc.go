@@ -4,6 +4,15 @@
 // authenticates; parsing and running commands is cli/engine's job and line
 // editing is cli/term's.
 //
+// Both listeners survive what a hostile peer can throw at them: accept
+// errors (EMFILE) are retried with a back-off, never fatal; SSH admits
+// unauthenticated connections through a MaxStartups gate with a per-source
+// cap and rate (Limits) and bounds the login by an auth timeout; the
+// control socket caps its connections and refuses a directory others could
+// tamper with. What the running configuration decides (vty lines, login
+// protection, algorithms) reaches the SSH server through small interfaces
+// (VTYLines, LoginWatcher, SSHConfig.Policy) that cli.Device implements.
+//
 // # Control socket wire protocol (version 1)
 //
 // The control socket is a Unix stream socket. Every connection is one

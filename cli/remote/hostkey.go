@@ -6,8 +6,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -67,8 +69,30 @@ func LoadHostKey(path string) (ssh.Signer, error) {
 	return readHostKey(path)
 }
 
+// ErrHostKeyPermissions is wrapped when a host key file could be read by
+// others than its owner, or belongs to another user: like sshd, the switch
+// refuses such a key rather than serve with a key others may have copied.
+var ErrHostKeyPermissions = errors.New("ssh host key permissions")
+
 func readHostKey(path string) (ssh.Signer, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("ssh host key %s: %w", path, err)
+	}
+	defer f.Close()
+	// Checked on the open file, so the key read is the one checked.
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("ssh host key %s: %w", path, err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("%w: %s is mode %04o, readable by others than its owner; it must be 0600 (chmod 600 %s)",
+			ErrHostKeyPermissions, path, perm, path)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() && st.Uid != 0 {
+		return nil, fmt.Errorf("%w: %s belongs to uid %d, not to this process (uid %d) or root", ErrHostKeyPermissions, path, st.Uid, os.Geteuid())
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("ssh host key %s: %w", path, err)
 	}

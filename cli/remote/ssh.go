@@ -41,11 +41,23 @@ type SSHConfig struct {
 	BannerFunc func() string
 	// Logf, when set, receives login failures and server errors.
 	Logf func(format string, args ...any)
+	// Lines, when set, gives every session a vty line: connections no line
+	// admits are refused, and a session keeps its line's exec-timeout.
+	Lines VTYLines
+	// Limits bound unauthenticated connections; the zero value means
+	// DefaultLimits.
+	Limits Limits
+	// Login, when set, watches every login attempt (logging, quiet mode,
+	// login delay).
+	Login LoginWatcher
+	// Policy, when set, is asked at each connection for the algorithms,
+	// authentication timeout and retries (`ip ssh ...` in the running
+	// config); nil means the defaults.
+	Policy func() SSHPolicy
+	// Started, when set, is told the host key once the server is ready
+	// (for `show ip ssh`).
+	Started func(hostKey ssh.PublicKey)
 }
-
-// handshakeTimeout bounds key exchange plus authentication, so that a
-// client that connects and stalls does not hold a goroutine forever.
-const handshakeTimeout = 30 * time.Second
 
 // privilegeExt carries the privilege of a login from authentication to the
 // session in ssh.Permissions.
@@ -57,16 +69,18 @@ const privilegeExt = "l2sw-privilege"
 type SSHServer struct {
 	eng     *engine.Engine
 	cfg     SSHConfig
-	conf    *ssh.ServerConfig
+	signer  ssh.Signer
 	hostKey ssh.PublicKey
+	gate    *gate    // connections not authenticated yet
+	log     *rateLog // cfg.Logf, rate-limited per kind of message
 
 	connDone func() // test hook: a connection's goroutine is finishing
 }
 
 // NewSSHServer loads (or creates) the host key and prepares the server.
-// The x/crypto/ssh default algorithms are kept on purpose: they include
-// what paramiko 2.12 (netmiko, Ansible) offers: curve25519 and ECDH key
-// exchange, aes*-ctr, hmac-sha2-*, and the ssh-ed25519 host key.
+// It offers DefaultAlgorithms unless cfg.Policy says otherwise: no SHA-1 or
+// NIST-curve key exchange, yet everything paramiko 2.12 (netmiko, Ansible)
+// needs: curve25519, aes*-ctr, hmac-sha2-*, the ssh-ed25519 host key.
 func NewSSHServer(eng *engine.Engine, cfg SSHConfig) (*SSHServer, error) {
 	if eng == nil {
 		return nil, errors.New("ssh: no engine")
@@ -78,8 +92,24 @@ func NewSSHServer(eng *engine.Engine, cfg SSHConfig) (*SSHServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SSHServer{eng: eng, cfg: cfg, hostKey: signer.PublicKey()}
-	s.conf = &ssh.ServerConfig{
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits()
+	}
+	if cfg.Limits.AuthTimeout <= 0 {
+		cfg.Limits.AuthTimeout = DefaultLimits().AuthTimeout
+	}
+	s := &SSHServer{eng: eng, cfg: cfg, signer: signer, hostKey: signer.PublicKey(), gate: newGate(cfg.Limits), log: newRateLog(cfg.Logf, 10*time.Second)}
+	if cfg.Started != nil {
+		cfg.Started(s.hostKey)
+	}
+	return s, nil
+}
+
+// newConf returns a fresh x/crypto server configuration: each connection
+// gets its own, so that a change of the running-config (algorithms,
+// retries) applies to the next connection without a race.
+func (s *SSHServer) newConf() *ssh.ServerConfig {
+	conf := &ssh.ServerConfig{
 		ServerVersion: "SSH-2.0-l2sw",
 		PasswordCallback: func(m ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
 			return s.login(m, string(password))
@@ -95,8 +125,8 @@ func NewSSHServer(eng *engine.Engine, cfg SSHConfig) (*SSHServer, error) {
 			return s.login(m, answers[0])
 		},
 	}
-	s.conf.AddHostKey(signer)
-	return s, nil
+	conf.AddHostKey(s.signer)
+	return conf
 }
 
 // HostKey returns the server's public host key.
@@ -104,11 +134,11 @@ func (s *SSHServer) HostKey() ssh.PublicKey { return s.hostKey }
 
 func (s *SSHServer) login(m ssh.ConnMetadata, password string) (*ssh.Permissions, error) {
 	level, ok := s.cfg.Auth.CheckLogin(m.User(), password)
-	if !ok {
-		s.logf("ssh: login failed for %q from %v", m.User(), m.RemoteAddr())
+	if ok = s.watchLogin(m, ok); !ok {
+		s.log.log("login", "ssh: login failed for %q from %v", m.User(), m.RemoteAddr())
 		return nil, fmt.Errorf("ssh: login failed for %q", m.User())
 	}
-	level = min(max(level, engine.LevelUser), engine.LevelPrivileged)
+	level = min(max(level, 0), engine.LevelPrivileged) // `username u privilege 0` logs in at 0
 	return &ssh.Permissions{Extensions: map[string]string{privilegeExt: strconv.Itoa(level)}}, nil
 }
 
@@ -142,7 +172,7 @@ func ServeSSH(ctx context.Context, eng *engine.Engine, cfg SSHConfig) (net.Addr,
 // every connection, waits for their goroutines and returns nil. An accept
 // failure is returned otherwise.
 func (s *SSHServer) Serve(ctx context.Context, ln net.Listener) error {
-	return serveConns(ctx, ln, "ssh", s.serveConn)
+	return serveConns(ctx, ln, "ssh", s.log, s.admitSSH, s.serveConn)
 }
 
 // serveConn runs one SSH connection: handshake, then session channels.
@@ -151,17 +181,44 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 	if s.connDone != nil {
 		defer s.connDone()
 	}
-	nc.SetDeadline(time.Now().Add(handshakeTimeout))
-	sc, chans, reqs, err := ssh.NewServerConn(nc, s.conf)
+	if pc, ok := nc.(*preAuthConn); ok {
+		// Authenticated or gone, the connection no longer counts against
+		// MaxStartups when the handshake returns.
+		defer pc.leave()
+	}
+	peer := addrOf(nc.RemoteAddr().String())
+	if s.cfg.Lines != nil && !s.cfg.Lines.PermitVTY(peer) {
+		s.log.log("vty refused", "ssh: connection from %v refused by the vty lines (access-class, transport input)", nc.RemoteAddr())
+		return
+	}
+	pol := s.policy()
+	nc.SetDeadline(time.Now().Add(pol.AuthTimeout))
+	sc, chans, reqs, err := ssh.NewServerConn(nc, s.serverConfig(pol))
+	if pc, ok := nc.(*preAuthConn); ok {
+		pc.leave()
+	}
 	if err != nil {
-		s.logf("ssh: handshake with %v: %v", nc.RemoteAddr(), err)
+		s.log.log("handshake", "ssh: handshake with %v: %v", nc.RemoteAddr(), err)
 		return
 	}
 	nc.SetDeadline(time.Time{})
 	defer sc.Close()
 	go ssh.DiscardRequests(reqs)
 	level, _ := strconv.Atoi(sc.Permissions.Extensions[privilegeExt])
-	who := sessionInfo{user: sc.User(), level: level, addr: hostOf(sc.RemoteAddr())}
+	who := sessionInfo{user: sc.User(), level: level, addr: hostOf(sc.RemoteAddr()), vty: -1}
+	if s.cfg.Lines != nil {
+		line, ok := s.cfg.Lines.OpenVTY(peer, sc.User())
+		if !ok {
+			s.logf("ssh: no free vty line for %s from %v", sc.User(), nc.RemoteAddr())
+			return
+		}
+		defer line.Release()
+		who.vty, who.execTimeout, who.input = line.Number, line.ExecTimeout, line.Input
+	}
+	// An authenticated client that opens no session would hold its vty
+	// line for ever; it gets as long as the login took at most.
+	noSession := time.AfterFunc(pol.AuthTimeout, func() { sc.Close() })
+	defer noSession.Stop()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for nch := range chans {
@@ -174,6 +231,7 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 			s.logf("ssh: accepting a channel from %v: %v", nc.RemoteAddr(), err)
 			continue
 		}
+		noSession.Stop()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -183,10 +241,31 @@ func (s *SSHServer) serveConn(nc net.Conn) {
 	}
 }
 
+// termLevel is a login's privilege level as cli/term takes it, where 0
+// means a default.
+func termLevel(level int) int {
+	if level == 0 {
+		return engine.LevelZero
+	}
+	return level
+}
+
 type sessionInfo struct {
-	user  string
-	level int
-	addr  string
+	user        string
+	level       int
+	addr        string
+	vty         int           // line number, -1 without SSHConfig.Lines
+	execTimeout time.Duration // 0: none
+	input       func()        // VTY.Input, or nil
+}
+
+// values are the engine.State.Values that say who the session is.
+func (w sessionInfo) values() map[string]any {
+	v := map[string]any{ValueUser: w.user, ValueLine: "vty", ValueAddr: w.addr}
+	if w.vty >= 0 {
+		v[ValueVTY] = w.vty
+	}
+	return v
 }
 
 func hostOf(a net.Addr) string {
@@ -219,12 +298,14 @@ type exitStatus struct {
 // shell or exec command. It returns when the channel is done.
 func (s *SSHServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, who sessionInfo) {
 	defer ch.Close()
+	idle, stopIdle := newIdleReader(ch, who.execTimeout, func() { ch.Close() }, who.input)
+	defer stopIdle()
 	var (
 		pty     bool
 		width   int
 		started bool
 		ended   = make(chan struct{})
-		rr      = &resizeReader{r: ch}
+		rr      = &resizeReader{r: idle}
 	)
 	reply := func(req *ssh.Request, ok bool) {
 		if req.WantReply {
@@ -266,6 +347,10 @@ func (s *SSHServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, who s
 			}
 			started = true
 			reply(req, true)
+			// A copy: later window-change requests write width while the
+			// shell starts (a data race FuzzSSHSession found); they reach
+			// the running shell through rr.
+			width := width
 			go func() {
 				defer close(ended)
 				s.runShell(ch, rr, width, who)
@@ -300,11 +385,11 @@ func (s *SSHServer) runShell(ch ssh.Channel, rr *resizeReader, width int, who se
 	if s.cfg.BannerFunc != nil {
 		banner = s.cfg.BannerFunc()
 	}
-	sess := term.New(s.eng, rr, ch, term.Options{Level: who.level, Banner: banner})
+	sess := term.New(s.eng, rr, ch, term.Options{Level: termLevel(who.level), Banner: banner})
 	st := sess.State()
-	st.Values[ValueUser] = who.user
-	st.Values[ValueLine] = "vty"
-	st.Values[ValueAddr] = who.addr
+	for k, v := range who.values() {
+		st.Values[k] = v
+	}
 	if width > 0 {
 		st.SetWidth(min(width, maxWidth))
 	}
@@ -326,7 +411,7 @@ func (s *SSHServer) runExec(ch ssh.Channel, command string, pty bool, who sessio
 			lines = append(lines, l)
 		}
 	}
-	res := term.RunBatch(s.eng, lines, term.BatchOptions{Level: who.level})
+	res := term.RunBatch(s.eng, lines, term.BatchOptions{Level: termLevel(who.level), Values: who.values()})
 	out := res.Output
 	if pty {
 		out = strings.ReplaceAll(out, "\n", "\r\n")

@@ -10,12 +10,15 @@ import (
 // BatchOptions configure RunBatch.
 type BatchOptions struct {
 	// Level is the starting privilege level; 0 means privileged EXEC, as
-	// `l2sw exec` starts.
+	// `l2sw exec` starts, and engine.LevelZero privilege level 0.
 	Level int
 	// Echo prints each prompt and line before its output, as a terminal
 	// transcript. Without it only the output is printed, and a caret error
 	// shows the line above the caret.
 	Echo bool
+	// Values are copied into the session's engine.State.Values (who runs
+	// the batch and from where, for the command set).
+	Values map[string]any
 }
 
 // BatchResult is the outcome of RunBatch.
@@ -30,10 +33,16 @@ type BatchResult struct {
 // secret (enable's password) is consumed from lines, not run.
 func RunBatch(e *engine.Engine, lines []string, opts BatchOptions) BatchResult {
 	level := opts.Level
-	if level == 0 {
+	switch level {
+	case 0:
 		level = engine.LevelPrivileged
+	case engine.LevelZero:
+		level = 0
 	}
 	st := e.NewState(level)
+	for k, v := range opts.Values {
+		st.Values[k] = v
+	}
 	st.SetLength(0)
 	var out strings.Builder
 	bt := &batchTerm{out: &out}

@@ -20,7 +20,8 @@ const moreText = " --More-- "
 
 // Options configure a Session.
 type Options struct {
-	// Level is the starting privilege level; 0 means user EXEC.
+	// Level is the starting privilege level; 0 means user EXEC and
+	// engine.LevelZero privilege level 0.
 	Level int
 	// Banner is printed before the first prompt ("\n" line ends).
 	Banner string
@@ -63,8 +64,11 @@ var _ engine.Terminal = (*Session)(nil)
 // New returns a session of e reading keystrokes from r and writing to w.
 func New(e *engine.Engine, r io.Reader, w io.Writer, opts Options) *Session {
 	level := opts.Level
-	if level == 0 {
+	switch level {
+	case 0:
 		level = engine.LevelUser
+	case engine.LevelZero:
+		level = 0
 	}
 	s := &Session{e: e, r: r, w: w, rbuf: make([]byte, 4096), opts: opts}
 	s.st = e.NewState(level)

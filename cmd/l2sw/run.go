@@ -130,9 +130,18 @@ func run(cmd *cobra.Command, o runOptions) error {
 		}
 	}
 
+	// A `write memory` killed half-way leaves its temporary file; nobody
+	// can be saving yet, so whatever is there is stale.
+	if removed, err := cli.RemoveStaleTemps(o.config); err != nil {
+		fmt.Fprintf(os.Stderr, "l2sw: %v\n", err)
+	} else if len(removed) > 0 {
+		fmt.Fprintf(os.Stderr, "l2sw: removed %d leftover temporary file(s) of an interrupted write memory\n", len(removed))
+	}
 	dev := cli.NewDevice(sw, cli.Options{ConfigPath: o.config, Version: version})
-	for _, e := range dev.LoadConfig(strings.NewReader(configText)) {
-		fmt.Fprintf(os.Stderr, "l2sw: %s: %v\n", configFrom, e)
+	// Each refused line is logged (%PARSER-4-BADCFG, on stderr and in show
+	// logging); say once where they came from.
+	if errs := dev.LoadConfig(strings.NewReader(configText)); len(errs) > 0 {
+		fmt.Fprintf(os.Stderr, "l2sw: %s: %d line(s) rejected, see show logging\n", configFrom, len(errs))
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -147,13 +156,16 @@ func run(cmd *cobra.Command, o runOptions) error {
 	sw.Start()
 
 	errc := make(chan error, 2)
-	go func() { errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Capture: dev}) }()
+	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "l2sw: "+format+"\n", args...) }
+	go func() {
+		errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf, Capture: dev})
+	}()
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
 			key = filepath.Join(filepath.Dir(o.config), "ssh_host_ed25519_key")
 		}
-		addr, err := remote.ServeSSH(ctx, dev.Engine(), remote.SSHConfig{Addr: o.ssh, HostKeyPath: key, Auth: dev})
+		addr, err := remote.ServeSSH(ctx, dev.Engine(), dev.SSHConfig(remote.SSHConfig{Addr: o.ssh, HostKeyPath: key, Logf: logf}))
 		if err != nil {
 			return err
 		}
