@@ -4,9 +4,9 @@
 // virtual switch that makes CARP and VRRP pairs flap). Random choices come
 // from a seedable source, so a test can repeat a run exactly.
 //
-// A wrapped port without faults costs one atomic load per Read or Write
-// call and nothing per frame; the faults themselves run on a slower path
-// that copies frames (see Port).
+// A wrapped port without faults costs an atomic load per Write call and
+// two per Read call (before and after it blocks), nothing per frame; the
+// faults themselves run on a slower path that copies frames (see Port).
 package fault
 
 import (

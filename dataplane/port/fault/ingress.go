@@ -30,7 +30,17 @@ type ingress struct {
 // Read implements port.Port.
 func (p *Port) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 	if p.rx.Load() == nil {
-		return p.inner.Read(bufs, sizes, offset)
+		n, err := p.inner.Read(bufs, sizes, offset)
+		if n == 0 || offset < gso.HeaderLen || p.rx.Load() == nil {
+			return n, err
+		}
+		// Faults came while this Read waited: they apply to its frames.
+		p.in.mu.Lock()
+		p.received(p.rx.Load(), bufs[:n], sizes[:n], offset)
+		if err != nil && p.in.err == nil {
+			p.in.err = err
+		}
+		p.in.mu.Unlock()
 	}
 	return p.readFaulty(bufs, sizes, offset)
 }
@@ -44,15 +54,10 @@ func (p *Port) readFaulty(bufs [][]byte, sizes []int, offset int) (int, error) {
 			in.mu.Unlock()
 			return p.inner.Read(bufs, sizes, offset)
 		}
-		if in.err != nil && !in.pumping {
-			err := in.err
-			in.mu.Unlock()
-			return 0, err
-		}
 		active := st.active()
 		if active {
 			in.stop = false
-			if !in.pumping {
+			if !in.pumping && in.err == nil {
 				in.pumping = true
 				go p.pump()
 			}
@@ -81,6 +86,11 @@ func (p *Port) readFaulty(bufs [][]byte, sizes []int, offset int) (int, error) {
 			in.mu.Unlock()
 			signal(in.room)
 			return n, nil
+		}
+		if in.err != nil && !in.pumping {
+			err := in.err
+			in.mu.Unlock()
+			return 0, err
 		}
 		if !active && !in.pumping && in.q.Len() == 0 {
 			p.rx.Store(nil) // back to reading the inner port directly
@@ -170,7 +180,10 @@ func (p *Port) received(st *dirState, bufs [][]byte, sizes []int, off int) {
 		refl, hs := in.refl[:0], in.reflH[:0]
 		for i, b := range bufs {
 			if f := b[off : off+sizes[i]]; reflects(st.reflect, f) {
-				h, _ := gso.Decode(b[off-gso.HeaderLen : off])
+				var h gso.Header
+				if p.inj.offload.Load() != 0 {
+					h, _ = gso.Decode(b[off-gso.HeaderLen : off])
+				}
 				refl, hs = append(refl, f), append(hs, h)
 			}
 		}
@@ -190,7 +203,10 @@ func (p *Port) received(st *dirState, bufs [][]byte, sizes []int, off int) {
 			}
 			continue
 		}
-		h, _ := gso.Decode(raw)
+		var h gso.Header // no offloads in effect: the header bytes mean nothing
+		if p.inj.offload.Load() != 0 {
+			h, _ = gso.Decode(raw)
+		}
 		f := raw[gso.HeaderLen:]
 		copies, pos, due, held := st.fate(f, h.Plain(), now, &p.inj.in)
 		if pos >= 0 {

@@ -25,6 +25,7 @@ type Injector struct {
 
 	in, out   counts
 	reflected atomic.Uint64
+	offload   atomic.Uint32 // port.Offload in effect (SetOffload): whether received header bytes mean anything
 
 	done      chan struct{} // closed when a wrapped port is closed
 	closeOnce sync.Once
@@ -104,7 +105,8 @@ func (f *Injector) Wrap(p port.Port) port.Port {
 func (f *Injector) shutdown() { f.closeOnce.Do(func() { close(f.done) }) }
 
 // Port is one queue of a port with faults. Without faults Read and Write go
-// straight to the inner port after one atomic load. With faults on the
+// straight to the inner port; an atomic load after the inner Read catches
+// faults set while it waited, so they apply to its frames. With faults on the
 // receive side a pump goroutine does the inner Reads and queues the frames
 // that survive, copied, each with the time it is due; Read hands over what
 // is due. Frames delayed or held on the transmit side are copied into a
@@ -134,7 +136,9 @@ type offloadPort struct{ *Port }
 
 // SetOffload implements port.OffloadPort: the inner port's offloads.
 func (o *offloadPort) SetOffload(want port.Offload) (port.Offload, error) {
-	return o.op.SetOffload(want)
+	got, err := o.op.SetOffload(want)
+	o.inj.offload.Store(uint32(got))
+	return got, err
 }
 
 // WriteOffload implements port.OffloadPort.
