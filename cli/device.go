@@ -102,6 +102,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installSPAN()
 	d.installLogging()
 	d.installPing()
+	d.installFault()
 	return d
 }
 
