@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/l2sw/l2sw/dataplane/port/fault"
@@ -39,7 +38,7 @@ func BenchmarkForwardFaults(b *testing.B) {
 			}
 			bd.run(b, ifName(1), frames)
 			if c.port == 0 && bd.sinks[1].TxFrames() < uint64(b.N*batch) {
-				b.Fatal(fmt.Sprintf("egress got %d frames, want %d", bd.sinks[1].TxFrames(), b.N*batch))
+				b.Fatalf("egress got %d frames, want %d", bd.sinks[1].TxFrames(), b.N*batch)
 			}
 		})
 	}
