@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/l2sw/l2sw/cli"
 	"github.com/l2sw/l2sw/cli/term"
@@ -152,6 +153,56 @@ func TestFaultDelayRTT(t *testing.T) {
 	out := a.pings("-c", "10", "-i", "0.01", "-W", "1", b.ip())
 	if rtt := minRTT(t, out); rtt > base+5 {
 		t.Errorf("shortest RTT %.2f ms after no fault delay, %.2f ms on average before:\n%s", rtt, base, out)
+	}
+}
+
+// TestFaultReflectMulticast: with `fault reflect multicast` on a host's
+// port, the multicast frames the host sends (a VRRP/CARP advert's
+// addresses) come back to it, as from a reflecting virtual switch, and
+// still reach the other host; its broadcasts do not come back. `no fault
+// reflect` ends it.
+func TestFaultReflectMulticast(t *testing.T) {
+	t.Parallel()
+	a, b, conf := faultLab(t)
+	capA, capB := a.capture(), b.capture()
+	mcast := func() []byte {
+		f := make([]byte, 60)
+		copy(f, []byte{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12})
+		copy(f[6:], a.mac[:])
+		f[12], f[13] = 0x88, 0xb5
+		return f
+	}()
+	bcast := append([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, mcast[6:]...)
+	fromA := func(dst byte) func(frameRecord) bool {
+		return func(f frameRecord) bool { return f.src() == a.mac && f.data[0] == dst }
+	}
+	conf("fault reflect multicast")
+	for range 3 {
+		a.sendRaw(mcast)
+		a.sendRaw(bcast)
+	}
+	if !capA.waitFor(3, promptly, fromA(0x01)) {
+		t.Errorf("%d of 3 multicast frames came back to the sender", len(capA.matching(fromA(0x01))))
+	}
+	if !capB.waitFor(3, promptly, fromA(0x01)) || !capB.waitFor(3, promptly, fromA(0xff)) {
+		t.Errorf("the other host got %d multicast and %d broadcast frames, want 3 each",
+			len(capB.matching(fromA(0x01))), len(capB.matching(fromA(0xff))))
+	}
+	if n := len(capA.matching(fromA(0xff))); n != 0 {
+		t.Errorf("%d broadcast frames came back, want none", n)
+	}
+	if _, st, _ := a.l.sw.PortFaults(a.port); st.Reflected != 3 {
+		t.Errorf("reflected %d frames, want 3", st.Reflected)
+	}
+	conf("no fault reflect")
+	capA.reset()
+	a.sendRaw(mcast)
+	if !capB.waitFor(4, promptly, fromA(0x01)) {
+		t.Fatal("the multicast frame after no fault reflect did not reach the other host")
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := len(capA.matching(fromA(0x01))); n != 0 {
+		t.Errorf("%d frames came back after no fault reflect", n)
 	}
 }
 
