@@ -48,7 +48,7 @@ func (d *Device) installFault() {
 	const dir = " [in|out|both]$dir"
 	percent := func(kind fault.Kind, set func(f *fault.Faults, v int)) engine.Command {
 		k := kind.String()
-		return engine.Command{Syntax: "fault " + k + " <1-100>$v" + dir, No: true, NoSyntax: "fault " + k + " [<1-100>$v]" + dir,
+		return engine.Command{Syntax: "fault " + k + " <1-100>$v" + dir, No: true, Default: true, NoSyntax: "fault " + k + " [<1-100>$v]" + dir,
 			Help: faultHelp, Run: d.faultRun(kind, func(c *fault.Config, a engine.Args) {
 				c.Edit(faultDir(a), func(f *fault.Faults) { set(f, a.Int("v")) })
 			})}
@@ -58,7 +58,7 @@ func (d *Device) installFault() {
 		percent(fault.KindDuplicate, func(f *fault.Faults, v int) { f.Duplicate = v }),
 		percent(fault.KindCorrupt, func(f *fault.Faults, v int) { f.Corrupt = v }),
 		percent(fault.KindReorder, func(f *fault.Faults, v int) { f.Reorder = v }),
-		{Syntax: "fault delay <1-10000>$ms [jitter <0-10000>$jitter]" + dir, No: true,
+		{Syntax: "fault delay <1-10000>$ms [jitter <0-10000>$jitter]" + dir, No: true, Default: true,
 			NoSyntax: "fault delay [<1-10000>$ms] [jitter <0-10000>$jitter]" + dir,
 			Help:     faultHelp, Run: d.faultRun(fault.KindDelay, func(c *fault.Config, a engine.Args) {
 				c.Edit(faultDir(a), func(f *fault.Faults) {
@@ -66,15 +66,15 @@ func (d *Device) installFault() {
 					f.Jitter = time.Duration(a.Int("jitter")) * time.Millisecond
 				})
 			})},
-		{Syntax: "fault rate-limit <1-10000000>$pps" + dir, No: true, NoSyntax: "fault rate-limit [<1-10000000>$pps]" + dir,
+		{Syntax: "fault rate-limit <1-10000000>$pps" + dir, No: true, Default: true, NoSyntax: "fault rate-limit [<1-10000000>$pps]" + dir,
 			Help: faultHelp, Run: d.faultRun(fault.KindRateLimit, func(c *fault.Config, a engine.Args) {
 				c.Edit(faultDir(a), func(f *fault.Faults) { f.RateLimit = a.Int("pps") })
 			})},
-		{Syntax: "fault reflect {multicast|broadcast|all}$kind", No: true, NoSyntax: "fault reflect [multicast|broadcast|all]$kind",
+		{Syntax: "fault reflect {multicast|broadcast|all}$kind", No: true, Default: true, NoSyntax: "fault reflect [multicast|broadcast|all]$kind",
 			Help: faultHelp, Run: d.faultRun(fault.KindReflect, func(c *fault.Config, a engine.Args) {
 				c.Reflect = map[string]fault.Reflect{"multicast": fault.ReflectMulticast, "broadcast": fault.ReflectBroadcast, "all": fault.ReflectAll}[a.String("kind")]
 			})},
-		{Syntax: "fault seed <0-4294967295>$seed", No: true, NoSyntax: "fault seed [<0-4294967295>$seed]",
+		{Syntax: "fault seed <0-4294967295>$seed", No: true, Default: true, NoSyntax: "fault seed [<0-4294967295>$seed]",
 			Help: faultHelp, Run: d.faultRun(numKindsSeed, func(c *fault.Config, a engine.Args) {
 				c.Seed, c.Seeded = uint64(a.Int64("seed")), true
 			})},
@@ -105,7 +105,7 @@ func faultDir(a engine.Args) fault.Direction {
 
 // faultRun returns the handler of one fault kind: the plain form applies
 // set to each interface's configuration, the no form clears the kind (in
-// the direction given, both by default).
+// the direction given, both by default), and so does the default form.
 func (d *Device) faultRun(kind fault.Kind, set func(c *fault.Config, a engine.Args)) engine.Handler {
 	return func(c *engine.Ctx, a engine.Args) error {
 		for _, name := range ifNames(c) {

@@ -93,7 +93,7 @@ Gi0/1: random choices seeded with 7
 
 	r.out("configure terminal", "interface gi0/1",
 		"no fault drop in", "no fault delay", "no fault duplicate", "no fault corrupt", "no fault reorder 20",
-		"no fault rate-limit", "no fault reflect", "no fault seed", "end")
+		"default fault rate-limit", "no fault reflect", "no fault seed", "end")
 	if out := r.out("show running-config interface gi0/1"); !strings.HasSuffix(out, "interface GigabitEthernet0/1\n fault drop 50 out\nend\n\n") {
 		t.Errorf("after the no forms:\n%s", out)
 	}
