@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/fault"
 	"github.com/l2sw/l2sw/dataplane/port/mem"
 	"github.com/l2sw/l2sw/packet"
@@ -95,4 +96,38 @@ func testFrame(t *testing.T, dst, src string) []byte {
 	copy(f[6:], s[:])
 	f[12], f[13] = 0x88, 0xb5
 	return f
+}
+
+// TestPortFaultsOnEveryQueue: on a multi-queue port every queue is
+// wrapped by the port's one injector: `drop 100 out` loses what either
+// worker writes, and the counts add up across queues.
+func TestPortFaultsOnEveryQueue(t *testing.T) {
+	sw := New(Config{})
+	a, _ := newMultiQueue("a", 2)
+	b, bq := newMultiQueue("b", 2)
+	for i, p := range []*multiQueue{a, b} {
+		if err := sw.AddPort(ifName(i+1), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sw.mu.Lock()
+	in := sw.ports[0]
+	rs := []*Receiver{sw.newReceiverLocked(in.id, in.queues[0], 0), sw.newReceiverLocked(in.id, in.queues[1], 1)}
+	sw.mu.Unlock()
+	if err := sw.SetPortFaults(ifName(2), fault.Config{Out: fault.Faults{Drop: 100}}); err != nil {
+		t.Fatal(err)
+	}
+	f := testFrame(t, "ffff.ffff.ffff", "0200.0000.0001")
+	for _, r := range rs {
+		defer r.Close()
+		bufs, sizes := r.Buffers()
+		sizes[0] = copy(bufs[0][port.Headroom:], f)
+		r.Process(1)
+	}
+	if n0, n1 := len(bq[0].Sent()), len(bq[1].Sent()); n0 != 0 || n1 != 0 {
+		t.Errorf("B's queues sent %d and %d frames under drop 100 out", n0, n1)
+	}
+	if _, st, _ := sw.PortFaults(ifName(2)); st.Out.Dropped != 2 {
+		t.Errorf("dropped %d, want 2 (one per queue)", st.Out.Dropped)
+	}
 }
