@@ -52,7 +52,7 @@ func (p *Port) readFaulty(bufs [][]byte, sizes []int, offset int) (int, error) {
 		st := p.rx.Load()
 		if st == nil {
 			in.mu.Unlock()
-			return p.inner.Read(bufs, sizes, offset)
+			return p.Read(bufs, sizes, offset) // faults set during that Read apply to it
 		}
 		active := st.active()
 		if active {
