@@ -184,54 +184,70 @@ func TestDropIsWithinBoundsAndRepeatsWithASeed(t *testing.T) {
 }
 
 // TestDelayIsMeasured: delay 50 holds frames 50 ms each way, and keeps
-// their order; jitter spreads them within its bounds.
+// their order; jitter spreads them within its bounds. A loaded machine
+// can only make a frame later: the floor holds on every try, the ceiling
+// on the best of a few.
 func TestDelayIsMeasured(t *testing.T) {
 	const delay = 50 * time.Millisecond
+	best := func(t *testing.T, try func() time.Duration) {
+		t.Helper()
+		least := time.Hour
+		for range 5 {
+			took := try()
+			if took < delay {
+				t.Fatalf("frames after %v, before the %v delay", took, delay)
+			}
+			if least = min(least, took); least <= delay+15*time.Millisecond {
+				return
+			}
+		}
+		t.Errorf("frames after %v at best, want %v", least, delay)
+	}
 	t.Run("out", func(t *testing.T) {
-		m, w, inj := wrap(t, Config{Out: Faults{Delay: delay}})
-		var at atomic.Int64
-		m.OnWrite(func() { at.CompareAndSwap(0, time.Now().UnixNano()) })
-		start := time.Now()
-		if n, err := w.Write(frames(5)); n != 5 || err != nil {
-			t.Fatalf("Write = %d, %v", n, err)
-		}
-		if len(m.Sent()) != 0 {
-			t.Fatal("a delayed frame went out at once")
-		}
-		deadline := time.Now().Add(2 * time.Second)
-		for at.Load() == 0 && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-		took := time.Unix(0, at.Load()).Sub(start)
-		if took < delay || took > delay+15*time.Millisecond {
-			t.Errorf("frames out after %v, want %v", took, delay)
-		}
-		time.Sleep(10 * time.Millisecond)
-		if got := seqs(m.Sent()); !slices.Equal(got, []int{0, 1, 2, 3, 4}) {
-			t.Errorf("sent %v, want 0-4 in order", got)
-		}
-		if d := inj.Stats().Out.Delayed; d != 5 {
-			t.Errorf("Delayed = %d, want 5", d)
-		}
+		best(t, func() time.Duration {
+			m, w, inj := wrap(t, Config{Out: Faults{Delay: delay}})
+			var at atomic.Int64
+			m.OnWrite(func() { at.CompareAndSwap(0, time.Now().UnixNano()) })
+			start := time.Now()
+			if n, err := w.Write(frames(5)); n != 5 || err != nil {
+				t.Fatalf("Write = %d, %v", n, err)
+			}
+			if len(m.Sent()) != 0 {
+				t.Fatal("a delayed frame went out at once")
+			}
+			for m.TxFrames() < 5 && time.Since(start) < 5*time.Second {
+				time.Sleep(time.Millisecond)
+			}
+			if got := seqs(m.Sent()); !slices.Equal(got, []int{0, 1, 2, 3, 4}) {
+				t.Fatalf("sent %v, want 0-4 in order", got)
+			}
+			if d := inj.Stats().Out.Delayed; d != 5 {
+				t.Errorf("Delayed = %d, want 5", d)
+			}
+			return time.Unix(0, at.Load()).Sub(start)
+		})
 	})
 	t.Run("in", func(t *testing.T) {
-		m, w, inj := wrap(t, Config{In: Faults{Delay: delay}})
-		r := startReader(w)
-		start := time.Now()
-		m.Inject(frames(3)...)
-		got := r.until(200 * time.Millisecond)
-		if len(got) != 3 {
-			t.Fatalf("read %d frames, want 3", len(got))
-		}
-		if took := got[0].at.Sub(start); took < delay || took > delay+15*time.Millisecond {
-			t.Errorf("frames read after %v, want %v", took, delay)
-		}
-		if got := []int{seqOf(got[0].f), seqOf(got[1].f), seqOf(got[2].f)}; !slices.Equal(got, []int{0, 1, 2}) {
-			t.Errorf("read %v, want 0-2 in order", got)
-		}
-		if d := inj.Stats().In.Delayed; d != 3 {
-			t.Errorf("Delayed = %d, want 3", d)
-		}
+		best(t, func() time.Duration {
+			m, w, inj := wrap(t, Config{In: Faults{Delay: delay}})
+			r := startReader(w)
+			start := time.Now()
+			m.Inject(frames(3)...)
+			var fs []got
+			for len(fs) < 3 && time.Since(start) < 5*time.Second {
+				fs = append(fs, r.until(100*time.Millisecond)...)
+			}
+			if len(fs) != 3 {
+				t.Fatalf("read %d frames, want 3", len(fs))
+			}
+			if order := []int{seqOf(fs[0].f), seqOf(fs[1].f), seqOf(fs[2].f)}; !slices.Equal(order, []int{0, 1, 2}) {
+				t.Errorf("read %v, want 0-2 in order", order)
+			}
+			if d := inj.Stats().In.Delayed; d != 3 {
+				t.Errorf("Delayed = %d, want 3", d)
+			}
+			return fs[0].at.Sub(start)
+		})
 	})
 	t.Run("jitter", func(t *testing.T) {
 		m, w, _ := wrap(t, Config{Out: Faults{Delay: 20 * time.Millisecond, Jitter: 10 * time.Millisecond}, Seed: 1, Seeded: true})
@@ -354,9 +370,10 @@ func TestReflectMulticastOnly(t *testing.T) {
 func TestReorder(t *testing.T) {
 	run := func() []int {
 		m, w, inj := wrap(t, Config{Out: Faults{Reorder: 30}, Seed: 3, Seeded: true})
-		for _, f := range frames(200) {
-			_, _ = w.Write([][]byte{f})
-		}
+		// One Write: the frames meet the fault at one instant, so no
+		// held frame's wait can run out on a slow machine before the
+		// next frame overtakes it.
+		_, _ = w.Write(frames(200))
 		time.Sleep(3 * reorderWait)
 		got := seqs(m.Sent())
 		if len(got) != 200 {
