@@ -374,7 +374,9 @@ func TestReorder(t *testing.T) {
 		// held frame's wait can run out on a slow machine before the
 		// next frame overtakes it.
 		_, _ = w.Write(frames(200))
-		time.Sleep(3 * reorderWait)
+		for start := time.Now(); m.TxFrames() < 200 && time.Since(start) < 5*time.Second; {
+			time.Sleep(time.Millisecond)
+		}
 		got := seqs(m.Sent())
 		if len(got) != 200 {
 			t.Fatalf("sent %d frames, want 200", len(got))
