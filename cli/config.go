@@ -168,6 +168,7 @@ func (d *Device) interfaceConfig(name string) string {
 	if x.duplex != "" {
 		b.WriteString(" duplex " + x.duplex + "\n")
 	}
+	b.WriteString(d.faultConfig(name)) // fault.go
 	return b.String()
 }
 

@@ -119,6 +119,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installLines()
 	d.installLogin()
 	d.installSSH()
+	d.installFault()
 	return d
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/clock"
 	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/dataplane/port/fault"
 	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 )
@@ -127,6 +128,8 @@ type swPort struct {
 	offload  port.Offload // virtio-net offloads in effect (OffloadPort backends)
 	settings PortSettings
 	linkUp   bool
+
+	faults *fault.Injector // wraps backend and queues (facade_fault.go)
 }
 
 // New returns a switch with VLAN 1 and no ports.
@@ -200,7 +203,8 @@ func (sw *Switch) AddPort(name string, backend port.Port) error {
 	if mq, ok := backend.(interface{ Queues() []port.Port }); ok {
 		p.queues = mq.Queues()
 	}
-	if op, ok := backend.(port.OffloadPort); ok {
+	p.faults, p.backend, p.queues = wrapFaults(backend, p.queues)
+	if op, ok := p.backend.(port.OffloadPort); ok {
 		// Before any receiver sizes its buffers: with offloads they hold
 		// 64 KiB super-frames. On failure SetOffload reports what is in
 		// effect; the port then forwards what that allows.
