@@ -14,6 +14,14 @@
 // (PACKET_IGNORE_OUTGOING), so the switch never hears what it sends, and
 // puts the netdev in promiscuous mode for as long as the port is open.
 //
+// Frames travel with virtio-net headers (PACKET_VNET_HDR), as on a vnet
+// TAP: a host's stack behind a veth hands over partial checksums and TCP
+// or UDP super-frames of up to 64 KiB, which the kernel never completes or
+// segments for a packet socket. The port is a port.OffloadPort: with
+// offloads on, the switch forwards them as they are (or segments them for
+// ports that cannot take them); with offloads off, Read completes partial
+// checksums and drops super-frames.
+//
 // The port follows the netdev's link state (administrative up and carrier,
 // from rtnetlink) and reports changes through port.LinkNotifier; while the
 // link is down Read waits and Write drops. When the netdev is deleted (or
@@ -32,6 +40,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/l2sw/l2sw/dataplane/gso"
 	"github.com/l2sw/l2sw/dataplane/port"
 )
 
@@ -72,6 +81,11 @@ type Config struct {
 	// Timeout is the block retire timeout in milliseconds: how long a
 	// frame may wait in a block that is not full; 0 means DefaultTimeout.
 	Timeout int
+	// NoVnet opens the socket without virtio-net headers
+	// (PACKET_VNET_HDR): the port then offers no offloads, and a TCP
+	// super-frame a host's stack hands the netdev (a veth with TSO on) is
+	// dropped, since the kernel does not segment for packet sockets.
+	NoVnet bool
 	// NoBypass sends through the netdev's qdisc instead of straight to the
 	// driver (PACKET_QDISC_BYPASS): slower, but traffic shaping on the
 	// netdev applies and a full NIC queue pushes back instead of dropping.
@@ -145,6 +159,9 @@ type Port struct {
 	pfds   [2]unix.PollFd
 	rxDrop atomic.Uint64 // frames too large for the caller's buffer, or truncated
 
+	vnet     bool          // every frame travels with a virtio-net header
+	offloads atomic.Uint32 // port.Offload in effect
+
 	tx sync.Pool // of *txScratch
 
 	link    *linkWatch
@@ -165,6 +182,7 @@ var (
 	_ port.Port         = (*Port)(nil)
 	_ port.BufferSizer  = (*Port)(nil)
 	_ port.LinkNotifier = (*Port)(nil)
+	_ port.OffloadPort  = (*Port)(nil)
 )
 
 // Open attaches the existing netdev cfg.Name: it sets the link up (as
@@ -194,10 +212,15 @@ func Open(cfg Config) (*Port, error) {
 		return nil, fmt.Errorf("afpacket %s: %w", name, err)
 	}
 
-	p := &Port{name: name, ifindex: ifindex, mtu: mtu, batch: cfg.Batch, fd: -1, efd: -1}
-	// A block must hold the largest frame the netdev can deliver: its MTU,
-	// the Ethernet header and two tags, behind the ring's frame header.
+	p := &Port{name: name, ifindex: ifindex, mtu: mtu, batch: cfg.Batch, fd: -1, efd: -1, vnet: !cfg.NoVnet}
+	// A block must hold the largest frame the netdev can deliver, behind
+	// the ring's frame header and the virtio-net header: a super-frame with
+	// headers, else a frame of its MTU with the Ethernet header and two
+	// tags.
 	need := mtu + 14 + 8 + 128
+	if p.vnet {
+		need = max(need, port.MaxSuperFrame+128+gso.HeaderLen)
+	}
 	page := unix.Getpagesize()
 	p.bsize = cfg.BlockSize
 	for p.bsize < need {
@@ -205,7 +228,8 @@ func Open(cfg Config) (*Port, error) {
 	}
 	p.nblk = cfg.Blocks
 	batch := cfg.Batch
-	p.tx.New = func() any { return newTxScratch(batch) }
+	vnet := p.vnet
+	p.tx.New = func() any { return newTxScratch(batch, vnet) }
 
 	if err := p.openSocket(cfg); err != nil {
 		p.release()
@@ -249,6 +273,13 @@ func (p *Port) openSocket(cfg Config) error {
 	p.fd = fd
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V3); err != nil {
 		return fmt.Errorf("PACKET_VERSION TPACKET_V3: %w", err)
+	}
+	if p.vnet {
+		// Before the ring: the kernel reserves room for the header in
+		// every ring frame.
+		if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VNET_HDR, 1); err != nil {
+			return fmt.Errorf("PACKET_VNET_HDR (open with vnet=off to do without offloads): %w", err)
+		}
 	}
 	req := unix.TpacketReq3{
 		Block_size:     uint32(p.bsize),
@@ -368,6 +399,10 @@ func (p *Port) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 // each block to the kernel once its last frame is copied.
 func (p *Port) drain(bufs [][]byte, sizes []int, offset int) (int, error) {
 	got := 0
+	// With offloads in effect each frame's header goes in front of it
+	// (port.OffloadPort); without room for it, frames are made plain.
+	off := port.Offload(p.offloads.Load())
+	withHdr := off != 0 && offset >= gso.HeaderLen
 	for got < len(bufs) {
 		if p.left == 0 {
 			if p.inBlk {
@@ -390,17 +425,38 @@ func (p *Port) drain(bufs [][]byte, sizes []int, offset int) (int, error) {
 		}
 		h := (*unix.Tpacket3Hdr)(unsafe.Pointer(&b[p.pos]))
 		start, end := p.pos+int(h.Mac), p.pos+int(h.Mac)+int(h.Snaplen)
-		if end > len(b) {
-			return got, fmt.Errorf("afpacket %s: corrupt receive ring: frame ends at %d in a block of %d", p.name, end, len(b))
+		if end > len(b) || (p.vnet && start-gso.HeaderLen < p.pos) {
+			return got, fmt.Errorf("afpacket %s: corrupt receive ring: frame at %d-%d in a block of %d", p.name, start, end, len(b))
 		}
-		if size, ok := copyFrame(bufs[got][offset:], b[start:end], h); ok && h.Snaplen == h.Len {
-			sizes[got] = size
-			got++
-		} else {
-			p.rxDrop.Add(1)
+		var hd gso.Header
+		if p.vnet {
+			hd, _ = gso.Decode(b[start-gso.HeaderLen : start])
 		}
+		dst := bufs[got][offset:]
+		size, ok := copyFrame(dst, b[start:end], h)
 		p.left--
 		p.pos += int(h.Next_offset)
+		if !ok || h.Snaplen != h.Len {
+			p.rxDrop.Add(1)
+			continue
+		}
+		if size > int(h.Snaplen) {
+			hd = hd.Shift(size - int(h.Snaplen)) // the tag put back
+		}
+		if !hd.Plain() && !(withHdr && off.Accepts(hd)) {
+			// The consumer cannot take it as it is: complete the checksum;
+			// a super-frame cannot be segmented into one buffer.
+			if hd.IsGSO() || gso.Checksum(dst[:size], hd) != nil {
+				p.rxDrop.Add(1)
+				continue
+			}
+			hd = gso.Header{}
+		}
+		if withHdr {
+			hd.Encode(bufs[got][offset-gso.HeaderLen : offset])
+		}
+		sizes[got] = size
+		got++
 	}
 	return got, nil
 }
@@ -471,17 +527,27 @@ type mmsghdr struct {
 	len uint32
 }
 
-// txScratch is one Write call's message vector.
+// txScratch is one Write call's message vector: per frame one message of
+// one iovec (the frame) or, with virtio-net headers, two (header, frame).
 type txScratch struct {
 	msgs []mmsghdr
 	iovs []unix.Iovec
+	hdrs [][gso.HeaderLen]byte
+	vnet bool
 }
 
-func newTxScratch(n int) *txScratch {
-	s := &txScratch{msgs: make([]mmsghdr, n), iovs: make([]unix.Iovec, n)}
+func newTxScratch(n int, vnet bool) *txScratch {
+	s := &txScratch{msgs: make([]mmsghdr, n), iovs: make([]unix.Iovec, 2*n), hdrs: make([][gso.HeaderLen]byte, n), vnet: vnet}
 	for i := range s.msgs {
-		s.msgs[i].hdr.Iov = &s.iovs[i]
-		s.msgs[i].hdr.SetIovlen(1)
+		if vnet {
+			s.iovs[2*i].Base = &s.hdrs[i][0]
+			s.iovs[2*i].SetLen(gso.HeaderLen)
+			s.msgs[i].hdr.Iov = &s.iovs[2*i]
+			s.msgs[i].hdr.SetIovlen(2)
+		} else {
+			s.msgs[i].hdr.Iov = &s.iovs[2*i+1]
+			s.msgs[i].hdr.SetIovlen(1)
+		}
 	}
 	return s
 }
@@ -498,15 +564,29 @@ func sendmmsg(fd int, msgs []mmsghdr) (int, unix.Errno) {
 // counted in Stats().TxErrors, as a NIC drops them; n then counts only the
 // frames handed to the kernel and err stays nil. A deleted netdev is an
 // error wrapping ErrDeviceGone.
-func (p *Port) Write(frames [][]byte) (int, error) {
+func (p *Port) Write(frames [][]byte) (int, error) { return p.writeHdrs(frames, nil) }
+
+// WriteOffload implements port.OffloadPort: Write with a virtio-net header
+// per frame, which the kernel turns into a GSO or partial-checksum packet.
+func (p *Port) WriteOffload(frames [][]byte, hdrs []gso.Header) (int, error) {
+	if len(hdrs) < len(frames) {
+		return 0, fmt.Errorf("afpacket %s: %d headers for %d frames", p.name, len(hdrs), len(frames))
+	}
+	if !p.vnet {
+		return 0, fmt.Errorf("afpacket %s: offloaded write on a port opened with vnet=off", p.name)
+	}
+	return p.writeHdrs(frames, hdrs)
+}
+
+func (p *Port) writeHdrs(frames [][]byte, hdrs []gso.Header) (int, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed.Load() {
 		return 0, port.ErrClosed
 	}
 	s := p.tx.Get().(*txScratch)
-	sent, err := p.write(s, frames)
-	for i := range s.iovs {
+	sent, err := p.write(s, frames, hdrs)
+	for i := 1; i < len(s.iovs); i += 2 {
 		s.iovs[i].Base = nil // keep no reference to the caller's frames
 	}
 	p.tx.Put(s)
@@ -514,8 +594,14 @@ func (p *Port) Write(frames [][]byte) (int, error) {
 	return sent, err
 }
 
-func (p *Port) write(s *txScratch, frames [][]byte) (int, error) {
+func (p *Port) write(s *txScratch, frames [][]byte, hdrs []gso.Header) (int, error) {
 	sent := 0
+	skip := func(n int) {
+		frames = frames[n:]
+		if hdrs != nil {
+			hdrs = hdrs[n:]
+		}
+	}
 	for len(frames) > 0 {
 		k := 0
 		for k < len(s.msgs) && k < len(frames) {
@@ -523,26 +609,33 @@ func (p *Port) write(s *txScratch, frames [][]byte) (int, error) {
 			if len(f) == 0 {
 				break
 			}
-			s.iovs[k].Base = &f[0]
-			s.iovs[k].SetLen(len(f))
+			if s.vnet {
+				if hdrs != nil {
+					hdrs[k].Encode(s.hdrs[k][:])
+				} else {
+					s.hdrs[k] = [gso.HeaderLen]byte{}
+				}
+			}
+			s.iovs[2*k+1].Base = &f[0]
+			s.iovs[2*k+1].SetLen(len(f))
 			k++
 		}
 		if k == 0 { // an empty frame: nothing to send
 			p.txErrors.Add(1)
-			frames = frames[1:]
+			skip(1)
 			continue
 		}
 		m, errno := sendmmsg(p.fd, s.msgs[:k])
 		if m > 0 {
 			sent += m
-			frames = frames[m:]
+			skip(m)
 			continue
 		}
 		switch errno {
 		case unix.EINTR:
 		case unix.EMSGSIZE, unix.EINVAL, unix.ENOBUFS:
 			p.txErrors.Add(1)
-			frames = frames[1:]
+			skip(1)
 		case unix.ENETDOWN, unix.EAGAIN:
 			p.txErrors.Add(uint64(len(frames)))
 			return sent, nil
@@ -558,12 +651,41 @@ func (p *Port) write(s *txScratch, frames [][]byte) (int, error) {
 	return sent, nil
 }
 
+// SetOffload implements port.OffloadPort. With virtio-net headers the
+// kernel hands over whatever the netdev received — super-frames from a
+// veth peer's TSO or a NIC's GRO, partial checksums — and takes the same
+// back, so every offload is supported; segmentation needs checksum
+// offload. A port opened with vnet=off supports none.
+func (p *Port) SetOffload(want port.Offload) (port.Offload, error) {
+	if p.closed.Load() {
+		return 0, port.ErrClosed
+	}
+	if !p.vnet {
+		return 0, nil
+	}
+	want &= port.OffloadAll
+	if want&port.OffloadCsum == 0 {
+		want = 0
+	}
+	p.offloads.Store(uint32(want))
+	return want, nil
+}
+
+// Offload returns the offloads in effect.
+func (p *Port) Offload() port.Offload { return port.Offload(p.offloads.Load()) }
+
 // BatchSize implements port.Port.
 func (p *Port) BatchSize() int { return p.batch }
 
 // BufferSize implements port.BufferSizer: a buffer holds the headroom and
-// a frame of the netdev's MTU with two tags, or port.BufferSize if larger.
-func (p *Port) BufferSize() int { return max(port.BufferSize, port.Headroom+p.mtu+14+8) }
+// a frame of the netdev's MTU with two tags, or port.BufferSize if larger;
+// with segmentation offloads in effect, a super-frame.
+func (p *Port) BufferSize() int {
+	if p.Offload()&(port.OffloadTSO4|port.OffloadTSO6|port.OffloadUSO) != 0 {
+		return port.Headroom + port.MaxSuperFrame
+	}
+	return max(port.BufferSize, port.Headroom+p.mtu+14+8)
+}
 
 // NotifyLink implements port.LinkNotifier: the link is up while the netdev
 // is administratively up and has carrier (IFF_UP and IFF_RUNNING).

@@ -42,6 +42,7 @@ func TestParseSpec(t *testing.T) {
 		"eth1,blocks=64,timeout=2":   {Name: "eth1", Blocks: 64, Timeout: 2},
 		"eth1,block=1024,bypass=off": {Name: "eth1", BlockSize: 1 << 20, NoBypass: true},
 		"e,batch=128,bypass=on":      {Name: "e", Batch: 128},
+		"e,vnet=off":                 {Name: "e", NoVnet: true},
 	} {
 		got, err := ParseSpec(in)
 		if err != nil || got != want {
@@ -57,6 +58,7 @@ func TestParseSpec(t *testing.T) {
 		"e,blocks=x":     "POSITIVE-NUMBER",
 		"e,speed=10":     "unknown",
 		"e,bypass=maybe": "bypass=on or off",
+		"e,vnet=maybe":   "vnet=on or off",
 		"e,block=6":      "multiple of",
 		"e,blocks=1":     "out of range",
 	} {

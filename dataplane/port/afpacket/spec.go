@@ -7,7 +7,7 @@ import (
 )
 
 // SpecUsage is the argument syntax ParseSpec accepts.
-const SpecUsage = "afpacket:IFNAME[,batch=N][,blocks=N][,block=KiB][,timeout=MS][,bypass=on|off]"
+const SpecUsage = "afpacket:IFNAME[,batch=N][,blocks=N][,block=KiB][,timeout=MS][,bypass=on|off][,vnet=on|off]"
 
 // ParseSpec reads the argument of an `afpacket:` port: the netdev's name,
 // then options, e.g. "veth0" or "eth1,blocks=64,timeout=2,bypass=off".
@@ -31,6 +31,17 @@ func ParseSpec(arg string) (Config, error) {
 			}
 			continue
 		}
+		if k == "vnet" {
+			switch v {
+			case "on":
+				cfg.NoVnet = false
+			case "off":
+				cfg.NoVnet = true
+			default:
+				return cfg, fmt.Errorf("afpacket option %q: want vnet=on or off", opt)
+			}
+			continue
+		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
 			return cfg, fmt.Errorf("afpacket option %q: want %s=POSITIVE-NUMBER", opt, k)
@@ -48,7 +59,7 @@ func ParseSpec(arg string) (Config, error) {
 		case "timeout":
 			cfg.Timeout = n
 		default:
-			return cfg, fmt.Errorf("afpacket option %q: unknown (batch, blocks, block, timeout, bypass)", opt)
+			return cfg, fmt.Errorf("afpacket option %q: unknown (batch, blocks, block, timeout, bypass, vnet)", opt)
 		}
 	}
 	check := cfg
@@ -73,6 +84,9 @@ func (c Config) Spec() string {
 	}
 	if c.NoBypass {
 		b.WriteString(",bypass=off")
+	}
+	if c.NoVnet {
+		b.WriteString(",vnet=off")
 	}
 	return b.String()
 }
