@@ -224,22 +224,32 @@ func seqOf(f []byte) any {
 }
 
 // TestBatchRead: frames that arrive together are handed over in one ring
-// block, and one Read returns up to len(bufs) of them, in order.
+// block, and one Read returns up to len(bufs) of them, in order. The
+// kernel's retire timer runs on its own clock, so a burst may straddle two
+// blocks; the assertions hold either way.
 func TestBatchRead(t *testing.T) {
 	l := newVethLab(t, 0)
-	p := l.open(t, Config{Timeout: 20})
+	p := l.open(t, Config{Timeout: 100})
 	ps := newPacketSocket(t, l.ns, l.peer)
-	const sent = 100
+	const sent = 200
 	for i := range sent {
 		ps.send(t, testFrame(switchMAC, hostMAC, uint32(i), 60+i))
 	}
-	r := waitRead(t, readAsync(p, 64), promptly)
-	if r.err != nil || len(r.frames) != 64 {
-		t.Fatalf("first Read: %d frames, %v; want a full batch of 64", len(r.frames), r.err)
+	var all [][]byte
+	reads, most := 0, 0
+	for len(all) < sent && reads < 10 {
+		r := waitRead(t, readAsync(p, 64), promptly)
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		reads++
+		most = max(most, len(r.frames))
+		all = append(all, r.frames...)
 	}
-	all := append(r.frames, readN(t, p, sent-64)...)
-	if len(all) != sent {
-		t.Fatalf("read %d of %d frames", len(all), sent)
+	// At most two blocks: at most ceil(a/64)+ceil(b/64) reads, and one
+	// block holds at least 100 frames, so one Read was full.
+	if len(all) != sent || reads > 5 || most != 64 {
+		t.Fatalf("read %d of %d frames in %d Reads, at most %d at once; want full batches of 64", len(all), sent, reads, most)
 	}
 	for i, f := range all {
 		if s, _ := testSeq(f); s != uint32(i) || len(f) != 60+i {
@@ -250,11 +260,17 @@ func TestBatchRead(t *testing.T) {
 	for i := range 5 {
 		ps.send(t, testFrame(switchMAC, hostMAC, uint32(i), 60))
 	}
-	if r := waitRead(t, readAsync(p, 2), promptly); len(r.frames) != 2 {
-		t.Errorf("Read with 2 buffers: %d frames", len(r.frames))
+	got, full := 0, false
+	for got < 5 {
+		r := waitRead(t, readAsync(p, 2), promptly)
+		if r.err != nil || len(r.frames) > 2 {
+			t.Fatalf("Read with 2 buffers: %d frames, %v", len(r.frames), r.err)
+		}
+		full = full || len(r.frames) == 2
+		got += len(r.frames)
 	}
-	if r := waitRead(t, readAsync(p, 8), promptly); len(r.frames) != 3 {
-		t.Errorf("Read of the rest: %d frames", len(r.frames))
+	if got != 5 || !full {
+		t.Errorf("read %d of 5 frames, a full batch of 2: %v", got, full)
 	}
 	// Write batches too: one call, many frames.
 	var out [][]byte
