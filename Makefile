@@ -78,11 +78,12 @@ fuzz:
 clean:
 	rm -rf bin
 
-# Side-by-side harness (root): l2sw, the Linux bridge and a plain TAP-to-TAP
-# copy (bench/tappump) between two namespaces, measured in one run. A
+# Side-by-side harness (root): l2sw, the Linux bridge and plain TAP-to-TAP
+# and AF_PACKET copies (bench/tappump, bench/afpump) between two namespaces, measured in one run. A
 # benchmark, not a test: never part of `make test`. See bench/README.md.
 .PHONY: bench-e2e
 bench-e2e:
 	$(GO) build -o bin/tappump ./bench/tappump
+	$(GO) build -o bin/afpump ./bench/afpump
 	-$(GO) build -o $(BIN) ./cmd/l2sw
-	L2SW=$(BIN) TAPPUMP=bin/tappump bench/e2e/run.sh $(SYSTEMS)
+	L2SW=$(BIN) TAPPUMP=bin/tappump AFPUMP=bin/afpump bench/e2e/run.sh $(SYSTEMS)

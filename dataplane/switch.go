@@ -214,6 +214,7 @@ func (sw *Switch) AddPort(name string, backend port.Port) error {
 		}
 		p.offload = o
 	}
+	sw.watchLinkLocked(p, backend)
 	sw.ports[id] = p
 	sw.byName[name] = p.id
 	// The id may have belonged to a removed port: start from zero.

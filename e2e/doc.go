@@ -1,6 +1,7 @@
 // Package e2e tests l2sw end to end with real Linux hosts: each host is a
 // network namespace whose only interface is a TAP the switch opened (and then
-// moved there), so pings, ARP, VLAN sub-interfaces, CARP and VRRP speakers
+// moved there) or a veth whose other end the switch attached with the
+// afpacket backend, so pings, ARP, VLAN sub-interfaces, CARP and VRRP speakers
 // are the kernel's and Debian's own, and only the switch sits in between.
 //
 // The switch runs in-process (dataplane.New with tap ports), so a test can

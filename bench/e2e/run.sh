@@ -12,13 +12,18 @@
 #   pump        bench/tappump: plain TAP-to-TAP copy, the floor of a userspace TAP switch
 #   pump-q2     the same with 2 queues
 #   pump-vnet   bench/tappump -vnet: virtio-net headers and offloads, as QEMU uses
+#   l2sw-af     l2sw on two veth pairs attached with afpacket (virtio-net headers)
+#   afpump      bench/afpump: AF_PACKET copy between the same two veths, with
+#               virtio-net headers (without them no TCP or UDP crosses a veth:
+#               the hosts' checksums are left partial)
 #
 # Per system: TCP throughput (iperf3, DUR s, 1 and 4 streams), 64-byte UDP
 # frames/s received (iperf3 -u -l 18, 2 streams, unlimited rate), and ping
 # latency (avg of 200 pings, 10 ms apart). Then ratios against the floors.
 #
 # Environment: DUR (seconds per iperf3 run, default 10), L2SW (binary,
-# default bin/l2sw), TAPPUMP (default bin/tappump), OUT (results directory,
+# default bin/l2sw), TAPPUMP (default bin/tappump), AFPUMP (default
+# bin/afpump), OUT (results directory,
 # default /tmp/l2sw-bench-e2e), PROFILE=1 (pass --cpuprofile to l2sw when it
 # has that flag; the profile lands in $OUT/SYSTEM.pprof), L2SW_ARGS (extra
 # arguments for `l2sw run`). Without --cpuprofile in the binary, PROFILE=1
@@ -28,11 +33,12 @@ set -euo pipefail
 DUR=${DUR:-10}
 L2SW=${L2SW:-bin/l2sw}
 TAPPUMP=${TAPPUMP:-bin/tappump}
+AFPUMP=${AFPUMP:-bin/afpump}
 OUT=${OUT:-/tmp/l2sw-bench-e2e}
 NSA=l2b-a NSB=l2b-b
 TAPA=l2bA TAPB=l2bB
 IPA=10.77.0.1 IPB=10.77.0.2
-ALL=(l2sw l2sw-q2 l2sw-plain bridge pump pump-q2 pump-vnet)
+ALL=(l2sw l2sw-q2 l2sw-plain bridge pump pump-q2 pump-vnet l2sw-af afpump)
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (namespaces, TAPs, bridge)"
@@ -106,6 +112,29 @@ setup_pump() { # ARGS for tappump
 	hosts $TAPA $TAPB
 }
 
+# veths: the bridge's two veth pairs, without the bridge: l2bva and l2bvb
+# stay here for the system under test, their peers become the hosts' eth0.
+veths() {
+	ip link add l2bva type veth peer name l2bva0
+	ip link add l2bvb type veth peer name l2bvb0
+}
+
+setup_afpump() { # ARGS for afpump
+	veths
+	"$AFPUMP" "$@" l2bva l2bvb >"$OUT/afpump.log" 2>&1 &
+	PIDS+=($!)
+	hosts l2bva0 l2bvb0
+}
+
+setup_l2sw_af() { # SYSTEM
+	veths
+	# shellcheck disable=SC2086
+	"$L2SW" run --port "gi0/1=afpacket:l2bva" --port "gi0/2=afpacket:l2bvb" \
+		--control "$OUT/l2sw.sock" ${L2SW_ARGS:-} >"$OUT/$1.log" 2>&1 &
+	PIDS+=($!)
+	hosts l2bva0 l2bvb0
+}
+
 setup_l2sw() { # SYSTEM TAPOPTS
 	local prof=()
 	if [ "${PROFILE:-0}" = 1 ]; then
@@ -166,6 +195,8 @@ run_system() {
 	l2sw) setup_l2sw "$s" "" ;;
 	l2sw-q2) setup_l2sw "$s" ",queues=2" ;;
 	l2sw-plain) setup_l2sw "$s" ",vnet=off" ;;
+	l2sw-af) setup_l2sw_af "$s" ;;
+	afpump) setup_afpump ;;
 	*) die "unknown system $s (${ALL[*]})" ;;
 	esac || { echo "$s: setup failed" >&2; cleanup; return 1; }
 	measure "$s"
@@ -179,6 +210,7 @@ if [ ${#systems[@]} -eq 0 ]; then
 		case $s in
 		l2sw*) [ -x "$L2SW" ] || { echo "skipping $s: $L2SW not built" >&2; continue; } ;;
 		pump*) [ -x "$TAPPUMP" ] || { echo "skipping $s: $TAPPUMP not built" >&2; continue; } ;;
+		afpump*) [ -x "$AFPUMP" ] || { echo "skipping $s: $AFPUMP not built" >&2; continue; } ;;
 		esac
 		systems+=("$s")
 	done
@@ -198,6 +230,11 @@ awk -F'\t' '
 		for (i = 0; i < n; i++) {
 			s = order[i]
 			if (s !~ /^l2sw/) continue
+			if (s == "l2sw-af") {
+				printf "%-11s frames/s vs afpump %s (target >= 0.9)  TCP x1 vs afpump %s  vs bridge: TCP x1 %s, TCP x4 %s, frames/s %s\n",
+					s, r(fps[s], fps["afpump"]), r(tcp1[s], tcp1["afpump"]), r(tcp1[s], tcp1["bridge"]), r(tcp4[s], tcp4["bridge"]), r(fps[s], fps["bridge"])
+				continue
+			}
 			printf "%-11s frames/s vs pump %s (target >= 0.9)  TCP x1 vs pump-vnet %s (target >= 0.9)  vs bridge: TCP x1 %s, TCP x4 %s, frames/s %s\n",
 				s, r(fps[s], fps["pump"]), r(tcp1[s], tcp1["pump-vnet"]), r(tcp1[s], tcp1["bridge"]), r(tcp4[s], tcp4["bridge"]), r(fps[s], fps["bridge"])
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/dataplane/port/afpacket"
 	"github.com/l2sw/l2sw/dataplane/port/mem"
 	"github.com/l2sw/l2sw/dataplane/port/pcap"
 	"github.com/l2sw/l2sw/dataplane/port/tap"
@@ -15,7 +16,7 @@ import (
 // portSpec is one --port IFNAME=BACKEND:ARG.
 type portSpec struct {
 	name    string // canonical interface name
-	backend string // tap, pcap, mem
+	backend string // tap, afpacket, pcap, mem
 	arg     string
 }
 
@@ -35,7 +36,7 @@ var defaultPorts = []string{
 }
 
 // parsePortSpec reads IFNAME=BACKEND:ARG, e.g. gi0/1=tap:l2sw1,
-// Gi0/2=pcap:in.pcap,out.pcap, GigabitEthernet0/3=mem.
+// Gi0/2=pcap:in.pcap,out.pcap, gi0/3=afpacket:veth0, GigabitEthernet0/4=mem.
 func parsePortSpec(s string) (portSpec, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok || name == "" || rest == "" {
@@ -47,20 +48,21 @@ func parsePortSpec(s string) (portSpec, error) {
 	}
 	backend, arg, _ := strings.Cut(rest, ":")
 	switch backend {
-	case "tap", "pcap":
+	case "tap", "pcap", "afpacket":
 		if arg == "" {
 			return portSpec{}, fmt.Errorf("--port %q: backend %s needs an argument (%s)", s, backend, backendUsage[backend])
 		}
 	case "mem":
 	default:
-		return portSpec{}, fmt.Errorf("--port %q: unknown backend %q (tap:NAME, pcap:IN[,OUT], mem)", s, backend)
+		return portSpec{}, fmt.Errorf("--port %q: unknown backend %q (tap:NAME, afpacket:IFNAME, pcap:IN[,OUT], mem)", s, backend)
 	}
 	return portSpec{name: canon, backend: backend, arg: arg}, nil
 }
 
 var backendUsage = map[string]string{
-	"tap":  "tap:NAME[,mtu=N][,queues=N][,vnet=on|off|auto]",
-	"pcap": "pcap:IN[,OUT]",
+	"tap":      "tap:NAME[,mtu=N][,queues=N][,vnet=on|off|auto]",
+	"pcap":     "pcap:IN[,OUT]",
+	"afpacket": afpacket.SpecUsage,
 }
 
 // open creates the backend of a port.
@@ -76,6 +78,16 @@ func (p portSpec) open() (port.Port, error) {
 			return nil, fmt.Errorf("%s: %w", p.name, err)
 		}
 		return t, nil
+	case "afpacket":
+		cfg, err := afpacket.ParseSpec(p.arg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		ap, err := afpacket.Open(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		return ap, nil
 	case "pcap":
 		pp, err := pcap.OpenSpec(p.arg)
 		if err != nil {

@@ -9,10 +9,11 @@ import (
 
 func TestParsePortSpec(t *testing.T) {
 	for in, want := range map[string]portSpec{
-		"gi0/1=tap:l2sw1":               {name: "GigabitEthernet0/1", backend: "tap", arg: "l2sw1"},
-		"GigabitEthernet0/2=pcap:a,b":   {name: "GigabitEthernet0/2", backend: "pcap", arg: "a,b"},
-		"Gi0/3=mem":                     {name: "GigabitEthernet0/3", backend: "mem"},
-		"fa0/4=tap:x,mtu=9000,queues=2": {name: "FastEthernet0/4", backend: "tap", arg: "x,mtu=9000,queues=2"},
+		"gi0/1=tap:l2sw1":                {name: "GigabitEthernet0/1", backend: "tap", arg: "l2sw1"},
+		"GigabitEthernet0/2=pcap:a,b":    {name: "GigabitEthernet0/2", backend: "pcap", arg: "a,b"},
+		"Gi0/3=mem":                      {name: "GigabitEthernet0/3", backend: "mem"},
+		"fa0/4=tap:x,mtu=9000,queues=2":  {name: "FastEthernet0/4", backend: "tap", arg: "x,mtu=9000,queues=2"},
+		"gi0/5=afpacket:veth0,blocks=64": {name: "GigabitEthernet0/5", backend: "afpacket", arg: "veth0,blocks=64"},
 	} {
 		got, err := parsePortSpec(in)
 		if err != nil || got != want {
@@ -23,6 +24,7 @@ func TestParsePortSpec(t *testing.T) {
 		"gi0/1":            "want IFNAME=BACKEND:ARG",
 		"bogus0/1=tap:x":   "is not an interface name",
 		"gi0/1=tap":        "needs an argument",
+		"gi0/1=afpacket":   "needs an argument (afpacket:IFNAME",
 		"gi0/1=vde:/tmp/x": "unknown backend",
 		"=tap:x":           "want IFNAME=BACKEND:ARG",
 	} {
@@ -66,7 +68,7 @@ func TestDefaultConfigForPorts(t *testing.T) {
 // FuzzParsePortSpec: no panic on any --port text, and an accepted spec
 // names its interface canonically (parsing the canonical name again gives it).
 func FuzzParsePortSpec(f *testing.F) {
-	for _, s := range []string{"gi0/1=tap:l2sw1", "Gi 0/2=pcap:a,b", "fa0/4=tap:x,mtu=9000", "=", "gi0/1=mem"} {
+	for _, s := range []string{"gi0/1=tap:l2sw1", "Gi 0/2=pcap:a,b", "fa0/4=tap:x,mtu=9000", "=", "gi0/1=mem", "gi0/2=afpacket:veth0,timeout=2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -17,7 +17,6 @@ import (
 	"github.com/l2sw/l2sw/cli"
 	"github.com/l2sw/l2sw/cli/remote"
 	"github.com/l2sw/l2sw/dataplane"
-	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 )
 
@@ -33,6 +32,7 @@ type runOptions struct {
 	hostKey string
 	cpuProf string
 	metrics metricsOptions
+	baseMAC string
 }
 
 func newRunCmd() *cobra.Command {
@@ -44,16 +44,20 @@ func newRunCmd() *cobra.Command {
 
 Ports are named in IOS style (GigabitEthernet0/1, gi0/1) and bound to a backend:
   tap:NAME[,mtu=N][,queues=N]  create or attach the TAP device NAME (root)
+  afpacket:IFNAME[,OPTS]       attach the existing netdev IFNAME: a veth end, a NIC (root)
   pcap:IN[,OUT]                replay capture IN into the port, record what it sends to OUT
   mem                          an in-memory port (tests)
 Without --port, four access ports GigabitEthernet0/1-0/4 run on TAPs l2sw1-l2sw4.
 
 The startup-config is read from --config (default ` + defaultConfigPath + `); when
 that file does not exist the embedded default config is used, and "write memory"
-creates it. Commands reach the switch through the control socket (l2sw exec,
+creates it. The switch's base MAC (show version, SVIs, port addresses) is made
+once, at random, and kept beside the config in CONFIG` + baseMACSuffix + `, or given
+with --base-mac. Commands reach the switch through the control socket (l2sw exec,
 l2sw console) and, with --ssh, over SSH with the config's usernames.`,
 		Example: `  l2sw run
   l2sw run --port gi0/1=tap:vm1 --port gi0/2=tap:vm2 --port gi0/3=pcap:in.pcap,out.pcap
+  l2sw run --port gi0/1=afpacket:veth1 --port gi0/2=afpacket:eth2
   l2sw run --config lab.cfg --ssh 127.0.0.1:2222`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd, o) },
@@ -66,6 +70,7 @@ l2sw console) and, with --ssh, over SSH with the config's usernames.`,
 	f.StringVar(&o.hostKey, "ssh-host-key", "", "SSH host key file (default: ssh_host_ed25519_key beside the config)")
 	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a pprof CPU profile of the whole run to FILE")
 	o.metrics.addFlags(cmd)
+	f.StringVar(&o.baseMAC, "base-mac", "", "the switch's base MAC (default: made once, kept in CONFIG"+baseMACSuffix+")")
 	return cmd
 }
 
@@ -97,6 +102,11 @@ func run(cmd *cobra.Command, o runOptions) error {
 	if configText == cli.DefaultConfig {
 		configText = defaultConfigFor(parsed)
 	}
+	id, err := loadBaseMAC(o.config, o.baseMAC, func(msg string) { fmt.Fprintln(os.Stderr, "l2sw:", msg) })
+	if err != nil {
+		return err
+	}
+	defer id.release()
 
 	if o.cpuProf != "" {
 		f, err := os.Create(o.cpuProf)
@@ -111,7 +121,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 	}
 
 	log := syslog.New(syslog.WithWriter(os.Stderr))
-	sw := dataplane.New(dataplane.Config{Log: log, BaseMAC: baseMAC()})
+	sw := dataplane.New(dataplane.Config{Log: log, BaseMAC: id.mac})
 	defer func() {
 		if err := sw.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "l2sw: stop:", err)
@@ -234,15 +244,4 @@ func closePorts(sw *dataplane.Switch) {
 	for _, name := range sw.Ports() {
 		_ = sw.RemovePort(name)
 	}
-}
-
-// baseMAC derives a stable, locally administered switch MAC from the host
-// name, so that a restarted lab switch keeps its identity.
-func baseMAC() packet.MAC {
-	h, _ := os.Hostname()
-	var sum uint32 = 2166136261
-	for i := 0; i < len(h); i++ {
-		sum = (sum ^ uint32(h[i])) * 16777619
-	}
-	return packet.MAC{0x02, 0x1c, byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), 0x00}
 }
