@@ -71,6 +71,8 @@ type Receiver struct {
 	dropped   bool           // a drop counter moved since the last publish
 	cpu       bool           // the control plane's transmit side: nothing it sends was received
 	worker    int            // this receiver's number among the switch's, for observers (Decision.Worker); the CPU's is 0
+	dry       bool           // the simulated trace's receiver: changes no shared table (simulate.go)
+	pending   pendingLearn   // dry: the source the frame would have learned
 }
 
 func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Receiver {
