@@ -98,6 +98,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installACL()
 	d.installDrops()
 	d.installPacketTrace()
+	d.installPlatformForward()
 	return d
 }
 

@@ -32,6 +32,7 @@ func FuzzDevice(f *testing.F) {
 		"1\nusername u privilege 3 secret 9 $9$plz/kf0e3.dns.$cKvJDd6bXmyaUWdx42dgcRwpdDs0djBEqzjlmMbYEW6",
 		"0\nclear mac address-table dynamic vlan 3\nshow interfaces status | include Gi\ndo show vlan",
 		"5\n! comment\nexit\nexit\nexit",
+		"0\nshow platform forward interface gi0/1 vlan 1 0000.0a00.000a ffff.ffff.ffff ip 10.0.0.1 10.0.0.2 tcp 1 23",
 	} {
 		f.Add(s)
 	}
