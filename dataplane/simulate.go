@@ -26,7 +26,8 @@ import (
 //	punts (ARP, glean, ICMP)    not queued                     l3.go punt
 //	ACL match counters, log     tcam.Binding.Lookup, no log    aclstage.go aclPermits
 //
-// The normal path pays one predictable branch per frame, at the learn.
+// The normal path pays one predictable branch per frame, at the learn,
+// and one on the routed path's CAM lookups when its next-hop cache misses.
 
 // SimWorker is the Decision.Worker of the simulated trace's decisions.
 const SimWorker = -1
@@ -78,8 +79,9 @@ type pendingLearn struct {
 // Simulate runs frame, as if received untouched on the interface in,
 // through the forwarding pipeline and reports every stage's decision and
 // the frames that would leave, without changing any table or counter:
-// nothing is learned, punted, counted or sent. Dry runs take turns; they
-// run beside the workers without stopping them.
+// nothing is learned, punted, counted or sent, and the switch's observers
+// (the live trace) do not see it. Dry runs take turns; they run beside the
+// workers without stopping them.
 func (sw *Switch) Simulate(in string, frame []byte) (SimResult, error) {
 	if len(frame) > port.BufferSize-port.Headroom {
 		return SimResult{}, fmt.Errorf("simulate on %s: frame of %d bytes is longer than %d", in, len(frame), port.BufferSize-port.Headroom)

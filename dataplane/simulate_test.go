@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -532,4 +533,82 @@ func FuzzSimulate(f *testing.F) {
 			t.Fatalf("result %v %v with %d egress frames", res.Verdict, res.Reason, len(res.Egress))
 		}
 	})
+}
+
+// TestSimulateWhileForwarding: dry runs from several goroutines beside
+// running workers and configuration changes keep their answer and race
+// with nothing (run under -race).
+func TestSimulateWhileForwarding(t *testing.T) {
+	g := newL3Rig(t)
+	if err := g.sw.AddStaticARP(netip.MustParseAddr("10.0.20.7"), packet.MAC(macB)); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.sw.AddStaticMAC(20, packet.MAC(macB), ifName(3)); err != nil {
+		t.Fatal(err)
+	}
+	g.sw.Start()
+	defer func() {
+		if err := g.sw.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	routed := udpTo(t, macA, g.routerMAC(), ipA, ipB, 64, []byte("routed"))
+	l := mustList(t, "P", acl.Extended, "permit ip any any log")
+	stop := make(chan struct{})
+	var busy sync.WaitGroup
+	busy.Add(2)
+	go func() { // traffic
+		defer busy.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			g.ports[ifName(1)].Inject(routed, udpFrame(t, macC, bcast, 0, "flood"))
+			if i%16 == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	go func() { // configuration
+		defer busy.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var list *acl.List
+			if i%2 == 0 {
+				list = l
+			}
+			if _, err := g.sw.SetPortACL(ifName(2), list); err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var sims sync.WaitGroup
+	for range 3 {
+		sims.Add(1)
+		go func() {
+			defer sims.Done()
+			for range 300 {
+				res, err := g.sw.Simulate(ifName(1), routed)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if res.Verdict != Forward || len(res.Egress) != 1 || res.Egress[0].Port != 2 {
+					t.Errorf("routed frame simulated %v %v to %+v", res.Verdict, res.Reason, res.Egress)
+					return
+				}
+			}
+		}()
+	}
+	sims.Wait()
+	close(stop)
+	busy.Wait()
 }
