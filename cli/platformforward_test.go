@@ -122,7 +122,8 @@ func TestShowPlatformForwardResults(t *testing.T) {
 }
 
 // TestShowPlatformForwardErrors: malformed arguments get the IOS caret
-// error; a missing argument is incomplete; the command needs enable.
+// error; a missing argument is incomplete; an SVI is no input port; the
+// command takes abbreviations and pipes, and needs enable.
 func TestShowPlatformForwardErrors(t *testing.T) {
 	r := simRig(t)
 	const invalid = "% Invalid input detected at '^' marker."
@@ -147,8 +148,45 @@ func TestShowPlatformForwardErrors(t *testing.T) {
 	if !strings.Contains(res.Output, "\n"+strings.Repeat(" ", strings.Index(res.Output, "70000"))+"^\n") {
 		t.Errorf("caret not under 70000:\n%s", res.Output)
 	}
+	res = r.run("show platform forward interface vlan 10 vlan 10 0000.0a00.000a ffff.ffff.ffff")
+	if !res.Rejected || !strings.Contains(res.Output, "% Vlan10 is not a switched interface") {
+		t.Errorf("an SVI as input:\n%s", res.Output)
+	}
+	if got := r.out("sh plat forw int gi0/4 vl 20 0000.0a00.000a 0000.0b00.000b | include Result:"); got != "Result: forwarded to GigabitEthernet0/3\n" {
+		t.Errorf("abbreviated, piped: %q", got)
+	}
 	res = r.run("disable", "show platform forward interface gi0/1 vlan 10 0000.0a00.000a ffff.ffff.ffff")
 	if !res.Rejected {
 		t.Errorf("ran in user EXEC:\n%s", res.Output)
+	}
+}
+
+// TestShowPlatformForwardL2ACLs: the port ACL's and the VLAN filter's
+// lines name the list, the entry hit and the action.
+func TestShowPlatformForwardL2ACLs(t *testing.T) {
+	r := simRig(t)
+	r.out("configure terminal",
+		"ip access-list extended WEB", "permit tcp any any eq 80", "exit",
+		"interface gi0/2", "ip access-group WEB in", "exit",
+		"vlan access-map NOUDP 10", "match ip address NO-TELNET", "action forward", "exit",
+		"vlan filter NOUDP vlan-list 10", "end")
+	for _, c := range []struct{ cmd, stage, last string }{
+		{"interface gi0/2 vlan 10 0000.0a00.0002 0000.0a00.0001 ip 10.0.10.6 10.0.10.5 tcp 1024 80",
+			"port acl         WEB entry 10 permit\n",
+			"Result: forwarded to GigabitEthernet0/1, GigabitEthernet0/4"},
+		{"interface gi0/2 vlan 10 0000.0a00.0002 0000.0a00.0001 ip 10.0.10.6 10.0.10.5 udp 1024 53",
+			"port acl         WEB implicit deny: dropped (port acl deny)\n",
+			"Result: dropped: port acl deny"},
+		{"interface gi0/1 vlan 10 0000.0a00.0001 0000.0a00.0002 ip 10.0.10.5 10.0.10.6 tcp 1024 23",
+			"vlan filter      access-map NOUDP, drop: dropped (vlan filter drop)\n",
+			"Result: dropped: vlan filter drop"},
+		{"interface gi0/1 vlan 10 0000.0a00.0001 0000.0a00.0002 ip 10.0.10.5 10.0.10.6 tcp 1024 22",
+			"vlan filter      access-map NOUDP, forward\n",
+			"Result: forwarded to GigabitEthernet0/2, GigabitEthernet0/4"},
+	} {
+		got := r.out("show platform forward " + c.cmd)
+		if !strings.Contains(got, c.stage) || lastLine(got) != c.last {
+			t.Errorf("show platform forward %s: want %q and last line %q:\n%s", c.cmd, c.stage, c.last, got)
+		}
 	}
 }
