@@ -120,6 +120,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installLogin()
 	d.installSSH()
 	d.installFault()
+	d.installPlatformForward()
 	return d
 }
 

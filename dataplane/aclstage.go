@@ -217,6 +217,9 @@ func (r *Receiver) aclPermits(ref *aclRef) bool {
 	var permit, log bool
 	if r.obs == nil {
 		permit, log = ref.b.Permits(r.shardID, &r.key)
+	} else if r.dry { // counts no match and logs nothing (simulate.go)
+		v := ref.b.Lookup(&r.key)
+		permit, r.ace = v.Permit, v.Seq
 	} else {
 		v := ref.b.Classify(r.shardID, &r.key)
 		permit, log, r.ace = v.Permit, v.Log, v.Seq

@@ -52,6 +52,15 @@
 // and written with the batch. Received frames are copied at ingress, before
 // a stage can change them; sent ones at the batch's transmit.
 //
+// # Simulating a frame
+//
+// Switch.Simulate (simulate.go) runs one frame through these same stages
+// on a dry-run Receiver that is not among the workers, for `show platform
+// forward`: its decisions are recorded and its transmit queues read, and
+// the few stages that touch shared state (the learn, punts, ACL match
+// counters and logging) test Receiver.dry, so nothing in the switch
+// changes. A differential test holds it to what the real path does.
+//
 // # Counters
 //
 // A Receiver counts its ports' frames in plain integers that only it

@@ -99,7 +99,9 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	// the router MAC are not looked up at all.
 	var learned cam.LearnResult
 	out := cam.NoPort
-	if cast == castUnicast && !s.routes(dst, vlan) {
+	if r.dry { // a dry run predicts and changes nothing (simulate.go)
+		learned, out = r.wouldLearn(s, vlan, v.SrcUint64(), dst, cast, now)
+	} else if cast == castUnicast && !s.routes(dst, vlan) {
 		learned, out, _ = r.sw.cam.LearnLookup(vlan, v.SrcUint64(), dst, in, now)
 	} else {
 		learned = r.sw.cam.Learn(vlan, v.SrcUint64(), in, now)

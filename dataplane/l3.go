@@ -133,6 +133,9 @@ func (r *Receiver) takePunt(q *puntQueue) *puntPkt {
 // control plane. When no buffer is free the frame is dropped and counted:
 // a flood of punts must never block forwarding.
 func (r *Receiver) punt(l3 *l3Snapshot, why puntReason, buf []byte, start, end, ip int, vlan uint16, nh uint32, aux int) {
+	if r.dry { // the control plane would answer, learn or resolve: side effects
+		return
+	}
 	q := l3.punt
 	p := r.takePunt(q)
 	if p == nil {

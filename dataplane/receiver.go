@@ -73,6 +73,8 @@ type Receiver struct {
 	worker    int            // this receiver's number among the switch's, for observers (Decision.Worker); the CPU's is 0
 	spanBuf   []byte         // SPAN copies (span.go); nil until a session needs one
 	spanUsed  int            // bytes of spanBuf the queued copies use
+	dry       bool           // the simulated trace's receiver: changes no shared table (simulate.go)
+	pending   pendingLearn   // dry: the source the frame would have learned
 }
 
 func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Receiver {

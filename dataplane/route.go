@@ -290,8 +290,8 @@ func (r *Receiver) nextHopPort(adj *cef.Adjacency) (cam.PortID, bool) {
 	if c.adj == adj && c.gen == gen {
 		return c.port, true
 	}
-	out, ok := r.sw.cam.Lookup(adj.VLAN, adj.DstMAC.Uint64())
-	if ok {
+	out, ok := r.camLookup(adj.VLAN, adj.DstMAC.Uint64())
+	if ok && !r.dry { // a dry run's answer may rest on its would-be learn
 		*c = nhPort{adj: adj, gen: gen, port: out}
 	}
 	return out, ok
@@ -317,7 +317,7 @@ func (r *Receiver) l2Out(s *snapshot, buf []byte, start, end int, vlan uint16, t
 	}
 	out, known := cam.NoPort, false
 	if cast == castUnicast {
-		out, known = r.sw.cam.Lookup(vlan, dst)
+		out, known = r.camLookup(vlan, dst)
 	}
 	r.l2Send(s, buf, start, end, vlan, cast, out, known)
 }

@@ -118,6 +118,7 @@ type Switch struct {
 	// routed path's and the ACLs' per-entry counters (one per Receiver,
 	// the CPU's first); see package counter.
 	shards *counter.Shards
+	sim    simState // the simulated trace's dry-run receiver (simulate.go)
 }
 
 type swPort struct {

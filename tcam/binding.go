@@ -120,6 +120,10 @@ type Verdict struct {
 // takes no lock, and sees one whole version of the ACL.
 func (b *Binding) Classify(worker int, h *Header) Verdict {
 	r, p := b.match(worker, h)
+	return verdictOf(r, p)
+}
+
+func verdictOf(r hit, p *program) Verdict {
 	if r.bits&recFound == 0 {
 		return Verdict{Slot: -1, Hardware: p.hardware}
 	}
@@ -134,6 +138,14 @@ func (b *Binding) Classify(worker int, h *Header) Verdict {
 func (b *Binding) Permits(worker int, h *Header) (permit, log bool) {
 	r, _ := b.match(worker, h)
 	return r.bits&recPermit != 0, r.bits&recLog != 0
+}
+
+// Lookup is Classify without the count: the simulated packet trace asks
+// which entry a packet would hit and must leave the match counters of
+// `show access-lists` as they are.
+func (b *Binding) Lookup(h *Header) Verdict {
+	p := b.prog.Load()
+	return verdictOf(p.classify(h), p)
 }
 
 // match looks h up in the current program and counts the match, if any,

@@ -297,3 +297,46 @@ func TestPermitsIsClassify(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupIsClassifyUncounted: Lookup returns Classify's verdict on
+// random lists and headers and leaves every match counter at zero.
+func TestLookupIsClassifyUncounted(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	l := acl.NewList("L", acl.Extended)
+	for i := range 500 {
+		a := randACE(r, uint32(10*(i+1)))
+		if r.IntN(5) == 0 {
+			a.Log = acl.Log
+		}
+		if _, err := l.Add(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := BindingID{FeatureRACL, "Vlan10", In}
+	looked, classified := New(Config{Limits: PFC3Limits(), Workers: 2}), New(Config{Limits: PFC3Limits(), Workers: 2})
+	for _, tc := range []*TCAM{looked, classified} {
+		if _, err := tc.Apply(id, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bl, bc := looked.Binding(id), classified.Binding(id)
+	matched := 0
+	for range 5000 {
+		h := randHeader(r)
+		v, want := bl.Lookup(&h), bc.Classify(0, &h)
+		if v != want {
+			t.Fatalf("header %+v: Lookup %+v, Classify %+v", h, v, want)
+		}
+		if v.Matched {
+			matched++
+		}
+	}
+	if matched == 0 {
+		t.Fatal("no header matched an entry: the test tests too little")
+	}
+	for _, a := range l.Entries() {
+		if n := bl.Matches(looked, a.Seq); n != 0 {
+			t.Fatalf("ACE %d counted %d matches through Lookup", a.Seq, n)
+		}
+	}
+}
