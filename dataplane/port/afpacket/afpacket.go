@@ -53,7 +53,6 @@ const (
 	MaxBlockSize     = 16 << 20
 	MaxBlocks        = 1024
 	MaxTimeout       = 1000
-	maxNameLen       = unix.IFNAMSIZ - 1
 	// ringFrameSize is the nominal frame size the kernel wants in the ring
 	// request; with TPACKET_V3 frames are packed back to back in a block
 	// and may be up to a block long.
@@ -107,8 +106,10 @@ func (c *Config) normalize() error {
 	}
 	page := unix.Getpagesize()
 	switch {
-	case validName(c.Name) != nil:
-		return fmt.Errorf("afpacket %q: %w: %v", c.Name, ErrInvalidConfig, validName(c.Name))
+	case port.ValidNetdevName(c.Name) != nil:
+		return fmt.Errorf("afpacket %q: %w: %v", c.Name, ErrInvalidConfig, port.ValidNetdevName(c.Name))
+	case strings.ContainsAny(c.Name, ",="): // the port spec's separators
+		return fmt.Errorf("afpacket %q: %w: interface name cannot contain ',' or '='", c.Name, ErrInvalidConfig)
 	case c.Batch < 1:
 		return fmt.Errorf("afpacket %s: %w: batch %d must be positive", c.Name, ErrInvalidConfig, c.Batch)
 	case c.BlockSize < page || c.BlockSize > MaxBlockSize || c.BlockSize%page != 0:
@@ -117,22 +118,6 @@ func (c *Config) normalize() error {
 		return fmt.Errorf("afpacket %s: %w: %d blocks out of range 2-%d", c.Name, ErrInvalidConfig, c.Blocks, MaxBlocks)
 	case c.Timeout < 1 || c.Timeout > MaxTimeout:
 		return fmt.Errorf("afpacket %s: %w: timeout %d ms out of range 1-%d", c.Name, ErrInvalidConfig, c.Timeout, MaxTimeout)
-	}
-	return nil
-}
-
-// validName applies the kernel's dev_valid_name rules, so that a bad name
-// is reported as such instead of as "no such device".
-func validName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("empty interface name")
-	case len(name) > maxNameLen:
-		return fmt.Errorf("interface name is %d bytes long, the kernel allows at most %d", len(name), maxNameLen)
-	case name == "." || name == "..":
-		return errors.New(`interface name cannot be "." or ".."`)
-	case strings.ContainsAny(name, "/: \t\n\v\f\r,=%"):
-		return errors.New("interface name cannot contain '/', ':', ',', '=', '%' or white space")
 	}
 	return nil
 }

@@ -28,7 +28,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -47,7 +46,6 @@ const (
 	MaxMTU       = 9216
 	DefaultBatch = 64
 	MaxQueues    = 256 // the kernel's MAX_TAP_QUEUES
-	maxNameLen   = unix.IFNAMSIZ - 1
 )
 
 // Config says which TAP to open and how.
@@ -77,7 +75,7 @@ func (c *Config) normalize() error {
 	if c.Batch == 0 {
 		c.Batch = DefaultBatch
 	}
-	if err := validName(c.Name); err != nil {
+	if err := port.ValidNetdevName(c.Name); err != nil {
 		return fmt.Errorf("tap %q: %w: %v", c.Name, ErrInvalidConfig, err)
 	}
 	if c.MTU < MinMTU || c.MTU > MaxMTU {
@@ -91,26 +89,6 @@ func (c *Config) normalize() error {
 	}
 	if c.Vnet > VnetOff {
 		return fmt.Errorf("tap %s: %w: %v", c.Name, ErrInvalidConfig, c.Vnet)
-	}
-	return nil
-}
-
-// validName applies the kernel's dev_valid_name rules, so a bad name is
-// reported as such instead of as an ioctl EINVAL.
-func validName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("empty interface name")
-	case len(name) > maxNameLen:
-		return fmt.Errorf("interface name is %d bytes long, the kernel allows at most %d", len(name), maxNameLen)
-	case name == "." || name == "..":
-		return errors.New(`interface name cannot be "." or ".."`)
-	case strings.ContainsAny(name, "/: \t\n\v\f\r"):
-		return errors.New("interface name cannot contain '/', ':' or white space")
-	case strings.Contains(name, "%"):
-		// The kernel would treat it as a pattern and pick a name for us;
-		// a switch port needs to know its device's name up front.
-		return errors.New("interface name cannot contain '%'")
 	}
 	return nil
 }
