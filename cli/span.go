@@ -11,6 +11,7 @@ import (
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/ifname"
+	"github.com/l2sw/l2sw/vlanset"
 )
 
 // This file holds local SPAN: `monitor session` in global configuration,
@@ -248,23 +249,13 @@ func nextPort(a, b string) bool {
 
 func lastNumber(name string) string { return name[strings.LastIndex(name, "/")+1:] }
 
-// vlanList renders VLAN numbers as "10,20-22".
+// vlanList renders VLAN numbers as IOS lists them: "10,20-22".
 func vlanList(vids []uint16) string {
-	slices.Sort(vids)
-	var items []string
-	for i := 0; i < len(vids); {
-		j := i
-		for j+1 < len(vids) && vids[j+1] == vids[j]+1 {
-			j++
-		}
-		item := strconv.Itoa(int(vids[i]))
-		if j > i {
-			item += "-" + strconv.Itoa(int(vids[j]))
-		}
-		items = append(items, item)
-		i = j + 1
+	var set vlanset.Set
+	for _, v := range vids {
+		set.Add(v)
 	}
-	return strings.Join(items, ",")
+	return set.String()
 }
 
 // byDir groups the sources of one direction.
