@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/l2sw/l2sw/internal/syncbuf"
 	"io"
 	"strings"
 	"sync"
@@ -119,31 +120,13 @@ func TestLoggingHost(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestTerminalMonitor: with terminal monitor, a session prints the log
 // messages as they come, above the prompt, which it draws again with the
 // line being typed; terminal no monitor stops them.
 func TestTerminalMonitor(t *testing.T) {
 	r := newRig(t)
 	in, feed := io.Pipe()
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	s := term.New(r.dev.Engine(), in, out, term.Options{Level: 15})
 	done := make(chan error, 1)
 	go func() { done <- s.Run() }()

@@ -1,10 +1,10 @@
 package remote
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/l2sw/l2sw/internal/syncbuf"
 	"io"
 	"path/filepath"
 	"strings"
@@ -59,24 +59,6 @@ func startCaptureControl(t *testing.T, capt Capturer) string {
 	return path
 }
 
-// syncBuffer is a bytes.Buffer that Capture's copier and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestCaptureStream: a capture connection carries its request to the
 // Capturer and streams what it writes; with a count the switch ends it;
 // cancelling the client ends the switch's side too (half-close) and the
@@ -85,7 +67,7 @@ func (s *syncBuffer) String() string {
 func TestCaptureStream(t *testing.T) {
 	fc := &fakeCapturer{ended: make(chan struct{})}
 	path := startCaptureControl(t, fc)
-	var out syncBuffer
+	var out syncbuf.Buffer
 	req := CaptureRequest{Interfaces: []string{"gi0/1"}, Points: []string{"drop"}, Filter: "ipv4 any any", Count: 3}
 	if err := Capture(ctxT(t), path, req, &out); err != nil {
 		t.Fatal(err)
@@ -101,7 +83,7 @@ func TestCaptureStream(t *testing.T) {
 
 	fc.ended = make(chan struct{})
 	ctx, cancel := context.WithCancel(ctxT(t))
-	var live syncBuffer
+	var live syncbuf.Buffer
 	errc := make(chan error, 1)
 	go func() { errc <- Capture(ctx, path, CaptureRequest{}, &live) }()
 	for !strings.Contains(live.String(), "block 5;") {

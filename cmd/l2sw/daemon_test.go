@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
+	"github.com/l2sw/l2sw/internal/syncbuf"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -100,27 +100,8 @@ func execL2sw(t *testing.T, sock string, lines ...string) (string, error) {
 // daemon is an `l2sw run` child process.
 type daemon struct {
 	cmd    *exec.Cmd
-	stderr lockedBuffer
+	stderr syncbuf.Buffer
 	done   chan error
-}
-
-// lockedBuffer is the child's stderr: written by exec's copying goroutine
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // startDaemon starts `l2sw run args...`; it is killed at the end of the
