@@ -114,7 +114,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installSwitchport()
 	d.installInventory()
 	d.installLoadInterval()
-	d.startRates()
+	d.rates = &rateMeter{ports: map[string]*portRate{}}
 	d.installCapture()
 	d.installLines()
 	d.installLogin()

@@ -34,6 +34,9 @@ func FuzzDevice(f *testing.F) {
 		"5\n! comment\nexit\nexit\nexit",
 		"5\nexec-timeout 35791 2147483\ntransport input none\naccess-class 10 in\nlogin local\nline vty 3 3\nno login",
 		"1\nlogin block-for 1 attempts 1 within 1\nlogin on-success log every 1\nip ssh server algorithm kex curve25519-sha256 curve25519-sha256\nip ssh time-out 1\nip ssh authentication-retries 0",
+		"1\nmonitor session 1 source interface gi0/1 - 2 , gi0/3 rx\nmonitor session 1 destination interface gi0/4 encapsulation replicate\nmonitor session 2 source vlan 1,5-7 rx\nno monitor session 1 source interface gi0/2",
+		"1\nlogging trap warnings\nlogging buffered 8192 informational\nlogging trap syslog-format rfc5424\nlogging source-interface vlan 1",
+		"2\nload-interval 30",
 		"0\nshow platform forward interface gi0/1 vlan 1 0000.0a00.000a ffff.ffff.ffff ip 10.0.0.1 10.0.0.2 tcp 1 23",
 	} {
 		f.Add(s)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sync"
@@ -39,17 +40,19 @@ type rateMeter struct {
 	ports map[string]*portRate
 }
 
-// startRates samples the rates until the process ends; the Device lives
-// as long as the switch.
-func (d *Device) startRates() {
-	d.rates = &rateMeter{ports: map[string]*portRate{}}
-	go func() {
-		t := time.NewTicker(rateSample)
-		defer t.Stop()
-		for range t.C {
+// RunRates samples the interface rates every 5 s until ctx is done; the
+// daemon runs it. A Device nobody runs it for shows zero rates.
+func (d *Device) RunRates(ctx context.Context) {
+	t := time.NewTicker(rateSample)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
 			d.sampleRates(d.opts.Now())
+		case <-ctx.Done():
+			return
 		}
-	}()
+	}
 }
 
 // sampleRates takes one sample of every port's counters at now.

@@ -170,6 +170,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 	go func() {
 		errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf, Capture: dev})
 	}()
+	go dev.RunRates(ctx)
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
