@@ -158,3 +158,22 @@ func TestTerminalMonitor(t *testing.T) {
 		t.Errorf("a message after terminal no monitor was printed:\n%s", out.String())
 	}
 }
+
+// TestLoggingRFC5424AndShortForm: `logging A.B.C.D` is `logging host`, and
+// with syslog-format rfc5424 the server gets RFC 5424 datagrams.
+func TestLoggingRFC5424AndShortForm(t *testing.T) {
+	r := newRig(t)
+	seen := &egressUDP{}
+	defer r.sw.AddObserver(seen)()
+	r.out("configure terminal", "interface gi0/2", "switchport access vlan 20",
+		"interface vlan 20", "ip address 10.0.20.1 255.255.255.0", "arp 10.0.20.7 0011.2233.4455 arpa",
+		"logging trap syslog-format rfc5424", "logging 10.0.20.7", "end")
+	got := seen.wait(t, "%SYS-5-CONFIG_I")
+	if !strings.Contains(got, `<189>1 `) || !strings.Contains(got, ` Switch - - SYS-5-CONFIG_I [meta sequenceId="`) {
+		t.Errorf("not an RFC 5424 datagram: %q", got)
+	}
+	cfg := r.dev.RunningConfig()
+	if !strings.Contains(cfg, "logging trap syslog-format rfc5424\nlogging host 10.0.20.7\n") {
+		t.Errorf("running-config:\n%s", cfg)
+	}
+}
