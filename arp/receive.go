@@ -50,7 +50,7 @@ func (t *Table) Receive(p Packet, now int64) Decision {
 
 	if d.Gratuitous == Probe {
 		if p.Op == OpRequest && targetOurs {
-			t.reply(&d, st.cfg.MAC, false)
+			t.reply(&d, st.mustOwnMAC(p.TargetIP), false)
 		}
 		d.Reason = ReasonProbe
 		return d
@@ -65,7 +65,7 @@ func (t *Table) Receive(p Packet, now int64) Decision {
 		return t.filter(d, ReasonWrongCable, p, st.cfg.Name)
 	}
 	if st.isOwn(p.SenderIP) {
-		if p.SenderMAC == st.cfg.MAC {
+		if p.SenderMAC == st.mustOwnMAC(p.SenderIP) {
 			return d // our own frame looped back
 		}
 		return t.filter(d, ReasonDuplicateAddress, p, st.cfg.Name)
@@ -74,7 +74,7 @@ func (t *Table) Receive(p Packet, now int64) Decision {
 		return t.filter(d, ReasonReplyNotForUs, p, st.cfg.Name)
 	}
 	if p.Op == OpRequest && targetOurs {
-		t.reply(&d, st.cfg.MAC, false)
+		t.reply(&d, st.mustOwnMAC(p.TargetIP), false)
 	}
 
 	if e != nil && (e.Type == Static || e.Type == Interface) {

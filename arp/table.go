@@ -44,12 +44,30 @@ func (s *ifState) inSubnet(ip netip.Addr) bool {
 }
 
 func (s *ifState) isOwn(ip netip.Addr) bool {
+	_, ok := s.ownMAC(ip)
+	return ok
+}
+
+// ownMAC returns the MAC the SVI answers for ip with: its own for its
+// addresses, the virtual MAC for an owned virtual address.
+func (s *ifState) ownMAC(ip netip.Addr) (packet.MAC, bool) {
 	for _, p := range s.cfg.Addresses {
 		if p.Addr() == ip {
-			return true
+			return s.cfg.MAC, true
 		}
 	}
-	return false
+	for _, v := range s.cfg.Virtual {
+		if v.IP == ip {
+			return v.MAC, true
+		}
+	}
+	return packet.MAC{}, false
+}
+
+// mustOwnMAC is ownMAC for an address known to be the SVI's.
+func (s *ifState) mustOwnMAC(ip netip.Addr) packet.MAC {
+	m, _ := s.ownMAC(ip)
+	return m
 }
 
 // pending holds copies of the packets waiting for one address.
@@ -126,7 +144,13 @@ func (t *Table) SetInterface(id IfID, cfg IfConfig, now int64) error {
 			return fmt.Errorf("interface %s address %v: %w", cfg.Name, p, ErrBadAddress)
 		}
 	}
+	for _, v := range cfg.Virtual {
+		if !v.IP.Is4() {
+			return fmt.Errorf("interface %s virtual address %v: %w", cfg.Name, v.IP, ErrBadAddress)
+		}
+	}
 	cfg.Addresses = slices.Clone(cfg.Addresses)
+	cfg.Virtual = slices.Clone(cfg.Virtual)
 	t.mu.Lock()
 	defer t.unlock()
 	st := &ifState{cfg: cfg}
@@ -140,23 +164,29 @@ func (t *Table) SetInterface(id IfID, cfg IfConfig, now int64) error {
 			t.removeLocked(e, EventRemoved)
 		case (e.Type == Dynamic || e.Type == Incomplete) && !st.inSubnet(ip):
 			t.removeLocked(e, EventRemoved)
-		case e.Type == Interface && e.MAC != cfg.MAC:
+		case e.Type == Interface && e.MAC != st.mustOwnMAC(ip):
 			old := e.MAC
-			e.MAC = cfg.MAC
+			e.MAC = st.mustOwnMAC(ip)
 			t.raise(EventUpdated, e, old)
 		default:
 			e.IfName = cfg.Name
 		}
 	}
+	own := make([]netip.Addr, 0, len(cfg.Addresses)+len(cfg.Virtual))
 	for _, p := range cfg.Addresses {
-		ip := p.Addr()
+		own = append(own, p.Addr())
+	}
+	for _, v := range cfg.Virtual {
+		own = append(own, v.IP)
+	}
+	for _, ip := range own {
 		if e, ok := t.entries[ip]; ok && e.Type == Interface && e.If == id {
 			continue
 		}
 		if e, ok := t.entries[ip]; ok {
 			t.removeLocked(e, EventRemoved)
 		}
-		e := &entry{Entry: Entry{IP: ip, MAC: cfg.MAC, If: id, IfName: cfg.Name, Type: Interface, Created: now, Updated: now}}
+		e := &entry{Entry: Entry{IP: ip, MAC: st.mustOwnMAC(ip), If: id, IfName: cfg.Name, Type: Interface, Created: now, Updated: now}}
 		t.entries[ip] = e
 		t.raise(EventAdded, e, packet.MAC{})
 	}

@@ -77,6 +77,10 @@ type IfConfig struct {
 	// entries; the masked networks are the subnets the wrong-cable filter
 	// accepts senders from.
 	Addresses []netip.Prefix
+	// Virtual are the first-hop redundancy addresses the SVI owns while it
+	// is the group's active router: interface entries with the virtual
+	// MAC, answered with that MAC, as IOS shows and answers them.
+	Virtual []VirtualAddr
 	// Timeout is `arp timeout`; 0 means entries never age (IOS accepts 0).
 	Timeout time.Duration
 	// GratuitousUpdate is `ip arp gratuitous update` (default on): when off,
@@ -249,6 +253,12 @@ func (r Reason) String() string {
 		return reasonNames[r]
 	}
 	return "unknown"
+}
+
+// VirtualAddr is a virtual IP and the MAC it answers with.
+type VirtualAddr struct {
+	IP  netip.Addr
+	MAC packet.MAC
 }
 
 // Packet is a received ARP frame as the dataplane parsed it.

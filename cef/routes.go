@@ -16,6 +16,9 @@ type IfConfig struct {
 	VLAN      uint16
 	Tagged    bool           // rewrites carry an 802.1Q tag for VLAN
 	Addresses []netip.Prefix // primary first, then secondaries (10.1.1.1/24)
+	// Virtual are the first-hop redundancy addresses the interface owns
+	// (HSRP active, VRRP master): receive entries, as IOS installs them.
+	Virtual []netip.Addr
 }
 
 // RouteType is the source of a route.
@@ -81,7 +84,13 @@ func (t *Table) SetInterface(id IfID, cfg IfConfig) error {
 			return fmt.Errorf("interface %s address %v: %w", cfg.Name, p, ErrBadPrefix)
 		}
 	}
+	for _, a := range cfg.Virtual {
+		if !a.Is4() {
+			return fmt.Errorf("interface %s virtual address %v: %w", cfg.Name, a, ErrBadPrefix)
+		}
+	}
 	cfg.Addresses = slices.Clone(cfg.Addresses)
+	cfg.Virtual = slices.Clone(cfg.Virtual)
 	t.mu.Lock()
 	defer t.done()
 	t.dropInterfaceRoutes(id)
@@ -102,6 +111,9 @@ func (t *Table) SetInterface(id IfID, cfg IfConfig) error {
 			t.addRouteLocked(Route{Prefix: netip.PrefixFrom(u32Addr(net), 32), Type: special, receive: true, If: id, HasIf: true, IfName: cfg.Name})
 			t.addRouteLocked(Route{Prefix: netip.PrefixFrom(u32Addr(net|^mask(p.Bits())), 32), Type: special, receive: true, If: id, HasIf: true, IfName: cfg.Name})
 		}
+	}
+	for _, a := range cfg.Virtual {
+		t.addRouteLocked(Route{Prefix: netip.PrefixFrom(a, 32), Type: special, receive: true, If: id, HasIf: true, IfName: cfg.Name})
 	}
 	for k, s := range t.adjs {
 		if k.If == id {

@@ -28,6 +28,7 @@ const (
 	UnknownUnicastFlooded // unknown unicast received on this port and flooded
 	ZeroSourceForwarded   // all-zero source: not learned, still forwarded
 	DropMalformed         // the sum of the malformed reasons' drops (input errors)
+	ToControl             // received frames a control protocol consumed (BPDUs, LLDP, CDP, LACP)
 	dropBase
 	numCounters = dropBase + Counter(NumReasons)
 )
@@ -55,7 +56,7 @@ func Malformed(r packet.Reason) Counter { return Drops(MalformedReason(r)) }
 var counterNames = [...]string{
 	"rx frames", "rx bytes", "rx unicast", "rx multicast", "rx broadcast",
 	"tx frames", "tx bytes", "tx unicast", "tx multicast", "tx broadcast", "tx errors",
-	"forwarded", "to router", "unknown unicast flooded", "zero source forwarded", "drop malformed",
+	"forwarded", "to router", "unknown unicast flooded", "zero source forwarded", "drop malformed", "to control",
 }
 
 // String names the counter.

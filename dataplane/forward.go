@@ -76,6 +76,9 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	if pv.spanRx != nil {
 		r.mirrorRx(s, pv.spanRx, f, cast)
 	}
+	if cast != castUnicast && s.ctrl != nil && r.control(s, pv, v, buf, n, dst) {
+		return // a control protocol's frame (control.go)
+	}
 
 	// Ingress VLAN.
 	vlan, why := pv.ingressVLAN(v)

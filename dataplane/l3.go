@@ -22,6 +22,8 @@ type sviView struct {
 	mtu   int  // ip mtu: the largest IPv4 packet routed out of it
 	addrs []netip.Prefix
 	racl  [2]aclRef // router ACLs by tcam.Direction
+
+	virtual *virtualView // owned first-hop redundancy addresses (virtual.go); nil: none
 }
 
 // l3Snapshot is the layer-3 part of the forwarding snapshot: the router MAC,
@@ -101,10 +103,11 @@ const (
 	puntFragNeeded            // too big with DF: ICMP fragmentation needed
 	puntACLDeny               // denied by a router ACL: ICMP administratively prohibited
 	puntACLLog                // hit an ACL entry with log: only the key travels
+	puntControl               // to a control protocol's listener (control.go)
 	numPuntReasons
 )
 
-var puntNames = [numPuntReasons]string{"none", "arp", "receive", "ttl expired", "no route", "resolve", "fragment", "fragmentation needed", "acl deny", "acl log"}
+var puntNames = [numPuntReasons]string{"none", "arp", "receive", "ttl expired", "no route", "resolve", "fragment", "fragmentation needed", "acl deny", "acl log", "control"}
 
 // String names the punt reason.
 func (p puntReason) String() string {

@@ -139,8 +139,12 @@ func (c *controlPlane) snap() (*snapshot, *l3Snapshot) {
 
 func (c *controlPlane) handle(p *puntPkt) {
 	defer func() { c.q.free <- p }()
-	if p.reason == puntACLLog {
+	switch p.reason {
+	case puntACLLog:
 		c.aclLog.hit(p.acl, c.sw.clk.Nanos())
+		return
+	case puntControl:
+		c.handleControl(p)
 		return
 	}
 	s, l3 := c.snap()
@@ -267,7 +271,7 @@ func (c *controlPlane) receive(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN u
 	}
 	ihl := packet.IPv4HeaderLen(pkt)
 	dst := netip.AddrFrom4([4]byte(pkt[packet.IPv4Dst : packet.IPv4Dst+4]))
-	if !c.isOwn(l3, dst) || packet.IPv4IsFragment(pkt) {
+	if !(c.isOwn(l3, dst) || l3.isVirtual(dst)) || packet.IPv4IsFragment(pkt) {
 		return // broadcast/network receive entries, fragments to us: consumed
 	}
 	switch pkt[packet.IPv4Proto] {
@@ -348,12 +352,12 @@ func (c *controlPlane) sendARPRequest(req arp.Request) {
 	c.count(l3ARPRequestsOut)
 }
 
-// sendARP builds an Ethernet/ARP frame from the router MAC and sends it
-// into vlan.
+// sendARP builds an Ethernet/ARP frame from sha (the router MAC, or the
+// virtual MAC of an owned virtual IP) and sends it into vlan.
 func (c *controlPlane) sendARP(s *snapshot, vlan uint16, op arp.Op, sha packet.MAC, spa netip.Addr, dst, tha packet.MAC, tpa netip.Addr) {
 	const start = port.Headroom
 	b := c.obuf
-	n := packet.PutARP(b[start:], dst, s.l3.mac, uint16(op), sha, spa.As4(), tha, tpa.As4())
+	n := packet.PutARP(b[start:], dst, sha, uint16(op), sha, spa.As4(), tha, tpa.As4())
 	c.r.l2Out(s, b, start, start+n, vlan, false)
 	c.flush()
 }

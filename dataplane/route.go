@@ -26,7 +26,7 @@ func (r *Receiver) routerIn(s *snapshot, v *packet.View, buf []byte, n int, vlan
 		return false
 	}
 	const off = port.Headroom
-	toUs := v.DstUint64() == l3.routerMAC
+	toUs := v.DstUint64() == l3.routerMAC || svi.ownsMAC(v.DstUint64())
 	if r.l3err != packet.ReasonNone {
 		// The ARP or IPv4 header is malformed: bridged as it is, but
 		// never punted nor routed.

@@ -16,6 +16,7 @@ type snapshot struct {
 	vacl  []*vaclView               // VLAN filters by VLAN; nil while there is none
 	exist VLANSet                   // the VLAN database
 
+	ctrl     *controlView // the control protocols' destinations (control.go); nil while none listens
 	spanning bool         // some SPAN session has a live destination (span.go)
 	spanVLAN [][]spanDest // by VLAN: where its received frames are copied; nil while no VLAN is a source
 }
@@ -127,8 +128,10 @@ func (sw *Switch) publishLocked() {
 	}
 	s.exist = exist
 	sw.spanSnapshotLocked(s)
+	sw.controlSnapshotLocked(s)
 	s.l3 = sw.l3.snapshotLocked()
 	if s.l3 != nil {
+		sw.virtualSnapshotLocked(s.l3)
 		// Autostate: an SVI whose VLAN has no forwarding port is down, so
 		// what would be routed into it is dropped and counted (no egress)
 		// instead of flooded to no one.

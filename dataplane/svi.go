@@ -309,20 +309,36 @@ func (sw *Switch) applySVILocked(c *SVIConfig, created bool) error {
 			return fmt.Errorf("%s: router MAC: %w", ifname.SVI(c.VLAN), err)
 		}
 	}
-	name := ifname.SVI(c.VLAN)
-	var addrs []netip.Prefix
-	if !c.Shutdown {
-		addrs = c.Addresses
-	}
-	if err := l.fib.SetInterface(cef.IfID(c.VLAN), cef.IfConfig{Name: name, MAC: l.mac, VLAN: c.VLAN, Addresses: addrs}); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	ac := arp.IfConfig{Name: name, MAC: l.mac, Addresses: addrs, Timeout: c.ARPTimeout, GratuitousUpdate: c.GratuitousUpdate, ProxyARP: c.ProxyARP}
-	if err := l.arp.SetInterface(arp.IfID(c.VLAN), ac, sw.clk.Nanos()); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	if err := sw.pushSVITablesLocked(c); err != nil {
+		return err
 	}
 	l.svis[c.VLAN] = c
 	sw.publishLocked()
+	return nil
+}
+
+// pushSVITablesLocked gives the FIB and the ARP table an SVI's addresses,
+// the virtual ones it owns included (virtual.go).
+func (sw *Switch) pushSVITablesLocked(c *SVIConfig) error {
+	l := sw.l3
+	name := ifname.SVI(c.VLAN)
+	var addrs []netip.Prefix
+	var vips []netip.Addr
+	var vaddrs []arp.VirtualAddr
+	if !c.Shutdown {
+		addrs = c.Addresses
+		vaddrs = sw.virtualOfLocked(c.VLAN)
+		for _, v := range vaddrs {
+			vips = append(vips, v.IP)
+		}
+	}
+	if err := l.fib.SetInterface(cef.IfID(c.VLAN), cef.IfConfig{Name: name, MAC: l.mac, VLAN: c.VLAN, Addresses: addrs, Virtual: vips}); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	ac := arp.IfConfig{Name: name, MAC: l.mac, Addresses: addrs, Timeout: c.ARPTimeout, GratuitousUpdate: c.GratuitousUpdate, ProxyARP: c.ProxyARP, Virtual: vaddrs}
+	if err := l.arp.SetInterface(arp.IfID(c.VLAN), ac, sw.clk.Nanos()); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
 	return nil
 }
 

@@ -99,6 +99,10 @@ type Switch struct {
 	observing  []*Observer            // the attached observers, fanned out into observer; under mu
 	lastWorker int                    // the number of the newest Receiver (Decision.Worker); under mu
 	span       map[int]MonitorSession // SPAN sessions by number (span.go); under mu
+	ctrl       []*controlListener     // control protocols' listeners (control.go); under mu
+
+	ctrlHandlers atomic.Pointer[[]*controlListener] // ctrl, as the control plane reads it
+	virtual      map[string][]VirtualGateway        // virtual gateways by owner (virtual.go); under mu
 
 	mu       sync.Mutex // the one writer of configuration
 	ports    []*swPort  // by cam.PortID; nil holes
