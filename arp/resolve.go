@@ -57,8 +57,7 @@ func (t *Table) Resolve(in IfID, ip netip.Addr, pkt []byte, now int64) ResolveRe
 		return r
 	}
 	if pkt != nil {
-		t.enqueue(ip, pkt)
-		r.Queued = true
+		r.Queued = t.enqueue(ip, pkt)
 	}
 	return r
 }
@@ -92,7 +91,7 @@ func (t *Table) retry(e *entry, now int64, r *ResolveResult) bool {
 	return true
 }
 
-func (t *Table) enqueue(ip netip.Addr, pkt []byte) {
+func (t *Table) enqueue(ip netip.Addr, pkt []byte) bool {
 	p, ok := t.queue.Get(ip)
 	if !ok {
 		p = &pending{}
@@ -102,10 +101,11 @@ func (t *Table) enqueue(ip netip.Addr, pkt []byte) {
 		// Keep the oldest packets, as a hardware glean queue does; the
 		// newcomer is the one dropped.
 		t.stats.QueueDrops++
-		return
+		return false
 	}
 	p.pkts = append(p.pkts, slices.Clone(pkt))
 	t.stats.QueuedPackets++
+	return true
 }
 
 // DueForRefresh returns the requests the dataplane should send now:
