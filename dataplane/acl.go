@@ -96,14 +96,22 @@ func (sw *Switch) program(id tcam.BindingID, prev, list *acl.List) (tcam.Result,
 	t := sw.acl.tcam
 	var res tcam.Result
 	var err error
+	b := t.Binding(id)
+	wasSoftware := b != nil && b.State() == tcam.Inactive
 	switch added, removed, ok := oneLineEdit(prev, list); {
-	case ok && t.Binding(id) != nil && added != nil:
+	case ok && b != nil && added != nil:
 		res, err = t.InsertACE(id, *added)
-	case ok && t.Binding(id) != nil && removed != nil:
+	case ok && b != nil && removed != nil && !wasSoftware:
 		err = t.DeleteACE(id, removed.Seq)
 		res.State = t.Binding(id).State()
 	default:
+		// A software-switched list that shrinks may fit again: the whole
+		// list is offered to the TCAM, as the feature manager retries on
+		// every change.
 		res, err = t.Apply(id, list)
+	}
+	if wasSoftware && res.State == tcam.Inactive {
+		res.Events = nil // reduced already, and said so once
 	}
 	sw.logTCAMEvents(res.Events)
 	return res, err

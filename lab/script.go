@@ -17,7 +17,9 @@
 //	bg HOST CMD                     start CMD in HOST, stopped at the end
 //	sh SWITCH CMD                   an exec command on SWITCH; output shown
 //	conf SWITCH [LINE]              configuration lines (a LINE, or the
-//	                                indented lines that follow)
+//	                                indented lines that follow); a rejected
+//	                                line fails the lab unless an expect
+//	                                follows, which then checks the CLI's answer
 //	sleep DURATION                  wait (seconds, or a Go duration: 500ms)
 //	expect /RE/ [within DURATION]   the last output matches RE; with within,
 //	                                the last command is re-run until it does
@@ -341,7 +343,7 @@ func (l *Lab) findHost(name string) *HostSpec {
 
 func (l *Lab) hasOutput() bool {
 	for _, s := range l.Steps {
-		if s.Op == OpRun || s.Op == OpShow {
+		if s.Op == OpRun || s.Op == OpShow || s.Op == OpConf {
 			return true
 		}
 	}
