@@ -9,6 +9,7 @@ import (
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/cli/term"
 	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/syslog"
 )
 
@@ -327,9 +328,9 @@ func (d *Device) configCommands() []engine.Command {
 				c.Enter(d.modes.ifRange, names)
 				return nil
 			}},
-		{Syntax: "mac address-table static MAC vlan <1-4094> interface IFNAME", No: true,
-			NoSyntax: "mac address-table static MAC vlan <1-4094> [interface IFNAME]",
-			Help:     map[string]string{"MAC": "48 bit mac address", "<1-4094>": "VLAN id of mac address table", "interface": "interface"},
+		{Syntax: "mac address-table static MAC vlan <1-4094> interface IFNAME [LINE$more]", No: true,
+			NoSyntax: "mac address-table static MAC vlan <1-4094> [interface IFNAME [LINE$more]]",
+			Help:     map[string]string{"MAC": "48 bit mac address", "<1-4094>": "VLAN id of mac address table", "interface": "interface", "LINE": "more interfaces (multicast addresses)"},
 			Run:      d.staticMAC},
 		{Syntax: "mac-address-table static MAC vlan <1-4094> interface IFNAME", No: true, Hidden: true,
 			NoSyntax: "mac-address-table static MAC vlan <1-4094> [interface IFNAME]", Run: d.staticMAC},
@@ -449,6 +450,12 @@ func (d *Device) vlanCommands() []engine.Command {
 
 func (d *Device) staticMAC(c *engine.Ctx, a engine.Args) error {
 	mac, vlan := a.MAC("static"), uint16(a.Int("vlan"))
+	if mac.IsMulticast() && !mac.IsBroadcast() {
+		return d.staticMulticast(c, a, mac, vlan)
+	}
+	if a.Has("more") {
+		return engine.Rejectf("%% Only multicast addresses can be forwarded to more than one port")
+	}
 	if c.Negated() {
 		if err := d.sw.RemoveStaticMAC(vlan, mac); err != nil {
 			return engine.Rejectf("%% %v", err)
@@ -465,6 +472,38 @@ func (d *Device) staticMAC(c *engine.Ctx, a engine.Args) error {
 	// Re-configuring an address on another port replaces the old entry.
 	_ = d.sw.RemoveStaticMAC(vlan, mac)
 	if err := d.sw.AddStaticMAC(vlan, mac, ifname); err != nil {
+		return engine.Rejectf("%% %v", err)
+	}
+	return nil
+}
+
+// staticMulticast is `[no] mac address-table static MAC vlan V interface
+// IF [IF...]` for a multicast MAC: frames to it go to those ports only
+// (IOS adds the ports of each line to the entry).
+func (d *Device) staticMulticast(c *engine.Ctx, a engine.Args, mac packet.MAC, vlan uint16) error {
+	var ports []string
+	if a.Has("interface") {
+		ports = append(ports, a.Interface("interface"))
+		for _, w := range strings.Fields(a.String("more")) {
+			n, err := d.eng.Interfaces().Parse(w)
+			if err != nil {
+				return engine.Rejectf("%% Invalid input detected at '^' marker.")
+			}
+			ports = append(ports, n)
+		}
+		for _, p := range ports {
+			if _, err := d.sw.Status(p); err != nil {
+				return engine.Rejectf("%% Interface %s does not exist", p)
+			}
+		}
+	}
+	var err error
+	if c.Negated() {
+		err = d.sw.RemoveStaticMulticast(vlan, mac, ports)
+	} else {
+		err = d.sw.AddStaticMulticast(vlan, mac, ports)
+	}
+	if err != nil {
 		return engine.Rejectf("%% %v", err)
 	}
 	return nil

@@ -26,6 +26,7 @@ type rig struct {
 	clk  *clock.Manual
 	now  time.Time
 	rx   map[string]*dataplane.Receiver
+	mem  map[string]*mem.Port
 	path string
 }
 
@@ -36,14 +37,16 @@ func newRig(t testing.TB) *rig { t.Helper(); return newRigN(t, 4) }
 // newRigN is newRig with n ports GigabitEthernet0/1..n.
 func newRigN(t testing.TB, n int) *rig {
 	t.Helper()
-	r := &rig{t: t, clk: clock.NewManual(1000 * time.Second), now: rigEpoch, rx: map[string]*dataplane.Receiver{}}
+	r := &rig{t: t, clk: clock.NewManual(1000 * time.Second), now: rigEpoch, rx: map[string]*dataplane.Receiver{}, mem: map[string]*mem.Port{}}
 	log := syslog.New(syslog.WithClock(func() time.Time { return r.now }))
 	r.sw = dataplane.New(dataplane.Config{Clock: r.clk, Log: log, BaseMAC: packet.MAC{0x00, 0x1e, 0x14, 0x7a, 0x00, 0x00}})
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("GigabitEthernet0/%d", i)
-		if err := r.sw.AddPort(name, mem.New(name)); err != nil {
+		p := mem.New(name)
+		if err := r.sw.AddPort(name, p); err != nil {
 			t.Fatal(err)
 		}
+		r.mem[name] = p
 	}
 	for _, name := range r.sw.Ports() {
 		rx, err := r.sw.NewReceiver(name)
@@ -79,6 +82,9 @@ func (r *rig) send(ifname string, frame []byte) {
 	sizes[0] = copy(bufs[0][port.Headroom:], frame)
 	rx.Process(1)
 }
+
+// sent returns the frames port ifname transmitted since the last call.
+func (r *rig) sent(ifname string) [][]byte { return r.mem[ifname].Sent() }
 
 // frame builds an untagged (vlan 0) or tagged Ethernet frame.
 func frame(dst, src string, vlan uint16) []byte {

@@ -162,7 +162,15 @@ func (d *Device) showMAC(a engine.Args) (string, error) {
 		if e.Static {
 			typ = "STATIC"
 		}
-		fmt.Fprintf(&b, "%4d    %-14s    %-8s    %s\n", e.VLAN, e.MAC, typ, ifname.Short(e.Port))
+		port := ifname.Short(e.Port)
+		if len(e.Ports) > 0 { // a static multicast entry: its ports, as IOS lists them
+			short := make([]string, len(e.Ports))
+			for i, p := range e.Ports {
+				short[i] = ifname.Short(p)
+			}
+			port = strings.Join(short, " ")
+		}
+		fmt.Fprintf(&b, "%4d    %-14s    %-8s    %s\n", e.VLAN, e.MAC, typ, port)
 		n++
 	}
 	fmt.Fprintf(&b, "Total Mac Addresses for this criterion: %d\n", n)

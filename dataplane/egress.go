@@ -48,7 +48,7 @@ func (r *Receiver) flood(s *snapshot, buf []byte, n int, tagged bool, vlan uint1
 	const off = port.Headroom
 	f := buf[off : off+n]
 	var other []byte
-	for _, out := range s.flood[vlan] {
+	for _, out := range s.floodPorts(vlan, r.view.DstUint64(), cast) {
 		if out == r.in {
 			continue
 		}

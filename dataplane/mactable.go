@@ -2,6 +2,8 @@ package dataplane
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/l2sw/l2sw/cam"
 	"github.com/l2sw/l2sw/packet"
@@ -18,9 +20,10 @@ type MACStats = cam.Stats
 type MACEntry struct {
 	VLAN     uint16
 	MAC      packet.MAC
-	Static   bool   // configured (or the switch's own address)
-	Port     string // interface name; "CPU" for the switch's own addresses
-	LastSeen int64  // seconds on the switch clock; 0 for static entries
+	Static   bool     // configured (or the switch's own address)
+	Port     string   // interface name; "CPU" for the switch's own addresses
+	Ports    []string // a static multicast entry's interfaces (Port: them all, space separated)
+	LastSeen int64    // seconds on the switch clock; 0 for static entries
 }
 
 // MACFilter selects MAC entries; zero fields match everything.
@@ -69,6 +72,12 @@ func (sw *Switch) MACEntries(f MACFilter) ([]MACEntry, error) {
 			me.Port = sw.portName(e.Port)
 		}
 		out = append(out, me)
+	}
+	for _, m := range sw.StaticMulticasts() {
+		if (f.VLAN != 0 && m.VLAN != f.VLAN) || (f.HasMAC && m.MAC != f.MAC) || (f.Port != "" && !slices.Contains(m.Ports, f.Port)) || f.DynamicOnly {
+			continue
+		}
+		out = append(out, MACEntry{VLAN: m.VLAN, MAC: m.MAC, Static: true, Port: strings.Join(m.Ports, " "), Ports: m.Ports})
 	}
 	return out, nil
 }

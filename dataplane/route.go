@@ -348,7 +348,7 @@ func (r *Receiver) l2Send(s *snapshot, buf []byte, start, end int, vlan uint16, 
 		r.observe(f, Decision{Stage: StageL2Lookup, Verdict: Flood, Entry: Entry{VLAN: vlan}})
 	}
 	var withTag []byte
-	for _, out := range s.flood[vlan] {
+	for _, out := range s.floodPorts(vlan, packet.MAC(f[0:6]).Uint64(), cast) {
 		if s.ports[out].tagged(vlan) {
 			if withTag == nil {
 				withTag = r.reencap(f, false, vlan)

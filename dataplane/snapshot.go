@@ -16,9 +16,10 @@ type snapshot struct {
 	vacl  []*vaclView               // VLAN filters by VLAN; nil while there is none
 	exist VLANSet                   // the VLAN database
 
-	ctrl     *controlView // the control protocols' destinations (control.go); nil while none listens
-	spanning bool         // some SPAN session has a live destination (span.go)
-	spanVLAN [][]spanDest // by VLAN: where its received frames are copied; nil while no VLAN is a source
+	ctrl     *controlView            // the control protocols' destinations (control.go); nil while none listens
+	mcast    map[uint64][]cam.PortID // static multicast entries' ports by cam.Key (mcast.go); nil while none
+	spanning bool                    // some SPAN session has a live destination (span.go)
+	spanVLAN [][]spanDest            // by VLAN: where its received frames are copied; nil while no VLAN is a source
 }
 
 type portView struct {
@@ -129,6 +130,7 @@ func (sw *Switch) publishLocked() {
 	s.exist = exist
 	sw.spanSnapshotLocked(s)
 	sw.controlSnapshotLocked(s)
+	sw.mcastSnapshotLocked(s)
 	s.l3 = sw.l3.snapshotLocked()
 	if s.l3 != nil {
 		sw.virtualSnapshotLocked(s.l3)
