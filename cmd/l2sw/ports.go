@@ -10,6 +10,7 @@ import (
 	"github.com/l2sw/l2sw/dataplane/port/mem"
 	"github.com/l2sw/l2sw/dataplane/port/pcap"
 	"github.com/l2sw/l2sw/dataplane/port/tap"
+	"github.com/l2sw/l2sw/dataplane/port/vxlan"
 	"github.com/l2sw/l2sw/ifname"
 )
 
@@ -48,13 +49,13 @@ func parsePortSpec(s string) (portSpec, error) {
 	}
 	backend, arg, _ := strings.Cut(rest, ":")
 	switch backend {
-	case "tap", "pcap", "afpacket":
+	case "tap", "pcap", "afpacket", "vxlan":
 		if arg == "" {
 			return portSpec{}, fmt.Errorf("--port %q: backend %s needs an argument (%s)", s, backend, backendUsage[backend])
 		}
 	case "mem":
 	default:
-		return portSpec{}, fmt.Errorf("--port %q: unknown backend %q (tap:NAME, afpacket:IFNAME, pcap:IN[,OUT], mem)", s, backend)
+		return portSpec{}, fmt.Errorf("--port %q: unknown backend %q (tap:NAME, afpacket:IFNAME, vxlan:VNI,remote=IP, pcap:IN[,OUT], mem)", s, backend)
 	}
 	return portSpec{name: canon, backend: backend, arg: arg}, nil
 }
@@ -63,6 +64,7 @@ var backendUsage = map[string]string{
 	"tap":      "tap:NAME[,mtu=N][,queues=N][,vnet=on|off|auto]",
 	"pcap":     "pcap:IN[,OUT]",
 	"afpacket": afpacket.SpecUsage,
+	"vxlan":    vxlan.SpecUsage,
 }
 
 // open creates the backend of a port.
@@ -88,6 +90,16 @@ func (p portSpec) open() (port.Port, error) {
 			return nil, fmt.Errorf("%s: %w", p.name, err)
 		}
 		return ap, nil
+	case "vxlan":
+		cfg, err := vxlan.ParseSpec(p.arg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		vp, err := vxlan.Open(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		return vp, nil
 	case "pcap":
 		pp, err := pcap.OpenSpec(p.arg)
 		if err != nil {

@@ -45,6 +45,7 @@ func newRunCmd() *cobra.Command {
 Ports are named in IOS style (GigabitEthernet0/1, gi0/1) and bound to a backend:
   tap:NAME[,mtu=N][,queues=N]  create or attach the TAP device NAME (root)
   afpacket:IFNAME[,OPTS]       attach the existing netdev IFNAME: a veth end, a NIC (root)
+  vxlan:VNI,remote=IP[,OPTS]   VXLAN to a remote VTEP (local=IP, dstport=N, ttl=N, mtu=N; root)
   pcap:IN[,OUT]                replay capture IN into the port, record what it sends to OUT
   mem                          an in-memory port (tests)
 Without --port, four access ports GigabitEthernet0/1-0/4 run on TAPs l2sw1-l2sw4.
@@ -58,6 +59,7 @@ l2sw console) and, with --ssh, over SSH with the config's usernames.`,
 		Example: `  l2sw run
   l2sw run --port gi0/1=tap:vm1 --port gi0/2=tap:vm2 --port gi0/3=pcap:in.pcap,out.pcap
   l2sw run --port gi0/1=afpacket:veth1 --port gi0/2=afpacket:eth2
+  l2sw run --port gi0/1=tap:vm1 --port gi0/24=vxlan:42,remote=192.0.2.7
   l2sw run --config lab.cfg --ssh 127.0.0.1:2222`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd, o) },
