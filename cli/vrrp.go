@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/l2sw/l2sw/cli/engine"
@@ -72,7 +73,8 @@ type vrrpSpeaker struct {
 	// Receive counters: adverts not decoded (bad checksum or length, CARP
 	// sharing the protocol number), for no configured group, and our own
 	// coming back; frames lost because the runner's queue was full.
-	rxInvalid, rxNoGroup, rxOwn, rxQueueFull uint64
+	rxInvalid, rxNoGroup, rxOwn uint64
+	rxQueueFull                 atomic.Uint64 // counted by the control handler, which must not wait for mu
 }
 
 func newVRRPSpeaker() *vrrpSpeaker { return &vrrpSpeaker{groups: map[vrrpKey]*vrrpGroup{}} }

@@ -58,19 +58,39 @@ type vrrpFrame struct {
 // the virtual addresses are given back.
 func (d *Device) RunVRRP(ctx context.Context) error {
 	rx := make(chan vrrpRx, vrrpQueue)
-	cancel, err := d.sw.ListenControl(packet.MAC(vrrp.GroupMAC), dataplane.ControlCopy, func(f dataplane.ControlFrame) {
+	handler := func(f dataplane.ControlFrame) {
 		select {
 		case rx <- vrrpRx{vlan: f.VLAN, frame: slices.Clone(f.Frame)}:
 		default:
-			d.vrrp.mu.Lock()
-			d.vrrp.rxQueueFull++
-			d.vrrp.mu.Unlock()
+			d.vrrp.rxQueueFull.Add(1)
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("vrrp: %w", err)
 	}
-	defer cancel()
+	// The listener is there only while some group is configured: without
+	// one, adverts in transit are not copied to the control plane at all.
+	var cancel func()
+	defer func() {
+		if cancel != nil {
+			cancel()
+		}
+	}()
+	listen := func() error {
+		want := d.vrrpConfigured()
+		switch {
+		case want && cancel == nil:
+			c, err := d.sw.ListenControl(packet.MAC(vrrp.GroupMAC), dataplane.ControlCopy, handler)
+			if err != nil {
+				return fmt.Errorf("vrrp: %w", err)
+			}
+			cancel = c
+		case !want && cancel != nil:
+			cancel()
+			cancel = nil
+		}
+		return nil
+	}
+	if err := listen(); err != nil {
+		return err
+	}
 	t := time.NewTicker(vrrpTick)
 	defer t.Stop()
 	var lastReconcile time.Time
@@ -86,10 +106,22 @@ func (d *Device) RunVRRP(ctx context.Context) error {
 			full := now.Sub(lastReconcile) >= vrrpReconcile
 			if full {
 				lastReconcile = now
+				if err := listen(); err != nil {
+					return err
+				}
 			}
 			d.vrrpDo(d.vrrpStep(now, full))
 		}
 	}
+}
+
+// vrrpConfigured reports whether any group is configured or still has to
+// resign.
+func (d *Device) vrrpConfigured() bool {
+	s := d.vrrp
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.groups) > 0 || len(s.removed) > 0
 }
 
 // vrrpDo carries out a step's work: frames, log lines, virtual gateways.

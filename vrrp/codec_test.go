@@ -220,3 +220,28 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseFrame checks that ParseFrame never panics on any frame and that
+// what it accepts is an IPv4 advert to 224.0.0.18.
+func FuzzParseFrame(f *testing.F) {
+	for _, a := range []Advert{
+		{Version: 2, VRID: 1, Priority: 100, Interval: 1, Addrs: []netip.Addr{vip}},
+		{Version: 3, VRID: 200, Priority: 255, Interval: 100, Addrs: []netip.Addr{vip, src}},
+	} {
+		fr, err := Frame(&a, src)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(fr)
+	}
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ParseFrame(b)
+		if err != nil {
+			return
+		}
+		if len(r.Addrs) == 0 || (r.Version != 2 && r.Version != 3) {
+			t.Fatalf("accepted %x as %+v", b, r)
+		}
+	})
+}
