@@ -205,6 +205,7 @@ func (d *Device) installVRRP() {
 				return nil
 			}},
 	))
+	d.installVRRPv3() // vrrp_v3.go
 	showHelp := map[string]string{"vrrp": "VRRP information", "all": "Include groups in disabled state",
 		"brief": "Brief output", "interface": "VRRP interface status and configuration"}
 	must(e.Install(e.ExecMode(),
@@ -227,30 +228,34 @@ func (d *Device) installVRRP() {
 // by its first line, as IOS does; a refused edit changes nothing.
 func (d *Device) vrrpEdit(edit func(c *engine.Ctx, a engine.Args, g *vrrpGroupConfig) error) engine.Handler {
 	return func(c *engine.Ctx, a engine.Args) error {
-		k := vrrpKey{vlan: sviVLAN(c), vrid: uint8(a.Int("grp"))}
-		s := d.vrrp
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		g := s.groups[k]
-		if g == nil && c.Form != engine.FormPlain {
-			return nil // `no vrrp 5 priority` of a group that does not exist
-		}
-		var cfg vrrpGroupConfig
-		if g != nil {
-			cfg = g.cfg
-			cfg.secondaries = slices.Clone(cfg.secondaries)
-		}
-		if err := edit(c, a, &cfg); err != nil {
-			return err
-		}
-		if g == nil {
-			g = &vrrpGroup{vlan: k.vlan}
-			s.groups[k] = g
-		}
-		g.cfg = cfg
-		s.dirty = true
-		return nil
+		return d.vrrpEditGroup(c, a, vrrpKey{vlan: sviVLAN(c), vrid: uint8(a.Int("grp"))}, edit)
 	}
+}
+
+// vrrpEditGroup applies edit to group k (see vrrpEdit).
+func (d *Device) vrrpEditGroup(c *engine.Ctx, a engine.Args, k vrrpKey, edit func(c *engine.Ctx, a engine.Args, g *vrrpGroupConfig) error) error {
+	s := d.vrrp
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[k]
+	if g == nil && c.Form != engine.FormPlain {
+		return nil // `no vrrp 5 priority` of a group that does not exist
+	}
+	var cfg vrrpGroupConfig
+	if g != nil {
+		cfg = g.cfg
+		cfg.secondaries = slices.Clone(cfg.secondaries)
+	}
+	if err := edit(c, a, &cfg); err != nil {
+		return err
+	}
+	if g == nil {
+		g = &vrrpGroup{vlan: k.vlan}
+		s.groups[k] = g
+	}
+	g.cfg = cfg
+	s.dirty = true
+	return nil
 }
 
 // vrrpRemove deletes a group; a running one resigns first (the runner
@@ -319,6 +324,10 @@ func (d *Device) vrrpConfig(vlan uint16) string {
 	var b strings.Builder
 	for _, k := range s.keysLocked(vlan) {
 		c := s.groups[k].cfg
+		if s.v3 {
+			vrrpV3Stanza(&b, k.vrid, c) // vrrp_v3.go
+			continue
+		}
 		p := fmt.Sprintf(" vrrp %d ", k.vrid)
 		if c.description != "" {
 			b.WriteString(p + "description " + c.description + "\n")

@@ -319,7 +319,7 @@ func (d *Device) vrrpReceive(now time.Time, vlan uint16, frame []byte) vrrpWork 
 		s.rxNoGroup++
 		return w
 	}
-	if rx.Src == g.r.Config().Primary || rx.SrcMAC == d.sw.RouterMAC() {
+	if rx.Src == g.r.Config().Primary {
 		s.rxOwn++ // our own advert reflected back to us: never a peer
 		return w
 	}

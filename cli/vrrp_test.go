@@ -80,7 +80,7 @@ func (r *vrrpRig) logs() string {
 
 func TestVRRPRunningConfigRoundTrip(t *testing.T) {
 	a := newVRRPRig(t)
-	a.out("configure terminal", "fhrp version vrrp v3", "interface Vlan10",
+	a.out("configure terminal", "interface Vlan10",
 		"vrrp 1 ip 10.0.10.1", "vrrp 1 ip 10.0.10.3 secondary", "vrrp 1 priority 110",
 		"vrrp 1 preempt delay minimum 30", "vrrp 1 timers advertise 3", "vrrp 1 timers learn",
 		"vrrp 1 description Users gateway", "vrrp 1 authentication text cisco",
@@ -102,9 +102,6 @@ func TestVRRPRunningConfigRoundTrip(t *testing.T) {
 		" vrrp 3 ip 10.0.10.6\n!\n"
 	if !strings.Contains(cfg, want) {
 		t.Errorf("running-config lacks\n%s\nin\n%s", want, cfg)
-	}
-	if !strings.Contains(cfg, "\nfhrp version vrrp v3\n!\n") {
-		t.Errorf("running-config lacks fhrp version vrrp v3:\n%s", cfg)
 	}
 	if got := a.out("show running-config interface Vlan10"); !strings.Contains(got, strings.TrimSuffix(want, "!\n")+"end\n") {
 		t.Errorf("show running-config interface Vlan10:\n%s", got)
@@ -129,6 +126,58 @@ func TestVRRPRunningConfigRoundTrip(t *testing.T) {
 	b.out("configure terminal", "no interface Vlan10", "interface Vlan10", "end")
 	if got := b.out("show vrrp"); got != "" {
 		t.Errorf("groups survived the SVI:\n%s", got)
+	}
+}
+
+// TestVRRPv3RunningConfigRoundTrip: with `fhrp version vrrp v3` the
+// groups are written in the IOS-XE address-family form, which loads back;
+// the classic lines and the address-family mode edit the same group.
+func TestVRRPv3RunningConfigRoundTrip(t *testing.T) {
+	a := newVRRPRig(t)
+	res := a.run("configure terminal", "fhrp version vrrp v3", "interface Vlan10",
+		"vrrp 1 address-family ipv4", "description Users gateway", "priority 110", "preempt delay minimum 30",
+		"timers advertise 500", "address 10.0.10.1 primary", "address 10.0.10.3 secondary", "exit-vrrp",
+		"vrrp 2 address-family ipv4", "address 10.0.10.5", "no preempt", "exit",
+		"vrrp 3 ip 10.0.10.6", "vrrp 3 priority 90", "end")
+	if res.Rejected {
+		t.Fatalf("rejected:\n%s", res.Output)
+	}
+	if !strings.Contains(res.Output, "Switch(config-if)#vrrp 1 address-family ipv4\nSwitch(config-if-vrrp)#description") ||
+		!strings.Contains(res.Output, "Switch(config-if-vrrp)#exit-vrrp\nSwitch(config-if)#") {
+		t.Errorf("prompts:\n%s", res.Output)
+	}
+	cfg := a.dev.RunningConfig()
+	want := "interface Vlan10\n ip address 10.0.10.2 255.255.255.0\n" +
+		" vrrp 1 address-family ipv4\n" +
+		"  description Users gateway\n" +
+		"  priority 110\n" +
+		"  preempt delay minimum 30\n" +
+		"  timers advertise 500\n" +
+		"  address 10.0.10.1 primary\n" +
+		"  address 10.0.10.3 secondary\n" +
+		"  exit-vrrp\n" +
+		" vrrp 2 address-family ipv4\n" +
+		"  no preempt\n" +
+		"  address 10.0.10.5 primary\n" +
+		"  exit-vrrp\n" +
+		" vrrp 3 address-family ipv4\n" +
+		"  priority 90\n" +
+		"  address 10.0.10.6 primary\n" +
+		"  exit-vrrp\n!\n"
+	if !strings.Contains(cfg, want) || !strings.Contains(cfg, "\nfhrp version vrrp v3\n!\n") {
+		t.Errorf("running-config lacks\n%s\nin\n%s", want, cfg)
+	}
+	b := newVRRPRig(t)
+	if errs := b.dev.LoadConfig(strings.NewReader(cfg)); len(errs) > 0 {
+		t.Fatalf("reloading: %v", errs)
+	}
+	if got := b.dev.RunningConfig(); got != cfg {
+		t.Fatalf("round trip differs\n--- first\n%s\n--- reloaded\n%s", cfg, got)
+	}
+	// Back to v2: the same groups in the classic lines.
+	b.out("configure terminal", "no fhrp version vrrp v3", "interface Vlan10", "no vrrp 1 address-family ipv4", "end")
+	if got := b.out("show running-config interface Vlan10"); !strings.Contains(got, " vrrp 2 ip 10.0.10.5\n no vrrp 2 preempt\n vrrp 3 ip 10.0.10.6\n vrrp 3 priority 90\nend\n") {
+		t.Errorf("classic form:\n%s", got)
 	}
 }
 

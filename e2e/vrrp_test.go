@@ -34,6 +34,7 @@ type vrrpLab struct {
 	ka     *host
 	client *host
 	dir    string
+	v3     bool
 	stop   context.CancelFunc // the l2sw speaker's runner
 	done   chan struct{}
 }
@@ -45,12 +46,14 @@ func newVRRPLab(t *testing.T, version int) *vrrpLab {
 	vl.ka = l.addHost("vrrp-keepalived", access(10), "02:00:00:00:31:03", "10.0.31.3/24")
 	vl.client = l.addHost("vrrp-client", access(10), "02:00:00:00:31:09", "10.0.31.9/24")
 	vl.dev, _ = l.device(t)
-	lines := []string{"configure terminal"}
-	if version == 3 {
-		lines = append(lines, "fhrp version vrrp v3")
+	// VRRPv2 in the classic IOS lines, VRRPv3 in the IOS-XE form.
+	vl.v3 = version == 3
+	if vl.v3 {
+		runCLI(t, vl.dev, "configure terminal", "fhrp version vrrp v3", "interface Vlan10", "ip address 10.0.31.2 255.255.255.0",
+			"vrrp 1 address-family ipv4", "address "+vrrpVIP+" primary", "exit-vrrp", "end")
+	} else {
+		runCLI(t, vl.dev, "configure terminal", "interface Vlan10", "ip address 10.0.31.2 255.255.255.0", "vrrp 1 ip "+vrrpVIP, "end")
 	}
-	lines = append(lines, "interface Vlan10", "ip address 10.0.31.2 255.255.255.0", "vrrp 1 ip "+vrrpVIP, "end")
-	runCLI(t, vl.dev, lines...)
 	t.Cleanup(vl.stopL2sw)
 	return vl
 }
@@ -68,6 +71,10 @@ func requireToolOrSkip(t *testing.T, name string) {
 
 // setPriority sets l2sw's priority for the group.
 func (vl *vrrpLab) setPriority(p int) {
+	if vl.v3 {
+		runCLI(vl.t, vl.dev, "configure terminal", "interface Vlan10", "vrrp 1 address-family ipv4", fmt.Sprintf("priority %d", p), "end")
+		return
+	}
 	runCLI(vl.t, vl.dev, "configure terminal", "interface Vlan10", fmt.Sprintf("vrrp 1 priority %d", p), "end")
 }
 
