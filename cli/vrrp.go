@@ -82,7 +82,7 @@ func newVRRPSpeaker() *vrrpSpeaker { return &vrrpSpeaker{groups: map[vrrpKey]*vr
 // vrrpHelp is the `?` text of the vrrp family.
 var vrrpHelp = map[string]string{
 	"vrrp": "VRRP Interface configuration commands", "<1-255>": "Group number",
-	"ip": "Enable Virtual Router Redundancy Protocol (VRRP) for IP", "$ip": "Virtual IP address",
+	"ip": "Enable Virtual Router Redundancy Protocol (VRRP) for IP", "$vip": "Virtual IP address",
 	"secondary": "Specify an additional VRRP address for this group",
 	"priority":  "Priority of this VRRP group", "<1-254>": "Priority level",
 	"preempt": "Enable preemption of lower priority Master", "delay": "Wait before preempting",
@@ -103,12 +103,12 @@ func (d *Device) installVRRP() {
 	e := d.eng
 	grp := "vrrp <1-255>$grp "
 	must(e.Install(d.modes.svi,
-		engine.Command{Syntax: grp + "ip A.B.C.D$ip [secondary]", No: true, NoSyntax: grp + "ip [A.B.C.D$ip [secondary]]",
+		engine.Command{Syntax: grp + "ip A.B.C.D$vip [secondary]", No: true, NoSyntax: grp + "ip [A.B.C.D$vip [secondary]]",
 			Help: vrrpHelp, Run: d.vrrpEdit(func(c *engine.Ctx, a engine.Args, g *vrrpGroupConfig) error {
-				ip := a.IP("ip")
+				ip := a.IP("vip")
 				sec := a.Keyword("secondary")
 				switch {
-				case c.Negated() && !a.Has("ip"):
+				case c.Negated() && !a.Has("vip"):
 					g.ip, g.secondaries = netip.Addr{}, nil
 				case c.Negated() && sec:
 					g.secondaries = slices.DeleteFunc(g.secondaries, func(s netip.Addr) bool { return s == ip })

@@ -143,16 +143,18 @@ func (d *Device) vrrpDo(w vrrpWork) {
 
 // vrrpWant is the state machine configuration of group k, and whether the
 // group can run: it needs a virtual address and an SVI that is up with an
-// address of its own.
-func (d *Device) vrrpWant(k vrrpKey, c vrrpGroupConfig, v3 bool) (vrrp.Config, bool) {
-	if !c.ip.IsValid() {
-		return vrrp.Config{}, false
-	}
+// address of its own. When it cannot, up says whether the SVI can still
+// send (a master losing its virtual address resigns with an advert; one
+// whose SVI went down cannot).
+func (d *Device) vrrpWant(k vrrpKey, c vrrpGroupConfig, v3 bool) (w vrrp.Config, ok, up bool) {
 	st, err := d.sw.SVIStatus(k.vlan)
 	if err != nil || st.Shutdown || !st.ProtocolUp || len(st.Addresses) == 0 {
-		return vrrp.Config{}, false
+		return vrrp.Config{}, false, false
 	}
-	w := vrrp.Config{Version: 2, VRID: k.vrid, Priority: uint8(c.prio()), Preempt: !c.noPreempt,
+	if !c.ip.IsValid() {
+		return vrrp.Config{}, false, true
+	}
+	w = vrrp.Config{Version: 2, VRID: k.vrid, Priority: uint8(c.prio()), Preempt: !c.noPreempt,
 		PreemptDelay: time.Duration(c.preemptDelay) * time.Second, Interval: c.adv(), Learn: c.learn,
 		Addrs: append([]netip.Addr{c.ip}, c.secondaries...), Primary: st.Addresses[0].Addr(), AuthText: c.authText}
 	if v3 {
@@ -163,7 +165,7 @@ func (d *Device) vrrpWant(k vrrpKey, c vrrpGroupConfig, v3 bool) (vrrp.Config, b
 			w.Priority = vrrp.PriorityOwner // the address owner (RFC 3768 §3)
 		}
 	}
-	return w, true
+	return w, true, true
 }
 
 func sameConfig(a, b vrrp.Config) bool {
@@ -198,10 +200,10 @@ func (d *Device) vrrpStep(now time.Time, full bool) vrrpWork {
 	// The SVIs are read without the speaker's lock (the switch takes its
 	// own); the groups are then changed under it.
 	wants := make([]vrrp.Config, len(items))
-	ok := make([]bool, len(items))
+	ok, up := make([]bool, len(items)), make([]bool, len(items))
 	if reconcile {
 		for i, it := range items {
-			wants[i], ok[i] = d.vrrpWant(it.k, it.c, v3)
+			wants[i], ok[i], up[i] = d.vrrpWant(it.k, it.c, v3)
 		}
 	}
 
@@ -218,7 +220,7 @@ func (d *Device) vrrpStep(now time.Time, full bool) vrrpWork {
 			continue // removed meanwhile; resigned next step
 		}
 		if reconcile {
-			d.vrrpReconcileGroup(&w, now, it.k, g, wants[i], ok[i])
+			d.vrrpReconcileGroup(&w, now, it.k, g, wants[i], ok[i], up[i])
 		}
 		if g.r != nil {
 			d.vrrpApply(&w, it.k, g, g.r.Tick(now))
@@ -232,7 +234,7 @@ func (d *Device) vrrpStep(now time.Time, full bool) vrrpWork {
 }
 
 // vrrpReconcileGroup starts, restarts, updates or stops one group.
-func (d *Device) vrrpReconcileGroup(w *vrrpWork, now time.Time, k vrrpKey, g *vrrpGroup, want vrrp.Config, ok bool) {
+func (d *Device) vrrpReconcileGroup(w *vrrpWork, now time.Time, k vrrpKey, g *vrrpGroup, want vrrp.Config, ok, up bool) {
 	running := g.r != nil
 	if running {
 		if st, _ := g.r.State(); st == vrrp.Init {
@@ -242,7 +244,9 @@ func (d *Device) vrrpReconcileGroup(w *vrrpWork, now time.Time, k vrrpKey, g *vr
 	switch {
 	case !ok:
 		if running {
-			d.vrrpApply(w, k, g, g.r.Shutdown(now))
+			o := g.r.Shutdown(now)
+			o.Send = o.Send && up
+			d.vrrpApply(w, k, g, o)
 		}
 	case !running || g.r.Config().Version != want.Version:
 		if running {

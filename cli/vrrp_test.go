@@ -395,3 +395,39 @@ func TestVRRPv3ShowLayouts(t *testing.T) {
 		t.Errorf("show vrrp brief v3 (backup):\n%q", got)
 	}
 }
+
+// TestVRRPResignsOnShutdownAndRemoval: a master whose group is removed,
+// or loses its address, sends a priority-0 advert; one whose SVI is shut
+// down cannot send. Each gives back the virtual address and logs the
+// change to Init.
+func TestVRRPResignsOnShutdownAndRemoval(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		line   string
+		resign bool
+	}{{"shutdown", "shutdown", false}, {"no vrrp", "no vrrp 1", true}, {"no vrrp ip", "no vrrp 1 ip", true}} {
+		r := newVRRPRig(t)
+		r.out("configure terminal", "interface Vlan10", "vrrp 1 ip 10.0.10.1", "end")
+		r.step(0)
+		r.step(4 * time.Second)
+		if len(r.sw.VirtualGateways()) != 1 {
+			t.Fatalf("%s: not master", tc.name)
+		}
+		r.adverts("GigabitEthernet0/1")
+		r.out("configure terminal", "interface Vlan10", tc.line, "end")
+		r.step(100 * time.Millisecond)
+		sent := r.adverts("GigabitEthernet0/1")
+		if tc.resign && (len(sent) != 1 || sent[0].Priority != 0) {
+			t.Errorf("%s: adverts %+v, want one with priority 0", tc.name, sent)
+		}
+		if !tc.resign && len(sent) != 0 {
+			t.Errorf("%s: a down SVI sent %+v", tc.name, sent)
+		}
+		if gws := r.sw.VirtualGateways(); len(gws) != 0 {
+			t.Errorf("%s: still owns %+v", tc.name, gws)
+		}
+		if !strings.Contains(r.logs(), "%VRRP-6-STATECHANGE: Vl10 Grp 1 state Master -> Init\n") {
+			t.Errorf("%s: log:\n%s", tc.name, r.logs())
+		}
+	}
+}
