@@ -461,7 +461,11 @@ func vrrpDetailV2(b *strings.Builder, v vrrpView, now time.Time) {
 	default:
 		fmt.Fprintf(b, "  Master Router is %s, priority is %d\n", v.master, v.mprio)
 	}
-	fmt.Fprintf(b, "  Master Advertisement interval is %s sec\n", secs(v.mIv))
+	fmt.Fprintf(b, "  Master Advertisement interval is %s sec", secs(v.mIv))
+	if v.cfg.learn && v.state == vrrp.Backup && v.master.IsValid() {
+		b.WriteString(" (learned)")
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(b, "  Master Down interval is %s sec", secs(v.mdi))
 	if v.state == vrrp.Backup && !v.downAt.IsZero() {
 		fmt.Fprintf(b, " (expires in %s sec)", secs(max(0, v.downAt.Sub(now))))

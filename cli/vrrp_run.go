@@ -43,10 +43,13 @@ type vrrpRx struct {
 // vrrpWork is what a step asks the runner to do once the lock is released.
 type vrrpWork struct {
 	frames   []vrrpFrame
-	logs     []string
+	logs     []vrrpLog
 	gateways []dataplane.VirtualGateway
 	gwChange bool
 }
+
+// vrrpLog is one %VRRP-6 line.
+type vrrpLog struct{ mnemonic, text string }
 
 type vrrpFrame struct {
 	vlan  uint16
@@ -127,7 +130,7 @@ func (d *Device) vrrpConfigured() bool {
 // vrrpDo carries out a step's work: frames, log lines, virtual gateways.
 func (d *Device) vrrpDo(w vrrpWork) {
 	for _, m := range w.logs {
-		d.sw.Log().Log("VRRP", syslog.Informational, "STATECHANGE", "%s", m)
+		d.sw.Log().Log("VRRP", syslog.Informational, m.mnemonic, "%s", m.text)
 	}
 	if w.gwChange {
 		// Before the frames: the new master owns the address when its
@@ -273,7 +276,14 @@ func (d *Device) vrrpApply(w *vrrpWork, k vrrpKey, g *vrrpGroup, o vrrp.Output) 
 		return
 	}
 	w.gwChange = true
-	w.logs = append(w.logs, fmt.Sprintf("%s Grp %d state %s -> %s", ifname.Short(ifname.SVI(k.vlan)), k.vrid, o.From, o.To))
+	if c.Version == 3 {
+		// The unified VRRP of IOS-XE words it its own way.
+		w.logs = append(w.logs, vrrpLog{"STATE", fmt.Sprintf("%s IPv4 group %d state %s -> %s",
+			ifname.SVI(k.vlan), k.vrid, v3State(o.From), v3State(o.To))})
+	} else {
+		w.logs = append(w.logs, vrrpLog{"STATECHANGE", fmt.Sprintf("%s Grp %d state %s -> %s",
+			ifname.Short(ifname.SVI(k.vlan)), k.vrid, o.From, o.To)})
+	}
 	if o.To == vrrp.Master {
 		vmac := packet.MAC(vrrp.VirtualMAC(k.vrid))
 		for _, ip := range c.Addrs {

@@ -364,6 +364,12 @@ func TestVRRPv3ShowLayouts(t *testing.T) {
 	if len(sent) != 1 || sent[0].Version != 3 || sent[0].Interval != 100 {
 		t.Fatalf("v3 adverts %+v", sent)
 	}
+	// IOS-XE's unified VRRP logs %VRRP-6-STATE with its own wording.
+	for _, want := range []string{"%VRRP-6-STATE: Vlan10 IPv4 group 1 state INIT -> BACKUP\n", "%VRRP-6-STATE: Vlan10 IPv4 group 1 state BACKUP -> MASTER\n"} {
+		if !strings.Contains(r.logs(), want) {
+			t.Errorf("log lacks %q:\n%s", want, r.logs())
+		}
+	}
 	r.step(968 * time.Millisecond)
 	if got := r.out("show vrrp"); got != `Vlan10 - Group 1 - Address-Family IPv4
   State is MASTER

@@ -261,12 +261,16 @@ func runVRRPKeepalived(t *testing.T, version int) {
 	}
 	var logs []string
 	for _, m := range vl.l.sw.Log().Messages() {
-		if strings.Contains(m.String(), "%VRRP-6-STATECHANGE") {
+		if strings.Contains(m.String(), "%VRRP-6-STATE") {
 			logs = append(logs, m.String())
 		}
 	}
-	if last := logs[len(logs)-1]; !strings.HasSuffix(last, "%VRRP-6-STATECHANGE: Vl10 Grp 1 state Backup -> Master") {
-		t.Errorf("last state change %q", last)
+	want := "%VRRP-6-STATECHANGE: Vl10 Grp 1 state Backup -> Master"
+	if version == 3 {
+		want = "%VRRP-6-STATE: Vlan10 IPv4 group 1 state BACKUP -> MASTER"
+	}
+	if last := logs[len(logs)-1]; !strings.HasSuffix(last, want) {
+		t.Errorf("last state change %q, want %q", last, want)
 	}
 }
 
