@@ -88,6 +88,7 @@ func (d *Device) RunningConfig() string {
 		fmt.Fprintf(&b, "system mtu %d\n!\n", mtu)
 	}
 	b.WriteString(d.routingConfig())
+	b.WriteString(d.vrrpGlobalConfig()) // vrrp.go
 	for _, v := range d.sw.VLANs() {
 		if v.ID == 1 {
 			continue

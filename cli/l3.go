@@ -95,6 +95,7 @@ func (d *Device) enterInterface(c *engine.Ctx, name string) (bool, error) {
 			return true, l3Err(err)
 		}
 		d.dropSVIAccessGroups(vlan) // acl_commands.go: the groups go with the interface
+		d.dropSVIVRRP(vlan)         // vrrp.go
 		return true, nil
 	}
 	if err := d.sw.CreateSVI(vlan); err != nil {
@@ -391,6 +392,7 @@ func (d *Device) sviStanza(c dataplane.SVIConfig) string {
 	if c.ARPTimeout != def.ARPTimeout {
 		fmt.Fprintf(&b, " arp timeout %d\n", int64(c.ARPTimeout/time.Second))
 	}
+	b.WriteString(d.vrrpConfig(c.VLAN)) // vrrp.go
 	if c.Shutdown {
 		b.WriteString(" shutdown\n")
 	}
