@@ -43,7 +43,7 @@ Capture what it forwards:  l2sw capture -w - | tshark -r -`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newExecCmd(), newConsoleCmd(), newCaptureCmd(), newVersionCmd(), newLabCmd())
+	root.AddCommand(newRunCmd(), newExecCmd(), newConsoleCmd(), newCaptureCmd(), newVersionCmd(), newLabCmd(), newContainerCmd())
 	return root
 }
 
