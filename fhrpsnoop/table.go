@@ -206,15 +206,22 @@ func (s *speaker) echoWindow() time.Duration {
 	return echoWindow
 }
 
-// rate recomputes s's adverts per second at now.
+// rate recomputes s's adverts per second at now: over the intervals
+// between its arrivals in the last RateWindow while it is live, and
+// decaying with the arrivals still in the window once it is silent.
 func (s *speaker) rate(now time.Duration) {
 	i := 0
 	for i < len(s.arrival) && now-s.arrival[i] >= RateWindow {
 		i++
 	}
 	s.arrival = slices.Delete(s.arrival, 0, i)
-	span := min(RateWindow, max(now-s.FirstSeen, time.Second))
-	s.Rate = float64(len(s.arrival)) / span.Seconds()
+	n := len(s.arrival)
+	switch {
+	case n >= 2 && s.live(now):
+		s.Rate = float64(n-1) / (s.arrival[n-1] - s.arrival[0]).Seconds()
+	default:
+		s.Rate = float64(n) / RateWindow.Seconds()
+	}
 }
 
 // live reports whether s still holds the state it announced at now: its
