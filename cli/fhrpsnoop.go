@@ -168,6 +168,11 @@ func (d *Device) logFHRPEvent(e fhrpsnoop.Event) {
 			log.LogLimited(key, fhrpReflectLogInterval, "FHRP", syslog.Warning, "REFLECTED",
 				"%s in vlan %d, heard on %s, came back in on %s", who, sp.VLAN, sp.Port, e.Port)
 		}
+	case fhrpsnoop.EventMACInTurn:
+		// In the words of the MAC table's own flap message.
+		log.LogLimited("FHRP-VMAC_FLAP "+sp.Advert.SrcMAC.String(), fhrpReflectLogInterval, "FHRP", syslog.Warning, "VMAC_FLAP",
+			"%s group %d virtual MAC %s in vlan %d is flapping between port %s and port %s",
+			fhrpProto(sp.Advert), sp.Group, sp.Advert.SrcMAC, sp.VLAN, ifname.Short(e.From), ifname.Short(e.Port))
 	case fhrpsnoop.EventDuplicateActive:
 		parts := make([]string, len(e.Others))
 		for i, o := range e.Others {
@@ -220,7 +225,8 @@ func (d *Device) showPlatformFHRP() string {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "FHRP speakers seen in transit: %d\n", len(rows))
-	fmt.Fprintf(&b, "Adverts %d, reflected %d, malformed %d, not snooped (queue full) %d\n\n", st.Adverts, st.Reflected, st.Malformed, dropped)
+	fmt.Fprintf(&b, "Adverts %d, reflected %d, source MACs on two ports in turn %d, malformed %d, not snooped (queue full) %d\n\n",
+		st.Adverts, st.Reflected, st.MACInTurn, st.Malformed, dropped)
 	b.WriteString("Protocol Grp  Virtual IP      Virtual MAC    State    Pri Interface  Vlan Adv/s Last seen Source          Refl\n")
 	for _, r := range rows {
 		a := r.Advert

@@ -106,7 +106,7 @@ func TestShowPlatformFHRP(t *testing.T) {
 		t.Errorf("Gi0/2 got %d frames, want the adverts forwarded as they were", len(got))
 	}
 	want := `FHRP speakers seen in transit: 1
-Adverts 10, reflected 0, malformed 0, not snooped (queue full) 0
+Adverts 10, reflected 0, source MACs on two ports in turn 0, malformed 0, not snooped (queue full) 0
 
 Protocol Grp  Virtual IP      Virtual MAC    State    Pri Interface  Vlan Adv/s Last seen Source          Refl
 CARP     7    unknown         0000.5e00.0007 Master     0 Gi0/1         1   1.0 00:00:01  10.0.0.1           0
@@ -150,6 +150,14 @@ CARP     7    unknown         0000.5e00.0007 Master     0 Gi0/1         1   1.0 
 	}
 	if got := r.dev.showPlatformFHRP(); !strings.Contains(got, "\nGroups with more than one active or master:\n  CARP 7 in vlan 1: 10.0.0.1 on Gi0/1, 10.0.0.2 on Gi0/2\n") {
 		t.Errorf("with two masters:\n%s", got)
+	}
+	// Gi0/1's master again: the virtual MAC has come in on the two ports
+	// in turn.
+	r.inject(t, 1, carpAdvert(1, 20), 15)
+	flaps := r.sw.Log().Grep("%FHRP-4-VMAC_FLAP")
+	wantFlap := "%FHRP-4-VMAC_FLAP: CARP group 7 virtual MAC 0000.5e00.0007 in vlan 1 is flapping between port Gi0/2 and port Gi0/1"
+	if len(flaps) != 1 || !strings.HasSuffix(flaps[0], wantFlap) {
+		t.Errorf("logged %q, want %q", flaps, wantFlap)
 	}
 	run("clear platform fhrp")
 	if got := r.dev.showPlatformFHRP(); !strings.HasPrefix(got, "FHRP speakers seen in transit: 0\nAdverts 0,") {

@@ -53,6 +53,11 @@ const (
 	// EventDuplicateActive: a group has two or more speakers announcing
 	// active or master at once (Others).
 	EventDuplicateActive
+	// EventMACInTurn: adverts from one source MAC (a CARP or HSRP virtual
+	// MAC) came in on Port, then on From, then on Port again within
+	// MACTurnWindow: a reflection too slow to be told by its bytes, or
+	// two masters sending from the virtual MAC.
+	EventMACInTurn
 )
 
 // Event is something the runner logs.
@@ -61,6 +66,7 @@ type Event struct {
 	Speaker Speaker   // whose advert; for a duplicate, the one that made it
 	Port    string    // the reflecting port
 	Back    bool      // EventReflected: sent back to the speaker on its own port (else: came back in on Port)
+	From    string    // EventMACInTurn: the other port
 	Others  []Speaker // EventDuplicateActive: every forwarding speaker of the group
 }
 
@@ -71,6 +77,10 @@ const RateWindow = 10 * time.Second
 // reflection is immediate, the speaker's next advert is an interval away.
 const echoWindow = 500 * time.Millisecond
 
+// MACTurnWindow bounds the time between a source MAC's moves for them to
+// count as in turn (the MAC table's flap detection takes a similar span).
+const MACTurnWindow = 15 * time.Second
+
 // Expiry is how long a silent speaker stays in the table.
 const Expiry = 10 * time.Minute
 
@@ -79,6 +89,7 @@ type Stats struct {
 	Adverts   uint64 // decoded adverts received
 	Malformed uint64 // frames to the adverts' addresses that did not decode
 	Reflected uint64 // reflections detected
+	MACInTurn uint64 // source MACs seen on two ports in turn
 }
 
 // Table is the table of speakers. It is not safe for concurrent use.
@@ -88,7 +99,21 @@ type Table struct {
 	ports    map[string]uint64 // reflections per reflecting port
 	pending  []pendingEcho     // reflections seen before their advert
 	dup      map[GroupKey]bool // flagged, until the group has one active again
+	macs     map[macKey]*macPorts
 	stats    Stats
+}
+
+// macKey is a source MAC in a VLAN.
+type macKey struct {
+	vlan uint16
+	mac  packet.MAC
+}
+
+// macPorts is where a source MAC's adverts came in last, and before.
+type macPorts struct {
+	port, prev string
+	moved      time.Duration // when it came to port
+	seen       time.Duration
 }
 
 type speaker struct {
@@ -105,7 +130,7 @@ type pendingEcho struct {
 
 // New returns an empty table.
 func New() *Table {
-	return &Table{seed: maphash.MakeSeed(), speakers: map[Key]*speaker{}, ports: map[string]uint64{}, dup: map[GroupKey]bool{}}
+	return &Table{seed: maphash.MakeSeed(), speakers: map[Key]*speaker{}, ports: map[string]uint64{}, dup: map[GroupKey]bool{}, macs: map[macKey]*macPorts{}}
 }
 
 // key is the speaker key of an advert heard in vlan.
@@ -157,10 +182,43 @@ func (t *Table) Observe(port string, vlan uint16, f []byte, now time.Duration) (
 			break
 		}
 	}
+	if ev, ok := t.inTurn(vlan, a.SrcMAC, port, s, now); ok {
+		evs = append(evs, ev)
+	}
 	if ev, ok := t.duplicates(k.GroupKey(), s, now); ok {
 		evs = append(evs, ev)
 	}
 	return evs, nil
+}
+
+// inTurn follows the ports of a source MAC; a return to the port it left
+// moments ago is an event.
+func (t *Table) inTurn(vlan uint16, mac packet.MAC, port string, s *speaker, now time.Duration) (Event, bool) {
+	k := macKey{vlan, mac}
+	m := t.macs[k]
+	if m == nil {
+		if len(t.macs) > 4096 { // forget the silent ones before growing
+			for k, o := range t.macs {
+				if now-o.seen > Expiry {
+					delete(t.macs, k)
+				}
+			}
+		}
+		t.macs[k] = &macPorts{port: port, moved: now, seen: now}
+		return Event{}, false
+	}
+	m.seen = now
+	if m.port == port {
+		return Event{}, false
+	}
+	back := m.prev == port && now-m.moved <= MACTurnWindow
+	from := m.port
+	m.prev, m.port, m.moved = m.port, port, now
+	if !back {
+		return Event{}, false
+	}
+	t.stats.MACInTurn++
+	return Event{Kind: EventMACInTurn, Speaker: s.Speaker, Port: port, From: from}, true
 }
 
 // ObserveReflected takes a frame that port's fault injection sent back
@@ -315,6 +373,7 @@ func (t *Table) Clear() {
 	clear(t.speakers)
 	clear(t.ports)
 	clear(t.dup)
+	clear(t.macs)
 	t.pending = t.pending[:0]
 	t.stats = Stats{}
 }

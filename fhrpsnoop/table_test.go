@@ -9,6 +9,17 @@ import (
 
 const sec = time.Second
 
+// only keeps the events of one kind.
+func only(k EventKind, evs []Event) []Event {
+	var out []Event
+	for _, e := range evs {
+		if e.Kind == k {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func observe(t *testing.T, tb *Table, port string, f []byte, now time.Duration) []Event {
 	t.Helper()
 	evs, err := tb.Observe(port, 1, f, now)
@@ -116,7 +127,7 @@ func TestTableDuplicateActive(t *testing.T) {
 	}
 	for i := 1; i < 4; i++ {
 		now := time.Duration(i) * sec
-		if evs := append(observe(t, tb, "Gi0/1", carpFrom(t, a, byte(i)), now), observe(t, tb, "Gi0/2", carpFrom(t, b, byte(i)), now+time.Millisecond)...); len(evs) != 0 {
+		if evs := only(EventDuplicateActive, append(observe(t, tb, "Gi0/1", carpFrom(t, a, byte(i)), now), observe(t, tb, "Gi0/2", carpFrom(t, b, byte(i)), now+time.Millisecond)...)); len(evs) != 0 {
 			t.Fatalf("repeated events %+v", evs)
 		}
 	}
@@ -130,7 +141,7 @@ func TestTableDuplicateActive(t *testing.T) {
 	if d := tb.Duplicates(14 * sec); len(d) != 0 {
 		t.Errorf("duplicates with b silent: %+v", d)
 	}
-	if evs := observe(t, tb, "Gi0/2", carpFrom(t, b, 99), 14*sec); len(evs) != 1 || evs[0].Kind != EventDuplicateActive {
+	if evs := only(EventDuplicateActive, observe(t, tb, "Gi0/2", carpFrom(t, b, 99), 14*sec)); len(evs) != 1 {
 		t.Errorf("second double: %+v", evs)
 	}
 
@@ -158,5 +169,44 @@ func TestTableCountsMalformed(t *testing.T) {
 	}
 	if st := tb.Stats(); st.Malformed != 1 || st.Adverts != 0 {
 		t.Errorf("stats %+v, want the bad advert counted, the runt ignored", st)
+	}
+}
+
+// TestTableMACInTurn: two CARP masters sending from the one virtual MAC
+// on Gi0/1 and Gi0/2 make it come in on the two ports in turn: an event
+// at the first return; a single move is none.
+func TestTableMACInTurn(t *testing.T) {
+	tb := New()
+	a, b := net.IP{10, 0, 0, 1}, net.IP{10, 0, 0, 2}
+	kinds := func(evs []Event) (n int) {
+		for _, e := range evs {
+			if e.Kind == EventMACInTurn {
+				n++
+			}
+		}
+		return n
+	}
+	observe(t, tb, "Gi0/1", carpFrom(t, a, 0), 0)
+	if evs := observe(t, tb, "Gi0/2", carpFrom(t, b, 0), sec); kinds(evs) != 0 {
+		t.Fatalf("one move: %+v", evs)
+	}
+	evs := observe(t, tb, "Gi0/1", carpFrom(t, a, 1), 2*sec)
+	if kinds(evs) != 1 {
+		t.Fatalf("back on Gi0/1: %+v, want the MAC in turn", evs)
+	}
+	for _, e := range evs {
+		if e.Kind == EventMACInTurn && (e.Port != "Gi0/1" || e.From != "Gi0/2" || e.Speaker.SourceMAC().String() != "0000.5e00.0007") {
+			t.Errorf("event %+v", e)
+		}
+	}
+	// Slow moves are not in turn.
+	tb2 := New()
+	observe(t, tb2, "Gi0/1", carpFrom(t, a, 0), 0)
+	observe(t, tb2, "Gi0/2", carpFrom(t, a, 1), sec)
+	if evs := observe(t, tb2, "Gi0/1", carpFrom(t, a, 2), sec+MACTurnWindow+sec); kinds(evs) != 0 {
+		t.Errorf("a move back after the window: %+v", evs)
+	}
+	if tb.Stats().MACInTurn != 1 {
+		t.Errorf("stats %+v", tb.Stats())
 	}
 }
