@@ -72,3 +72,30 @@ func TestOnReflectSeesReflectedFrames(t *testing.T) {
 		t.Errorf("observer saw %x, want the multicast frame once", seen)
 	}
 }
+
+// TestReflectKinds: each reflect kind sends back exactly its frames:
+// multicast the group-addressed ones but broadcast, broadcast only
+// broadcast, all every frame.
+func TestReflectKinds(t *testing.T) {
+	uni := frameN(1, 1)
+	bcast := frameN(1, 2)
+	copy(bcast, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	mcast := frameN(1, 3)
+	copy(mcast, []byte{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12})
+	for _, c := range []struct {
+		r    Reflect
+		want []int
+	}{{ReflectMulticast, []int{3}}, {ReflectBroadcast, []int{2}}, {ReflectAll, []int{1, 2, 3}}} {
+		m, w, inj := wrap(t, Config{Reflect: c.r})
+		m.Inject(uni, bcast, mcast)
+		if got := startReader(w).until(200 * time.Millisecond); len(got) != 3 {
+			t.Errorf("reflect %v: the switch read %d frames, want 3", c.r, len(got))
+		}
+		if got := seqs(m.Sent()); !slices.Equal(got, c.want) {
+			t.Errorf("reflect %v: sent back %v, want %v", c.r, got, c.want)
+		}
+		if n := inj.Stats().Reflected; n != uint64(len(c.want)) {
+			t.Errorf("reflect %v: counted %d", c.r, n)
+		}
+	}
+}
