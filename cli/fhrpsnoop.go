@@ -92,7 +92,8 @@ func (d *Device) RunFHRPSnoop(ctx context.Context) {
 		select {
 		case f := <-ch:
 			name, ok := names[f.port]
-			if !ok {
+			if st, err := d.sw.Status(name); !ok || err != nil || st.ID != f.port {
+				// New, or removed and its id given to another port.
 				names = d.portNamesByID()
 				if name, ok = names[f.port]; !ok {
 					continue // a port removed meanwhile
@@ -250,7 +251,7 @@ func (d *Device) showPlatformFHRP() string {
 			var who []string
 			proto := ""
 			for _, r := range rows {
-				if r.GroupKey() == g && r.Advert.State.Forwarding() && now-r.LastSeen <= 3*max(r.Advert.Interval, time.Second) {
+				if r.GroupKey() == g && r.Advert.State.Forwarding() && r.Live(now) {
 					who = append(who, fmt.Sprintf("%s on %s", r.Source, ifname.Short(r.Port)))
 					proto = fhrpProto(r.Advert)
 				}

@@ -282,9 +282,12 @@ func (s *speaker) rate(now time.Duration) {
 	}
 }
 
-// live reports whether s still holds the state it announced at now: its
+// live reports whether s still holds the state it announced at now.
+func (s *speaker) live(now time.Duration) bool { return s.Speaker.Live(now) }
+
+// Live reports whether s still holds the state it announced at now: its
 // hold time (three intervals, at least a second) has not run out.
-func (s *speaker) live(now time.Duration) bool {
+func (s Speaker) Live(now time.Duration) bool {
 	hold := max(s.Advert.Hold, 3*s.Advert.Interval, time.Second)
 	return now-s.LastSeen <= hold+hold/4
 }
