@@ -28,6 +28,10 @@ import (
 // field case flaps because the BSDs' in-kernel CARP takes its own advert
 // for a master's. The test counts the state transitions each speaker logs
 // and holds them to that.
+//
+// A pair does flap when the backup stops hearing the master (fault drop
+// 100 out on its port): the duplicate-master tests show the snooper
+// naming both masters of the group.
 
 // fhrpSteady is how long the pair must keep its roles: 60 s, or under
 // CI=false what L2SW_E2E_FHRP_STEADY says (a Go duration) to shorten a
@@ -219,4 +223,71 @@ func reflectedPair(t *testing.T, kind speakerKind) {
 // shortName is the short interface name show output uses (Gi0/1).
 func shortName(long string) string {
 	return strings.Replace(long, "GigabitEthernet", "Gi", 1)
+}
+
+func TestCARPDuplicateMasters(t *testing.T) {
+	t.Parallel()
+	duplicateMasters(t, ucarpKind)
+}
+
+func TestVRRPKeepalivedDuplicateMasters(t *testing.T) {
+	t.Parallel()
+	duplicateMasters(t, keepalivedKind)
+}
+
+// duplicateMasters: with `fault drop 100 out` on the backup's port the
+// backup hears no master, takes over, and the group has two masters:
+// the snooper logs DUPLICATE_ACTIVE naming both ports and shows the
+// group. `no fault drop` lets the backup hear the preferred master again
+// and step back.
+func duplicateMasters(t *testing.T, kind speakerKind) {
+	fl := newFHRPLab(t)
+	dev := cli.NewDevice(fl.sw, cli.Options{ConfigPath: filepath.Join(t.TempDir(), "startup-config")})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go dev.RunFHRPSnoop(ctx)
+	exec := func(lines ...string) string {
+		t.Helper()
+		res := term.RunBatch(dev.Engine(), lines, term.BatchOptions{})
+		if res.Rejected {
+			t.Fatalf("%q refused:\n%s", lines, res.Output)
+		}
+		return res.Output
+	}
+	dir := t.TempDir()
+	d1 := kind.start(t, fl.s1, dir, 150)
+	if !poll(takeover+5*time.Second, func() bool { return last(d1.transitions(t, kind.transition)) == "MASTER" }) {
+		t.Fatalf("speaker1 alone did not become master: %v", d1.transitions(t, kind.transition))
+	}
+	d2 := kind.start(t, fl.s2, dir, 100)
+	if !poll(takeover, func() bool { return last(d2.transitions(t, kind.transition)) == "BACKUP" }) {
+		t.Fatalf("speaker2 did not settle as backup: %v", d2.transitions(t, kind.transition))
+	}
+	exec("configure terminal", "interface "+fl.s2.port, "fault drop 100 out", "end")
+	if !poll(takeover, func() bool { return last(d2.transitions(t, kind.transition)) == "MASTER" }) {
+		t.Fatalf("speaker2 hearing nothing did not take over: %v", d2.transitions(t, kind.transition))
+	}
+	want := fmt.Sprintf("group 7 in vlan 1 has 2 masters: 10.0.0.1 on %s, 10.0.0.2 on %s", fl.s1.port, fl.s2.port)
+	if !poll(promptly, func() bool {
+		logs := fl.sw.Log().Grep("%FHRP-4-DUPLICATE_ACTIVE")
+		return len(logs) == 1 && strings.HasSuffix(logs[0], want)
+	}) {
+		t.Errorf("DUPLICATE_ACTIVE messages %q, want one ending %q", fl.sw.Log().Grep("%FHRP-4-DUPLICATE_ACTIVE"), want)
+	}
+	group := fmt.Sprintf("7 in vlan 1: 10.0.0.1 on %s, 10.0.0.2 on %s\n", shortName(fl.s1.port), shortName(fl.s2.port))
+	if out := exec("show platform fhrp"); !strings.Contains(out, "Groups with more than one active or master:\n") || !strings.Contains(out, group) {
+		t.Errorf("show platform fhrp with two masters:\n%s", out)
+	}
+	exec("configure terminal", "interface "+fl.s2.port, "no fault drop", "end")
+	if !poll(takeover, func() bool { return last(d2.transitions(t, kind.transition)) == "BACKUP" }) {
+		t.Fatalf("speaker2 did not step back: %v", d2.transitions(t, kind.transition))
+	}
+	// The group is back to one master once speaker2's last advert is
+	// older than its hold time.
+	if !poll(2*takeover, func() bool { return !strings.Contains(exec("show platform fhrp"), "more than one") }) {
+		t.Errorf("show platform fhrp still shows two masters:\n%s", exec("show platform fhrp"))
+	}
+	if last(d1.transitions(t, kind.transition)) != "MASTER" {
+		t.Errorf("speaker1 ended %v", d1.transitions(t, kind.transition))
+	}
 }
