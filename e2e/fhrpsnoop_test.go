@@ -291,3 +291,49 @@ func duplicateMasters(t *testing.T, kind speakerKind) {
 		t.Errorf("speaker1 ended %v", d1.transitions(t, kind.transition))
 	}
 }
+
+// TestFHRPAdvertsReflectedByAPeer: a host that sends every frame to
+// 224.0.0.18 back where it came from (tc mirred on its ingress: the
+// reflecting virtual switch outside l2sw) makes the CARP master's adverts
+// come back in on the host's port moments after the master sent them.
+// The snooper names that port, leaves the speaker on its own, and stops
+// counting when the reflection ends.
+func TestFHRPAdvertsReflectedByAPeer(t *testing.T) {
+	t.Parallel()
+	fl := newFHRPLab(t)
+	dev := cli.NewDevice(fl.sw, cli.Options{ConfigPath: filepath.Join(t.TempDir(), "startup-config")})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go dev.RunFHRPSnoop(ctx)
+	show := func() string {
+		return term.RunBatch(dev.Engine(), []string{"show platform fhrp"}, term.BatchOptions{}).Output
+	}
+	d1 := ucarpKind.start(t, fl.s1, t.TempDir(), 150)
+	if !poll(takeover+5*time.Second, func() bool { return last(d1.transitions(t, ucarpKind.transition)) == "MASTER" }) {
+		t.Fatalf("speaker1 did not become master: %v", d1.transitions(t, ucarpKind.transition))
+	}
+	r := fl.client
+	r.ns.MustRun("tc", "qdisc", "add", "dev", r.ifname, "ingress")
+	r.ns.MustRun("tc", "filter", "add", "dev", r.ifname, "parent", "ffff:", "protocol", "ip", "u32",
+		"match", "ip", "dst", "224.0.0.18/32", "action", "mirred", "egress", "redirect", "dev", r.ifname)
+	want := fmt.Sprintf("%%FHRP-4-REFLECTED: CARP group 7 advert from 10.0.0.1 (0000.5e00.0007) in vlan 1, heard on %s, came back in on %s",
+		fl.s1.port, r.port)
+	if !poll(promptly, func() bool {
+		logs := fl.sw.Log().Grep("%FHRP-4-REFLECTED")
+		return len(logs) > 0 && strings.HasSuffix(logs[0], want)
+	}) {
+		t.Fatalf("REFLECTED messages %q, want %q", fl.sw.Log().Grep("%FHRP-4-REFLECTED"), want)
+	}
+	reflectedRow := regexp.MustCompile(`(?m)^Interface +Reflected adverts\n` + regexp.QuoteMeta(shortName(r.port)) + ` +(\d+)$`)
+	speakerRow := regexp.MustCompile(`(?m)^CARP +7 .* Master +\d+ ` + regexp.QuoteMeta(shortName(fl.s1.port)) + ` +1 .* 10\.0\.0\.1 +[1-9]\d*$`)
+	if !poll(promptly, func() bool { out := show(); return reflectedRow.MatchString(out) && speakerRow.MatchString(out) }) {
+		t.Errorf("show platform fhrp, want %s reflecting and the speaker still on %s:\n%s", shortName(r.port), shortName(fl.s1.port), show())
+	}
+	r.ns.MustRun("tc", "qdisc", "del", "dev", r.ifname, "ingress")
+	time.Sleep(time.Second)
+	before := reflectedRow.FindStringSubmatch(show())
+	time.Sleep(3 * time.Second)
+	if after := reflectedRow.FindStringSubmatch(show()); before == nil || after == nil || before[1] != after[1] {
+		t.Errorf("reflections went on after the peer stopped: %v then %v", before, after)
+	}
+}
