@@ -49,6 +49,7 @@ type Device struct {
 	trace packetTrace  // the live packet trace (packettrace.go)
 	logs  *logConfig   // syslog servers and levels (logging.go)
 	rates *rateMeter   // interface rates (rates.go)
+	fhrp  *fhrpSnooper // adverts seen in transit (fhrpsnoop.go)
 	lines *lines       // line con 0, line vty 0-15 (line.go); guarded by mu
 	login *loginState  // login block-for, delay, logging (login.go); guarded by mu
 	ssh   *sshSettings // ip ssh ... (ssh.go); guarded by mu
@@ -96,6 +97,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 		lines:     newLines(),
 		login:     &loginState{},
 		ssh:       newSSHSettings(),
+		fhrp:      newFHRPSnooper(),
 	}
 	d.start = opts.Now()
 	d.eng = engine.New(engine.Options{
@@ -121,6 +123,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installLogin()
 	d.installSSH()
 	d.installFault()
+	d.installFHRPSnoop()
 	d.installPlatformForward()
 	d.installVRRP()
 	return d

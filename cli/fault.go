@@ -12,10 +12,16 @@ import (
 
 // This file holds fault injection, an l2sw extension no Catalyst has: the
 // `fault` family in interface configuration (drop, delay, duplicate,
-// corrupt, reorder, rate-limit, reflect, seed), its lines in the running
+// corrupt, reorder, rate-limit, reflect, flap, seed), its lines in the running
 // configuration, and `show platform faults`. The faults live in the
 // switch's port wrappers; each line edits one fault of the interface's
 // fault.Config and hands it back whole.
+//
+// A fault with a direction acts, unless the line says otherwise, on the
+// frames the port receives from its peer (in): then `fault drop 50` loses
+// half of a ping's requests and `fault delay 50` adds 50 ms to its
+// round trip, as a lab expects from the numbers it typed. `out` and `both`
+// are there for the rest.
 
 // faultHelp is the `?` text of the fault family.
 var faultHelp = map[string]string{
@@ -28,13 +34,15 @@ var faultHelp = map[string]string{
 	"reorder":    "Hold a percentage of frames back behind the next frame",
 	"rate-limit": "Let through at most this many frames per second",
 	"reflect":    "Also send received frames back out of this interface",
+	"flap":       "Take the link down and up again, every so many seconds",
+	"<1-3600>":   "Seconds the link stays down, then up",
 	"seed":       "Seed the random choices of this interface's faults",
 	"multicast":  "Multicast frames (not broadcast)",
 	"broadcast":  "Broadcast frames",
 	"all":        "All frames",
-	"in":         "Frames received on this interface",
+	"in":         "Frames received on this interface (default)",
 	"out":        "Frames sent out of this interface",
-	"both":       "Frames in both directions (default)",
+	"both":       "Frames in both directions",
 	"<1-100>":    "Percentage of frames",
 	"<1-10000>":  "Delay in milliseconds",
 	"<0-10000>":  "Jitter in milliseconds",
@@ -50,7 +58,7 @@ func (d *Device) installFault() {
 		k := kind.String()
 		return engine.Command{Syntax: "fault " + k + " <1-100>$v" + dir, No: true, Default: true, NoSyntax: "fault " + k + " [<1-100>$v]" + dir,
 			Help: faultHelp, Run: d.faultRun(kind, func(c *fault.Config, a engine.Args) {
-				c.Edit(faultDir(a), func(f *fault.Faults) { set(f, a.Int("v")) })
+				c.Edit(faultDir(a, fault.In), func(f *fault.Faults) { set(f, a.Int("v")) })
 			})}
 	}
 	cmds := []engine.Command{
@@ -61,18 +69,22 @@ func (d *Device) installFault() {
 		{Syntax: "fault delay <1-10000>$ms [jitter <0-10000>$jitter]" + dir, No: true, Default: true,
 			NoSyntax: "fault delay [<1-10000>$ms] [jitter <0-10000>$jitter]" + dir,
 			Help:     faultHelp, Run: d.faultRun(fault.KindDelay, func(c *fault.Config, a engine.Args) {
-				c.Edit(faultDir(a), func(f *fault.Faults) {
+				c.Edit(faultDir(a, fault.In), func(f *fault.Faults) {
 					f.Delay = time.Duration(a.Int("ms")) * time.Millisecond
 					f.Jitter = time.Duration(a.Int("jitter")) * time.Millisecond
 				})
 			})},
 		{Syntax: "fault rate-limit <1-10000000>$pps" + dir, No: true, Default: true, NoSyntax: "fault rate-limit [<1-10000000>$pps]" + dir,
 			Help: faultHelp, Run: d.faultRun(fault.KindRateLimit, func(c *fault.Config, a engine.Args) {
-				c.Edit(faultDir(a), func(f *fault.Faults) { f.RateLimit = a.Int("pps") })
+				c.Edit(faultDir(a, fault.In), func(f *fault.Faults) { f.RateLimit = a.Int("pps") })
 			})},
 		{Syntax: "fault reflect {multicast|broadcast|all}$kind", No: true, Default: true, NoSyntax: "fault reflect [multicast|broadcast|all]$kind",
 			Help: faultHelp, Run: d.faultRun(fault.KindReflect, func(c *fault.Config, a engine.Args) {
 				c.Reflect = map[string]fault.Reflect{"multicast": fault.ReflectMulticast, "broadcast": fault.ReflectBroadcast, "all": fault.ReflectAll}[a.String("kind")]
+			})},
+		{Syntax: "fault flap <1-3600>$s", No: true, Default: true, NoSyntax: "fault flap [<1-3600>$s]",
+			Help: faultHelp, Run: d.faultRun(fault.KindFlap, func(c *fault.Config, a engine.Args) {
+				c.Flap = time.Duration(a.Int("s")) * time.Second
 			})},
 		{Syntax: "fault seed <0-4294967295>$seed", No: true, Default: true, NoSyntax: "fault seed [<0-4294967295>$seed]",
 			Help: faultHelp, Run: d.faultRun(numKindsSeed, func(c *fault.Config, a engine.Args) {
@@ -92,20 +104,23 @@ func (d *Device) installFault() {
 // numKindsSeed stands for `fault seed` among the kinds: it is no fault.
 const numKindsSeed = fault.NumKinds
 
-// faultDir is the direction a line names; both when it names none.
-func faultDir(a engine.Args) fault.Direction {
+// faultDir is the direction a line names, or def when it names none.
+func faultDir(a engine.Args, def fault.Direction) fault.Direction {
 	switch a.String("dir") {
 	case "in":
 		return fault.In
 	case "out":
 		return fault.Out
+	case "both":
+		return fault.Both
 	}
-	return fault.Both
+	return def
 }
 
 // faultRun returns the handler of one fault kind: the plain form applies
 // set to each interface's configuration, the no form clears the kind (in
-// the direction given, both by default), and so does the default form.
+// the direction given; in both when the line names none, so that `no fault
+// drop` removes every drop), and so does the default form.
 func (d *Device) faultRun(kind fault.Kind, set func(c *fault.Config, a engine.Args)) engine.Handler {
 	return func(c *engine.Ctx, a engine.Args) error {
 		for _, name := range ifNames(c) {
@@ -119,7 +134,7 @@ func (d *Device) faultRun(kind fault.Kind, set func(c *fault.Config, a engine.Ar
 			case kind == numKindsSeed:
 				cfg.Seed, cfg.Seeded = 0, false
 			default:
-				cfg.Clear(kind, faultDir(a))
+				cfg.Clear(kind, faultDir(a, fault.Both))
 			}
 			if err := d.sw.SetPortFaults(name, cfg); err != nil {
 				return engine.Rejectf("%% %v", err)
@@ -135,6 +150,11 @@ func faultParams(e fault.Entry, cli bool) string {
 	switch e.Kind {
 	case fault.KindReflect:
 		return fault.Reflect(e.Value).String()
+	case fault.KindFlap:
+		if cli {
+			return fmt.Sprint(e.Value)
+		}
+		return fmt.Sprintf("%d s", e.Value)
 	case fault.KindDelay:
 		s := fmt.Sprintf("%d", e.Value)
 		if !cli {
@@ -161,7 +181,7 @@ func faultParams(e fault.Entry, cli bool) string {
 
 // faultConfig renders an interface's fault lines for the running
 // configuration: the seed, then each fault, with its direction unless it
-// applies to both (the default) or is a reflection (ingress by nature).
+// is in (the default) or the fault has none (reflect, flap).
 func (d *Device) faultConfig(name string) string {
 	cfg, _, err := d.sw.PortFaults(name)
 	if err != nil {
@@ -173,7 +193,7 @@ func (d *Device) faultConfig(name string) string {
 	}
 	for _, e := range cfg.Entries() {
 		fmt.Fprintf(&b, " fault %s %s", e.Kind, faultParams(e, true))
-		if e.Kind != fault.KindReflect && e.Dir != fault.Both {
+		if e.Kind != fault.KindReflect && e.Kind != fault.KindFlap && e.Dir != fault.In {
 			b.WriteString(" " + e.Dir.String())
 		}
 		b.WriteString("\n")

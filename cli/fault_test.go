@@ -17,15 +17,18 @@ func TestFaultCommands(t *testing.T) {
 	r.out("configure terminal",
 		"interface gi0/1",
 		"fault seed 7",
-		"fault drop 50",
-		"fault delay 50 jitter 5 in",
-		"fault dup 10",
+		"fault drop 50 both",
+		"fault delay 50 jitter 5",
+		"fault dup 10 both",
 		"fault corrupt 5 out",
-		"fault reorder 20",
+		"fault reorder 20 both",
 		"fault rate-limit 1000 out",
 		"fault reflect multicast",
 		"interface gi0/2",
 		"fault drop 100 out",
+		"interface gi0/4",
+		"fault drop 30",
+		"fault flap 3600",
 		"end")
 	got, _, err := r.sw.PortFaults("GigabitEthernet0/1")
 	if err != nil {
@@ -42,11 +45,11 @@ func TestFaultCommands(t *testing.T) {
 	wantRun := `!
 interface GigabitEthernet0/1
  fault seed 7
- fault drop 50
- fault delay 50 jitter 5 in
- fault duplicate 10
+ fault drop 50 both
+ fault delay 50 jitter 5
+ fault duplicate 10 both
  fault corrupt 5 out
- fault reorder 20
+ fault reorder 20 both
  fault rate-limit 1000 out
  fault reflect multicast
 end
@@ -71,6 +74,8 @@ Gi0/1      both      reorder    20%                                0
 Gi0/1      out       rate-limit 1000 pps                           0
 Gi0/1      in        reflect    multicast                          0
 Gi0/2      out       drop       100%                               1
+Gi0/4      in        drop       30%                                0
+Gi0/4      both      flap       3600 s                             1
 
 Gi0/1: random choices seeded with 7
 `
@@ -96,6 +101,19 @@ Gi0/1: random choices seeded with 7
 		"default fault rate-limit", "no fault reflect", "no fault seed", "end")
 	if out := r.out("show running-config interface gi0/1"); !strings.HasSuffix(out, "interface GigabitEthernet0/1\n fault drop 50 out\nend\n\n") {
 		t.Errorf("after the no forms:\n%s", out)
+	}
+	if st, _ := r.sw.Status("GigabitEthernet0/4"); st.Up {
+		t.Error("Gi0/4 is up with fault flap 3600 just configured")
+	}
+	if got := r.sw.Log().Grep("%LINK-3-UPDOWN: Interface GigabitEthernet0/4, changed state to down"); len(got) != 1 {
+		t.Errorf("the flap logged %q", got)
+	}
+	r.out("configure terminal", "interface gi0/4", "no fault flap", "no fault drop", "end")
+	if st, _ := r.sw.Status("GigabitEthernet0/4"); !st.Up {
+		t.Error("Gi0/4 is still down after no fault flap")
+	}
+	if got := r.sw.Log().Grep("%LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/4, changed state to up"); len(got) != 1 {
+		t.Errorf("no fault flap logged %q", got)
 	}
 	r.out("configure terminal", "interface range gi0/1 - 2", "no fault drop", "end")
 	for _, n := range []string{"GigabitEthernet0/1", "GigabitEthernet0/2"} {

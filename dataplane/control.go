@@ -40,6 +40,9 @@ type ControlFrame struct {
 	// whatever VLAN the port has).
 	VLAN  uint16
 	Frame []byte // valid only during the call
+	// Reflected: Port's fault injection sent the frame back out of Port
+	// (ListenReflected); it was not received.
+	Reflected bool
 }
 
 // ControlHandler receives control frames. It runs on the control plane's
@@ -165,6 +168,9 @@ func (r *Receiver) control(s *snapshot, pv *portView, v *packet.View, buf []byte
 // destination.
 func (c *controlPlane) handleControl(p *puntPkt) {
 	hs := c.sw.ctrlHandlers.Load()
+	if p.aux == puntAuxReflected {
+		hs = c.sw.refl.cur.Load()
+	}
 	if hs == nil {
 		return
 	}
@@ -175,7 +181,7 @@ func (c *controlPlane) handleControl(p *puntPkt) {
 	dst := packet.MAC(f[0:6]).Uint64()
 	for _, l := range *hs {
 		if l.dst == dst {
-			l.h(ControlFrame{Port: p.in, VLAN: p.vlan, Frame: f})
+			l.h(ControlFrame{Port: p.in, VLAN: p.vlan, Frame: f, Reflected: p.aux == puntAuxReflected})
 		}
 	}
 }

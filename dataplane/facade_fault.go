@@ -13,10 +13,14 @@ import (
 // batch written and two per batch read, and the faults act on the frames as the backend
 // delivers and takes them, where a real link would.
 
-// wrapFaults wraps backend and its queues (the backend itself when it
-// has no Queues method) with a new injector.
-func wrapFaults(backend port.Port, queues []port.Port) (*fault.Injector, port.Port, []port.Port) {
+// wrapFaults wraps p's backend and its queues (the backend itself when it
+// has no Queues method) with a new injector, whose link flaps become p's
+// link changes and whose reflected frames the reflection listeners hear
+// (control_reflect.go).
+func (sw *Switch) wrapFaults(p *swPort, backend port.Port, queues []port.Port) (*fault.Injector, port.Port, []port.Port) {
 	inj := fault.New()
+	inj.NotifyFlap(func(up bool) { sw.setFlapState(p, up) })
+	inj.OnReflect(func(f []byte) { sw.reflectedFrame(p.id, f) })
 	wb := inj.Wrap(backend)
 	if _, multi := backend.(interface{ Queues() []port.Port }); !multi {
 		return inj, wb, []port.Port{wb}

@@ -102,6 +102,7 @@ type Switch struct {
 	ctrl       []*controlListener     // control protocols' listeners (control.go); under mu
 
 	ctrlHandlers atomic.Pointer[[]*controlListener] // ctrl, as the control plane reads it
+	refl         reflectListeners                   // ListenReflected (control_reflect.go)
 	virtual      map[string][]VirtualGateway        // virtual gateways by owner (virtual.go); under mu
 	mcast        map[mcastKey][]string              // static multicast entries (mcast.go); under mu
 
@@ -133,7 +134,10 @@ type swPort struct {
 	queues   []port.Port
 	offload  port.Offload // virtio-net offloads in effect (OffloadPort backends)
 	settings PortSettings
-	linkUp   bool
+	linkUp   bool // forwarding as far as the link goes: neither down below is set
+	// backendDown: the backend reported its link down or failed;
+	// flapDown: a `fault flap` holds the link down (linkstate.go).
+	backendDown, flapDown bool
 
 	faults *fault.Injector // wraps backend and queues (facade_fault.go)
 }
@@ -209,7 +213,7 @@ func (sw *Switch) AddPort(name string, backend port.Port) error {
 	if mq, ok := backend.(interface{ Queues() []port.Port }); ok {
 		p.queues = mq.Queues()
 	}
-	p.faults, p.backend, p.queues = wrapFaults(backend, p.queues)
+	p.faults, p.backend, p.queues = sw.wrapFaults(p, backend, p.queues)
 	if op, ok := p.backend.(port.OffloadPort); ok {
 		// Before any receiver sizes its buffers: with offloads they hold
 		// 64 KiB super-frames. On failure SetOffload reports what is in
@@ -443,11 +447,16 @@ func (sw *Switch) Stop() error {
 // linkDown takes a port whose backend failed out of forwarding.
 func (sw *Switch) linkDown(id cam.PortID) {
 	sw.mu.Lock()
-	if int(id) >= len(sw.ports) || sw.ports[id] == nil || !sw.ports[id].linkUp {
+	if int(id) >= len(sw.ports) || sw.ports[id] == nil {
 		sw.mu.Unlock()
 		return
 	}
 	p := sw.ports[id]
+	p.backendDown = true
+	if !p.linkUp {
+		sw.mu.Unlock()
+		return
+	}
 	p.linkUp = false
 	sw.publishLocked()
 	sw.mu.Unlock()

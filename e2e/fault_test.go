@@ -77,27 +77,28 @@ func rtt(t *testing.T, out string, field int) float64 {
 	return v
 }
 
-// TestFaultDropPingLoss: `fault drop 50 in` on a host's port loses 40-60%
-// of 400 fast pings (each request crosses the port inbound once); plain
-// `fault drop 50` acts both ways, so a ping survives only if its request
-// and its reply both do: about 75% loss.
+// TestFaultDropPingLoss: `fault drop 50` on a host's port (frames the
+// port receives, the default direction) loses 40-60% of 400 fast pings:
+// each request crosses the port inbound once. `fault drop 50 both` also
+// loses replies, so a ping survives only if its request and its reply
+// both do: about 75% loss.
 func TestFaultDropPingLoss(t *testing.T) {
 	t.Parallel()
 	a, b, conf := faultLab(t)
 	if l := loss(t, a.pings("-q", "-c", "20", "-i", "0.01", "-W", "1", b.ip())); l != 0 {
 		t.Fatalf("%.0f%% loss before any fault", l)
 	}
-	conf("fault drop 50 in")
-	l := loss(t, a.pings("-q", "-c", "400", "-i", "0.002", "-W", "1", b.ip()))
-	t.Logf("fault drop 50 in: %.1f%% of 400 pings lost", l)
-	if l < 40 || l > 60 {
-		t.Errorf("fault drop 50 in: %.1f%% ping loss, want 40-60%%", l)
-	}
 	conf("fault drop 50")
-	l = loss(t, a.pings("-q", "-c", "400", "-i", "0.002", "-W", "1", b.ip()))
+	l := loss(t, a.pings("-q", "-c", "400", "-i", "0.002", "-W", "1", b.ip()))
 	t.Logf("fault drop 50: %.1f%% of 400 pings lost", l)
+	if l < 40 || l > 60 {
+		t.Errorf("fault drop 50: %.1f%% ping loss, want 40-60%%", l)
+	}
+	conf("fault drop 50 both")
+	l = loss(t, a.pings("-q", "-c", "400", "-i", "0.002", "-W", "1", b.ip()))
+	t.Logf("fault drop 50 both: %.1f%% of 400 pings lost", l)
 	if l < 65 || l > 85 {
-		t.Errorf("fault drop 50 (both ways): %.1f%% ping loss, want 65-85%%", l)
+		t.Errorf("fault drop 50 both: %.1f%% ping loss, want 65-85%%", l)
 	}
 	conf("no fault drop")
 	if l := loss(t, a.pings("-q", "-c", "20", "-i", "0.01", "-W", "1", b.ip())); l != 0 {
@@ -112,7 +113,7 @@ func TestFaultDropSeededRepeats(t *testing.T) {
 	t.Parallel()
 	a, b, conf := faultLab(t)
 	answered := func() []int {
-		conf("fault seed 1", "fault drop 50 in")
+		conf("fault seed 1", "fault drop 50")
 		var seqs []int
 		for _, m := range pingSeq.FindAllStringSubmatch(a.pings("-c", "100", "-i", "0.005", "-W", "1", b.ip()), -1) {
 			n, _ := strconv.Atoi(m[1])
@@ -129,9 +130,9 @@ func TestFaultDropSeededRepeats(t *testing.T) {
 	}
 }
 
-// TestFaultDelayRTT: `fault delay 50 in` adds 50 ms ± 10% to the
-// round-trip time; plain `fault delay 50` delays the request and the
-// reply, 100 ms.
+// TestFaultDelayRTT: `fault delay 50` (inbound, the default) adds 50 ms
+// ± 10% to the round-trip time; `fault delay 50 both` delays the request
+// and the reply, 100 ms.
 func TestFaultDelayRTT(t *testing.T) {
 	t.Parallel()
 	a, b, conf := faultLab(t)
@@ -139,7 +140,7 @@ func TestFaultDelayRTT(t *testing.T) {
 	for _, c := range []struct {
 		line string
 		add  float64
-	}{{"fault delay 50 in", 50}, {"fault delay 50", 100}} {
+	}{{"fault delay 50", 50}, {"fault delay 50 both", 100}} {
 		conf(c.line)
 		rtt := avgRTT(t, a.pings("-q", "-c", "20", "-i", "0.05", "-W", "2", b.ip()))
 		t.Logf("%s: RTT %.2f ms, %.2f ms without", c.line, rtt, base)

@@ -178,6 +178,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 			logf("%v", err)
 		}
 	}()
+	go dev.RunFHRPSnoop(ctx)
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {

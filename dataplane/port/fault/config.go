@@ -84,6 +84,9 @@ func (f Faults) IsZero() bool { return f == Faults{} }
 type Config struct {
 	In, Out Faults
 	Reflect Reflect // ingress by nature: what the port receives is sent back
+	// Flap, when not zero, takes the link down for Flap, up for Flap, and
+	// so on (`fault flap S`): the switch sees a link that changes state.
+	Flap time.Duration
 	// Seed, when Seeded, seeds the port's random sources: a run with the
 	// same configuration and the same frames makes the same choices.
 	Seed   uint64
@@ -94,6 +97,7 @@ type Config struct {
 const (
 	MaxDelay     = 10 * time.Second
 	MaxRateLimit = 10_000_000
+	MaxFlap      = time.Hour
 )
 
 // ErrBadConfig is wrapped by Validate's errors.
@@ -121,6 +125,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("rate-limit %d %v: %w: out of 0-%d", f.RateLimit, d.dir, ErrBadConfig, MaxRateLimit)
 		}
 	}
+	if c.Flap < 0 || c.Flap > MaxFlap || c.Flap%time.Second != 0 {
+		return fmt.Errorf("flap %v: %w: whole seconds up to %v", c.Flap, ErrBadConfig, MaxFlap)
+	}
 	if c.Reflect > ReflectAll {
 		return fmt.Errorf("reflect %v: %w", c.Reflect, ErrBadConfig)
 	}
@@ -128,7 +135,9 @@ func (c Config) Validate() error {
 }
 
 // IsZero reports whether c injects no fault (a seed alone injects none).
-func (c Config) IsZero() bool { return c.In.IsZero() && c.Out.IsZero() && c.Reflect == ReflectNone }
+func (c Config) IsZero() bool {
+	return c.In.IsZero() && c.Out.IsZero() && c.Reflect == ReflectNone && c.Flap == 0
+}
 
 // Edit applies edit to the faults of each direction in d.
 func (c *Config) Edit(d Direction, edit func(f *Faults)) {
@@ -152,10 +161,11 @@ const (
 	KindReorder
 	KindRateLimit
 	KindReflect
+	KindFlap
 	NumKinds
 )
 
-var kindNames = [NumKinds]string{"drop", "delay", "duplicate", "corrupt", "reorder", "rate-limit", "reflect"}
+var kindNames = [NumKinds]string{"drop", "delay", "duplicate", "corrupt", "reorder", "rate-limit", "reflect", "flap"}
 
 // String returns the CLI keyword.
 func (k Kind) String() string {
@@ -165,10 +175,15 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
 
-// Clear removes fault k in the directions d (reflect has no direction).
+// Clear removes fault k in the directions d (reflect and flap have no
+// direction).
 func (c *Config) Clear(k Kind, d Direction) {
-	if k == KindReflect {
+	switch k {
+	case KindReflect:
 		c.Reflect = ReflectNone
+		return
+	case KindFlap:
+		c.Flap = 0
 		return
 	}
 	c.Edit(d, func(f *Faults) {
@@ -194,7 +209,7 @@ func (c *Config) Clear(k Kind, d Direction) {
 type Entry struct {
 	Kind   Kind
 	Dir    Direction
-	Value  int           // percent, milliseconds of delay, frames per second; for reflect a Reflect
+	Value  int           // percent, milliseconds of delay, frames per second, seconds of a flap; for reflect a Reflect
 	Jitter time.Duration // delay only
 }
 
@@ -225,6 +240,12 @@ func (c Config) Entries() []Entry {
 		if k == KindReflect {
 			if c.Reflect != ReflectNone {
 				out = append(out, Entry{Kind: k, Dir: In, Value: int(c.Reflect)})
+			}
+			continue
+		}
+		if k == KindFlap {
+			if c.Flap != 0 {
+				out = append(out, Entry{Kind: k, Dir: Both, Value: int(c.Flap / time.Second)})
 			}
 			continue
 		}

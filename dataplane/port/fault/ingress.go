@@ -190,6 +190,11 @@ func (p *Port) received(st *dirState, bufs [][]byte, sizes []int, off int) {
 		if len(refl) > 0 {
 			if w, _ := p.write(refl, hs); w > 0 {
 				p.inj.reflected.Add(uint64(w))
+				if obs := p.inj.onReflect.Load(); obs != nil {
+					for _, f := range refl[:w] {
+						(*obs)(f)
+					}
+				}
 			}
 		}
 		clear(refl)

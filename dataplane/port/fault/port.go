@@ -25,7 +25,12 @@ type Injector struct {
 
 	in, out   counts
 	reflected atomic.Uint64
-	offload   atomic.Uint32 // port.Offload in effect (SetOffload): whether received header bytes mean anything
+	flaps     atomic.Uint64
+
+	onLink    func(up bool)                // NotifyFlap; under mu
+	flap      *flapper                     // the running flap, if any; under mu
+	onReflect atomic.Pointer[func([]byte)] // OnReflect
+	offload   atomic.Uint32                // port.Offload in effect (SetOffload): whether received header bytes mean anything
 
 	done      chan struct{} // closed when a wrapped port is closed
 	closeOnce sync.Once
@@ -62,6 +67,7 @@ func (f *Injector) Set(c Config) error {
 	for _, p := range f.ports {
 		p.configure(c)
 	}
+	f.setFlapLocked(c.Flap)
 	return nil
 }
 
@@ -74,7 +80,7 @@ func (f *Injector) Config() Config {
 
 // Stats returns what the faults did so far.
 func (f *Injector) Stats() Stats {
-	return Stats{In: f.in.load(), Out: f.out.load(), Reflected: f.reflected.Load()}
+	return Stats{In: f.in.load(), Out: f.out.load(), Reflected: f.reflected.Load(), Flaps: f.flaps.Load()}
 }
 
 // Wrap returns p with the injector's faults: a port.OffloadPort when p is

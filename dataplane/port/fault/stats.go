@@ -17,12 +17,16 @@ type Counts struct {
 type Stats struct {
 	In, Out   Counts
 	Reflected uint64 // received frames sent back out of the port
+	Flaps     uint64 // times the flap took the link down
 }
 
 // Affected is the number of frames fault k touched in the directions d.
 func (s Stats) Affected(k Kind, d Direction) uint64 {
-	if k == KindReflect {
+	switch k {
+	case KindReflect:
 		return s.Reflected
+	case KindFlap:
+		return s.Flaps
 	}
 	var n uint64
 	for _, c := range []struct {
