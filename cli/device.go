@@ -121,6 +121,8 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installSSH()
 	d.installFault()
 	d.installPlatformForward()
+	d.installPortSecurity() // portsec.go
+	d.installStorm()        // storm.go
 	return d
 }
 
