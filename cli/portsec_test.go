@@ -300,3 +300,18 @@ func FuzzStormLevel(f *testing.F) {
 }
 
 var stormUnits = [...]dataplane.StormUnit{dataplane.StormPercent, dataplane.StormBPS, dataplane.StormPPS}
+
+func TestConsoleExecTimeoutFollowsLineCon(t *testing.T) {
+	r := newRig(t)
+	if got := r.dev.ConsoleExecTimeout(); got != 10*time.Minute {
+		t.Fatalf("default console exec-timeout %v, want 10m", got)
+	}
+	r.out("configure terminal", "line con 0", "exec-timeout 1 30", "end")
+	if got := r.dev.ConsoleExecTimeout(); got != 90*time.Second {
+		t.Fatalf("exec-timeout 1 30: %v", got)
+	}
+	r.out("configure terminal", "line con 0", "exec-timeout 0 0", "end")
+	if got := r.dev.ConsoleExecTimeout(); got != 0 {
+		t.Fatalf("exec-timeout 0 0: %v", got)
+	}
+}
