@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/l2sw/l2sw/cam"
+	"github.com/l2sw/l2sw/dataplane/port/mem"
 	"github.com/l2sw/l2sw/packet"
 )
 
@@ -446,5 +447,62 @@ func TestCAMSeedDiffersPerSwitch(t *testing.T) {
 	}
 	if c := New(Config{CAM: cam.Config{Seed: 42}}); c.cam.Seed() != 42 {
 		t.Fatal("a configured seed is not kept")
+	}
+}
+
+// TestSecurityUnderRunningWorkers runs port security and storm control on
+// the switch's own goroutines while the control plane reads and changes
+// them, for the race detector: violations, err-disable, recovery ticks and
+// the shows all at once.
+func TestSecurityUnderRunningWorkers(t *testing.T) {
+	sw := New(Config{})
+	ports := make([]*mem.Port, 3)
+	for i := range ports {
+		ports[i] = mem.New(ifName(i + 1))
+		if err := sw.AddPort(ifName(i+1), ports[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.SetPortSecurity(ifName(1), PortSecurity{Enabled: true, Maximum: 4, Violation: ViolationRestrict, Sticky: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.SetPortSecurity(ifName(2), PortSecurity{Enabled: true, AgingTime: 1, AgingType: AgingInactivity}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.SetStormControl(ifName(3), stormPPS(StormBroadcast, 50, 0)); err != nil {
+		t.Fatal(err)
+	}
+	sw.SetErrDisableRecovery(CausePsecureViolation, true)
+	sw.Start()
+	defer sw.Stop()
+	for i := range 300 {
+		src := packet.MACFromUint64(0x020000000100 + uint64(i%16))
+		ports[0].Inject(udpFrame(t, src[:], bcast, 0, "p1"))
+		ports[1].Inject(udpFrame(t, src[:], bcast, 0, "p2"))
+		ports[2].Inject(udpFrame(t, macC, bcast, 0, "p3"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for i := range ports {
+			_, _ = sw.PortSecurity(ifName(i + 1))
+			_, _, _ = sw.StormStatus(ifName(i + 1))
+		}
+		_ = sw.ErrDisableRecoveryState()
+		sw.SecurityTick()
+		var rx uint64
+		for i := range ports {
+			c, _ := sw.Counters(ifName(i + 1))
+			rx += c.Get(RxFrames)
+		}
+		if rx == 900 {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if st, _ := sw.PortSecurity(ifName(1)); len(st.Addresses) != 4 || st.Violations == 0 {
+		t.Fatalf("port 1: %d addresses, %d violations", len(st.Addresses), st.Violations)
+	}
+	if sw.ErrDisabledCause(ifName(2)) != CausePsecureViolation {
+		t.Fatal("port 2 not err-disabled")
 	}
 }
