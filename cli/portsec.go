@@ -347,7 +347,7 @@ func (d *Device) showPortSecurity() string {
 		if max == 0 {
 			max = dataplane.DefaultSecureMaximum
 		}
-		fmt.Fprintf(&b, "%11s %15d %12d %18d %16s\n", ifname.Short(name), max, len(ps.Addresses), ps.Violations, violationWord(ps.Config.Violation))
+		fmt.Fprintf(&b, "%11s%15d%13d%19d%17s\n", ifname.Short(name), max, len(ps.Addresses), ps.Violations, violationWord(ps.Config.Violation))
 	}
 	b.WriteString(strings.Repeat("-", 75) + "\n")
 	b.WriteString(d.secureTotals())

@@ -61,7 +61,7 @@ Security Violation Count   : 1
 	wantAll := `Secure Port  MaxSecureAddr  CurrentAddr  SecurityViolation  Security Action
                 (Count)       (Count)          (Count)
 ---------------------------------------------------------------------------
-      Gi0/1               1            0                  1         Shutdown
+      Gi0/1              1            0                  1         Shutdown
 ---------------------------------------------------------------------------
 Total Addresses in System (excluding one mac per port)     : 0
 Max Addresses limit in System (excluding one mac per port) : 4096
