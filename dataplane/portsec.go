@@ -239,13 +239,33 @@ func (r *Receiver) secureSource(pv *portView, vlan uint16, src uint64, now int64
 	return r.secureNew(ps, vlan, kv, src, now)
 }
 
+// securedElsewhere reports whether src in vlan is a secure address of
+// another secured port: on a Catalyst, an address secured on one port and
+// seen on another in the same VLAN is a violation there.
+func (r *Receiver) securedElsewhere(vlan uint16, src uint64) bool {
+	out, ok := r.sw.cam.Lookup(vlan, src)
+	s := r.sw.snap.Load()
+	if !ok || out == r.in || int(out) >= len(s.ports) {
+		return false
+	}
+	ov := &s.ports[out]
+	if ov.psec == nil {
+		return false
+	}
+	kv := vlan
+	if ov.mode == ModeAccess {
+		kv = 0
+	}
+	return ov.psec.addrs.Load().m[psecKey(kv, src)] != nil
+}
+
 // secureNew decides for an address the port does not know: learned while
-// there is room, a violation otherwise.
+// there is room and no other secured port holds it, a violation otherwise.
 //
 //go:noinline
 func (r *Receiver) secureNew(ps *psecPort, vlan, kv uint16, src uint64, now int64) bool {
 	cfg := ps.cfg.Load()
-	if cfg.room(ps.addrs.Load(), kv) {
+	if cfg.room(ps.addrs.Load(), kv) && !r.securedElsewhere(vlan, src) {
 		if r.dry {
 			return true
 		}

@@ -506,3 +506,25 @@ func TestSecurityUnderRunningWorkers(t *testing.T) {
 		t.Fatal("port 2 not err-disabled")
 	}
 }
+
+// TestSecureAddressOnAnotherSecurePortViolates: an address secured on one
+// port and seen on another secured port of the VLAN is a violation there,
+// as on a Catalyst; on an unsecured port it just moves.
+func TestSecureAddressOnAnotherSecurePortViolates(t *testing.T) {
+	g := newRig(t, 3, cam.Config{})
+	g.securePort(1, PortSecurity{Maximum: 2})
+	g.securePort(2, PortSecurity{Maximum: 2, Violation: ViolationRestrict})
+	g.send(1, udpFrame(t, macA, bcast, 0, "a on 1"))
+	g.got()
+	g.send(2, udpFrame(t, macA, bcast, 0, "a on 2"))
+	if got := g.got(); len(got) != 0 || g.secure(2).Violations != 1 {
+		t.Fatalf("a secured on Gi0/1 and seen on Gi0/2: forwarded to %v, %d violations", got, g.secure(2).Violations)
+	}
+	if p, _ := g.sw.MACPort(1, packet.MAC(macA)); p != ifName(1) {
+		t.Fatalf("the address moved to %s", p)
+	}
+	g.send(3, udpFrame(t, macA, bcast, 0, "a on an open port"))
+	if got := g.got(); len(got[1]) != 1 {
+		t.Fatalf("on an unsecured port: %v", got)
+	}
+}
