@@ -233,6 +233,11 @@ type Config struct {
 	FlapMoves  int
 	FlapWindow int64
 	FlapHold   int64
+	// Seed seeds the bucket hash (XXH3's seed). 0 is XXH3's default seed,
+	// which anyone can compute buckets with; a switch picks a random one
+	// at each start (dataplane.New), so that a flood cannot be crafted to
+	// fill the bucket of a known host in advance.
+	Seed uint64
 }
 
 // Errors returned (wrapped) by the control-plane operations.
@@ -311,8 +316,11 @@ type Table struct {
 	stripes  []stripe
 	smask    uint64
 	capacity int64
+	flip     uint64 // the hash seed's constant (seedFlip); xxh3Flip for seed 0
+	seed     uint64
 
 	used    atomic.Int64 // entries of every type
+	limit   atomic.Int64 // entries learning may fill: capacity, or less (SetLimit)
 	statics atomic.Int64 // static + system entries
 
 	aging     atomic.Int64       // global aging seconds; 0 = never
@@ -401,8 +409,11 @@ func New(cfg Config) *Table {
 		flapMoves:  cfg.FlapMoves,
 		flapWindow: cfg.FlapWindow,
 		flapHold:   cfg.FlapHold,
+		flip:       seedFlip(cfg.Seed),
+		seed:       cfg.Seed,
 	}
 	t.aging.Store(cfg.AgingTime)
+	t.limit.Store(t.capacity)
 	return t
 }
 
@@ -450,7 +461,7 @@ func newSlots(n int) []slot {
 // line: the bucket index takes the hash's low bits, the home line its top 32
 // bits, so the two are independent (for any table below 2^32 buckets).
 func (t *Table) bucket(key uint64) ([]slot, *stripe, int) {
-	h := hashKey(key)
+	h := t.hash(key)
 	b := h & t.bmask
 	base := int(b) * t.ways
 	return t.slots[base : base+t.ways : base+t.ways], &t.stripes[b&t.smask], t.homeOf(h)

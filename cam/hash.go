@@ -23,8 +23,20 @@ const xxh3MX2 = 0x9fb21c651e98df25
 // ids, one host in many VLANs) to a random-like spread. With a public seed
 // a crafted flood can aim at one bucket; a full bucket refuses newcomers
 // and keeps known hosts, as hardware does.
-func hashKey(key uint64) uint64 {
-	h := bits.RotateLeft64(key, 32) ^ xxh3Flip
+func hashKey(key uint64) uint64 { return hashFlip(key, xxh3Flip) }
+
+// seedFlip is the constant XXH3 seeded with seed folds into a 4-to-8-byte
+// input in place of xxh3Flip (XXH3_len_4to8_64b): a seeded hash costs
+// nothing more than the unseeded one.
+func seedFlip(seed uint64) uint64 {
+	seed ^= uint64(bits.ReverseBytes32(uint32(seed))) << 32
+	return xxh3Flip - seed
+}
+
+// hashFlip is XXH3-64 of key's 8 bytes with the seed whose flip constant is
+// flip (seedFlip).
+func hashFlip(key, flip uint64) uint64 {
+	h := bits.RotateLeft64(key, 32) ^ flip
 	h ^= bits.RotateLeft64(h, 49) ^ bits.RotateLeft64(h, 24)
 	h *= xxh3MX2
 	h ^= h>>35 + 8

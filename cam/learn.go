@@ -29,7 +29,7 @@ func findLocked(bk []slot, key uint64) (int, uint64) {
 // bucket (as Table.bucket computes it, written out to save a call), scan
 // from the home line round the bucket, validate.
 func (t *Table) probe(key uint64) (bk []slot, st *stripe, home, i int, v uint64) {
-	return t.probeHashed(key, hashKey(key))
+	return t.probeHashed(key, t.hash(key))
 }
 
 // probeHashed is probe with the key's hash already computed.
@@ -97,7 +97,7 @@ func (t *Table) Lookup(vlan uint16, mac uint64) (PortID, bool) {
 	if key == 0 { // would match every empty slot
 		return NoPort, false
 	}
-	h := hashKey(key)
+	h := t.hash(key)
 	if v, ok := t.homeProbe(key, h); ok {
 		return valuePort(v), true
 	}
@@ -118,14 +118,14 @@ func (t *Table) LearnLookup(vlan uint16, src, dst uint64, port PortID, now int64
 	if dkey == 0 {
 		return t.Learn(vlan, src, port, now), NoPort, false
 	}
-	hd := hashKey(dkey)
+	hd := t.hash(dkey)
 	_ = t.slots[int(hd&t.bmask)*t.ways+t.homeOf(hd)].key.Load() // start the line's fetch; the result is not needed yet
 	// The common case inline: the source known on this port and seen this
 	// second, found in its home line. Anything else takes Learn.
 	res := Refreshed
 	if src&macMask == 0 || src&(1<<40) != 0 || !validVLAN(vlan) {
 		res = t.Learn(vlan, src, port, now)
-	} else if v, ok := t.homeProbe(skey, hashKey(skey)); !ok || !current(v, port, now) {
+	} else if v, ok := t.homeProbe(skey, t.hash(skey)); !ok || !current(v, port, now) {
 		res = t.Learn(vlan, src, port, now)
 	}
 	if v, ok := t.homeProbe(dkey, hd); ok {
@@ -212,7 +212,7 @@ func (t *Table) Learn(vlan uint16, mac uint64, port PortID, now int64) LearnResu
 				return Refreshed
 			}
 		}
-	} else if t.used.Load() >= t.capacity || freeSlot(bk, home) < 0 {
+	} else if t.used.Load() >= t.limit.Load() || freeSlot(bk, home) < 0 {
 		// The flooding-attack path: refuse without taking a lock.
 		return t.notLearned(vlan, mac, port, now)
 	}
@@ -259,7 +259,7 @@ func (t *Table) learnLocked(bk []slot, st *stripe, home int, key uint64, vlan ui
 		st.mu.Unlock()
 		return t.notLearned(vlan, mac, port, now)
 	}
-	if t.used.Add(1) > t.capacity {
+	if t.used.Add(1) > t.limit.Load() {
 		t.used.Add(-1)
 		st.mu.Unlock()
 		return t.notLearned(vlan, mac, port, now)

@@ -29,7 +29,7 @@ func (t *Table) Prefetch(keys []uint64) {
 	for len(keys) > 0 {
 		n := min(len(keys), len(addrs))
 		for i, key := range keys[:n] {
-			h := hashKey(key)
+			h := t.hash(key)
 			addrs[i] = uintptr(unsafe.Pointer(&t.slots[int(h&t.bmask)*t.ways+t.homeOf(h)]))
 		}
 		prefetch.Lines(addrs[:n])

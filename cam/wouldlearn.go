@@ -25,7 +25,7 @@ func (t *Table) WouldLearn(vlan uint16, mac uint64, port PortID, now int64) Lear
 		return Refreshed
 	case i >= 0:
 		return Moved
-	case t.used.Load() >= t.capacity || freeSlot(bk, home) < 0:
+	case t.used.Load() >= t.limit.Load() || freeSlot(bk, home) < 0:
 		return NotLearnedFull
 	}
 	return Learned

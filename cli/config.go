@@ -84,6 +84,7 @@ func (d *Device) RunningConfig() string {
 	b.WriteString(d.loginConfigLines()) // login.go
 	b.WriteString(d.sshConfigLines())   // ssh.go
 	b.WriteString(d.tcamLimitsConfig()) // acl_render.go
+	b.WriteString(d.errDisableConfig()) // portsec.go
 	if mtu := d.sw.SystemMTU(); mtu != dataplane.DefaultMTU {
 		fmt.Fprintf(&b, "system mtu %d\n!\n", mtu)
 	}
@@ -106,7 +107,7 @@ func (d *Device) RunningConfig() string {
 	}
 	b.WriteString(d.sviConfig())
 	b.WriteString(d.routeConfig())
-	mac := d.macConfig()
+	mac := d.macConfig() + d.macSecurityConfig() // storm.go
 	b.WriteString(mac)
 	if mac != "" {
 		b.WriteString("!\n")
@@ -156,6 +157,7 @@ func (d *Device) interfaceConfig(name string) string {
 	if s.Mode == dataplane.ModeTrunk || x.modeSet {
 		b.WriteString(" switchport mode " + s.Mode.String() + "\n")
 	}
+	b.WriteString(d.portSecurityConfig(name))    // portsec.go
 	b.WriteString(d.portAccessGroupConfig(name)) // acl_render.go
 	if x.loadInterval != 0 {
 		fmt.Fprintf(&b, " load-interval %d\n", x.loadInterval)
@@ -163,6 +165,7 @@ func (d *Device) interfaceConfig(name string) string {
 	if s.Shutdown {
 		b.WriteString(" shutdown\n")
 	}
+	b.WriteString(d.stormConfig(name)) // storm.go
 	if x.speed != "" {
 		b.WriteString(" speed " + x.speed + "\n")
 	}

@@ -126,6 +126,8 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installFHRPSnoop()
 	d.installPlatformForward()
 	d.installVRRP()
+	d.installPortSecurity() // portsec.go
+	d.installStorm()        // storm.go
 	return d
 }
 

@@ -37,6 +37,8 @@ func FuzzDevice(f *testing.F) {
 		"1\nmonitor session 1 source interface gi0/1 - 2 , gi0/3 rx\nmonitor session 1 destination interface gi0/4 encapsulation replicate\nmonitor session 2 source vlan 1,5-7 rx\nno monitor session 1 source interface gi0/2",
 		"1\nlogging trap warnings\nlogging buffered 8192 informational\nlogging trap syslog-format rfc5424\nlogging source-interface vlan 1",
 		"2\nload-interval 30",
+		"2\nswitchport mode access\nswitchport port-security maximum 3\nswitchport port-security\nswitchport port-security violation restrict\nswitchport port-security mac-address sticky\nswitchport port-security mac-address sticky 0000.0a00.000a\nswitchport port-security mac-address 0000.0b00.000b vlan 1\nswitchport port-security aging time 5\nstorm-control broadcast level pps 1k 500\nstorm-control multicast level 20.5\nstorm-control action shutdown",
+		"1\nerrdisable recovery cause all\nno errdisable recovery cause udld\nerrdisable recovery interval 30\nno mac address-table learning vlan 1\nmac address-table limit maximum 10",
 		"0\nshow platform forward interface gi0/1 vlan 1 0000.0a00.000a ffff.ffff.ffff ip 10.0.0.1 10.0.0.2 tcp 1 23",
 	} {
 		f.Add(s)

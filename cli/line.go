@@ -354,3 +354,11 @@ func (d *Device) SSHConfig(base remote.SSHConfig) remote.SSHConfig {
 	base.Started = d.sshStarted
 	return base
 }
+
+// ConsoleExecTimeout is the exec-timeout of line con 0 (0: never), which
+// the control socket applies to `l2sw console` sessions.
+func (d *Device) ConsoleExecTimeout() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lines.con.execTimeout()
+}

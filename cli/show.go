@@ -260,6 +260,8 @@ func (d *Device) stateOf(st dataplane.PortStatus) portState {
 	switch {
 	case s.Shutdown:
 		return portState{"disabled", "administratively down", "down (disabled)", false}
+	case st.ErrDisabled != "":
+		return portState{"err-disabled", "down", "down (err-disabled)", false}
 	case !st.LinkUp:
 		return portState{"notconnect", "down", "down (notconnect)", false}
 	case s.Mode == dataplane.ModeAccess && !d.vlanExists(s.AccessVLAN):

@@ -20,7 +20,9 @@
 //	ingress         forward: link/admin state    forward.go
 //	parse           packet.View.Parse            ../packet/view.go
 //	  SPAN rx       Receiver.mirrorRx            span.go
+//	  storm control Receiver.stormDrop           storm.go
 //	VLAN            portView.ingressVLAN         forward.go
+//	  port security Receiver.secureSource        portsec.go
 //	learn           cam.Table.LearnLookup        forward.go, ../cam
 //	PACL, VACL      Receiver.ingressACLs         aclstage.go
 //	router in       Receiver.routerIn            route.go

@@ -87,6 +87,20 @@ func TestEveryDropHasItsReason(t *testing.T) {
 			}
 		}, func(g *rig) []byte { return udpFrame(t, macA, bcast, 0, "x") }},
 		{"giant", ReasonGiant, nil, func(g *rig) []byte { return sized(t, macA, bcast, 0, 1515) }},
+		{"port security", ReasonPortSecurity, func(g *rig) {
+			if err := g.sw.SetPortSecurity(ifName(1), PortSecurity{Enabled: true, Violation: ViolationProtect}); err != nil {
+				t.Fatal(err)
+			}
+			g.send(1, udpFrame(t, macB, bcast, 0, "x"))
+			g.got()
+		}, func(g *rig) []byte { return udpFrame(t, macA, bcast, 0, "x") }},
+		{"storm control", ReasonStormControl, func(g *rig) {
+			if err := g.sw.SetStormControl(ifName(1), StormControl{Levels: [NumStormClasses]StormLevel{StormBroadcast: {On: true, Unit: StormPPS, Rising: 1}}}); err != nil {
+				t.Fatal(err)
+			}
+			g.send(1, udpFrame(t, macB, bcast, 0, "x"))
+			g.got()
+		}, func(g *rig) []byte { return udpFrame(t, macB, bcast, 0, "x") }},
 		{"runt", MalformedReason(packet.ReasonRunt), nil, func(g *rig) []byte { return []byte{1, 2, 3} }},
 		{"truncated tag", MalformedReason(packet.ReasonBadTag), nil, func(g *rig) []byte {
 			return append(append([]byte(nil), bcast...), append(append([]byte(nil), macA...), 0x81, 0x00, 0x00)...)

@@ -79,6 +79,9 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	if cast != castUnicast && s.ctrl != nil && r.control(s, pv, v, buf, n, dst) {
 		return // a control protocol's frame (control.go)
 	}
+	if pv.storm != nil && r.stormDrop(pv.storm, cast, n, f) {
+		return // storm control (storm.go)
+	}
 
 	// Ingress VLAN.
 	vlan, why := pv.ingressVLAN(v)
@@ -102,7 +105,12 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	// the router MAC are not looked up at all.
 	var learned cam.LearnResult
 	out := cam.NoPort
-	if r.dry { // a dry run predicts and changes nothing (simulate.go)
+	if pv.psec != nil && !r.secureSource(pv, vlan, v.SrcUint64(), now) {
+		return // port security (portsec.go)
+	}
+	if s.noLearn != nil && s.noLearn.Has(vlan) {
+		learned, out = r.lookupOnly(vlan, v.SrcUint64(), dst, cast) // security.go
+	} else if r.dry { // a dry run predicts and changes nothing (simulate.go)
 		learned, out = r.wouldLearn(s, vlan, v.SrcUint64(), dst, cast, now)
 	} else if cast == castUnicast && !s.routes(dst, vlan) {
 		learned, out, _ = r.sw.cam.LearnLookup(vlan, v.SrcUint64(), dst, in, now)

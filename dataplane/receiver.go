@@ -75,6 +75,7 @@ type Receiver struct {
 	spanUsed  int            // bytes of spanBuf the queued copies use
 	dry       bool           // the simulated trace's receiver: changes no shared table (simulate.go)
 	pending   pendingLearn   // dry: the source the frame would have learned
+	storm     stormWorker    // storm control's counts of the ingress port (storm.go)
 }
 
 func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Receiver {

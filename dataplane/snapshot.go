@@ -20,6 +20,7 @@ type snapshot struct {
 	mcast    map[uint64][]cam.PortID // static multicast entries' ports by cam.Key (mcast.go); nil while none
 	spanning bool                    // some SPAN session has a live destination (span.go)
 	spanVLAN [][]spanDest            // by VLAN: where its received frames are copied; nil while no VLAN is a source
+	noLearn  *VLANSet                // VLANs that learn no source (security.go); nil while all learn
 }
 
 type portView struct {
@@ -40,6 +41,8 @@ type portView struct {
 	spanRx     []spanDest         // SPAN: where the frames it receives are copied
 	spanTx     []spanDest         // SPAN: where the frames it sends are copied
 	spanDest   bool               // a SPAN destination: sends the copies, and nothing else
+	psec       *psecPort          // port security (portsec.go); nil: off
+	storm      *stormView         // storm control (storm.go); nil: off
 }
 
 // txQueue returns the transmit queue a worker of receive queue q writes
@@ -86,7 +89,7 @@ func (sw *Switch) publishLocked() {
 			continue
 		}
 		st := p.settings
-		v := portView{present: true, forwarding: p.linkUp && !st.Shutdown, mode: st.Mode, access: st.AccessVLAN, native: st.NativeVLAN, tx: p.queues}
+		v := portView{present: true, forwarding: p.linkUp && !st.Shutdown && !sw.errDisabledLocked(p.id), mode: st.Mode, access: st.AccessVLAN, native: st.NativeVLAN, tx: p.queues}
 		if st.Mode == ModeTrunk {
 			v.configured = new(VLANSet)
 			*v.configured = st.Allowed
@@ -131,6 +134,7 @@ func (sw *Switch) publishLocked() {
 	sw.spanSnapshotLocked(s)
 	sw.controlSnapshotLocked(s)
 	sw.mcastSnapshotLocked(s)
+	sw.securitySnapshotLocked(s)
 	s.l3 = sw.l3.snapshotLocked()
 	if s.l3 != nil {
 		sw.virtualSnapshotLocked(s.l3)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/l2sw/l2sw/counter"
 	"github.com/l2sw/l2sw/ifname"
+	"math/rand/v2"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -124,7 +125,8 @@ type Switch struct {
 	// routed path's and the ACLs' per-entry counters (one per Receiver,
 	// the CPU's first); see package counter.
 	shards *counter.Shards
-	sim    simState // the simulated trace's dry-run receiver (simulate.go)
+	sim    simState       // the simulated trace's dry-run receiver (simulate.go)
+	sec    *securityState // err-disable, port security, storm control (security.go)
 }
 
 type swPort struct {
@@ -165,7 +167,11 @@ func New(cfg Config) *Switch {
 	} else {
 		sw.clk = cfg.Clock
 	}
+	if cfg.CAM.Seed == 0 {
+		cfg.CAM.Seed = rand.Uint64() // a seed per start: buckets nobody can aim at (security.go)
+	}
 	sw.cam = cam.New(cfg.CAM)
+	sw.sec = newSecurityState()
 	sw.cam.SetEventHandler(sw.camEvent)
 	sw.ports = make([]*swPort, 0, cfg.MaxPorts)
 	sw.retired = make([]PortCounters, cfg.MaxPorts)
@@ -246,6 +252,7 @@ func (sw *Switch) RemovePort(name string) error {
 	}
 	sw.ports[p.id] = nil
 	delete(sw.byName, name)
+	sw.sec.forgetLocked(p.id)
 	sw.publishLocked()
 	sw.mu.Unlock()
 	sw.cam.ClearDynamic(cam.Filter{Port: p.id})
@@ -308,7 +315,11 @@ func (sw *Switch) SetPortSettings(name string, s PortSettings) (created bool, er
 		}
 	}
 	p.settings = s
-	wasUp, isUp := !old.Shutdown && p.linkUp, !s.Shutdown && p.linkUp
+	wasUp, isUp := !old.Shutdown && p.linkUp && !sw.errDisabledLocked(p.id), !s.Shutdown && p.linkUp
+	if s.Shutdown {
+		sw.clearErrDisableLocked(p.id) // shutdown, then no shutdown, recovers (errdisable.go)
+	}
+	isUp = isUp && !sw.errDisabledLocked(p.id)
 	sw.publishLocked()
 	sw.mu.Unlock()
 	if old.Mode != s.Mode || old.AccessVLAN != s.AccessVLAN || old.NativeVLAN != s.NativeVLAN || old.Allowed != s.Allowed || wasUp != isUp {
@@ -407,6 +418,8 @@ func (sw *Switch) Start() {
 	go func() { defer sw.wg.Done(); sw.cam.RunSweeper(sw.clk, time.Second, sw.stop) }()
 	sw.wg.Add(1)
 	go func() { defer sw.wg.Done(); sw.l3.cp.run(sw.stop) }()
+	sw.wg.Add(1)
+	go func() { defer sw.wg.Done(); sw.runSecurityTimers(sw.stop) }()
 	for _, p := range sw.ports {
 		if p != nil {
 			sw.startPortLocked(p)
@@ -488,7 +501,9 @@ type PortStatus struct {
 	Backend  string
 	Settings PortSettings
 	LinkUp   bool // the backend is alive
-	Up       bool // forwarding: link up and not shut down
+	Up       bool // forwarding: link up, not shut down, not err-disabled
+
+	ErrDisabled ErrDisableCause // why the port is err-disabled; "" when it is not (errdisable.go)
 }
 
 // Status returns the state of an interface.
@@ -499,7 +514,9 @@ func (sw *Switch) Status(name string) (PortStatus, error) {
 	if err != nil {
 		return PortStatus{}, err
 	}
-	return PortStatus{Name: p.name, ID: p.id, Backend: p.backend.String(), Settings: p.settings, LinkUp: p.linkUp, Up: p.linkUp && !p.settings.Shutdown}, nil
+	errdis := sw.sec.errdis.ports[p.id].cause
+	return PortStatus{Name: p.name, ID: p.id, Backend: p.backend.String(), Settings: p.settings, LinkUp: p.linkUp,
+		Up: p.linkUp && !p.settings.Shutdown && errdis == "", ErrDisabled: errdis}, nil
 }
 
 // Counters returns an interface's counters since the last ClearCounters.

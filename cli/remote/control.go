@@ -187,7 +187,13 @@ func serveControlConn(c net.Conn, eng *engine.Engine, opts ControlOptions) {
 		if writeReply(c, Reply{OK: true}) != nil {
 			return
 		}
-		s := term.New(eng, r, c, term.Options{Level: engine.LevelPrivileged})
+		var in io.Reader = r
+		if opts.ConsoleTimeout != nil {
+			idle, stop := newIdleReader(r, opts.ConsoleTimeout(), func() { c.Close() }, nil)
+			defer stop()
+			in = idle
+		}
+		s := term.New(eng, in, c, term.Options{Level: engine.LevelPrivileged})
 		st := s.State()
 		st.Values[ValueLine] = "console"
 		if h.Width > 0 {

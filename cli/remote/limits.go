@@ -288,6 +288,10 @@ type ControlOptions struct {
 	Logf func(format string, args ...any)
 	// Capture runs capture connections; nil refuses them.
 	Capture Capturer
+	// ConsoleTimeout, when set, is the console line's exec-timeout at the
+	// start of each console session (0: none): an idle console session is
+	// closed after it, as IOS ends an idle EXEC on con 0.
+	ConsoleTimeout func() time.Duration
 }
 
 // ServeControlWith is ServeControl with a log: it accepts control
