@@ -52,6 +52,7 @@ type Device struct {
 	lines *lines       // line con 0, line vty 0-15 (line.go); guarded by mu
 	login *loginState  // login block-for, delay, logging (login.go); guarded by mu
 	ssh   *sshSettings // ip ssh ... (ssh.go); guarded by mu
+	disc  *discovery   // CDP and LLDP (discovery.go); own lock
 
 	mu           sync.Mutex
 	hostname     string
@@ -95,6 +96,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 		lines:     newLines(),
 		login:     &loginState{},
 		ssh:       newSSHSettings(),
+		disc:      newDiscovery(),
 	}
 	d.start = opts.Now()
 	d.eng = engine.New(engine.Options{
@@ -121,6 +123,8 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installSSH()
 	d.installFault()
 	d.installPlatformForward()
+	d.installCDP()
+	d.installLLDP()
 	return d
 }
 

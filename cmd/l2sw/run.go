@@ -171,6 +171,11 @@ func run(cmd *cobra.Command, o runOptions) error {
 		errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf, Capture: dev})
 	}()
 	go dev.RunRates(ctx)
+	go func() {
+		if err := dev.RunDiscovery(ctx); err != nil {
+			logf("%v", err)
+		}
+	}()
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
