@@ -188,7 +188,7 @@ func (d *Device) showCDPNeighbors(only string) string {
 	b.WriteString(cdpCapabilityCodes)
 	b.WriteString("Device ID        Local Intrfce     Holdtme    Capability  Platform  Port ID\n")
 	for _, n := range rows {
-		id := n.p.DeviceID
+		id := oneLine(n.p.DeviceID)
 		if len(id) > 16 {
 			b.WriteString(id + "\n")
 			id = ""
@@ -205,7 +205,7 @@ func (d *Device) showCDPNeighbors(only string) string {
 		} else {
 			line += " "
 		}
-		line += fmt.Sprintf("%-10s%s", cdpPlatformShort(n.p.Platform), cdpIfShort(n.p.PortID))
+		line += fmt.Sprintf("%-10s%s", cdpPlatformShort(oneLine(n.p.Platform)), cdpIfShort(oneLine(n.p.PortID)))
 		b.WriteString(line + "\n")
 	}
 	fmt.Fprintf(&b, "\nTotal cdp entries displayed : %d\n", len(rows))
@@ -228,7 +228,7 @@ func (d *Device) showCDPDetail(only, name string, total bool) string {
 		shown++
 		p := n.p
 		b.WriteString("-------------------------\n")
-		b.WriteString("Device ID: " + p.DeviceID + "\n")
+		b.WriteString("Device ID: " + oneLine(p.DeviceID) + "\n")
 		b.WriteString("Entry address(es): \n")
 		for _, a := range p.Addresses {
 			if a.Is4() {
@@ -237,13 +237,13 @@ func (d *Device) showCDPDetail(only, name string, total bool) string {
 				b.WriteString("  IPv6 address: " + strings.ToUpper(a.String()) + "\n")
 			}
 		}
-		fmt.Fprintf(&b, "Platform: %s,  Capabilities: %s \n", p.Platform, p.Capabilities.Words())
-		fmt.Fprintf(&b, "Interface: %s,  Port ID (outgoing port): %s\n", n.local, p.PortID)
+		fmt.Fprintf(&b, "Platform: %s,  Capabilities: %s \n", oneLine(p.Platform), p.Capabilities.Words())
+		fmt.Fprintf(&b, "Interface: %s,  Port ID (outgoing port): %s\n", n.local, oneLine(p.PortID))
 		fmt.Fprintf(&b, "Holdtime : %d sec\n\n", remaining(n.expires, now))
 		b.WriteString("Version :\n" + strings.ReplaceAll(p.Software, "\r", "") + "\n\n")
 		fmt.Fprintf(&b, "advertisement version: %d\n", p.Version)
 		if p.HasVTPDomain {
-			fmt.Fprintf(&b, "VTP Management Domain: '%s'\n", p.VTPDomain)
+			fmt.Fprintf(&b, "VTP Management Domain: '%s'\n", oneLine(p.VTPDomain))
 		}
 		if p.HasNativeVLAN {
 			fmt.Fprintf(&b, "Native VLAN: %d\n", p.NativeVLAN)

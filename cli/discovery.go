@@ -16,6 +16,7 @@ import (
 	"github.com/l2sw/l2sw/ifname"
 	"github.com/l2sw/l2sw/lldp"
 	"github.com/l2sw/l2sw/packet"
+	"github.com/l2sw/l2sw/syslog"
 )
 
 // This file is the runner of the two discovery protocols, CDP and LLDP:
@@ -33,6 +34,14 @@ const (
 	defaultLLDPReinit   = 2
 )
 
+// maxNeighbors bounds each table: a port flooded with advertisements of
+// ever-new devices must not grow the switch's memory without end.
+const maxNeighbors = 1024
+
+// mismatchEvery is how often IOS repeats a CDP mismatch message while the
+// mismatch lasts.
+const mismatchEvery = time.Minute
+
 // discoveryTick is how often the runner looks at its timers and ages the
 // tables: the holdtimes count in seconds.
 const discoveryTick = time.Second
@@ -42,6 +51,8 @@ type cdpNeighbor struct {
 	local   string // our interface
 	p       cdp.Packet
 	expires time.Time
+	// warned is when the native VLAN / duplex mismatch was last logged.
+	vlanWarned, duplexWarned time.Time
 }
 
 // lldpNeighbor is one row of the LLDP table.
@@ -179,68 +190,118 @@ func (d *Device) discoveryReceive(port string, frame []byte, now time.Time) {
 	if len(frame) < packet.EthLen {
 		return
 	}
-	dst := [6]byte(frame[0:6])
-	x := d.disc
-	switch dst {
+	switch [6]byte(frame[0:6]) {
 	case cdp.MulticastMAC:
-		pl, err := cdp.Payload(frame)
-		if err != nil {
-			return // VTP, DTP, PAgP share the address: not ours
-		}
-		p, err := cdp.Decode(pl)
-		x.mu.Lock()
-		defer x.mu.Unlock()
-		if !x.cdpRun || x.cdpOff[port] {
-			return
-		}
-		x.cdpStats.in++
-		switch {
-		case err == nil:
-		case errors.Is(err, cdp.ErrChecksum):
-			x.cdpStats.checksum++
-			return
-		case errors.Is(err, cdp.ErrShort), errors.Is(err, cdp.ErrVersion):
-			x.cdpStats.hdrSyntax++
-			return
-		default:
-			x.cdpStats.invalid++
-			return
-		}
-		if p.Version == 1 {
-			x.cdpStats.v1In++
-		} else {
-			x.cdpStats.v2In++
-		}
-		k := nbrKey{port, p.DeviceID, p.PortID}
-		if p.TTL == 0 {
-			delete(x.cdpNbrs, k)
-			return
-		}
-		x.cdpNbrs[k] = &cdpNeighbor{local: port, p: p, expires: now.Add(time.Duration(p.TTL) * time.Second)}
+		d.cdpReceive(port, frame, now)
 	case lldp.MulticastMAC:
-		if len(frame) < packet.EthLen+2 || uint16(frame[12])<<8|uint16(frame[13]) != lldp.EtherType {
-			return
-		}
-		f, err := lldp.Decode(frame[packet.EthLen:])
-		x.mu.Lock()
-		defer x.mu.Unlock()
-		if !x.lldpRun || x.lldpNoRx[port] {
-			return
-		}
-		x.lldpStats.in++
-		if err != nil {
-			x.lldpStats.errors++
-			x.lldpStats.discarded++
-			return
-		}
-		x.lldpStats.tlvUnknown += uint64(f.Unknown)
-		k := nbrKey{port, string(rune(f.ChassisSubtype)) + string(f.ChassisID), string(rune(f.PortSubtype)) + string(f.PortID)}
-		if f.TTL == 0 {
-			delete(x.lldpNbrs, k)
-			return
-		}
-		x.lldpNbrs[k] = &lldpNeighbor{local: port, f: f, expires: now.Add(time.Duration(f.TTL) * time.Second)}
+		d.lldpReceive(port, frame, now)
 	}
+}
+
+func (d *Device) cdpReceive(port string, frame []byte, now time.Time) {
+	pl, err := cdp.Payload(frame)
+	if err != nil {
+		return // VTP, DTP, PAgP share the address: not ours
+	}
+	p, err := cdp.Decode(pl)
+	mine, _ := d.advertPort(port)
+	x := d.disc
+	x.mu.Lock()
+	if !x.cdpRun || x.cdpOff[port] {
+		x.mu.Unlock()
+		return
+	}
+	x.cdpStats.in++
+	switch {
+	case err == nil:
+	case errors.Is(err, cdp.ErrChecksum):
+		x.cdpStats.checksum++
+	case errors.Is(err, cdp.ErrShort), errors.Is(err, cdp.ErrVersion):
+		x.cdpStats.hdrSyntax++
+	default:
+		x.cdpStats.invalid++
+	}
+	if err != nil {
+		x.mu.Unlock()
+		return
+	}
+	if p.Version == 1 {
+		x.cdpStats.v1In++
+	} else {
+		x.cdpStats.v2In++
+	}
+	k := nbrKey{port, p.DeviceID, p.PortID}
+	old := x.cdpNbrs[k]
+	if p.TTL == 0 {
+		delete(x.cdpNbrs, k)
+		x.mu.Unlock()
+		return
+	}
+	if old == nil && len(x.cdpNbrs) >= maxNeighbors {
+		x.mu.Unlock()
+		return
+	}
+	n := &cdpNeighbor{local: port, p: p, expires: now.Add(secs(int(p.TTL)))}
+	if old != nil {
+		n.vlanWarned, n.duplexWarned = old.vlanWarned, old.duplexWarned
+	}
+	var logs []func()
+	if mine.name != "" && p.HasNativeVLAN && p.NativeVLAN != mine.pvid && now.Sub(n.vlanWarned) >= mismatchEvery {
+		n.vlanWarned = now
+		logs = append(logs, func() {
+			d.sw.Log().Log("CDP", syslog.Warning, "NATIVE_VLAN_MISMATCH", "Native VLAN mismatch discovered on %s (%d), with %s %s (%d).",
+				port, mine.pvid, oneLine(p.DeviceID), oneLine(p.PortID), p.NativeVLAN)
+		})
+	}
+	if mine.name != "" && p.HasDuplex && p.FullDuplex != mine.full && now.Sub(n.duplexWarned) >= mismatchEvery {
+		n.duplexWarned = now
+		logs = append(logs, func() {
+			d.sw.Log().Log("CDP", syslog.Warning, "DUPLEX_MISMATCH", "duplex mismatch discovered on %s (%s), with %s %s (%s).",
+				port, cdpDuplexWords(mine.full), oneLine(p.DeviceID), oneLine(p.PortID), cdpDuplexWords(p.FullDuplex))
+		})
+	}
+	x.cdpNbrs[k] = n
+	x.mu.Unlock()
+	for _, l := range logs {
+		l()
+	}
+}
+
+func cdpDuplexWords(full bool) string {
+	if full {
+		return "full duplex"
+	}
+	return "not full duplex"
+}
+
+func (d *Device) lldpReceive(port string, frame []byte, now time.Time) {
+	if len(frame) < packet.EthLen+2 || uint16(frame[12])<<8|uint16(frame[13]) != lldp.EtherType {
+		return
+	}
+	f, err := lldp.Decode(frame[packet.EthLen:])
+	x := d.disc
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.lldpRun || x.lldpNoRx[port] {
+		return
+	}
+	x.lldpStats.in++
+	if err != nil {
+		x.lldpStats.errors++
+		x.lldpStats.discarded++
+		return
+	}
+	x.lldpStats.tlvUnknown += uint64(f.Unknown)
+	k := nbrKey{port, string(rune(f.ChassisSubtype)) + string(f.ChassisID), string(rune(f.PortSubtype)) + string(f.PortID)}
+	if f.TTL == 0 {
+		delete(x.lldpNbrs, k)
+		return
+	}
+	if x.lldpNbrs[k] == nil && len(x.lldpNbrs) >= maxNeighbors {
+		x.lldpStats.discarded++
+		return
+	}
+	x.lldpNbrs[k] = &lldpNeighbor{local: port, f: f, expires: now.Add(secs(int(f.TTL)))}
 }
 
 // portAdvert is what both protocols say about one of our ports.
@@ -378,28 +439,32 @@ func (d *Device) discoveryTick(now time.Time) {
 func (d *Device) advertPorts() []portAdvert {
 	var out []portAdvert
 	for _, name := range d.sw.Ports() {
-		st, err := d.sw.Status(name)
-		if err != nil || !st.Up {
-			continue
+		if p, ok := d.advertPort(name); ok {
+			out = append(out, p)
 		}
-		s := st.Settings
-		pvid := s.AccessVLAN
-		if s.Mode == dataplane.ModeTrunk {
-			pvid = s.NativeVLAN
-		}
-		d.mu.Lock()
-		half := d.ports[name] != nil && d.ports[name].duplex == "half"
-		d.mu.Unlock()
-		out = append(out, portAdvert{name: name, id: st.ID, desc: s.Description, pvid: pvid, full: !half})
 	}
+	return out
+}
+
+// advertPort is what the protocols say about one port, if it is up.
+func (d *Device) advertPort(name string) (portAdvert, bool) {
+	st, err := d.sw.Status(name)
+	if err != nil || !st.Up {
+		return portAdvert{}, false
+	}
+	s := st.Settings
+	pvid := s.AccessVLAN
+	if s.Mode == dataplane.ModeTrunk {
+		pvid = s.NativeVLAN
+	}
+	d.mu.Lock()
+	half := d.ports[name] != nil && d.ports[name].duplex == "half"
+	d.mu.Unlock()
 	x := d.disc
 	x.mu.Lock()
-	for i := range out {
-		out[i].cdpOn = !x.cdpOff[out[i].name]
-		out[i].lldpTx = !x.lldpNoTx[out[i].name]
-	}
-	x.mu.Unlock()
-	return out
+	defer x.mu.Unlock()
+	return portAdvert{name: name, id: st.ID, desc: s.Description, pvid: pvid, full: !half,
+		cdpOn: !x.cdpOff[name], lldpTx: !x.lldpNoTx[name]}, true
 }
 
 // cdpPacket is the advertisement of port p.
@@ -480,7 +545,7 @@ func (d *Device) lldpRows(only string) []lldpNeighbor {
 // lldpName is the Device ID column: the system name, else the chassis ID.
 func lldpName(f lldp.Frame) string {
 	if f.SystemName != "" {
-		return f.SystemName
+		return oneLine(f.SystemName)
 	}
 	return lldp.IDString(f.ChassisSubtype, f.ChassisID, true)
 }

@@ -25,7 +25,7 @@ type discRig struct {
 	backlog map[string][][]byte // sent frames not yet asked for
 }
 
-func newDiscRig(t *testing.T, hostname string, base byte) *discRig {
+func newDiscRig(t testing.TB, hostname string, base byte) *discRig {
 	t.Helper()
 	r := &rig{t: t, clk: clock.NewManual(1000 * time.Second), now: rigEpoch}
 	log := syslog.New(syslog.WithClock(func() time.Time { return r.now }))
@@ -335,4 +335,85 @@ func TestDiscoveryMalformedCounted(t *testing.T) {
 	if got := a.out("show cdp neighbors"); !strings.Contains(got, "router01.some.example.com\n                 Gig 0/2           100               H    Linux     eth0\n") {
 		t.Errorf("show cdp neighbors:\n%s", got)
 	}
+}
+
+// TestCDPMismatchMessages: a neighbor whose native VLAN or duplex differs
+// from the port's raises IOS's %CDP-4 messages, once a minute while it
+// lasts.
+func TestCDPMismatchMessages(t *testing.T) {
+	a, b := newDiscRig(t, "SW-A", 0xa0), newDiscRig(t, "SW-B", 0xb0)
+	a.out("configure terminal", "interface gi0/1", "switchport access vlan 10", "duplex half", "end")
+	a.dev.discoveryTick(a.now)
+	count := func() (vlan, duplex int) {
+		for _, msg := range b.sw.Log().Messages() {
+			m := msg.String()
+			if strings.Contains(m, "%CDP-4-NATIVE_VLAN_MISMATCH: Native VLAN mismatch discovered on GigabitEthernet0/2 (1), with SW-A GigabitEthernet0/1 (10).") {
+				vlan++
+			}
+			if strings.Contains(m, "%CDP-4-DUPLEX_MISMATCH: duplex mismatch discovered on GigabitEthernet0/2 (full duplex), with SW-A GigabitEthernet0/1 (not full duplex).") {
+				duplex++
+			}
+		}
+		return
+	}
+	f := a.sent("GigabitEthernet0/1", cdp.MulticastMAC)
+	if len(f) != 1 {
+		t.Fatalf("%d frames", len(f))
+	}
+	b.dev.discoveryReceive("GigabitEthernet0/2", f[0], b.now)
+	b.now = b.now.Add(30 * time.Second)
+	b.dev.discoveryReceive("GigabitEthernet0/2", f[0], b.now)
+	if v, d := count(); v != 1 || d != 1 {
+		t.Fatalf("after 30 s: %d VLAN, %d duplex messages, want 1 each:\n%v", v, d, b.sw.Log().Messages())
+	}
+	b.now = b.now.Add(30 * time.Second)
+	b.dev.discoveryReceive("GigabitEthernet0/2", f[0], b.now)
+	if v, d := count(); v != 2 || d != 2 {
+		t.Errorf("after a minute: %d VLAN, %d duplex messages, want 2 each", v, d)
+	}
+	// Matching ports say nothing.
+	b.out("configure terminal", "interface gi0/3", "switchport access vlan 10", "duplex half", "end")
+	b.dev.discoveryReceive("GigabitEthernet0/3", f[0], b.now)
+	for _, m := range b.sw.Log().Messages() {
+		if strings.Contains(m.String(), "on GigabitEthernet0/3") {
+			t.Errorf("a matching port logged: %s", m)
+		}
+	}
+}
+
+// FuzzDiscoveryReceive: whatever a neighbor sends, learning it and
+// rendering every show command neither panics nor breaks a line.
+func FuzzDiscoveryReceive(f *testing.F) {
+	f.Add(cdp.AppendFrame(nil, [6]byte{2, 0, 0, 0, 0, 9}, &cdp.Packet{TTL: 100, DeviceID: "x", PortID: "y", HasCaps: true, Capabilities: 0xffff}), false)
+	f.Add(lldp.AppendEthernet(nil, [6]byte{2, 0, 0, 0, 0, 9}, &lldp.Frame{ChassisSubtype: 4, ChassisID: []byte{1, 2, 3, 4, 5, 6}, PortSubtype: 3, PortID: []byte("p"), TTL: 9,
+		SystemName: "a\nb", MACPHY: &lldp.MACPHY{Advertised: 0xffff}}), true)
+	a := newDiscRig(f, "SW-A", 0xa0)
+	a.out("configure terminal", "lldp run", "end")
+	f.Fuzz(func(t *testing.T, b []byte, isLLDP bool) {
+		a.t = t
+		var frame []byte
+		if isLLDP {
+			frame = append(append(append([]byte(nil), lldp.MulticastMAC[:]...), 2, 0, 0, 0, 0, 9, 0x88, 0xcc), b...)
+		} else {
+			frame = append(append([]byte(nil), cdp.MulticastMAC[:]...), 2, 0, 0, 0, 0, 9, byte((len(b)+8)>>8), byte(len(b)+8), 0xaa, 0xaa, 0x03, 0, 0, 0x0c, 0x20, 0)
+			if len(b) >= 4 {
+				b = append([]byte(nil), b...)
+				b[2], b[3] = 0, 0
+				c := cdp.Checksum(b)
+				b[2], b[3] = byte(c>>8), byte(c)
+			}
+			frame = append(frame, b...)
+		}
+		a.dev.discoveryReceive("GigabitEthernet0/1", frame, a.now)
+		for _, cmd := range []string{"show cdp neighbors", "show cdp neighbors detail", "show lldp neighbors", "show lldp neighbors detail"} {
+			out := a.out(cmd)
+			if strings.Contains(out, "\r") {
+				t.Fatalf("%s: carriage return in the output", cmd)
+			}
+			if cmd == "show lldp neighbors" && strings.Count(out, "\n") != 9 && !strings.Contains(out, "Total entries displayed: 0") {
+				t.Fatalf("a neighbor's row is not one line:\n%s", out)
+			}
+		}
+		a.out("clear cdp table", "clear lldp table")
+	})
 }
