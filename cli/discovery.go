@@ -97,6 +97,7 @@ type discovery struct {
 	lldpNext                            time.Time
 	kick                                chan struct{} // a setting changed: look at the timers now
 	ids                                 map[cam.PortID]string
+	wasUp                               map[string]bool // the ports up at the last tick
 	idsOnce                             sync.Once
 }
 
@@ -379,6 +380,7 @@ func mauFor(name string) uint16 {
 func (d *Device) discoveryTick(now time.Time) {
 	x := d.disc
 	x.mu.Lock()
+	cdpRun, lldpRun := x.cdpRun, x.lldpRun
 	sendCDP := x.cdpRun && !now.Before(x.cdpNext)
 	if sendCDP {
 		x.cdpNext = now.Add(time.Duration(x.cdpTimer) * time.Second)
@@ -396,6 +398,15 @@ func (d *Device) discoveryTick(now time.Time) {
 		up[p.name] = true
 	}
 	x.mu.Lock()
+	// A port that came up since the last tick advertises at once, as IOS
+	// does on link up, instead of waiting for the timers.
+	fresh := map[string]bool{}
+	for name := range up {
+		if !x.wasUp[name] {
+			fresh[name] = true
+		}
+	}
+	x.wasUp = up
 	for k, n := range x.cdpNbrs {
 		if !now.Before(n.expires) || !up[n.local] {
 			delete(x.cdpNbrs, k)
@@ -408,20 +419,20 @@ func (d *Device) discoveryTick(now time.Time) {
 		}
 	}
 	x.mu.Unlock()
-	if !sendCDP && !sendLLDP {
+	if !sendCDP && !sendLLDP && len(fresh) == 0 {
 		return
 	}
 	l := d.local()
 	var buf []byte
 	var cdpOut, lldpOut uint64
 	for _, p := range ports {
-		if sendCDP && p.cdpOn {
+		if (sendCDP || cdpRun && fresh[p.name]) && p.cdpOn {
 			buf = cdp.AppendFrame(buf[:0], l.mac, d.cdpPacket(l, p, cdpHold))
 			if d.sw.SendFrame(p.id, buf) == nil {
 				cdpOut++
 			}
 		}
-		if sendLLDP && p.lldpTx {
+		if (sendLLDP || lldpRun && fresh[p.name]) && p.lldpTx {
 			buf = lldp.AppendEthernet(buf[:0], l.mac, d.lldpFrame(l, p, lldpHold))
 			if d.sw.SendFrame(p.id, buf) == nil {
 				lldpOut++

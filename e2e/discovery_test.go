@@ -90,6 +90,8 @@ func TestLLDPWithLldpd(t *testing.T) {
 	t.Parallel()
 	l := newLab(t)
 	h := l.addVethHost("lldphost", access(1), "02:00:00:11:d0:02", "10.77.0.2/24")
+	other := l.addHost("lldpother", access(1), "02:00:00:11:d0:03", "10.77.0.3/24")
+	onOther := other.capture()
 	dev := l.runDiscovery(t, "hostname lldpsw1", "lldp run", "lldp timer 5",
 		"interface Vlan1", "ip address 10.77.0.1 255.255.255.0", "no shutdown")
 	lldpcli := startLldpd(t, h, "lldpns1")
@@ -116,6 +118,15 @@ func TestLLDPWithLldpd(t *testing.T) {
 		if !regexp.MustCompile(p).MatchString(got) {
 			t.Errorf("lldpcli show neighbors lacks %s:\n%s", p, got)
 		}
+	}
+
+	// The switch consumed lldpd's frames: the other host on the VLAN got
+	// none of them (it gets the switch's own, on its port).
+	if got := onOther.matching(func(f frameRecord) bool { return f.src() == h.mac }); len(got) != 0 {
+		t.Errorf("lldpd's frames were forwarded to another port: %v", got)
+	}
+	if got := onOther.matching(func(f frameRecord) bool { return [6]byte(f.dst()) == [6]byte{0x01, 0x80, 0xc2, 0, 0, 0x0e} }); len(got) == 0 {
+		t.Error("the other port got no LLDP advertisement of the switch")
 	}
 
 	// `no lldp run` empties the table; the lldpd neighbor does not come back.
