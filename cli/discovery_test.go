@@ -417,3 +417,49 @@ func FuzzDiscoveryReceive(f *testing.F) {
 		a.out("clear cdp table", "clear lldp table")
 	})
 }
+
+// TestDiscoveryEntryAndClear: `show cdp entry NAME`, `show lldp entry *`,
+// `clear ... counters` and the default forms.
+func TestDiscoveryEntryAndClear(t *testing.T) {
+	a, b := newDiscRig(t, "SW-A", 0xa0), newDiscRig(t, "SW-B", 0xb0)
+	a.out("configure terminal", "lldp run", "end")
+	b.out("configure terminal", "lldp run", "end")
+	a.dev.discoveryTick(a.now)
+	cable(t, a, "GigabitEthernet0/1", b, "GigabitEthernet0/1", cdp.MulticastMAC)
+	cable(t, a, "GigabitEthernet0/1", b, "GigabitEthernet0/1", lldp.MulticastMAC)
+	if got := b.out("show cdp entry SW-A"); !strings.Contains(got, "Device ID: SW-A\n") {
+		t.Errorf("show cdp entry SW-A:\n%s", got)
+	}
+	if got := b.out("show cdp entry OTHER"); strings.Contains(got, "Device ID") {
+		t.Errorf("show cdp entry OTHER:\n%s", got)
+	}
+	if got := b.out("show lldp entry *"); !strings.Contains(got, "System Name: SW-A\n") {
+		t.Errorf("show lldp entry *:\n%s", got)
+	}
+	b.out("clear lldp counters", "clear cdp counters")
+	if got := b.out("show lldp traffic"); !strings.Contains(got, "Total frames in: 0\n") {
+		t.Errorf("clear lldp counters:\n%s", got)
+	}
+	if got := b.out("show cdp traffic"); !strings.Contains(got, "Total packets output: 0, Input: 0\n") {
+		t.Errorf("clear cdp counters:\n%s", got)
+	}
+	b.out("clear lldp table")
+	if len(b.dev.lldpRows("")) != 0 {
+		t.Error("clear lldp table kept the neighbor")
+	}
+	b.out("configure terminal", "cdp timer 10", "lldp holdtime 200", "default cdp timer", "no lldp holdtime", "interface gi0/1", "no cdp enable", "default cdp enable", "end")
+	if run := b.out("show running-config"); strings.Contains(run, "cdp timer") || strings.Contains(run, "lldp holdtime") || strings.Contains(run, "no cdp enable") {
+		t.Errorf("default/no forms left configuration:\n%s", run)
+	}
+	// A startup-config with the lines loads back to the same settings.
+	c := newDiscRig(t, "SW-C", 0xc0)
+	if errs := c.dev.LoadConfig(strings.NewReader("no cdp run\nlldp run\nlldp timer 9\ninterface GigabitEthernet0/2\n no lldp transmit\n")); len(errs) != 0 {
+		t.Fatalf("load: %v", errs)
+	}
+	run := c.out("show running-config")
+	for _, l := range []string{"no cdp run\nlldp timer 9\nlldp run\n", "interface GigabitEthernet0/2\n no lldp transmit\n"} {
+		if !strings.Contains(run, l) {
+			t.Errorf("running-config lacks %q:\n%s", l, run)
+		}
+	}
+}
