@@ -509,6 +509,28 @@ func (d *Device) lldpFrame(l localAdvert, p portAdvert, hold int) *lldp.Frame {
 	return f
 }
 
+// lldpShutdown sends the shutdown LLDPDU of 802.1AB 9.2.7.2 (TTL 0, the
+// mandatory TLVs only) on the ports given that are up, so the neighbors
+// forget the switch at once when LLDP stops there rather than at the
+// holdtime. Not called with x.mu held.
+func (d *Device) lldpShutdown(ports []string) {
+	mac := d.sw.RouterMAC()
+	var buf []byte
+	for _, name := range ports {
+		p, ok := d.advertPort(name)
+		if !ok {
+			continue
+		}
+		buf = lldp.AppendEthernet(buf[:0], mac, &lldp.Frame{ChassisSubtype: lldp.ChassisMAC, ChassisID: mac[:],
+			PortSubtype: lldp.PortIfName, PortID: []byte(ifname.Short(p.name))})
+		if d.sw.SendFrame(p.id, buf) == nil {
+			d.disc.mu.Lock()
+			d.disc.lldpStats.out++
+			d.disc.mu.Unlock()
+		}
+	}
+}
+
 // cdpRows returns the CDP table sorted as shown, optionally for one
 // interface.
 func (d *Device) cdpRows(only string) []cdpNeighbor {

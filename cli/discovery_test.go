@@ -183,6 +183,12 @@ func TestDiscoveryPerInterfaceAndTimers(t *testing.T) {
 	a := newDiscRig(t, "SW-A", 0xa0)
 	a.out("configure terminal", "lldp run", "cdp timer 5", "cdp holdtime 30", "lldp timer 7", "lldp holdtime 40",
 		"interface gi0/2", "no cdp enable", "no lldp transmit", "interface gi0/3", "no lldp receive", "end")
+	// `no lldp transmit` with LLDP running said goodbye (TTL 0) on gi0/2.
+	for _, f := range a.sent("GigabitEthernet0/2", lldp.MulticastMAC) {
+		if fr, err := lldp.Decode(f[14:]); err != nil || fr.TTL != 0 {
+			t.Errorf("gi0/2 sent %+v %v before going silent, want a shutdown LLDPDU", fr, err)
+		}
+	}
 	a.dev.discoveryTick(a.now)
 	if len(a.sent("GigabitEthernet0/2", cdp.MulticastMAC)) != 0 || len(a.sent("GigabitEthernet0/2", lldp.MulticastMAC)) != 0 {
 		t.Error("a port with no cdp enable / no lldp transmit advertised")
@@ -250,6 +256,7 @@ func TestDiscoveryPerInterfaceAndTimers(t *testing.T) {
 		t.Errorf("show cdp after no cdp run: %q", got)
 	}
 	a.sent("GigabitEthernet0/1", cdp.MulticastMAC)
+	a.sent("GigabitEthernet0/1", lldp.MulticastMAC) // the shutdown LLDPDU
 	a.now = a.now.Add(time.Minute)
 	a.dev.discoveryTick(a.now)
 	if len(a.sent("GigabitEthernet0/1", cdp.MulticastMAC))+len(a.sent("GigabitEthernet0/1", lldp.MulticastMAC)) != 0 {
@@ -461,5 +468,36 @@ func TestDiscoveryEntryAndClear(t *testing.T) {
 		if !strings.Contains(run, l) {
 			t.Errorf("running-config lacks %q:\n%s", l, run)
 		}
+	}
+}
+
+// TestLLDPShutdownFrame: `no lldp transmit` and `no lldp run` send the
+// TTL 0 frame that makes the neighbor forget the switch at once.
+func TestLLDPShutdownFrame(t *testing.T) {
+	a, b := newDiscRig(t, "SW-A", 0xa0), newDiscRig(t, "SW-B", 0xb0)
+	a.out("configure terminal", "lldp run", "end")
+	b.out("configure terminal", "lldp run", "end")
+	a.dev.discoveryTick(a.now)
+	cable(t, a, "GigabitEthernet0/1", b, "GigabitEthernet0/1", lldp.MulticastMAC)
+	cable(t, a, "GigabitEthernet0/2", b, "GigabitEthernet0/2", lldp.MulticastMAC)
+	if len(b.dev.lldpRows("")) != 2 {
+		t.Fatalf("%d neighbors, want 2", len(b.dev.lldpRows("")))
+	}
+	a.out("configure terminal", "interface gi0/1", "no lldp transmit", "end")
+	if n := cable(t, a, "GigabitEthernet0/1", b, "GigabitEthernet0/1", lldp.MulticastMAC); n != 1 {
+		t.Fatalf("no lldp transmit sent %d frames, want the shutdown frame", n)
+	}
+	if rows := b.dev.lldpRows(""); len(rows) != 1 || rows[0].local != "GigabitEthernet0/2" {
+		t.Errorf("after the shutdown frame on gi0/1: %+v", rows)
+	}
+	a.out("configure terminal", "no lldp run", "end")
+	if n := cable(t, a, "GigabitEthernet0/2", b, "GigabitEthernet0/2", lldp.MulticastMAC); n != 1 {
+		t.Fatalf("no lldp run sent %d frames on gi0/2", n)
+	}
+	if len(a.sent("GigabitEthernet0/1", lldp.MulticastMAC)) != 0 {
+		t.Error("no lldp run spoke on a port that does not transmit")
+	}
+	if rows := b.dev.lldpRows(""); len(rows) != 0 {
+		t.Errorf("after no lldp run: %+v", rows)
 	}
 }

@@ -46,14 +46,22 @@ func (d *Device) installLLDP() {
 		engine.Command{Syntax: "lldp run", No: true, Default: true, Help: help, Run: func(c *engine.Ctx, _ engine.Args) error {
 			x.mu.Lock()
 			on := c.Form == engine.FormPlain
-			if on && !x.lldpRun {
+			was := x.lldpRun
+			if on && !was {
 				x.lldpNext = d.opts.Now()
 			}
 			x.lldpRun = on
+			var silenced []string
 			if !on {
 				clear(x.lldpNbrs)
+				for _, n := range d.sw.Ports() {
+					if was && !x.lldpNoTx[n] {
+						silenced = append(silenced, n)
+					}
+				}
 			}
 			x.mu.Unlock()
+			d.lldpShutdown(silenced)
 			x.poke()
 			return nil
 		}},
@@ -66,10 +74,15 @@ func (d *Device) installLLDP() {
 	perPort := func(kw string, m map[string]bool) engine.Command {
 		return engine.Command{Syntax: "lldp " + kw, No: true, Default: true, Help: ifHelp,
 			Run: func(c *engine.Ctx, _ engine.Args) error {
+				var silenced []string
+				defer func() { d.lldpShutdown(silenced) }()
 				x.mu.Lock()
 				defer x.mu.Unlock()
 				for _, n := range ifNames(c) {
 					if c.Form == engine.FormNo {
+						if kw == "transmit" && x.lldpRun && !m[n] {
+							silenced = append(silenced, n)
+						}
 						m[n] = true
 					} else {
 						delete(m, n)

@@ -129,10 +129,17 @@ func TestLLDPWithLldpd(t *testing.T) {
 		t.Error("the other port got no LLDP advertisement of the switch")
 	}
 
-	// `no lldp run` empties the table; the lldpd neighbor does not come back.
+	// `no lldp run` empties the table, and its shutdown LLDPDU makes lldpd
+	// forget the switch at once, not at the 120 s holdtime.
 	runCLI(t, dev, "configure terminal", "no lldp run", "end")
 	if out := runCLI(t, dev, "show lldp neighbors"); out != "% LLDP is not enabled\n" {
 		t.Errorf("after no lldp run: %q", out)
+	}
+	if !poll(10*time.Second, func() bool {
+		got = lldpcli("show", "neighbors")
+		return !strings.Contains(got, "lldpsw1")
+	}) {
+		t.Errorf("lldpd still lists the switch after no lldp run:\n%s", got)
 	}
 }
 
