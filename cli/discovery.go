@@ -98,7 +98,6 @@ type discovery struct {
 	kick                                chan struct{} // a setting changed: look at the timers now
 	ids                                 map[cam.PortID]string
 	wasUp                               map[string]bool // the ports up at the last tick
-	idsOnce                             sync.Once
 }
 
 func newDiscovery() *discovery {
@@ -173,16 +172,19 @@ func (d *Device) RunDiscovery(ctx context.Context) error {
 }
 
 // portName maps a port number of a control frame to its interface name.
+// Only the runner's goroutine calls it; the map is rebuilt when a number
+// is missing (a port added since).
 func (d *Device) portName(id cam.PortID) string {
 	x := d.disc
-	x.idsOnce.Do(func() {
-		x.ids = map[cam.PortID]string{}
-		for _, n := range d.sw.Ports() {
-			if st, err := d.sw.Status(n); err == nil {
-				x.ids[st.ID] = n
-			}
+	if n, ok := x.ids[id]; ok {
+		return n
+	}
+	x.ids = map[cam.PortID]string{}
+	for _, n := range d.sw.Ports() {
+		if st, err := d.sw.Status(n); err == nil {
+			x.ids[st.ID] = n
 		}
-	})
+	}
 	return x.ids[id]
 }
 
