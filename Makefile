@@ -10,7 +10,7 @@ PKGS    := ./...
 # must satisfy (python3-textfsm, python3-netmiko), and tshark, which reads
 # the switch's captures (EPC exports, `l2sw capture`) as a user would.
 TEST_DEBS := iproute2 iputils-ping iputils-arping tcpdump ucarp keepalived \
-	iperf3 traceroute socat python3-textfsm python3-netmiko tshark
+	iperf3 traceroute socat python3-textfsm python3-netmiko tshark lldpd
 FUZZTIME ?= 20s
 
 .PHONY: all build run test test-deps unit bench bench-smoke fuzz vet lint clean

@@ -116,6 +116,7 @@ func (d *Device) RunningConfig() string {
 	b.WriteString(d.accessListConfig()) // acl_render.go
 	b.WriteString(d.loggingConfig())    // logging.go
 	b.WriteString(d.spanConfig())       // span.go
+	b.WriteString(d.discoveryConfig())  // discovery.go
 	b.WriteString(d.linesConfig())      // line.go
 	b.WriteString("!\nend\n")
 	return b.String()
@@ -172,7 +173,8 @@ func (d *Device) interfaceConfig(name string) string {
 	if x.duplex != "" {
 		b.WriteString(" duplex " + x.duplex + "\n")
 	}
-	b.WriteString(d.faultConfig(name)) // fault.go
+	b.WriteString(d.discoveryInterfaceConfig(name)) // discovery.go
+	b.WriteString(d.faultConfig(name))              // fault.go
 	return b.String()
 }
 

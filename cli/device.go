@@ -54,6 +54,7 @@ type Device struct {
 	login *loginState  // login block-for, delay, logging (login.go); guarded by mu
 	ssh   *sshSettings // ip ssh ... (ssh.go); guarded by mu
 	vrrp  *vrrpSpeaker // VRRP groups (vrrp.go, vrrp_run.go)
+	disc  *discovery   // CDP and LLDP (discovery.go); own lock
 
 	mu           sync.Mutex
 	hostname     string
@@ -98,6 +99,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 		login:     &loginState{},
 		ssh:       newSSHSettings(),
 		fhrp:      newFHRPSnooper(),
+		disc:      newDiscovery(),
 	}
 	d.start = opts.Now()
 	d.eng = engine.New(engine.Options{
@@ -128,6 +130,8 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installVRRP()
 	d.installPortSecurity() // portsec.go
 	d.installStorm()        // storm.go
+	d.installCDP()
+	d.installLLDP()
 	return d
 }
 

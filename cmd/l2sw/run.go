@@ -179,6 +179,11 @@ func run(cmd *cobra.Command, o runOptions) error {
 		}
 	}()
 	go dev.RunFHRPSnoop(ctx)
+	go func() {
+		if err := dev.RunDiscovery(ctx); err != nil {
+			logf("%v", err)
+		}
+	}()
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
