@@ -419,3 +419,10 @@ func (g *Group) send(op OpCode, out *Output) {
 	out.Send = append(out.Send, Message{Version: g.cfg.Version, Op: op, State: g.state, Group: g.cfg.Group,
 		Priority: g.cfg.Priority, Hello: g.hello, Hold: g.hold, VIP: g.vip, ID: g.cfg.ID})
 }
+
+// Clone returns a copy of the group (for rendering outside its owner's
+// lock).
+func (g *Group) Clone() *Group {
+	c := *g
+	return &c
+}
