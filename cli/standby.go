@@ -89,7 +89,7 @@ func (d *Device) installStandby() {
 		"version": "HSRP version", "<1-2>": "Version number",
 		"ip": "Enable HSRP IPv4 and set the virtual IP address", "A.B.C.D": "Virtual IP address",
 		"secondary": "Make this IP address a secondary virtual IP address",
-		"priority": "Priority level", "<0-255>": "Priority value",
+		"priority":  "Priority level", "<0-255>": "Priority value",
 		"preempt": "Overthrow lower priority Active routers", "delay": "Wait before preempting",
 		"minimum": "Delay at least this long", "<0-3600>": "Number of seconds for minimum delay",
 		"timers": "Hello and hold timers", "msec": "Specify hello time in milliseconds",
