@@ -1,0 +1,173 @@
+package e2e
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/l2sw/l2sw/cli"
+	"github.com/l2sw/l2sw/cli/term"
+	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/internal/netns"
+	"github.com/l2sw/l2sw/internal/textfsmtest"
+	"github.com/l2sw/l2sw/packet"
+)
+
+// hsrpHold is the hold time of the e2e groups (`standby 1 timers 1 3`):
+// short for a fast test, three hellos for a loaded machine.
+const hsrpHold = 3 * time.Second
+
+// hsrpSwitch is one l2sw switch of the HSRP pair: its own base MAC (the
+// two routers must not share a router MAC), its CLI device and the
+// runner's context.
+type hsrpSwitch struct {
+	*lab
+	dev    *cli.Device
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// newHSRPSwitch starts a switch whose Gi0/1 is the wire's end ifname (an
+// afpacket port in VLAN 10), configures it and starts its HSRP runner.
+func newHSRPSwitch(t *testing.T, base byte, wire *netns.NS, ifname string, config ...string) *hsrpSwitch {
+	t.Helper()
+	l := &lab{t: t, sw: dataplane.New(dataplane.Config{BaseMAC: packet.MAC{0x02, 0x00, 0x15, 0x72, base, 0x00}})}
+	l.sw.Start()
+	t.Cleanup(l.stop)
+	l.ports++
+	l.attachAfpacket(wire, ifname, "GigabitEthernet0/1", access(10))
+	s := &hsrpSwitch{lab: l, dev: cli.NewDevice(l.sw, cli.Options{ConfigPath: filepath.Join(t.TempDir(), "startup-config")}), done: make(chan struct{})}
+	s.exec(t, append([]string{"configure terminal", "vlan 10", "exit"}, append(config, "end")...)...)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go func() { defer close(s.done); s.dev.RunStandby(ctx) }()
+	t.Cleanup(s.halt)
+	return s
+}
+
+func (s *hsrpSwitch) exec(t *testing.T, lines ...string) string {
+	t.Helper()
+	res := term.RunBatch(s.dev.Engine(), lines, term.BatchOptions{})
+	if res.Rejected {
+		t.Fatalf("%q refused:\n%s", lines, res.Output)
+	}
+	return res.Output
+}
+
+// crash stops the switch as a power cut would: its ports close first, so
+// the runner's resign never leaves, then the runner ends.
+func (s *hsrpSwitch) crash() {
+	s.stop()
+	s.halt()
+}
+
+func (s *hsrpSwitch) halt() {
+	s.cancel()
+	<-s.done
+}
+
+// brief returns the state of group 1 on Vlan10 from `show standby brief`,
+// parsed with the reference template.
+func (s *hsrpSwitch) brief(t *testing.T) map[string]any {
+	t.Helper()
+	out := s.exec(t, "show standby brief")
+	for _, r := range textfsmtest.Parse(t, "show_standby_brief", out) {
+		if r["INTERFACE"] == "Vl10" && r["GROUP"] == "1" {
+			return r
+		}
+	}
+	t.Fatalf("no Vl10 group 1 in:\n%s", out)
+	return nil
+}
+
+func (s *hsrpSwitch) waitState(t *testing.T, state string, timeout time.Duration) bool {
+	t.Helper()
+	return poll(timeout, func() bool { return s.brief(t)["STATE"] == state })
+}
+
+// TestHSRPPairFailover is the HSRP acceptance case: two l2sw switches
+// joined by a veth pair, each with Vlan10 and `standby 1 ip 10.0.10.1`.
+// The higher priority becomes active, the other standby; a host on the
+// standby's side pings the virtual IP and resolves it to the virtual MAC;
+// the active switch dies, the standby takes over within the hold time and
+// the pings resume; the dead switch comes back and, with preempt, takes
+// the active role back.
+func TestHSRPPairFailover(t *testing.T) {
+	t.Parallel()
+	netns.RequireRoot(t)
+	wire := netns.New(t)
+	wire.DisableIPv6()
+	wire.MustRun("ip", "link", "add", "hsrpw1", "type", "veth", "peer", "name", "hsrpw2")
+	wire.LinkUp("hsrpw1")
+	wire.LinkUp("hsrpw2")
+	group := []string{"standby 1 ip 10.0.10.1", "standby 1 timers 1 3", "standby 1 preempt"}
+	cfg1 := append([]string{"interface vlan 10", "ip address 10.0.10.2 255.255.255.0", "standby 1 priority 110"}, group...)
+	cfg2 := append([]string{"interface vlan 10", "ip address 10.0.10.3 255.255.255.0"}, group...)
+	s1 := newHSRPSwitch(t, 1, wire, "hsrpw1", cfg1...)
+	s2 := newHSRPSwitch(t, 2, wire, "hsrpw2", cfg2...)
+	host := s2.addHost("hsrphost", access(10), "02:00:00:00:15:09", "10.0.10.9/24")
+
+	// A lone router needs a hold time in Listen and one in Speak; allow
+	// a loaded machine plenty more.
+	if !s1.waitState(t, "Active", 10*hsrpHold) {
+		t.Fatalf("switch 1 did not become active:\n%s", s1.exec(t, "show standby"))
+	}
+	if !s2.waitState(t, "Standby", 10*hsrpHold) {
+		t.Fatalf("switch 2 did not become standby:\n%s", s2.exec(t, "show standby"))
+	}
+	if r := s1.brief(t); r["STANDBY"] != "10.0.10.3" || r["PRIORITY"] != "110" || r["PREEMPT"] != "P" || r["VIRTUAL_IP_ADDRESS"] != "10.0.10.1" {
+		t.Errorf("switch 1's brief row: %v", r)
+	}
+	if r := s2.brief(t); r["ACTIVE"] != "10.0.10.2" || r["STANDBY"] != "local" {
+		t.Errorf("switch 2's brief row: %v", r)
+	}
+
+	host.mustPing("10.0.10.1")
+	if out := host.ns.MustRun("ip", "neigh", "show", "10.0.10.1"); !strings.Contains(out, "lladdr 00:00:0c:07:ac:01") {
+		t.Errorf("the host resolved the virtual IP to: %s", out)
+	}
+	// Switch 2 reaches the virtual MAC across the wire (switch 1 sends
+	// its hellos from it).
+	if got := s2.macPort(10, packet.MAC{0, 0, 0x0c, 0x07, 0xac, 0x01}); got != "GigabitEthernet0/1" {
+		t.Errorf("switch 2 learned the virtual MAC on %q, want GigabitEthernet0/1", got)
+	}
+
+	stopped := time.Now()
+	s1.crash()
+	if !s2.waitState(t, "Active", hsrpHold+5*time.Second) {
+		t.Fatalf("switch 2 did not take over:\n%s", s2.exec(t, "show standby"))
+	}
+	took := time.Since(stopped)
+	t.Logf("switch 2 took over %v after switch 1 stopped (hold time %v)", took.Round(time.Millisecond), hsrpHold)
+	// The hold time, plus what a loaded machine adds to the polling.
+	if took > hsrpHold+2*time.Second {
+		t.Errorf("the takeover took %v, more than the hold time %v", took, hsrpHold)
+	}
+	if !poll(promptly, func() bool { return host.ping("10.0.10.1", 1) == nil }) {
+		t.Errorf("the host's pings to the virtual IP did not resume after the takeover")
+	}
+	if got := s2.sw.Log().Grep("%HSRP-5-STATECHANGE: Vlan10 Grp 1 state Standby -> Active"); len(got) != 1 {
+		t.Errorf("switch 2 logged %q", s2.sw.Log().Grep("HSRP"))
+	}
+
+	// Switch 1 comes back with its configuration; preempt gives it the
+	// active role back, and switch 2 goes back to standby.
+	s1 = newHSRPSwitch(t, 1, wire, "hsrpw1", cfg1...)
+	if !s1.waitState(t, "Active", 10*hsrpHold) {
+		t.Fatalf("the restarted switch 1 did not preempt:\n%s", s1.exec(t, "show standby"))
+	}
+	if !s2.waitState(t, "Standby", 10*hsrpHold) {
+		t.Fatalf("switch 2 did not return to standby:\n%s", s2.exec(t, "show standby"))
+	}
+	if got := s2.sw.Log().Grep("%HSRP-5-STATECHANGE: Vlan10 Grp 1 state Active -> Speak"); len(got) != 1 {
+		t.Errorf("switch 2 logged %q", s2.sw.Log().Grep("HSRP"))
+	}
+	if !poll(promptly, func() bool { return host.ping("10.0.10.1", 1) == nil }) {
+		t.Errorf("the host cannot reach the virtual IP after the preemption")
+	}
+	if _, ok := s2.waitMACPort(10, packet.MAC{0, 0, 0x0c, 0x07, 0xac, 0x01}, "GigabitEthernet0/1", promptly); !ok {
+		t.Errorf("switch 2 did not learn the virtual MAC back toward switch 1")
+	}
+}
