@@ -280,8 +280,8 @@ func (d *Device) standbyIP(c *engine.Ctx, a engine.Args) error {
 		if ip.IsValid() && (ip.IsMulticast() || ip.IsUnspecified() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255})) {
 			return engine.Rejectf("%% Invalid virtual IP address %s", ip)
 		}
-		if c, err := d.sw.SVI(sviVLAN(c)); err == nil && ip.IsValid() {
-			for _, p := range c.Addresses {
+		if svi, err := d.sw.SVI(sviVLAN(c)); err == nil && ip.IsValid() {
+			for _, p := range svi.Addresses {
 				if p.Addr() == ip {
 					return engine.Rejectf("%% address %s in group is the interface address", ip)
 				}

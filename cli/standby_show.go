@@ -77,7 +77,13 @@ func (d *Device) standbyRows(f standbyFilter) []standbyRow {
 			}
 			for _, t := range r.conf.tracks {
 				up, ok := h.run.trackUp[t.object]
-				r.trackUp[t.object] = up || !ok && h.tracks[t.object] == ""
+				if !ok {
+					// Not looked at by the runner yet; an object that is
+					// not configured lowers nothing, as if up.
+					name := h.tracks[t.object]
+					up = name == "" || d.lineProtocolUp(name)
+				}
+				r.trackUp[t.object] = up
 			}
 			rows = append(rows, r)
 		}

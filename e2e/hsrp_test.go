@@ -117,6 +117,8 @@ func TestHSRPPairFailover(t *testing.T) {
 	if !s2.waitState(t, "Standby", 10*hsrpHold) {
 		t.Fatalf("switch 2 did not become standby:\n%s", s2.exec(t, "show standby"))
 	}
+	// Switch 1 learns its standby from switch 2's next hello.
+	poll(2*hsrpHold, func() bool { return s1.brief(t)["STANDBY"] == "10.0.10.3" })
 	if r := s1.brief(t); r["STANDBY"] != "10.0.10.3" || r["PRIORITY"] != "110" || r["PREEMPT"] != "P" || r["VIRTUAL_IP_ADDRESS"] != "10.0.10.1" {
 		t.Errorf("switch 1's brief row: %v", r)
 	}
