@@ -29,6 +29,12 @@ import (
 // machine can honour anyway).
 const hsrpTick = 50 * time.Millisecond
 
+// hsrpReconcileEvery is how many ticks pass between two looks at the
+// SVIs and tracked interfaces (their state is read through the switch's
+// status calls, which also sum counters: not a thing to do 20 times a
+// second); a configuration change is applied at once.
+const hsrpReconcileEvery = 5
+
 // hsrpRxQueue bounds the hellos waiting for the runner.
 const hsrpRxQueue = 256
 
@@ -75,16 +81,17 @@ func (d *Device) RunStandby(ctx context.Context) {
 	defer t.Stop()
 	defer d.hsrpShutdown()
 	h := d.hsrp
-	for {
+	for n := 0; ; {
 		select {
 		case <-ctx.Done():
 			return
 		case f := <-h.run.rx:
 			d.hsrpReceive(f)
 		case <-h.wake:
-			d.hsrpStep()
+			d.hsrpStep(true)
 		case <-t.C:
-			d.hsrpStep()
+			n++
+			d.hsrpStep(n%hsrpReconcileEvery == 0)
 		}
 	}
 }
@@ -115,14 +122,27 @@ type hsrpWant struct {
 	secondary []netip.Addr
 }
 
-// hsrpStep applies the configuration, the SVIs' and tracked interfaces'
-// states, and runs the timers.
-func (d *Device) hsrpStep() {
+// hsrpStep runs the timers, after applying the configuration and the
+// SVIs' and tracked interfaces' states when reconcile is set.
+func (d *Device) hsrpStep(reconcile bool) {
 	h := d.hsrp
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := d.hsrpNow()
 	r := h.run
+	if reconcile {
+		d.hsrpReconcileLocked(now)
+	}
+	for k, l := range r.live {
+		d.hsrpOutputLocked(k, l, l.g.Tick(now))
+	}
+	d.hsrpPushLocked()
+}
+
+// hsrpReconcileLocked starts, stops and reconfigures the groups as the
+// configuration, the SVIs and the tracked objects say.
+func (d *Device) hsrpReconcileLocked(now time.Duration) {
+	h, r := d.hsrp, d.hsrp.run
 	d.hsrpListenLocked()
 	d.hsrpTracksLocked()
 	want := map[hsrpKey]hsrpWant{}
@@ -157,10 +177,6 @@ func (d *Device) hsrpStep() {
 		l.g.SetConfig(w.cfg)
 		l.secondary = w.secondary
 	}
-	for k, l := range r.live {
-		d.hsrpOutputLocked(k, l, l.g.Tick(now))
-	}
-	d.hsrpPushLocked()
 }
 
 // hsrpWantLocked builds a group's state-machine configuration: its

@@ -51,7 +51,8 @@ func (h *hsrpRouter) sent() [][]byte { return h.ports["GigabitEthernet0/1"].Sent
 type hsrpPair struct {
 	t      *testing.T
 	a, b   *hsrpRouter
-	cut    bool             // the wire is down
+	cut    bool // the wire is down
+	ticks  int
 	frames map[int][][]byte // every frame each sent, for the checks
 }
 
@@ -63,14 +64,15 @@ func newHSRPPair(t *testing.T, common []string, a, b []string) *hsrpPair {
 	return p
 }
 
-// run advances both clocks by d in 50 ms steps, running both runners and
-// carrying the HSRP frames across the wire.
+// run advances both clocks by d in ticks, running both runners as
+// RunStandby does and carrying the HSRP frames across the wire.
 func (p *hsrpPair) run(d time.Duration) {
 	for end := p.a.clk.Nanos() + int64(d); p.a.clk.Nanos() < end; {
 		p.a.clk.Advance(hsrpTick)
 		p.b.clk.Advance(hsrpTick)
-		p.a.dev.hsrpStep()
-		p.b.dev.hsrpStep()
+		p.ticks++
+		p.a.dev.hsrpStep(p.ticks%hsrpReconcileEvery == 1)
+		p.b.dev.hsrpStep(p.ticks%hsrpReconcileEvery == 1)
 		p.carry()
 	}
 }
