@@ -194,8 +194,13 @@ func (g *Group) Stop(now time.Duration) Output {
 // Tick runs the timers that have expired by now.
 func (g *Group) Tick(now time.Duration) Output {
 	var out Output
+	activeExpired := g.activeTimer.expired(now)
+	if activeExpired {
+		g.active = Peer{}
+	}
 	// The standby timer first: a lone router in Speak, whose two timers
-	// run out together, becomes Standby and then Active, as IOS logs it.
+	// run out together, becomes Standby and then Active, as IOS logs it;
+	// one in Listen speaks first (and the active timer starts again).
 	if g.standbyTimer.expired(now) {
 		g.standby = Peer{}
 		switch g.state {
@@ -207,8 +212,7 @@ func (g *Group) Tick(now time.Duration) Output {
 			g.toStandby(now, &out)
 		}
 	}
-	if g.activeTimer.expired(now) {
-		g.active = Peer{}
+	if activeExpired && !g.activeTimer.on {
 		switch g.state {
 		case Learn:
 			g.activeTimer.start(now, g.hold)
@@ -391,12 +395,12 @@ func (g *Group) toSpeak(now time.Duration, out *Output) {
 	g.helloTimer.start(now, g.hello)
 }
 
+// toStandby leaves the active timer as it is: running while an active
+// router is heard (or was being waited for in Speak), stopped only when it
+// just ran out, and then the caller goes on to Active.
 func (g *Group) toStandby(now time.Duration, out *Output) {
 	g.standby = Peer{}
 	g.standbyTimer.stop()
-	if !g.activeTimer.on {
-		g.activeTimer.start(now, g.hold)
-	}
 	g.setState(now, Standby, out)
 	g.send(Hello, out)
 	g.helloTimer.start(now, g.hello)
