@@ -175,7 +175,25 @@ func TestStandbyPairElectsSendsAndOwnsTheGateway(t *testing.T) {
 		t.Errorf("active hellos %d, standby hellos %d, gratuitous ARPs %d", aHello, bHello, garp)
 	}
 
-	// show standby on both, through the reference templates.
+	// show standby on both, through the reference templates; the active's
+	// in IOS 15's exact layout (manual clocks: the times are fixed).
+	const golden = `Vlan10 - Group 1
+  State is Active
+    4 state changes, last state change 00:00:06
+  Virtual IP address is 10.0.10.1
+  Active virtual MAC address is 0000.0c07.ac01 (MAC In Use)
+    Local virtual MAC address is 0000.0c07.ac01 (v1 default)
+  Hello time 1 sec, hold time 3 sec
+    Next hello sent in 0.050 secs
+  Preemption disabled
+  Active router is local
+  Standby router is 10.0.10.3, priority 100 (expires in 2.050 sec)
+  Priority 110 (configured 110)
+  Group name is "hsrp-Vl10-1" (default)
+`
+	if got := p.a.out("show standby"); got != golden {
+		t.Errorf("show standby:\n%s\nwant:\n%s", got, golden)
+	}
 	rows := parseFSM(t, "show_standby", p.a.out("show standby"))
 	want(t, row(t, rows, "GROUP", "1"), map[string]any{"INTERFACE": "Vlan10", "STATE": "Active", "VIRTUAL_IP": "10.0.10.1",
 		"ACTIVE_VIRTUAL_MAC": "0000.0c07.ac01", "LOCAL_VIRTUAL_MAC": "0000.0c07.ac01", "HELLO_TIME": "1", "HOLD_TIME": "3",
