@@ -280,13 +280,6 @@ func (d *Device) standbyIP(c *engine.Ctx, a engine.Args) error {
 		if ip.IsValid() && (ip.IsMulticast() || ip.IsUnspecified() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255})) {
 			return engine.Rejectf("%% Invalid virtual IP address %s", ip)
 		}
-		if svi, err := d.sw.SVI(sviVLAN(c)); err == nil && ip.IsValid() {
-			for _, p := range svi.Addresses {
-				if p.Addr() == ip {
-					return engine.Rejectf("%% address %s in group is the interface address", ip)
-				}
-			}
-		}
 		if secondary {
 			if !g.ipSet || !g.ip.IsValid() {
 				return engine.Rejectf("%% Primary virtual IP address must be configured first")

@@ -393,7 +393,6 @@ func TestStandbyRejectedLinesChangeNothing(t *testing.T) {
 		{"standby 300 ip 10.0.10.9", "% Group number 300 is out of range for HSRP version 1 (0-255)"},
 		{"standby 1 timers 3 2", "% Hold time must be greater than hello time"},
 		{"standby 1 authentication text toolongkey", "% Authentication string must be 8 characters or less"},
-		{"standby 1 ip 10.0.10.2", "% address 10.0.10.2 in group is the interface address"},
 		{"standby 1 mac-address 0100.5e00.0001", "% Invalid MAC address"},
 		{"standby 2 ip 10.0.10.7 secondary", "% Primary virtual IP address must be configured first"},
 		{"standby 1 priority 256", "% Invalid input detected at '^' marker."},
