@@ -75,12 +75,14 @@ func newHSRPRunner() *hsrpRunner {
 }
 
 // RunStandby runs the HSRP groups until ctx is done; then the active
-// groups resign and hand their virtual addresses back.
+// groups resign and hand their virtual addresses back. With no HSRP
+// configured it sleeps until a standby command wakes it.
 func (d *Device) RunStandby(ctx context.Context) {
 	t := time.NewTicker(hsrpTick)
 	defer t.Stop()
 	defer d.hsrpShutdown()
 	h := d.hsrp
+	ticking := true
 	for n := 0; ; {
 		select {
 		case <-ctx.Done():
@@ -93,7 +95,23 @@ func (d *Device) RunStandby(ctx context.Context) {
 			n++
 			d.hsrpStep(n%hsrpReconcileEvery == 0)
 		}
+		if busy := d.hsrpBusy(); busy != ticking {
+			if busy {
+				t.Reset(hsrpTick)
+			} else {
+				t.Stop()
+			}
+			ticking = busy
+		}
 	}
+}
+
+// hsrpBusy reports whether any HSRP configuration or group exists.
+func (d *Device) hsrpBusy() bool {
+	h := d.hsrp
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.svis) > 0 || len(h.run.live) > 0 || len(h.tracks) > 0
 }
 
 func (d *Device) hsrpNow() time.Duration { return time.Duration(d.sw.ClockNanos()) }

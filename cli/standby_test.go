@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -453,4 +454,37 @@ func FuzzStandbyReceive(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		hsrpPayload(b) // must not panic on any frame
 	})
+}
+
+// The runner of a device without HSRP sleeps; a standby command wakes it
+// and the group runs on the real clock.
+func TestStandbyRunnerWakesOnConfig(t *testing.T) {
+	r := newRig(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); r.dev.RunStandby(ctx) }()
+	defer func() { cancel(); <-done }()
+	r.cfg("vlan 10", "interface gi0/1", "switchport access vlan 10", "interface vlan 10", "ip address 10.0.10.2 255.255.255.0",
+		"standby 1 timers 1 3", "standby 1 ip 10.0.10.1")
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(r.out("show standby brief"), "Listen") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the runner did not start the group:\n%s", r.out("show standby brief"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The manual clock drives the timers: a hold time later it speaks.
+	r.clk.Advance(3100 * time.Millisecond)
+	deadline = time.Now().Add(5 * time.Second)
+	for !strings.Contains(r.out("show standby brief"), "Speak") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the group did not move on with the clock:\n%s", r.out("show standby brief"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if got := r.out("show standby brief"); !strings.Contains(got, "Init") {
+		t.Errorf("after the runner stopped:\n%s", got)
+	}
 }
