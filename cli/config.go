@@ -101,6 +101,7 @@ func (d *Device) RunningConfig() string {
 		b.WriteString("!\n")
 	}
 	b.WriteString(d.vlanMapConfig()) // acl_render.go
+	b.WriteString(d.trackConfig())   // standby.go
 	for _, name := range d.sw.Ports() {
 		b.WriteString(d.interfaceConfig(name))
 		b.WriteString("!\n")

@@ -55,6 +55,7 @@ type Device struct {
 	ssh   *sshSettings // ip ssh ... (ssh.go); guarded by mu
 	vrrp  *vrrpSpeaker // VRRP groups (vrrp.go, vrrp_run.go)
 	disc  *discovery   // CDP and LLDP (discovery.go); own lock
+	hsrp  *hsrpState   // standby groups and track objects (standby.go)
 
 	mu           sync.Mutex
 	hostname     string
@@ -132,6 +133,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installStorm()        // storm.go
 	d.installCDP()
 	d.installLLDP()
+	d.installStandby()
 	return d
 }
 

@@ -96,6 +96,7 @@ func (d *Device) enterInterface(c *engine.Ctx, name string) (bool, error) {
 		}
 		d.dropSVIAccessGroups(vlan) // acl_commands.go: the groups go with the interface
 		d.dropSVIVRRP(vlan)         // vrrp.go
+		d.dropStandby(vlan)         // standby.go
 		return true, nil
 	}
 	if err := d.sw.CreateSVI(vlan); err != nil {
@@ -389,6 +390,7 @@ func (d *Device) sviStanza(c dataplane.SVIConfig) string {
 	if !c.GratuitousUpdate {
 		b.WriteString(" no ip arp gratuitous update\n")
 	}
+	b.WriteString(d.standbyConfig(c.VLAN)) // standby.go
 	if c.ARPTimeout != def.ARPTimeout {
 		fmt.Fprintf(&b, " arp timeout %d\n", int64(c.ARPTimeout/time.Second))
 	}

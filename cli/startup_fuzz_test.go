@@ -24,6 +24,9 @@ func FuzzStartupConfig(f *testing.F) {
 		"ip access-list extended X\n permit tcp any any eq 22\ninterface gi0/1\n ip access-group X in\n",
 		"line vty 0 4\n exit\nexit\nexit\nhostname B\n",
 		"Building configuration...\n\nCurrent configuration : 10 bytes\n!\nend\n",
+		"track 1 interface gi0/1 line-protocol\ninterface Vlan10\n ip address 10.0.10.2 255.255.255.0\n standby version 2\n standby 1 ip 10.0.10.1\n" +
+			" standby 1 ip 10.0.10.5 secondary\n standby 1 timers msec 300 1\n standby 1 priority 110\n standby 1 preempt delay minimum 5\n" +
+			" standby 1 authentication md5 key-string k\n standby 1 name N\n standby 1 track 1 decrement 20\n standby ip\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -184,6 +184,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 			logf("%v", err)
 		}
 	}()
+	go dev.RunStandby(ctx) // HSRP groups: hellos, timers, virtual gateways
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
