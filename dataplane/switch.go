@@ -140,6 +140,9 @@ type swPort struct {
 	// backendDown: the backend reported its link down or failed;
 	// flapDown: a `fault flap` holds the link down (linkstate.go).
 	backendDown, flapDown bool
+	// failed: a read error ended the backend (a deleted TAP or netdev);
+	// only ReattachPort brings the port back (reattach.go).
+	failed bool
 
 	faults *fault.Injector // wraps backend and queues (facade_fault.go)
 }
@@ -465,7 +468,7 @@ func (sw *Switch) linkDown(id cam.PortID) {
 		return
 	}
 	p := sw.ports[id]
-	p.backendDown = true
+	p.backendDown, p.failed = true, true
 	if !p.linkUp {
 		sw.mu.Unlock()
 		return
@@ -501,6 +504,7 @@ type PortStatus struct {
 	Backend  string
 	Settings PortSettings
 	LinkUp   bool // the backend is alive
+	Failed   bool // the backend failed for good (its device is gone): ReattachPort
 	Up       bool // forwarding: link up, not shut down, not err-disabled
 
 	ErrDisabled ErrDisableCause // why the port is err-disabled; "" when it is not (errdisable.go)
@@ -515,7 +519,7 @@ func (sw *Switch) Status(name string) (PortStatus, error) {
 		return PortStatus{}, err
 	}
 	errdis := sw.sec.errdis.ports[p.id].cause
-	return PortStatus{Name: p.name, ID: p.id, Backend: p.backend.String(), Settings: p.settings, LinkUp: p.linkUp,
+	return PortStatus{Name: p.name, ID: p.id, Backend: p.backend.String(), Settings: p.settings, LinkUp: p.linkUp, Failed: p.failed,
 		Up: p.linkUp && !p.settings.Shutdown && errdis == "", ErrDisabled: errdis}, nil
 }
 
