@@ -19,6 +19,7 @@ type snapshot struct {
 	ctrl     *controlView // the control protocols' destinations (control.go); nil while none listens
 	spanning bool         // some SPAN session has a live destination (span.go)
 	spanVLAN [][]spanDest // by VLAN: where its received frames are copied; nil while no VLAN is a source
+	lags     []*lagView   // by port ID: the Port-channels (etherchannel.go); nil while there is none
 }
 
 type portView struct {
@@ -39,6 +40,8 @@ type portView struct {
 	spanRx     []spanDest         // SPAN: where the frames it receives are copied
 	spanTx     []spanDest         // SPAN: where the frames it sends are copied
 	spanDest   bool               // a SPAN destination: sends the copies, and nothing else
+	lag        *lagView           // the Port-channel it is a member of (etherchannel.go); nil: none
+	bundled    bool               // a member that carries the Port-channel's frames
 }
 
 // txQueue returns the transmit queue a worker of receive queue q writes
@@ -75,6 +78,7 @@ func (p *portView) member(vlan uint16) bool {
 func (p *portView) tagged(vlan uint16) bool { return p.mode == ModeTrunk && vlan != p.native }
 
 func (sw *Switch) publishLocked() {
+	sw.lagLinkLocked()
 	s := &snapshot{ports: make([]portView, sw.cfg.MaxPorts)}
 	var exist VLANSet
 	for id := range sw.vlans {
@@ -127,6 +131,7 @@ func (sw *Switch) publishLocked() {
 		}
 	}
 	s.exist = exist
+	sw.lagSnapshotLocked(s)
 	sw.spanSnapshotLocked(s)
 	sw.controlSnapshotLocked(s)
 	s.l3 = sw.l3.snapshotLocked()

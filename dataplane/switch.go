@@ -123,6 +123,7 @@ type Switch struct {
 	// the CPU's first); see package counter.
 	shards *counter.Shards
 	sim    simState // the simulated trace's dry-run receiver (simulate.go)
+	lag    lagState // Port-channels and their members (etherchannel.go)
 }
 
 type swPort struct {
@@ -303,6 +304,7 @@ func (sw *Switch) SetPortSettings(name string, s PortSettings) (created bool, er
 		}
 	}
 	p.settings = s
+	sw.lagSettingsLocked(p)
 	wasUp, isUp := !old.Shutdown && p.linkUp, !s.Shutdown && p.linkUp
 	sw.publishLocked()
 	sw.mu.Unlock()
@@ -516,6 +518,7 @@ func (sw *Switch) rawCountersLocked(id cam.PortID) PortCounters {
 	for i, v := range sw.retired[id] {
 		c[i] += v
 	}
+	sw.lagCountersLocked(id, &c)
 	return c
 }
 
