@@ -260,3 +260,104 @@ func TestEtherChannelBetweenSwitches(t *testing.T) {
 	a.checkBundleSurvived(cut)
 	b.checkBundleSurvived(cut)
 }
+
+// ovsBond is an Open vSwitch (userspace datapath, no kernel module) in its
+// own namespace with an LACP bond of two veths: an LACP speaker that is
+// not l2sw's, for kernels without the bonding driver.
+type ovsBond struct {
+	ns  *netns.NS
+	dir string
+	env []string
+}
+
+func newOVSBond(t *testing.T) *ovsBond {
+	t.Helper()
+	for _, b := range []string{"ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-appctl", "ethtool"} {
+		if _, err := exec.LookPath(b); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("CI=true but %s is missing (make test-deps installs openvswitch-switch)", b)
+			}
+			t.Skipf("skipping: %s is not installed (make test-deps)", b)
+		}
+	}
+	o := &ovsBond{ns: netns.New(t), dir: t.TempDir()}
+	o.ns.DisableIPv6()
+	o.env = []string{"env", "OVS_RUNDIR=" + o.dir, "OVS_LOGDIR=" + o.dir, "OVS_DBDIR=" + o.dir}
+	db, sock := o.dir+"/conf.db", o.dir+"/db.sock"
+	if out, err := exec.Command("ovsdb-tool", "create", db, "/usr/share/openvswitch/vswitch.ovsschema").CombinedOutput(); err != nil {
+		t.Fatalf("ovsdb-tool: %v\n%s", err, out)
+	}
+	o.ns.Start(append(o.env, "ovsdb-server", db, "--remote=punix:"+sock, "--unixctl="+o.dir+"/ovsdb.ctl", "--log-file="+o.dir+"/ovsdb.log")...)
+	if !poll(10*time.Second, func() bool { _, err := os.Stat(sock); return err == nil }) {
+		t.Fatal("ovsdb-server did not start")
+	}
+	o.vsctl(t, "--no-wait", "init")
+	o.ns.Start(append(o.env, "ovs-vswitchd", "unix:"+sock, "--unixctl="+o.dir+"/vswitchd.ctl", "--log-file="+o.dir+"/vswitchd.log")...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			log, _ := os.ReadFile(o.dir + "/vswitchd.log")
+			t.Logf("ovs-vswitchd log:\n%s", log)
+		}
+	})
+	return o
+}
+
+func (o *ovsBond) vsctl(t *testing.T, args ...string) string {
+	t.Helper()
+	return o.ns.MustRun(append(append(o.env, "ovs-vsctl", "--db=unix:"+o.dir+"/db.sock", "--timeout=20"), args...)...)
+}
+
+func (o *ovsBond) lacpShow() string {
+	out, _ := o.ns.Run(append(o.env, "ovs-appctl", "-t", o.dir+"/vswitchd.ctl", "lacp/show", "bond0")...)
+	return out
+}
+
+// TestEtherChannelOpenVSwitch: an Open vSwitch LACP bond (active, fast)
+// of two veths bundles with Port-channel1 over two afpacket ports, both
+// sides agree, and a TCP stream from the OVS bridge's host port to a host
+// on another port completes while the busy link is cut.
+func TestEtherChannelOpenVSwitch(t *testing.T) {
+	netns.RequireRoot(t)
+	o := newOVSBond(t)
+	e := newECLab(t, packet.MAC{0x00, 0x1e, 0x14, 0xec, 0x0c, 0x00})
+	t.Cleanup(e.stop)
+	for i, name := range []string{"ec1", "ec2"} {
+		o.ns.MustRun("ip", "link", "add", name, "type", "veth", "peer", "name", name+"sw")
+		o.ns.LinkUp(name)
+		e.ports++
+		e.attachAfpacket(o.ns, name+"sw", ecMembers[i], access(1))
+	}
+	srv := e.addVethHost("srv", access(1), "02:00:00:00:ec:32", "10.73.2.2/24")
+	// LACP runs before the bond speaks, so that its first LACPDUs are
+	// taken, not flooded back to it (it would see a loop).
+	e.startCLI("interface range gi0/1 - 2", "lacp rate fast", "channel-group 1 mode active")
+	// The userspace datapath reads the bond's links with a plain packet
+	// socket and completes no checksum: the server sends whole segments.
+	srv.ns.MustRun("ethtool", "-K", "eth0", "tx", "off", "tso", "off", "gso", "off")
+	o.vsctl(t, "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev", "other_config:hwaddr=02:00:00:00:ec:31")
+	o.vsctl(t, "add-bond", "br0", "bond0", "ec1", "ec2", "lacp=active", "other_config:lacp-time=fast", "bond_mode=balance-tcp")
+	o.ns.AddAddr("br0", "10.73.2.1/24")
+	o.ns.LinkUp("br0")
+
+	if !e.waitSummary(40*time.Second, "Po1(SU)", "Gi0/1(P)", "Gi0/2(P)") {
+		t.Fatalf("no bundle with Open vSwitch:\n%s\n%s\n%s", e.exec("show etherchannel summary"), e.exec("show lacp neighbor"), o.lacpShow())
+	}
+	if !poll(10*time.Second, func() bool { return strings.Count(o.lacpShow(), "current attached") == 2 }) {
+		t.Errorf("Open vSwitch does not see both links attached:\n%s", o.lacpShow())
+	}
+	if s := o.lacpShow(); !strings.Contains(s, "partner sys_id: 00:1e:14:ec:0c:00") || !strings.Contains(s, "partner key: 1") {
+		t.Errorf("Open vSwitch's partner is not l2sw:\n%s", s)
+	}
+	client := &host{l: e.lab, name: "ovs", ns: o.ns, ifname: "br0"}
+	client.mustPing("10.73.2.2")
+
+	var cut string
+	before := e.snapshot(dataplane.RxBytes, ecMembers...)
+	got := iperfDuring(t, srv, client, "10.73.2.2", 6, func() {
+		cut = e.busier(before, dataplane.RxBytes, ecMembers...)
+		veth := map[string]string{ecMembers[0]: "ec1", ecMembers[1]: "ec2"}[cut]
+		o.ns.MustRun("ip", "link", "set", veth, "down")
+	})
+	t.Logf("%.0f MB crossed the bundle; cut %s", got/1e6, cut)
+	e.checkBundleSurvived(cut)
+}
