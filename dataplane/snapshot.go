@@ -11,6 +11,7 @@ import (
 // one atomic store, so forwarding never sees half a configuration.
 type snapshot struct {
 	ports []portView                // by cam.PortID
+	lags  []*lagView                // by port ID: the Port-channels (etherchannel.go); nil while there is none
 	flood [MaxVLAN + 1][]cam.PortID // forwarding member ports per VLAN
 	l3    *l3Snapshot               // nil while no SVI exists
 	vacl  []*vaclView               // VLAN filters by VLAN; nil while there is none
@@ -19,12 +20,13 @@ type snapshot struct {
 	ctrl     *controlView // the control protocols' destinations (control.go); nil while none listens
 	spanning bool         // some SPAN session has a live destination (span.go)
 	spanVLAN [][]spanDest // by VLAN: where its received frames are copied; nil while no VLAN is a source
-	lags     []*lagView   // by port ID: the Port-channels (etherchannel.go); nil while there is none
 }
 
 type portView struct {
 	present    bool
-	forwarding bool // link up and not shut down
+	forwarding bool     // link up and not shut down
+	bundled    bool     // a Port-channel member that carries its frames
+	lag        *lagView // the Port-channel it is a member of (etherchannel.go); nil: none
 	mode       PortMode
 	access     uint16
 	native     uint16
@@ -40,8 +42,6 @@ type portView struct {
 	spanRx     []spanDest         // SPAN: where the frames it receives are copied
 	spanTx     []spanDest         // SPAN: where the frames it sends are copied
 	spanDest   bool               // a SPAN destination: sends the copies, and nothing else
-	lag        *lagView           // the Port-channel it is a member of (etherchannel.go); nil: none
-	bundled    bool               // a member that carries the Port-channel's frames
 }
 
 // txQueue returns the transmit queue a worker of receive queue q writes
