@@ -272,6 +272,9 @@ func TestEtherChannelModeOnAndRejects(t *testing.T) {
 	if got := r.out("show etherchannel summary"); !strings.Contains(got, "2      Po2(SU)         -         Gi0/3(P)       \n") {
 		t.Errorf("mode on:\n%s", got)
 	}
+	if got := r.out("show vlan brief"); !strings.Contains(got, "Gi0/1, Gi0/2, Gi0/4, Po2\n") {
+		t.Errorf("show vlan brief lists a bundle's member, or not its Port-channel:\n%s", got)
+	}
 	if got := r.out("show lacp neighbor"); got != lacpFlags {
 		t.Errorf("show lacp neighbor lists a static channel:\n%s", got)
 	}

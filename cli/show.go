@@ -476,7 +476,7 @@ func (d *Device) showVLAN(brief bool, only uint16) string {
 	members := map[uint16][]string{}
 	for _, p := range d.sw.Ports() {
 		st, err := d.sw.Status(p)
-		if err != nil || st.Settings.Mode != dataplane.ModeAccess {
+		if err != nil || st.Settings.Mode != dataplane.ModeAccess || d.sw.ChannelGroup(p) != 0 { // a bundle's members are its Port-channel
 			continue
 		}
 		members[st.Settings.AccessVLAN] = append(members[st.Settings.AccessVLAN], ifname.Short(p))
