@@ -68,6 +68,17 @@ func (d *Device) RunLACP(ctx context.Context) {
 			d.lacpReceive(d.lacpNow(), f)
 			d.lacpStep(d.lacpNow())
 		case <-t.C:
+			// After a stall, the PDUs that waited are heard before the
+			// timers run: a late runner must not time out a partner
+			// that kept speaking.
+			for drained := false; !drained; {
+				select {
+				case f := <-rx:
+					d.lacpReceive(d.lacpNow(), f)
+				default:
+					drained = true
+				}
+			}
 			d.lacpStep(d.lacpNow())
 		}
 	}
