@@ -15,7 +15,7 @@ import (
 
 // lagRig is a rig of four ports with Port-channel1 over ports 2 and 3:
 // port 1 and 4 are hosts, 2 and 3 the bundle's links.
-func lagRig(t *testing.T) *rig {
+func lagRig(t testing.TB) *rig {
 	g := newRig(t, 4, cam.Config{})
 	if err := g.sw.CreatePortChannel(1); err != nil {
 		t.Fatal(err)
@@ -292,4 +292,33 @@ func TestEtherChannelForwardAllocs(t *testing.T) {
 	if sinks[1].TxFrames() < runs {
 		t.Errorf("host port got %d of %d from the bundle", sinks[1].TxFrames(), runs)
 	}
+}
+
+// FuzzEtherChannel runs arbitrary frames into a switch with a bundle over
+// ports 2 and 3 (IP hash): nothing panics, a frame never goes back into
+// the bundle it came from, and a bundle gets at most one copy.
+func FuzzEtherChannel(f *testing.F) {
+	g := lagRig(f)
+	g.bundle(2, true)
+	g.bundle(3, true)
+	g.sw.SetLoadBalance(LoadBalanceSrcDstIP)
+	f.Add(uint8(0), udpFrame(f, macA, bcast, 0, "flood"))
+	f.Add(uint8(1), udpFrame(f, macB, macA, 0, "from the bundle"))
+	f.Add(uint8(2), udpFrame(f, macC, bcast, 7, "tagged"))
+	f.Add(uint8(1), []byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, p uint8, frame []byte) {
+		in := []int{1, 2, 3, 4}[p%4]
+		if len(frame) > 9000 {
+			return
+		}
+		g.send(in, frame)
+		got := g.got()
+		lag := len(got[2]) + len(got[3])
+		if (in == 2 || in == 3) && lag != 0 {
+			t.Fatalf("a frame from the bundle went back into it: %v", counts(got))
+		}
+		if lag > 1 {
+			t.Fatalf("the bundle got %d copies of one frame", lag)
+		}
+	})
 }
