@@ -187,6 +187,9 @@ Gi0/2     FA      bndl      32768         0x1       0x1     0x102       0x3F
 	if in != wantIn {
 		t.Errorf("show lacp internal:\n%s\nwant:\n%s", in, wantIn)
 	}
+	if got := r.out("show interfaces trunk"); !strings.Contains(got, "\nPo1         on               802.1q         trunking      1\n") || strings.Contains(got, "Gi0/1") {
+		t.Errorf("show interfaces trunk does not list the bundle as Po1 alone:\n%s", got)
+	}
 	if got := r.out("show lacp sys-id"); got != "32768, 001e.147a.0000\n" {
 		t.Errorf("show lacp sys-id %q", got)
 	}
