@@ -206,6 +206,10 @@ Gi0/2     FA      bndl      32768         0x1       0x1     0x102       0x3F
 			t.Errorf("show interfaces port-channel 1 lacks %q:\n%s", s, ifc)
 		}
 	}
+	rows := parseFSM(t, "show_interfaces", ifc)
+	want(t, row(t, rows, "INTERFACE", "Port-channel1"), map[string]any{"LINK_STATUS": "up", "PROTOCOL_STATUS": "up (connected)", "HARDWARE_TYPE": "EtherChannel"})
+	st := parseFSM(t, "show_interfaces_status", r.out("show interfaces status"))
+	want(t, row(t, st, "PORT", "Po1"), map[string]any{"STATUS": "connected"})
 	if got := r.out("show interfaces po1 etherchannel"); !strings.Contains(got, "Port-channel: Po1") {
 		t.Errorf("show interfaces po1 etherchannel:\n%s", got)
 	}
