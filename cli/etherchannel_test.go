@@ -131,7 +131,7 @@ Group  Port-channel  Protocol    Ports
 		t.Errorf("waiting:\n%s\nwant:\n%s", r.out("show etherchannel summary"), want)
 	}
 	peer.run(3 * time.Second)
-	want := ecHeader + `Number of channel-groups in use: 1
+	wantSum := ecHeader + `Number of channel-groups in use: 1
 Number of aggregators:           1
 
 Group  Port-channel  Protocol    Ports
@@ -139,8 +139,8 @@ Group  Port-channel  Protocol    Ports
 1      Po1(SU)         LACP      Gi0/1(P)       Gi0/2(P)       
 
 `
-	if got := r.out("show etherchannel summary"); got != want {
-		t.Fatalf("show etherchannel summary:\n%s\nwant:\n%s", got, want)
+	if got := r.out("show etherchannel summary"); got != wantSum {
+		t.Fatalf("show etherchannel summary:\n%s\nwant:\n%s", got, wantSum)
 	}
 	for _, line := range []string{
 		"%EC-5-BUNDLED: Interface Gi0/1 joined port-channel Po1",
