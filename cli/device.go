@@ -45,14 +45,14 @@ type Device struct {
 		config, ifc, ifRange, vlan, line, svi *engine.Mode
 		stdACL, extACL, accessMap             *engine.Mode // acl_commands.go
 	}
-	acl   *aclConfig    // access lists, access groups, VLAN maps (acl_config.go)
-	trace packetTrace   // the live packet trace (packettrace.go)
-	logs  *logConfig    // syslog servers and levels (logging.go)
-	rates *rateMeter    // interface rates (rates.go)
-	lines *lines        // line con 0, line vty 0-15 (line.go); guarded by mu
-	login *loginState   // login block-for, delay, logging (login.go); guarded by mu
-	ssh   *sshSettings  // ip ssh ... (ssh.go); guarded by mu
-	ec    *etherChannel // channel groups and their LACP machines (etherchannel.go, lacp.go)
+	acl   *aclConfig   // access lists, access groups, VLAN maps (acl_config.go)
+	trace packetTrace  // the live packet trace (packettrace.go)
+	logs  *logConfig   // syslog servers and levels (logging.go)
+	rates *rateMeter   // interface rates (rates.go)
+	lines *lines       // line con 0, line vty 0-15 (line.go); guarded by mu
+	login *loginState  // login block-for, delay, logging (login.go); guarded by mu
+	ssh   *sshSettings // ip ssh ... (ssh.go); guarded by mu
+	ec    *ecState     // channel groups and their LACP machines (etherchannel.go, lacp.go)
 
 	mu           sync.Mutex
 	hostname     string

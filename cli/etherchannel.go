@@ -69,8 +69,8 @@ type ecMember struct {
 	noLACP   bool      // suspended for want of a LACP partner (logged once)
 }
 
-// etherChannel is the device's EtherChannel state; mu guards it.
-type etherChannel struct {
+// ecState is the device's EtherChannel state; mu guards it.
+type ecState struct {
 	mu      sync.Mutex
 	sysPrio uint16 // lacp system-priority; 0: the default
 	members map[string]*ecMember
@@ -86,12 +86,12 @@ type lastBundled struct {
 	at   time.Time
 }
 
-func newEtherChannel() *etherChannel {
-	return &etherChannel{members: map[string]*ecMember{}, created: map[int]time.Time{}, marker: map[string]uint64{}, rxErr: map[string]uint64{}, last: map[int]lastBundled{},
+func newEtherChannel() *ecState {
+	return &ecState{members: map[string]*ecMember{}, created: map[int]time.Time{}, marker: map[string]uint64{}, rxErr: map[string]uint64{}, last: map[int]lastBundled{},
 		clock: func() time.Duration { return time.Since(lacpEpoch) }}
 }
 
-func (e *etherChannel) systemPriority() uint16 {
+func (e *ecState) systemPriority() uint16 {
 	if e.sysPrio == 0 {
 		return defaultLACPPriority
 	}
@@ -555,7 +555,7 @@ func (d *Device) showEtherChannelPortChannel(group int) string {
 			if !m.bundled {
 				continue
 			}
-			fmt.Fprintf(&b, "  %-6d%-7s%-9s%-19s%d\n", i, "00", ifname.Short(m.name), ecState(m.mode), 0)
+			fmt.Fprintf(&b, "  %-6d%-7s%-9s%-19s%d\n", i, "00", ifname.Short(m.name), ecStateWord(m.mode), 0)
 			i++
 		}
 		if lb, ok := d.ec.lastBundled(c.Group); ok {
@@ -566,7 +566,7 @@ func (d *Device) showEtherChannelPortChannel(group int) string {
 	return b.String()
 }
 
-func (e *etherChannel) lastBundled(group int) (lastBundled, bool) {
+func (e *ecState) lastBundled(group int) (lastBundled, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	lb, ok := e.last[group]
@@ -582,8 +582,8 @@ func bundledCount(ms []memberView) (n int) {
 	return n
 }
 
-// ecState is the EC state column: the member's mode as IOS words it.
-func ecState(m channelMode) string {
+// ecStateWord is the EC state column: the member's mode as IOS words it.
+func ecStateWord(m channelMode) string {
 	switch m {
 	case modeActive:
 		return "Active"

@@ -227,7 +227,7 @@ func (d *Device) lacpStep(now time.Duration) {
 }
 
 // changeLocked records a member's new bundled state; e.mu is held.
-func (e *etherChannel) changeLocked(name string, m *ecMember, bundled bool, at time.Time) bundleChange {
+func (e *ecState) changeLocked(name string, m *ecMember, bundled bool, at time.Time) bundleChange {
 	m.bundled, m.since = bundled, at
 	if bundled {
 		e.last[m.group] = lastBundled{port: name, at: at}
@@ -237,7 +237,7 @@ func (e *etherChannel) changeLocked(name string, m *ecMember, bundled bool, at t
 
 // standbyLocked reports whether m waits in hot standby: its partner is
 // the aggregation's but eight links are bundled already.
-func (e *etherChannel) standbyLocked(m *ecMember) bool {
+func (e *ecState) standbyLocked(m *ecMember) bool {
 	var g lacp.Group
 	for _, o := range e.members {
 		if o.group == m.group && o.lp != nil {

@@ -23,10 +23,11 @@ type snapshot struct {
 }
 
 type portView struct {
+	lag     *lagView // the Port-channel it is a member of (etherchannel.go); nil: none
+	bundled bool     // a Port-channel member that carries its frames
+
 	present    bool
-	forwarding bool     // link up and not shut down
-	bundled    bool     // a Port-channel member that carries its frames
-	lag        *lagView // the Port-channel it is a member of (etherchannel.go); nil: none
+	forwarding bool // link up and not shut down
 	mode       PortMode
 	access     uint16
 	native     uint16
