@@ -11,6 +11,9 @@ PKGS    := ./...
 # the switch's captures (EPC exports, `l2sw capture`) as a user would.
 TEST_DEBS := iproute2 iputils-ping iputils-arping tcpdump ucarp keepalived \
 	iperf3 traceroute socat python3-textfsm python3-netmiko tshark lldpd
+# Open vSwitch's userspace datapath: an LACP peer independent of l2sw's on
+# kernels without the bonding driver (e2e/etherchannel_test.go).
+TEST_DEBS += openvswitch-switch ethtool
 FUZZTIME ?= 20s
 
 .PHONY: all build run test test-deps unit bench bench-smoke fuzz vet lint clean

@@ -308,6 +308,9 @@ func (d *Device) configCommands() []engine.Command {
 				if done, err := d.enterInterface(c, name); done {
 					return err
 				}
+				if done, err := d.enterPortChannel(c, name); done { // etherchannel.go
+					return err
+				}
 				if c.Negated() {
 					return engine.Rejectf("%% Removal of physical interfaces is not permitted")
 				}

@@ -88,6 +88,7 @@ func (d *Device) RunningConfig() string {
 	if mtu := d.sw.SystemMTU(); mtu != dataplane.DefaultMTU {
 		fmt.Fprintf(&b, "system mtu %d\n!\n", mtu)
 	}
+	b.WriteString(d.etherChannelGlobalConfig()) // etherchannel.go
 	b.WriteString(d.routingConfig())
 	b.WriteString(d.vrrpGlobalConfig()) // vrrp.go
 	for _, v := range d.sw.VLANs() {
@@ -164,6 +165,7 @@ func (d *Device) interfaceConfig(name string) string {
 	if x.loadInterval != 0 {
 		fmt.Fprintf(&b, " load-interval %d\n", x.loadInterval)
 	}
+	b.WriteString(d.channelConfig(name)) // etherchannel.go
 	if s.Shutdown {
 		b.WriteString(" shutdown\n")
 	}

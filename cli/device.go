@@ -56,6 +56,7 @@ type Device struct {
 	vrrp  *vrrpSpeaker // VRRP groups (vrrp.go, vrrp_run.go)
 	disc  *discovery   // CDP and LLDP (discovery.go); own lock
 	hsrp  *hsrpState   // standby groups and track objects (standby.go)
+	ec    *ecState     // channel groups and their LACP machines (etherchannel.go, lacp.go)
 
 	mu           sync.Mutex
 	hostname     string
@@ -118,6 +119,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installPing()
 	d.installIPInterface()
 	d.installSwitchport()
+	d.installEtherChannel()
 	d.installInventory()
 	d.installLoadInterval()
 	d.rates = &rateMeter{ports: map[string]*portRate{}}

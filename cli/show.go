@@ -243,6 +243,8 @@ func kindOf(name string) portKind {
 		return portKind{"Ten Gigabit Ethernet", 10000000, "SFP-10GBase-SR", "10G"}
 	case strings.HasPrefix(name, "FastEthernet"):
 		return portKind{"Fast Ethernet", 100000, "10/100BaseTX", "100"}
+	case strings.HasPrefix(name, "Port-channel"):
+		return portKind{"EtherChannel", 1000000, "unknown", "1000"}
 	}
 	return portKind{"Gigabit Ethernet", 1000000, "10/100/1000BaseTX", "1000"}
 }
@@ -341,6 +343,7 @@ func (d *Device) showInterfaces(name string) (string, error) {
 		b.WriteString("  Keepalive set (10 sec)\n")
 		fmt.Fprintf(&b, "  %s, %s, media type is %s\n", duplexWords(x.duplex, ps.up), speedWords(x.speed, k, ps.up), k.media)
 		b.WriteString("  input flow-control is off, output flow-control is unsupported \n")
+		b.WriteString(d.portChannelMembersLine(n)) // etherchannel.go
 		b.WriteString("  ARP type: ARPA, ARP Timeout 04:00:00\n")
 		fmt.Fprintf(&b, "  Last input %s, output %s, output hang never\n",
 			d.lastActivity(rt.lastInput, rt.seenInput, cnt.Get(dataplane.RxFrames)), d.lastActivity(rt.lastOutput, rt.seenOutput, cnt.Get(dataplane.TxFrames)))
@@ -483,7 +486,7 @@ func (d *Device) showVLAN(brief bool, only uint16) string {
 	members := map[uint16][]string{}
 	for _, p := range d.sw.Ports() {
 		st, err := d.sw.Status(p)
-		if err != nil || st.Settings.Mode != dataplane.ModeAccess {
+		if err != nil || st.Settings.Mode != dataplane.ModeAccess || d.sw.ChannelGroup(p) != 0 { // a bundle's members are its Port-channel
 			continue
 		}
 		members[st.Settings.AccessVLAN] = append(members[st.Settings.AccessVLAN], ifname.Short(p))

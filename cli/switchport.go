@@ -107,7 +107,7 @@ func (d *Device) showTrunk(name string) (string, error) {
 	}
 	for _, p := range ports {
 		st, err := d.sw.Status(p)
-		if err != nil || st.Settings.Mode != dataplane.ModeTrunk || !st.Up {
+		if err != nil || st.Settings.Mode != dataplane.ModeTrunk || !st.Up || d.sw.ChannelGroup(p) != 0 { // a bundle trunks as its Port-channel
 			continue
 		}
 		r := trunkRow{name: ifname.Short(p), native: st.Settings.NativeVLAN, allowed: st.Settings.Allowed}

@@ -43,15 +43,18 @@ func (r *Receiver) observeEgress(f []byte, out cam.PortID, vlan uint16, tagged b
 }
 
 // flood sends the frame to every forwarding port of the VLAN but the
-// ingress one. Ports that need the other encapsulation get one shared copy.
-func (r *Receiver) flood(s *snapshot, buf []byte, n int, tagged bool, vlan uint16, cast castClass) {
+// ingress one, in (a Port-channel for a frame one of its members received:
+// a Port-channel gets the frame on one member). Ports that need the other
+// encapsulation get one shared copy.
+func (r *Receiver) flood(s *snapshot, buf []byte, n int, in cam.PortID, tagged bool, vlan uint16, cast castClass) {
 	const off = port.Headroom
 	f := buf[off : off+n]
 	var other []byte
 	for _, out := range s.floodPorts(vlan, r.view.DstUint64(), cast) {
-		if out == r.in {
+		if out == in {
 			continue
 		}
+		out = s.egressPort(out, f)
 		ov := &s.ports[out]
 		if ov.tagged(vlan) == tagged {
 			r.enqueue(out, f, cast)

@@ -82,6 +82,14 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	if pv.storm != nil && r.stormDrop(pv.storm, cast, n, f) {
 		return // storm control (storm.go)
 	}
+	if pv.lag != nil { // an EtherChannel member: the frame enters the Port-channel (etherchannel.go)
+		if !pv.bundled {
+			r.drop(StageIngress, ReasonPortDown, f)
+			return
+		}
+		in = pv.lag.id
+		pv = &s.ports[in]
+	}
 
 	// Ingress VLAN.
 	vlan, why := pv.ingressVLAN(v)
@@ -159,6 +167,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	// it came in, with no offload header or observer to tend, is queued
 	// here: the common case pays no call.
 	if out != cam.NoPort {
+		out = s.egressPort(out, f)
 		if (v.Tags > 0) == s.ports[out].tagged(vlan) && !r.rxOffload && r.obs == nil {
 			r.enqueue(out, f, cast)
 			return
@@ -169,7 +178,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	if cast == castUnicast {
 		st.inc(UnknownUnicastFlooded)
 	}
-	r.flood(s, buf, n, v.Tags > 0, vlan, cast)
+	r.flood(s, buf, n, in, v.Tags > 0, vlan, cast)
 }
 
 // giant is the MTU check of a frame longer than an untagged frame of the

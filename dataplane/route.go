@@ -335,7 +335,7 @@ func (r *Receiver) l2Send(s *snapshot, buf []byte, start, end int, vlan uint16, 
 				start = packet.PushTag(buf, start, vlan)
 			}
 			f := packet.Pad(buf, start, end)
-			r.enqueue(out, f, cast)
+			r.enqueue(s.egressPort(out, f), f, cast)
 			if r.obs != nil {
 				r.observe(f, Decision{Stage: StageL2Lookup, Verdict: Pass, Entry: Entry{Port: out, VLAN: vlan, Known: true}})
 				r.observeEgress(f, out, vlan, ov.tagged(vlan))
@@ -349,6 +349,7 @@ func (r *Receiver) l2Send(s *snapshot, buf []byte, start, end int, vlan uint16, 
 	}
 	var withTag []byte
 	for _, out := range s.floodPorts(vlan, packet.MAC(f[0:6]).Uint64(), cast) {
+		out = s.egressPort(out, f)
 		if s.ports[out].tagged(vlan) {
 			if withTag == nil {
 				withTag = r.reencap(f, false, vlan)

@@ -11,6 +11,7 @@ import (
 // one atomic store, so forwarding never sees half a configuration.
 type snapshot struct {
 	ports []portView                // by cam.PortID
+	lags  []*lagView                // by port ID: the Port-channels (etherchannel.go); nil while there is none
 	flood [MaxVLAN + 1][]cam.PortID // forwarding member ports per VLAN
 	l3    *l3Snapshot               // nil while no SVI exists
 	vacl  []*vaclView               // VLAN filters by VLAN; nil while there is none
@@ -24,6 +25,9 @@ type snapshot struct {
 }
 
 type portView struct {
+	lag     *lagView // the Port-channel it is a member of (etherchannel.go); nil: none
+	bundled bool     // a Port-channel member that carries its frames
+
 	present    bool
 	forwarding bool // link up and not shut down
 	mode       PortMode
@@ -79,6 +83,7 @@ func (p *portView) member(vlan uint16) bool {
 func (p *portView) tagged(vlan uint16) bool { return p.mode == ModeTrunk && vlan != p.native }
 
 func (sw *Switch) publishLocked() {
+	sw.lagLinkLocked()
 	s := &snapshot{ports: make([]portView, sw.cfg.MaxPorts)}
 	var exist VLANSet
 	for id := range sw.vlans {
@@ -131,6 +136,7 @@ func (sw *Switch) publishLocked() {
 		}
 	}
 	s.exist = exist
+	sw.lagSnapshotLocked(s)
 	sw.spanSnapshotLocked(s)
 	sw.controlSnapshotLocked(s)
 	sw.mcastSnapshotLocked(s)

@@ -127,6 +127,7 @@ type Switch struct {
 	shards *counter.Shards
 	sim    simState       // the simulated trace's dry-run receiver (simulate.go)
 	sec    *securityState // err-disable, port security, storm control (security.go)
+	lag    lagState       // Port-channels and their members (etherchannel.go)
 }
 
 type swPort struct {
@@ -318,6 +319,7 @@ func (sw *Switch) SetPortSettings(name string, s PortSettings) (created bool, er
 		}
 	}
 	p.settings = s
+	sw.lagSettingsLocked(p)
 	wasUp, isUp := !old.Shutdown && p.linkUp && !sw.errDisabledLocked(p.id), !s.Shutdown && p.linkUp
 	if s.Shutdown {
 		sw.clearErrDisableLocked(p.id) // shutdown, then no shutdown, recovers (errdisable.go)
@@ -547,6 +549,7 @@ func (sw *Switch) rawCountersLocked(id cam.PortID) PortCounters {
 	for i, v := range sw.retired[id] {
 		c[i] += v
 	}
+	sw.lagCountersLocked(id, &c)
 	return c
 }
 

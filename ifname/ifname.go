@@ -103,6 +103,9 @@ func split(s string) (string, []int) {
 // MaxVLAN is the highest VLAN an SVI can have.
 const MaxVLAN = 4094
 
+// MaxPortChannel is the highest Port-channel number (channel-group 1-48).
+const MaxPortChannel = 48
+
 // SVI is the name of the SVI of vlan (Vlan10).
 func SVI(vlan uint16) string { return "Vlan" + strconv.Itoa(int(vlan)) }
 

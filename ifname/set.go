@@ -245,11 +245,14 @@ func SwitchSet(ports []string) *Set {
 		}
 	}
 	// Every switch has the SVIs and the Null0 route sink.
-	for _, typ := range []string{"Vlan", "Null"} {
+	for _, typ := range []string{"Vlan", "Null", "Port-channel"} {
 		if byType[typ] == nil {
 			byType[typ] = &acc{ranges: []Range{{Lo: 0, Hi: 0}}}
-			if typ == "Vlan" {
+			switch typ {
+			case "Vlan":
 				byType[typ].ranges[0] = Range{Lo: 1, Hi: MaxVLAN}
+			case "Port-channel":
+				byType[typ].ranges[0] = Range{Lo: 1, Hi: MaxPortChannel}
 			}
 			order = append(order, typ)
 		}

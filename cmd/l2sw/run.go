@@ -185,6 +185,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 		}
 	}()
 	go dev.RunStandby(ctx) // HSRP groups: hellos, timers, virtual gateways
+	go dev.RunLACP(ctx)
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
