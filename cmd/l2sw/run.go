@@ -171,6 +171,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 		errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf, Capture: dev})
 	}()
 	go dev.RunRates(ctx)
+	go dev.RunProcessStats(ctx)
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
