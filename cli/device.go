@@ -53,6 +53,8 @@ type Device struct {
 	login *loginState  // login block-for, delay, logging (login.go); guarded by mu
 	ssh   *sshSettings // ip ssh ... (ssh.go); guarded by mu
 	procs *procMeter   // CPU samples and lowest free memory (procstat.go)
+	// jsonEng parses the lines of `l2sw exec --json` (json.go).
+	jsonEng *engine.Engine
 
 	mu           sync.Mutex
 	hostname     string

@@ -59,6 +59,7 @@ func (d *Device) installEveryday() {
 			Run:  out(func(*engine.Ctx, engine.Args) (string, error) { return d.showMemoryStatistics(), nil })},
 	))
 	d.installTechSupport()
+	d.installJSON()
 }
 
 // flashDir is the directory `dir flash:` lists: the one holding the

@@ -288,6 +288,8 @@ type ControlOptions struct {
 	Logf func(format string, args ...any)
 	// Capture runs capture connections; nil refuses them.
 	Capture Capturer
+	// JSON answers exec requests that ask for JSON; nil refuses them.
+	JSON JSONExecer
 }
 
 // ServeControlWith is ServeControl with a log: it accepts control

@@ -168,7 +168,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 	errc := make(chan error, 2)
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "l2sw: "+format+"\n", args...) }
 	go func() {
-		errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf, Capture: dev})
+		errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf, Capture: dev, JSON: dev})
 	}()
 	go dev.RunRates(ctx)
 	go dev.RunProcessStats(ctx)
