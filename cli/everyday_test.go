@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -334,5 +335,39 @@ func TestHelpInBatch(t *testing.T) {
 	res = term.RunBatch(r.dev.Engine(), []string{"show mac ?"}, term.BatchOptions{Echo: true})
 	if res.Output != "Switch#show mac ?\n  address-table  MAC forwarding table\n\n" {
 		t.Errorf("show mac ? with echo:\n%q", res.Output)
+	}
+}
+
+// TestHelpOverSSH: "?" in an SSH shell lists the next words as a console
+// does and keeps the line for editing; in an SSH exec request it prints
+// the same help, exit status 0, or the caret and exit status 1.
+func TestHelpOverSSH(t *testing.T) {
+	r := newSSHRig(t)
+	r.out("configure terminal", "username admin privilege 15 secret adminpw", "end")
+	s := r.shell(t, "admin", "adminpw")
+	s.until("Switch#")
+	if _, err := io.WriteString(s.in, "show mac ?"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.until("Switch#show mac "); !strings.Contains(got, "show mac ?\r\n  address-table  MAC forwarding table\r\n\r\n") {
+		t.Errorf("? in an SSH shell: %q", got)
+	}
+	if got := s.send("address-table count", "Switch#"); !strings.Contains(got, "Mac Entries for Vlan") {
+		t.Errorf("the line kept after ? did not run: %q", got)
+	}
+	for line, want := range map[string]string{
+		"show mac ?":  "  address-table  MAC forwarding table\n\n",
+		"show zork ?": "show zork ?\n     ^\n% Invalid input detected at '^' marker.\n\n",
+	} {
+		c, err := r.dial(t, "admin", "adminpw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess, _ := c.NewSession()
+		out, err := sess.CombinedOutput(line)
+		c.Close()
+		if string(out) != want || (err != nil) != strings.Contains(line, "zork") {
+			t.Errorf("exec request %q: err=%v %q, want %q", line, err, out, want)
+		}
 	}
 }
