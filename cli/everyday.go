@@ -317,3 +317,11 @@ func (d *Device) showRunningAll() string {
 	body := runningConfigAll(d.RunningConfig())
 	return fmt.Sprintf("Building configuration...\n\nCurrent configuration : %d bytes\n%s\n", len(body), body)
 }
+
+// sviLast is an SVI's "Last input" or "output": how long ago, or never.
+func sviLast(ago time.Duration) string {
+	if ago < 0 {
+		return "never"
+	}
+	return iosDuration(ago)
+}
