@@ -59,6 +59,7 @@ func (d *Device) installEveryday() {
 			Run:  out(func(*engine.Ctx, engine.Args) (string, error) { return d.showMemoryStatistics(), nil })},
 	))
 	d.installTechSupport()
+	d.installCPUHistory()
 	d.installJSON()
 }
 

@@ -371,3 +371,100 @@ func TestHelpOverSSH(t *testing.T) {
 		}
 	}
 }
+
+// TestShowProcessesCPUHistory: the three IOS graphs, newest column at the
+// left: the per-second graph with each second's digits above its column,
+// the per-minute one with '*' for the maximum and '#' for the average.
+func TestShowProcessesCPUHistory(t *testing.T) {
+	r := newRig(t)
+	m := r.dev.procs
+	m.mu.Lock()
+	m.hist = cpuHistory{}
+	at := time.Unix(1000, 0)
+	for i, pct := range []float64{100, 47, 3, 0} { // oldest first
+		m.hist.add(at.Add(time.Duration(i)*time.Second), pct)
+	}
+	m.hist.minutes = []cpuPoint{{max: 35, avg: 12}}
+	m.mu.Unlock()
+	got := r.out("show processes cpu history")
+	want := `
+       1
+      40
+     370
+100    *
+ 90    *
+ 80    *
+ 70    *
+ 60    *
+ 50    *
+ 40   **
+ 30   **
+ 20   **
+ 10   **
+   0....5....1....1....2....2....3....3....4....4....5....5....6
+             0    5    0    5    0    5    0    5    0    5    0
+               CPU% per second (last 60 seconds)
+
+
+    3
+    5
+100
+ 90
+ 80
+ 70
+ 60
+ 50
+ 40
+ 30 *
+ 20 *
+ 10 #
+   0....5....1....1....2....2....3....3....4....4....5....5....6
+             0    5    0    5    0    5    0    5    0    5    0
+               CPU% per minute (last 60 minutes)
+              * = maximum CPU%   # = average CPU%
+
+
+
+
+100
+ 90
+ 80
+ 70
+ 60
+ 50
+ 40
+ 30
+ 20
+ 10
+   0....5....1....1....2....2....3....3....4....4....5....5....6....6....7..
+             0    5    0    5    0    5    0    5    0    5    0    5    0
+                   CPU% per hour (last 72 hours)
+                  * = maximum CPU%   # = average CPU%
+`
+	if got != want {
+		t.Errorf("show processes cpu history:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestCPUHistoryFolds: a minute of seconds becomes one per-minute point
+// with its maximum and average, an hour of minutes one per-hour point.
+func TestCPUHistoryFolds(t *testing.T) {
+	var h cpuHistory
+	at := time.Unix(5000, 0)
+	for i := 0; i <= 3600; i++ {
+		pct := 10.0
+		if i%60 == 30 {
+			pct = 70
+		}
+		h.add(at.Add(time.Duration(i)*time.Second), pct)
+	}
+	if len(h.seconds) != 60 || len(h.minutes) != 60 || len(h.hours) != 1 {
+		t.Fatalf("%d seconds, %d minutes, %d hours", len(h.seconds), len(h.minutes), len(h.hours))
+	}
+	if p := h.minutes[0]; p.max != 70 || p.avg != 11 {
+		t.Errorf("minute point %+v, want max 70 avg 11", p)
+	}
+	if p := h.hours[0]; p.max != 70 || p.avg != 11 {
+		t.Errorf("hour point %+v, want max 70 avg 11", p)
+	}
+}

@@ -48,6 +48,7 @@ type procMeter struct {
 	mu      sync.Mutex
 	samples []procSample // oldest first, spanning the longest window
 	lowest  [2]uint64    // processor, I/O; 0 = not seen yet
+	hist    cpuHistory   // show processes cpu history (cpuhistory.go)
 	read    func() (procSample, error)
 }
 
@@ -67,6 +68,10 @@ func (m *procMeter) sample(now time.Time) {
 	s.at = now
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if n := len(m.samples); n > 0 {
+		prev := m.samples[n-1]
+		m.hist.add(now, percent(s.user+s.sys-prev.user-prev.sys, now.Sub(prev.at)))
+	}
 	m.samples = append(m.samples, s)
 	keep := 0
 	for i, old := range m.samples {
