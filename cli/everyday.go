@@ -268,6 +268,9 @@ func serviceKey(line string) string {
 // service block after the version line, the configured service lines
 // taking the place of the defaults they change.
 func runningConfigAll(running string) string {
+	if running != "" && !strings.HasSuffix(running, "\n") {
+		running += "\n" // each line moves whole, newline included
+	}
 	lines := strings.SplitAfter(running, "\n")
 	set := map[string]string{}
 	var rest []string

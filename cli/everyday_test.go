@@ -468,3 +468,25 @@ func TestCPUHistoryFolds(t *testing.T) {
 		t.Errorf("hour point %+v, want max 70 avg 11", p)
 	}
 }
+
+// FuzzRunningConfigAll: any config text gives the defaults once each and
+// keeps every non-service line.
+func FuzzRunningConfigAll(f *testing.F) {
+	f.Add("!\nversion 15.0\nservice timestamps log uptime\nhostname S\n!\nend\n")
+	f.Add("no service pad\n service x\nservice\n")
+	f.Fuzz(func(t *testing.T, cfg string) {
+		got := runningConfigAll(cfg)
+		for _, def := range defaultServices {
+			k := serviceKey(def)
+			n := 0
+			for _, l := range strings.Split(got, "\n") {
+				if !strings.HasPrefix(l, " ") && serviceKey(l) == k {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("%d lines for service %s in\n%s", n, k, got)
+			}
+		}
+	})
+}

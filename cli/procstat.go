@@ -89,13 +89,17 @@ func (m *procMeter) sample(now time.Time) {
 func (d *Device) RunProcessStats(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	for {
+	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
 			d.procs.sample(now)
-			d.memoryStats() // keeps "Lowest" up to date between shows
+			// Keeps "Lowest" up to date between shows; ReadMemStats stops
+			// the world for a moment, so not every second.
+			if n%10 == 0 {
+				d.memoryStats()
+			}
 		}
 	}
 }
