@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,7 +41,7 @@ func dirLine(t *testing.T, path string) string {
 func TestDirListsFlash(t *testing.T) {
 	r := newRig(t)
 	root := filepath.Dir(r.path)
-	if got := r.out("dir"); got != "Directory of flash:/\n\nNo files in directory\n\n"+totalLine(t, root) {
+	if got := r.out("dir"); !sameDir(t, root, got, "Directory of flash:/\n\nNo files in directory\n\n"+totalLine(t, root)) {
 		t.Errorf("dir of an empty flash:\n%s", got)
 	}
 	r.out("write memory")
@@ -53,12 +54,12 @@ func TestDirListsFlash(t *testing.T) {
 	want := "Directory of flash:/\n\n" + dirLine(t, filepath.Join(root, "images")) + dirLine(t, r.path) +
 		"\n" + totalLine(t, root)
 	for _, cmd := range []string{"dir", "dir flash:", "dir flash:/", "show flash:"} {
-		if got := r.out(cmd); got != want {
+		if got := r.out(cmd); !sameDir(t, root, got, want) {
 			t.Errorf("%s:\n%q\nwant\n%q", cmd, got, want)
 		}
 	}
 	if got, want := r.out("dir flash:images"), "Directory of flash:/images/\n\n"+dirLine(t, filepath.Join(root, "images", "l2sw.bin"))+
-		"\n"+totalLine(t, root); got != want {
+		"\n"+totalLine(t, root); !sameDir(t, root, got, want) {
 		t.Errorf("dir flash:images:\n%q\nwant\n%q", got, want)
 	}
 	if !strings.Contains(r.out("dir flash:startup-config"), "  startup-config\n") {
@@ -75,12 +76,29 @@ func TestDirListsFlash(t *testing.T) {
 	}
 }
 
-func totalLine(t *testing.T, dir string) string {
+// totalLine is the placeholder of the last line of `dir`, which sameDir
+// checks against the file system.
+func totalLine(*testing.T, string) string { return "TOTAL\n" }
+
+var totalRE = regexp.MustCompile(`\n(\d+) bytes total \((\d+) bytes free\)\n$`)
+
+// sameDir compares a `dir` listing with want, whose TOTAL line stands for
+// the file system's size (exact) and free space (within 64 MB: other
+// processes write to the same disk meanwhile).
+func sameDir(t *testing.T, dir, got, want string) bool {
+	t.Helper()
+	m := totalRE.FindStringSubmatchIndex(got)
+	if m == nil || got[:m[0]+1]+"TOTAL\n" != want {
+		return false
+	}
 	var sf syscall.Statfs_t
 	if err := syscall.Statfs(dir, &sf); err != nil {
 		t.Fatal(err)
 	}
-	return fmt.Sprintf("%d bytes total (%d bytes free)\n", sf.Blocks*uint64(sf.Bsize), sf.Bavail*uint64(sf.Bsize))
+	total, _ := strconv.ParseUint(got[m[2]:m[3]], 10, 64)
+	free, _ := strconv.ParseUint(got[m[4]:m[5]], 10, 64)
+	now := sf.Bavail * uint64(sf.Bsize)
+	return total == sf.Blocks*uint64(sf.Bsize) && free+64<<20 > now && now+64<<20 > free
 }
 
 // TestShowMemoryStatistics: the two IOS pools in the IOS columns, with the
@@ -119,11 +137,13 @@ func TestShowMemoryStatistics(t *testing.T) {
 	}
 	ballast := make([]byte, 64<<20)
 	ballast[len(ballast)-1] = 1
+	// A collection may free other garbage meanwhile, but the live 64 MB
+	// are in use whatever else happened.
 	after := parse()
-	if after["Processor"][2] < before["Processor"][2]+60<<20 {
-		t.Errorf("Processor used %d after a 64 MB allocation, was %d", after["Processor"][2], before["Processor"][2])
+	if after["Processor"][2] < 64<<20 {
+		t.Errorf("Processor used %d with 64 MB live, was %d", after["Processor"][2], before["Processor"][2])
 	}
-	_ = ballast[0]
+	runtime.KeepAlive(ballast)
 }
 
 // TestShowProcessesCPU: the IOS header with real percentages and one row
@@ -155,7 +175,7 @@ func TestShowProcessesCPU(t *testing.T) {
 		t.Errorf("column header %q", lines[1])
 	}
 	rowRE := regexp.MustCompile(`^ *(\d+) +(\d+) +(\d+) +(\d+) +(\d+\.\d\d)% +(\d+\.\d\d)% +(\d+\.\d\d)% +0 (\S.*)$`)
-	var runtime uint64
+	var busyMS uint64
 	pids := map[string]bool{}
 	for _, l := range lines[2:] {
 		m := rowRE.FindStringSubmatch(l)
@@ -164,13 +184,13 @@ func TestShowProcessesCPU(t *testing.T) {
 		}
 		pids[m[1]] = true
 		ms, _ := strconv.ParseUint(m[2], 10, 64)
-		runtime += ms
+		busyMS += ms
 	}
 	if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(os.Getpid())); err == nil && !pids[strconv.Itoa(os.Getpid())] {
 		t.Errorf("no row for the main thread %d:\n%s", os.Getpid(), out)
 	}
-	if runtime < 100 { // a loaded machine gives the loop a part of the time only
-		t.Errorf("threads' runtimes sum to %d ms after a busy 1.5 s:\n%s", runtime, out)
+	if busyMS < 100 { // a loaded machine gives the loop a part of the time only
+		t.Errorf("threads' runtimes sum to %d ms after a busy 1.5 s:\n%s", busyMS, out)
 	}
 	sorted := strings.Split(r.out("show processes cpu sorted"), "\n")
 	if sorted[1] != lines[1] || len(sorted) != len(lines)+1 {
