@@ -13,6 +13,8 @@ import (
 
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/cli/remote"
+	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/ifname"
 )
 
 // This file holds the everyday EXEC commands an engineer or an automation
@@ -328,4 +330,22 @@ func sviLast(ago time.Duration) string {
 		return "never"
 	}
 	return iosDuration(ago)
+}
+
+// sampleSVIRates feeds the SVIs' counters to the rate meter the ports use,
+// so that `show interfaces VlanN` has real input and output rates. The
+// ports' sampler (RunRates) knows only ports; RunProcessStats calls this
+// every rateSample.
+func (d *Device) sampleSVIRates(now time.Time) {
+	for _, c := range d.sw.SVIs() {
+		cnt := d.sw.SVICounters(c.VLAN)
+		var pc dataplane.PortCounters
+		pc[dataplane.RxFrames], pc[dataplane.RxBytes] = cnt.InPackets, cnt.InBytes
+		pc[dataplane.TxFrames], pc[dataplane.TxBytes] = cnt.OutPackets, cnt.OutBytes
+		name := ifname.SVI(c.VLAN)
+		interval := d.loadInterval(name)
+		d.rates.mu.Lock()
+		d.rates.sample(name, now, pc, interval)
+		d.rates.mu.Unlock()
+	}
 }

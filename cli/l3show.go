@@ -421,7 +421,7 @@ func arpTimeoutClock(d time.Duration) string {
 }
 
 // writeShowInterfaceVlan renders `show interfaces vlan N`.
-func writeShowInterfaceVlan(w io.Writer, c dataplane.SVIStatus) error {
+func writeShowInterfaceVlan(w io.Writer, c dataplane.SVIStatus, rt portRate, interval int) error {
 	status, proto := "up", "down"
 	if c.Shutdown {
 		status = "administratively down"
@@ -452,7 +452,9 @@ func writeShowInterfaceVlan(w io.Writer, c dataplane.SVIStatus) error {
 	bw.WriteString("  Last clearing of \"show interface\" counters never\n")
 	bw.WriteString("  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: 0\n")
 	bw.WriteString("  Queueing strategy: fifo\n  Output queue: 0/40 (size/max)\n")
-	bw.WriteString("  5 minute input rate 0 bits/sec, 0 packets/sec\n  5 minute output rate 0 bits/sec, 0 packets/sec\n")
+	iw := intervalWords(interval)
+	fmt.Fprintf(bw, "  %s input rate %d bits/sec, %d packets/sec\n", iw, int64(rt.inBits), int64(rt.inPkts))
+	fmt.Fprintf(bw, "  %s output rate %d bits/sec, %d packets/sec\n", iw, int64(rt.outBits), int64(rt.outPkts))
 	fmt.Fprintf(bw, "     %d packets input, %d bytes, 0 no buffer\n", cnt.InPackets, cnt.InBytes)
 	fmt.Fprintf(bw, "     Received %d broadcasts (0 IP multicasts)\n     0 runts, 0 giants, 0 throttles\n", cnt.InBroadcasts)
 	bw.WriteString("     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored\n")

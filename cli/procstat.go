@@ -100,6 +100,9 @@ func (d *Device) RunProcessStats(ctx context.Context) {
 			if n%10 == 0 {
 				d.memoryStats()
 			}
+			if n%int(rateSample/time.Second) == 0 {
+				d.sampleSVIRates(d.opts.Now())
+			}
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"math"
 	"net"
 	"strings"
 	"testing"
@@ -48,11 +50,16 @@ func TestShowInterfacesVlanCounters(t *testing.T) {
 	rm := r.sw.RouterMAC()
 	router := net.HardwareAddr(rm[:])
 	in := udpFrame(t, net.HardwareAddr{0, 0, 0, 0, 0x0a, 0x05}, router, net.IP{10, 0, 10, 5}, net.IP{10, 0, 20, 7}, "routed through the SVIs")
+	r.dev.sampleSVIRates(r.now)
 	r.send("GigabitEthernet0/1", in)
 	r.send("GigabitEthernet0/1", in)
+	r.dev.sampleSVIRates(r.now.Add(rateSample))
 	r.clk.Advance(65 * time.Second)
+	// 130 bytes in 5 s, weighted by 1-exp(-5/300): 3 bits/sec.
+	bits := int64(130 * 8 / rateSample.Seconds() * (1 - math.Exp(-rateSample.Seconds()/DefaultLoadInterval)))
 	v10, v20 := r.out("show interfaces vlan 10"), r.out("show interfaces vlan 20")
 	for _, want := range []string{"  Last input 00:01:05, output never, output hang never\n",
+		fmt.Sprintf("  5 minute input rate %d bits/sec, 0 packets/sec\n  5 minute output rate 0 bits/sec, 0 packets/sec\n", bits),
 		"     2 packets input, 130 bytes, 0 no buffer\n", "     Received 0 broadcasts (0 IP multicasts)\n",
 		"     0 packets output, 0 bytes, 0 underruns\n"} {
 		if !strings.Contains(v10, want) {
@@ -60,6 +67,7 @@ func TestShowInterfacesVlanCounters(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"  Last input never, output 00:01:05, output hang never\n",
+		fmt.Sprintf("  5 minute input rate 0 bits/sec, 0 packets/sec\n  5 minute output rate %d bits/sec, 0 packets/sec\n", bits),
 		"     0 packets input, 0 bytes, 0 no buffer\n", "     2 packets output, 130 bytes, 0 underruns\n"} {
 		if !strings.Contains(v20, want) {
 			t.Errorf("Vlan20 lacks %q:\n%s", want, v20)
