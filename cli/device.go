@@ -57,6 +57,9 @@ type Device struct {
 	disc  *discovery   // CDP and LLDP (discovery.go); own lock
 	hsrp  *hsrpState   // standby groups and track objects (standby.go)
 	ec    *ecState     // channel groups and their LACP machines (etherchannel.go, lacp.go)
+	procs *procMeter   // CPU samples and lowest free memory (procstat.go)
+	// jsonEng parses the lines of `l2sw exec --json` (json.go).
+	jsonEng *engine.Engine
 
 	mu           sync.Mutex
 	hostname     string
@@ -136,6 +139,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installCDP()
 	d.installLLDP()
 	d.installStandby()
+	d.installEveryday()
 	return d
 }
 

@@ -324,7 +324,7 @@ func (d *Device) showSVIInterfaces(vlan uint16) (string, error) {
 		if err != nil {
 			return "", engine.Rejectf("%% Invalid interface %s", ifname.SVI(vlan))
 		}
-		if err := writeShowInterfaceVlan(&b, st); err != nil {
+		if err := writeShowInterfaceVlan(&b, st, d.portRates(ifname.SVI(vlan)), d.loadInterval(ifname.SVI(vlan))); err != nil {
 			return "", l3Err(err)
 		}
 		return b.String(), nil
@@ -332,7 +332,7 @@ func (d *Device) showSVIInterfaces(vlan uint16) (string, error) {
 	for _, c := range d.sw.SVIs() {
 		st, err := d.sw.SVIStatus(c.VLAN)
 		if err == nil {
-			err = writeShowInterfaceVlan(&b, st)
+			err = writeShowInterfaceVlan(&b, st, d.portRates(ifname.SVI(c.VLAN)), d.loadInterval(ifname.SVI(c.VLAN)))
 		}
 		if err != nil {
 			return "", l3Err(err)

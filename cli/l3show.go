@@ -421,7 +421,7 @@ func arpTimeoutClock(d time.Duration) string {
 }
 
 // writeShowInterfaceVlan renders `show interfaces vlan N`.
-func writeShowInterfaceVlan(w io.Writer, c dataplane.SVIStatus) error {
+func writeShowInterfaceVlan(w io.Writer, c dataplane.SVIStatus, rt portRate, interval int) error {
 	status, proto := "up", "down"
 	if c.Shutdown {
 		status = "administratively down"
@@ -447,16 +447,18 @@ func writeShowInterfaceVlan(w io.Writer, c dataplane.SVIStatus) error {
 	bw.WriteString("     reliability 255/255, txload 1/255, rxload 1/255\n")
 	bw.WriteString("  Encapsulation ARPA, loopback not set\n  Keepalive not supported\n")
 	fmt.Fprintf(bw, "  ARP type: ARPA, ARP Timeout %s\n", arpTimeoutClock(c.ARPTimeout))
-	bw.WriteString("  Last input never, output never, output hang never\n")
+	cnt := c.Counters
+	fmt.Fprintf(bw, "  Last input %s, output %s, output hang never\n", sviLast(cnt.LastInput), sviLast(cnt.LastOutput))
 	bw.WriteString("  Last clearing of \"show interface\" counters never\n")
 	bw.WriteString("  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: 0\n")
 	bw.WriteString("  Queueing strategy: fifo\n  Output queue: 0/40 (size/max)\n")
-	bw.WriteString("  5 minute input rate 0 bits/sec, 0 packets/sec\n  5 minute output rate 0 bits/sec, 0 packets/sec\n")
-	st := c.Stats
-	fmt.Fprintf(bw, "     %d packets input, 0 bytes, 0 no buffer\n", st.Punted)
-	bw.WriteString("     Received 0 broadcasts (0 IP multicasts)\n     0 runts, 0 giants, 0 throttles\n")
-	fmt.Fprintf(bw, "     0 input errors, 0 CRC, 0 frame, 0 overrun, %d ignored\n", st.PuntQueueFull)
-	fmt.Fprintf(bw, "     %d packets output, 0 bytes, 0 underruns\n", st.EchoReplies+st.ARPRepliesOut+st.ARPRequestsOut)
+	iw := intervalWords(interval)
+	fmt.Fprintf(bw, "  %s input rate %d bits/sec, %d packets/sec\n", iw, int64(rt.inBits), int64(rt.inPkts))
+	fmt.Fprintf(bw, "  %s output rate %d bits/sec, %d packets/sec\n", iw, int64(rt.outBits), int64(rt.outPkts))
+	fmt.Fprintf(bw, "     %d packets input, %d bytes, 0 no buffer\n", cnt.InPackets, cnt.InBytes)
+	fmt.Fprintf(bw, "     Received %d broadcasts (0 IP multicasts)\n     0 runts, 0 giants, 0 throttles\n", cnt.InBroadcasts)
+	bw.WriteString("     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored\n")
+	fmt.Fprintf(bw, "     %d packets output, %d bytes, 0 underruns\n", cnt.OutPackets, cnt.OutBytes)
 	bw.WriteString("     0 output errors, 0 interface resets\n     0 unknown protocol drops\n")
 	bw.WriteString("     0 output buffer failures, 0 output buffers swapped out\n")
 	if err := bw.Flush(); err != nil {

@@ -115,6 +115,7 @@ type SVIStatus struct {
 	ProtocolUp bool
 	MAC        packet.MAC
 	Stats      L3Stats
+	Counters   SVICounters // this SVI's own traffic
 }
 
 // L3Stats are the `show ip traffic`-like counters of the routed path, the
@@ -264,5 +265,6 @@ func (sw *Switch) SVIStatus(vlan uint16) (SVIStatus, error) {
 	if err != nil {
 		return SVIStatus{}, err
 	}
-	return SVIStatus{SVIConfig: c, ProtocolUp: sviProtocolUp(sw.snap.Load(), &c), MAC: sw.l3.mac, Stats: sw.L3Stats()}, nil
+	return SVIStatus{SVIConfig: c, ProtocolUp: sviProtocolUp(sw.snap.Load(), &c), MAC: sw.l3.mac, Stats: sw.L3Stats(),
+		Counters: sw.SVICounters(vlan)}, nil
 }

@@ -82,9 +82,10 @@ func (c l3Counter) String() string {
 // l3Worker is one receiver's routed-path counters, counted and read under
 // its shard.
 type l3Worker struct {
-	cef *cef.Worker
-	sh  *counter.Shard
-	c   [numL3Counters]counter.Cell
+	cef  *cef.Worker
+	sh   *counter.Shard
+	c    [numL3Counters]counter.Cell
+	svis [MaxVLAN + 1]*sviCells // per-SVI traffic (svicounters.go)
 }
 
 func (w *l3Worker) inc(c l3Counter) { w.c[c].Inc() }

@@ -207,6 +207,7 @@ func (c *controlPlane) route(s *snapshot, l3 *l3Snapshot, pkt []byte, inVLAN uin
 	// The routed path counts under the CPU's shard, as a worker's batch
 	// does; it takes no other lock meanwhile.
 	c.r.shard.Lock()
+	c.r.now = c.sw.clk.Nanos() / 1e9 // the CPU has no batch to date its counts
 	why, nh, aux := c.r.routeIP(s, l3, b, ip, len(pkt), local)
 	c.r.shard.Unlock()
 	c.flush()
@@ -358,6 +359,9 @@ func (c *controlPlane) sendARP(s *snapshot, vlan uint16, op arp.Op, sha packet.M
 	const start = port.Headroom
 	b := c.obuf
 	n := packet.PutARP(b[start:], dst, sha, uint16(op), sha, spa.As4(), tha, tpa.As4())
+	c.r.shard.Lock()
+	c.r.l3w.sviOut(vlan, n, c.sw.clk.Nanos()/1e9)
+	c.r.shard.Unlock()
 	c.r.l2Out(s, b, start, start+n, vlan, false)
 	c.flush()
 }

@@ -40,6 +40,7 @@ func (r *Receiver) routerIn(s *snapshot, v *packet.View, buf []byte, n int, vlan
 		switch {
 		case cast == castBroadcast:
 			if svi.up {
+				r.l3w.sviIn(vlan, n, true, r.now)
 				r.punt(l3, puntARP, buf, off, off+n, off+v.L3, vlan, 0, 0)
 				r.routerDecision(v.B, Consume, ReasonARP)
 			}
@@ -47,6 +48,7 @@ func (r *Receiver) routerIn(s *snapshot, v *packet.View, buf []byte, n int, vlan
 		case !toUs:
 			return false
 		case svi.up:
+			r.l3w.sviIn(vlan, n, false, r.now)
 			r.punt(l3, puntARP, buf, off, off+n, off+v.L3, vlan, 0, 0)
 			r.routerDecision(v.B, Punt, ReasonARP)
 		default:
@@ -66,6 +68,7 @@ func (r *Receiver) routerIn(s *snapshot, v *packet.View, buf []byte, n int, vlan
 		r.l3w.inc(l3DropNotIPv4)
 		r.routerDecision(v.B, Drop, ReasonNotIPv4)
 	default:
+		r.l3w.sviIn(vlan, n, false, r.now)
 		ip := off + v.L3
 		if packet.Checksum(buf[ip:ip+v.IHL]) != 0 {
 			r.l3w.inc(l3DropBadChecksum)
@@ -147,6 +150,7 @@ func (r *Receiver) routeIP(s *snapshot, l3 *l3Snapshot, buf []byte, ip, ipLen in
 	putHeader(buf[start:ip], rw)
 	r.l3w.cef.Forwarded(res, ipLen)
 	r.l3w.inc(l3Routed)
+	r.l3w.sviOut(out.vlan, ip+ipLen-start, r.now)
 	if r.obs != nil {
 		r.observe(buf[start:ip+ipLen], Decision{Stage: StageRewrite, Verdict: Pass, Entry: Entry{FIB: res}})
 	}

@@ -46,8 +46,9 @@ func (e *Engine) scope(st *State, line string) helpScope {
 // the line and "?" and the reprint after it are the terminal's business):
 // the next words with help text when line ends in a space, else the words
 // the last partial word can become. promptWidth places the caret of an
-// error as in Exec.
-func (e *Engine) Help(st *State, line string, out io.Writer, promptWidth int) {
+// error as in Exec. The outcome is StatusOK, or the error it printed
+// (batch sessions count a refused "?" line as rejected).
+func (e *Engine) Help(st *State, line string, out io.Writer, promptWidth int) Outcome {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	trailing := line == "" || isSpace(line[len(line)-1])
@@ -103,15 +104,24 @@ func (e *Engine) Help(st *State, line string, out io.Writer, promptWidth int) {
 		}
 	}
 	var b strings.Builder
+	o := Outcome{Status: StatusOK}
 	switch {
 	case failed != nil:
 		v := failed.verdict()
 		if v.status == StatusAmbiguous {
+			o = Outcome{Status: StatusAmbiguous, Pos: sc.in.offs[min(v.pos, max(n-1, 0))]}
 			b.WriteString("% Ambiguous command:  \"" + ambiguousText(sc.in, v.pos) + "\"\n")
 		} else if n == 0 || (v.status == StatusInvalid && upto == 0) {
+			o = Outcome{Status: StatusUnknown}
 			b.WriteString("% Unrecognized command\n")
 		} else {
 			pos := sc.in.offs[min(v.pos, n-1)]
+			o = Outcome{Status: StatusInvalid, Pos: pos}
+			if promptWidth < 0 {
+				// No echo precedes the output (a batch): show the line the
+				// caret points into, as Exec does.
+				b.WriteString(line + "?\n")
+			}
 			b.WriteString(strings.Repeat(" ", max(promptWidth, 0)+pos))
 			b.WriteString("^\n% Invalid input detected at '^' marker.\n\n")
 		}
@@ -127,12 +137,14 @@ func (e *Engine) Help(st *State, line string, out io.Writer, promptWidth int) {
 		words = sortItems(words)
 		if len(words) == 0 {
 			b.WriteString("% Unrecognized command\n")
+			o = Outcome{Status: StatusUnknown}
 			break
 		}
 		writeWordList(&b, words, st.width)
 		b.WriteByte('\n')
 	}
 	io.WriteString(out, b.String())
+	return o
 }
 
 // sortItems sorts by label in byte order (IOS: "<1-4094>", then upper case

@@ -151,6 +151,16 @@ func ServeControl(ctx context.Context, ln net.Listener, eng *engine.Engine) erro
 	return ServeControlWith(ctx, ln, eng, ControlOptions{})
 }
 
+// JSONExecer answers exec requests that ask for JSON (cli.Device does):
+// one JSON document per line; rejected when a line had no JSON answer.
+type JSONExecer interface {
+	ExecJSON(lines []string) (output string, rejected bool)
+}
+
+// ErrNoSwitch is wrapped by the client functions when no switch answers on
+// the control socket (l2sw's exit status 3).
+var ErrNoSwitch = errors.New("no l2sw is running")
+
 // Capturer runs the live captures of capture connections (cli.Device
 // does). StartCapture checks req and returns the function that writes the
 // capture to w, a pcapng stream, until ctx is done (the client went away
@@ -181,6 +191,15 @@ func serveControlConn(c net.Conn, eng *engine.Engine, opts ControlOptions) {
 	c.SetReadDeadline(time.Time{})
 	switch h.Mode {
 	case ModeExec:
+		if h.JSON {
+			if opts.JSON == nil {
+				writeReply(c, Reply{Error: "remote: this switch does not answer JSON"})
+				return
+			}
+			out, rejected := opts.JSON.ExecJSON(h.Lines)
+			writeReply(c, Reply{OK: true, Output: out, Rejected: rejected})
+			return
+		}
 		res := term.RunBatch(eng, h.Lines, term.BatchOptions{Level: engine.LevelPrivileged})
 		writeReply(c, Reply{OK: true, Output: res.Output, Rejected: res.Rejected})
 	case ModeConsole:
@@ -281,7 +300,7 @@ func dialControl(ctx context.Context, path string, h Header) (net.Conn, *bufio.R
 	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) {
-			return nil, nil, Reply{}, fmt.Errorf("no l2sw is running on %s: %w", path, err)
+			return nil, nil, Reply{}, fmt.Errorf("%w on %s: %w", ErrNoSwitch, path, err)
 		}
 		return nil, nil, Reply{}, fmt.Errorf("control socket %s: %w", path, err)
 	}
@@ -328,7 +347,17 @@ func dialControl(ctx context.Context, path string, h Header) (net.Conn, *bufio.R
 // fresh session starting in privileged EXEC, and writes exactly what the
 // CLI prints for them to out. rejected reports that some line was refused.
 func Exec(ctx context.Context, path string, lines []string, out io.Writer) (rejected bool, err error) {
-	c, _, rep, err := dialControl(ctx, path, Header{Version: ProtocolVersion, Mode: ModeExec, Lines: lines})
+	return execWith(ctx, path, Header{Version: ProtocolVersion, Mode: ModeExec, Lines: lines}, out)
+}
+
+// ExecJSON is Exec answered in JSON: one JSON object per line, for the
+// shows the switch renders as JSON (cli.JSONCommands).
+func ExecJSON(ctx context.Context, path string, lines []string, out io.Writer) (rejected bool, err error) {
+	return execWith(ctx, path, Header{Version: ProtocolVersion, Mode: ModeExec, Lines: lines, JSON: true}, out)
+}
+
+func execWith(ctx context.Context, path string, h Header, out io.Writer) (rejected bool, err error) {
+	c, _, rep, err := dialControl(ctx, path, h)
 	if err != nil {
 		return false, err
 	}

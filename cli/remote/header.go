@@ -81,6 +81,8 @@ type Header struct {
 	Lines   []string        `json:"lines,omitempty"`
 	Width   int             `json:"width,omitempty"`
 	Capture *CaptureRequest `json:"capture,omitempty"`
+	// JSON asks an exec for JSON output (l2sw exec --json).
+	JSON bool `json:"json,omitempty"`
 }
 
 // CaptureRequest is what a capture connection asks for.
@@ -189,6 +191,9 @@ func DecodeHeader(line []byte) (Header, error) {
 func (h Header) validate() error {
 	if h.Version != ProtocolVersion {
 		return fmt.Errorf("protocol version %d, this switch speaks %d", h.Version, ProtocolVersion)
+	}
+	if h.JSON && h.Mode != ModeExec {
+		return errors.New("json is for exec mode only")
 	}
 	if h.Capture != nil && h.Mode != ModeCapture {
 		return errors.New("capture is for capture mode only")

@@ -292,6 +292,8 @@ type ControlOptions struct {
 	// start of each console session (0: none): an idle console session is
 	// closed after it, as IOS ends an idle EXEC on con 0.
 	ConsoleTimeout func() time.Duration
+	// JSON answers exec requests that ask for JSON; nil refuses them.
+	JSON JSONExecer
 }
 
 // ServeControlWith is ServeControl with a log: it accepts control

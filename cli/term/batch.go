@@ -58,7 +58,14 @@ func RunBatch(e *engine.Engine, lines []string, opts BatchOptions) BatchResult {
 			out.WriteString(p + line + "\n")
 			width = len(p)
 		}
-		o := e.Exec(st, line, &out, width)
+		var o engine.Outcome
+		if i := strings.IndexByte(line, '?'); i >= 0 {
+			// "?" asks for help wherever it is typed, as on a console: what
+			// follows it on the line is not read.
+			o = e.Help(st, line[:i], &out, width)
+		} else {
+			o = e.Exec(st, line, &out, width)
+		}
 		res.Outcomes = append(res.Outcomes, o)
 		res.Rejected = res.Rejected || o.Rejected()
 	}

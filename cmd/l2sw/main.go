@@ -14,12 +14,7 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
-		if _, ok := err.(rejectedError); !ok {
-			fmt.Fprintln(os.Stderr, "l2sw:", err)
-		}
-		os.Exit(1)
-	}
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // rejectedError is returned by exec when the CLI refused a line: the output
@@ -42,7 +37,9 @@ Open its CLI:              l2sw console
 Capture what it forwards:  l2sw capture -w - | tshark -r -`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version,
 	}
+	root.SetVersionTemplate("l2sw {{.Version}}\n")
 	root.AddCommand(newRunCmd(), newExecCmd(), newConsoleCmd(), newCaptureCmd(), newVersionCmd(), newLabCmd(), newContainerCmd())
 	return root
 }

@@ -170,7 +170,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 	errc := make(chan error, 2)
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "l2sw: "+format+"\n", args...) }
 	go func() {
-		errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf, Capture: dev, ConsoleTimeout: dev.ConsoleExecTimeout})
+		errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf, Capture: dev, ConsoleTimeout: dev.ConsoleExecTimeout, JSON: dev})
 	}()
 	go dev.RunRates(ctx)
 	go func() {
@@ -186,6 +186,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 	}()
 	go dev.RunStandby(ctx) // HSRP groups: hellos, timers, virtual gateways
 	go dev.RunLACP(ctx)
+	go dev.RunProcessStats(ctx)
 	if o.ssh != "" {
 		key := o.hostKey
 		if key == "" {
