@@ -173,6 +173,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 		errc <- remote.ServeControlWith(ctx, ln, dev.Engine(), remote.ControlOptions{Logf: logf, Capture: dev, ConsoleTimeout: dev.ConsoleExecTimeout, JSON: dev})
 	}()
 	go dev.RunRates(ctx)
+	go reattach(ctx, sw, parsed, "/sys/class/net", logf)
 	go func() {
 		if err := dev.RunVRRP(ctx); err != nil {
 			logf("%v", err)
