@@ -16,6 +16,7 @@
 #   afpump      bench/afpump: AF_PACKET copy between the same two veths, with
 #               virtio-net headers (without them no TCP or UDP crosses a veth:
 #               the hosts' checksums are left partial)
+#   ovs         Open vSwitch, userspace datapath, on the same two veths
 #
 # Per system: TCP throughput (iperf3, DUR s, 1 and 4 streams), 64-byte UDP
 # frames/s received (iperf3 -u -l 18, 2 streams, unlimited rate), and ping
@@ -38,7 +39,7 @@ OUT=${OUT:-/tmp/l2sw-bench-e2e}
 NSA=l2b-a NSB=l2b-b
 TAPA=l2bA TAPB=l2bB
 IPA=10.77.0.1 IPB=10.77.0.2
-ALL=(l2sw l2sw-q2 l2sw-plain bridge pump pump-q2 pump-vnet l2sw-af afpump)
+ALL=(l2sw l2sw-q2 l2sw-plain bridge pump pump-q2 pump-vnet l2sw-af afpump ovs)
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (namespaces, TAPs, bridge)"
@@ -59,6 +60,7 @@ cleanup() {
 	ip netns del $NSA 2>/dev/null || true
 	ip netns del $NSB 2>/dev/null || true
 	ip link del l2b-br 2>/dev/null || true
+	ip link del l2bovs 2>/dev/null || true
 	ip link del l2bva 2>/dev/null || true
 	ip link del l2bvb 2>/dev/null || true
 	ip link del $TAPA 2>/dev/null || true
@@ -123,6 +125,29 @@ setup_afpump() { # ARGS for afpump
 	veths
 	"$AFPUMP" "$@" l2bva l2bvb >"$OUT/afpump.log" 2>&1 &
 	PIDS+=($!)
+	hosts l2bva0 l2bvb0
+}
+
+# ovs: Open vSwitch's userspace datapath (datapath_type=netdev, its
+# AF_PACKET netdevs) on the same two veths, from a private ovsdb and
+# vswitchd under $OUT so that a host's own OVS is untouched.
+setup_ovs() {
+	command -v ovs-vswitchd >/dev/null || { echo "ovs: Open vSwitch is not installed (make test-deps)" >&2; return 1; }
+	veths
+	local d="$OUT/ovs"
+	rm -rf "$d"; mkdir -p "$d"
+	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	OVS_RUNDIR=$d OVS_LOGDIR=$d ovsdb-server "$d/conf.db" --remote=punix:"$d/db.sock" --unixctl="$d/ovsdb.ctl" \
+		--log-file="$d/ovsdb.log" --pidfile="$d/ovsdb.pid" &
+	PIDS+=($!)
+	for _ in $(seq 50); do [ -S "$d/db.sock" ] && break; sleep 0.1; done
+	ovs-vsctl --db=unix:"$d/db.sock" --no-wait init
+	OVS_RUNDIR=$d OVS_LOGDIR=$d ovs-vswitchd unix:"$d/db.sock" --unixctl="$d/vswitchd.ctl" \
+		--log-file="$d/vswitchd.log" --pidfile="$d/vswitchd.pid" &
+	PIDS+=($!)
+	ovs-vsctl --db=unix:"$d/db.sock" --timeout=20 add-br l2bovs -- set bridge l2bovs datapath_type=netdev \
+		-- add-port l2bovs l2bva -- add-port l2bovs l2bvb
+	ip link set l2bva up; ip link set l2bvb up
 	hosts l2bva0 l2bvb0
 }
 
@@ -197,6 +222,7 @@ run_system() {
 	l2sw-plain) setup_l2sw "$s" ",vnet=off" ;;
 	l2sw-af) setup_l2sw_af "$s" ;;
 	afpump) setup_afpump ;;
+	ovs) setup_ovs ;;
 	*) die "unknown system $s (${ALL[*]})" ;;
 	esac || { echo "$s: setup failed" >&2; cleanup; return 1; }
 	measure "$s"
@@ -233,6 +259,8 @@ awk -F'\t' '
 			if (s == "l2sw-af") {
 				printf "%-11s frames/s vs afpump %s (target >= 0.9)  TCP x1 vs afpump %s  vs bridge: TCP x1 %s, TCP x4 %s, frames/s %s\n",
 					s, r(fps[s], fps["afpump"]), r(tcp1[s], tcp1["afpump"]), r(tcp1[s], tcp1["bridge"]), r(tcp4[s], tcp4["bridge"]), r(fps[s], fps["bridge"])
+				if ("ovs" in fps) printf "%-11s vs ovs (userspace datapath, target >= 1): frames/s %s, TCP x1 %s, TCP x4 %s\n",
+					s, r(fps[s], fps["ovs"]), r(tcp1[s], tcp1["ovs"]), r(tcp4[s], tcp4["ovs"])
 				continue
 			}
 			printf "%-11s frames/s vs pump %s (target >= 0.9)  TCP x1 vs pump-vnet %s (target >= 0.9)  vs bridge: TCP x1 %s, TCP x4 %s, frames/s %s\n",
