@@ -142,13 +142,17 @@ setup_ovs() {
 	PIDS+=($!)
 	for _ in $(seq 50); do [ -S "$d/db.sock" ] && break; sleep 0.1; done
 	ovs-vsctl --db=unix:"$d/db.sock" --no-wait init
+	ip link set l2bva up; ip link set l2bvb up
 	OVS_RUNDIR=$d OVS_LOGDIR=$d ovs-vswitchd unix:"$d/db.sock" --unixctl="$d/vswitchd.ctl" \
 		--log-file="$d/vswitchd.log" --pidfile="$d/vswitchd.pid" &
 	PIDS+=($!)
 	ovs-vsctl --db=unix:"$d/db.sock" --timeout=20 add-br l2bovs -- set bridge l2bovs datapath_type=netdev \
 		-- add-port l2bovs l2bva -- add-port l2bovs l2bvb
-	ip link set l2bva up; ip link set l2bvb up
-	hosts l2bva0 l2bvb0
+	hosts l2bva0 l2bvb0 || return 1
+	# The userspace datapath's AF_PACKET netdevs carry no virtio-net
+	# header: the checksums a veth host leaves partial would stay so, and
+	# no TCP or UDP would cross. The hosts compute them (OVS's own advice).
+	for ns in $NSA $NSB; do ip netns exec $ns ethtool -K eth0 tx off tso off gso off >/dev/null; done
 }
 
 setup_l2sw_af() { # SYSTEM
