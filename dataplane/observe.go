@@ -104,6 +104,7 @@ const (
 	ReasonGiant                 // longer than the port's MTU allows
 	ReasonSPANDest              // received on a SPAN destination port
 	ReasonVLANInactive          // the port's VLAN for the frame is not in the VLAN database
+	ReasonSTPBlocked            // spanning tree blocks, listens or learns on the port in the VLAN
 	ReasonMalformed             // + packet.Reason: header check failed
 	NumReasons           = ReasonMalformed + Reason(packet.NumReasons)
 )
@@ -112,7 +113,7 @@ var reasonNames = [...]string{"", "port down", "vlan not allowed", "invalid sour
 	"zero source mac", "same port", "port acl deny", "vlan filter drop", "svi down", "not ipv4",
 	"bad ip checksum", "router acl deny", "receive", "arp", "routing off", "no route", "null route",
 	"glean", "incomplete adjacency", "ttl expired", "no egress", "fragment", "fragmentation needed",
-	"punt queue full", "giant", "span destination", "vlan not active"}
+	"punt queue full", "giant", "span destination", "vlan not active", "stp blocked"}
 
 // IsDrop reports whether a frame given reason r is dropped. The others are
 // punted to the control plane (receive, ARP, glean, incomplete adjacency,

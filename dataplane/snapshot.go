@@ -39,6 +39,7 @@ type portView struct {
 	spanRx     []spanDest         // SPAN: where the frames it receives are copied
 	spanTx     []spanDest         // SPAN: where the frames it sends are copied
 	spanDest   bool               // a SPAN destination: sends the copies, and nothing else
+	stp        *stpTable          // spanning-tree state per VLAN (stp.go); nil: forwards in all
 }
 
 // txQueue returns the transmit queue a worker of receive queue q writes
@@ -110,18 +111,19 @@ func (sw *Switch) publishLocked() {
 		if v.mode == ModeAccess {
 			v.untagged = v.access
 		}
+		v.stp = sw.stp[p.id]
 		s.ports[p.id] = v
 		if !v.forwarding {
 			continue
 		}
 		if st.Mode == ModeAccess {
-			if v.access != 0 {
+			if v.access != 0 && v.stpForwards(v.access) {
 				s.flood[v.access] = append(s.flood[v.access], p.id)
 			}
 			continue
 		}
 		for vid := uint16(1); vid <= MaxVLAN; vid++ {
-			if v.allowed.Has(vid) {
+			if v.allowed.Has(vid) && v.stpForwards(vid) {
 				s.flood[vid] = append(s.flood[vid], p.id)
 			}
 		}

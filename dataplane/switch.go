@@ -103,6 +103,7 @@ type Switch struct {
 
 	ctrlHandlers atomic.Pointer[[]*controlListener] // ctrl, as the control plane reads it
 	virtual      map[string][]VirtualGateway        // virtual gateways by owner (virtual.go); under mu
+	stp          map[cam.PortID]*stpTable           // spanning-tree states (stp.go); under mu
 
 	mu       sync.Mutex // the one writer of configuration
 	ports    []*swPort  // by cam.PortID; nil holes
