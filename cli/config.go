@@ -88,6 +88,7 @@ func (d *Device) RunningConfig() string {
 		fmt.Fprintf(&b, "system mtu %d\n!\n", mtu)
 	}
 	b.WriteString(d.routingConfig())
+	b.WriteString(d.stpGlobalConfig()) // stp_commands.go
 	for _, v := range d.sw.VLANs() {
 		if v.ID == 1 {
 			continue
@@ -168,7 +169,8 @@ func (d *Device) interfaceConfig(name string) string {
 	if x.duplex != "" {
 		b.WriteString(" duplex " + x.duplex + "\n")
 	}
-	b.WriteString(d.faultConfig(name)) // fault.go
+	b.WriteString(d.faultConfig(name))        // fault.go
+	b.WriteString(d.stpInterfaceConfig(name)) // stp_commands.go
 	return b.String()
 }
 

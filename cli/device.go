@@ -52,6 +52,7 @@ type Device struct {
 	lines *lines       // line con 0, line vty 0-15 (line.go); guarded by mu
 	login *loginState  // login block-for, delay, logging (login.go); guarded by mu
 	ssh   *sshSettings // ip ssh ... (ssh.go); guarded by mu
+	stp   *stpRunner   // spanning tree (stp.go)
 
 	mu           sync.Mutex
 	hostname     string
@@ -121,6 +122,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installSSH()
 	d.installFault()
 	d.installPlatformForward()
+	d.installSTP()
 	return d
 }
 
