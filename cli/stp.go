@@ -42,8 +42,8 @@ type stpPortConfig struct {
 
 // stpVLANConfig is `spanning-tree vlan V ...` of one VLAN.
 type stpVLANConfig struct {
-	priority                  int // -1: default
-	hello, forward, maxAge    int // seconds; 0: default
+	priority               int // -1: default
+	hello, forward, maxAge int // seconds; 0: default
 }
 
 // stpConfig is the global spanning-tree configuration.
@@ -115,7 +115,6 @@ type stpKey struct {
 	port string
 	vlan uint16
 }
-
 
 func newSTPRunner(d *Device) *stpRunner {
 	return &stpRunner{d: d, cfg: newSTPConfig(), trees: map[uint16]*stp.Tree{}, byName: map[string]*stpPort{},
@@ -228,7 +227,7 @@ func (r *stpRunner) syncLocked(now time.Duration) {
 			r.ports = append(r.ports, p)
 		}
 	}
-	
+
 	// The instances: every existing VLAN that spanning tree runs in and
 	// that some port carries.
 	want := map[uint16]bool{}

@@ -21,7 +21,7 @@ var stpHelp = map[string]string{
 	"priority": "Set the bridge priority for the spanning tree", "<0-61440>": "bridge priority in increments of 4096",
 	"root": "Configure switch as root", "primary": "Configure this switch as primary root for this spanning tree",
 	"secondary": "Configure switch as secondary root", "diameter": "Network diameter of this spanning tree",
-	"<2-7>": "Maximum number of bridges between any two end nodes",
+	"<2-7>":      "Maximum number of bridges between any two end nodes",
 	"hello-time": "Set the hello interval for the spanning tree", "<1-10>": "number of seconds between generation of config BPDUs",
 	"forward-time": "Set the forward delay for the spanning tree", "<4-30>": "number of seconds for the forward delay timer",
 	"max-age": "Set the max age interval for the spanning tree", "<6-40>": "maximum number of seconds the information in a BPDU is valid",
@@ -33,7 +33,7 @@ var stpHelp = map[string]string{
 	"guard": "Change an interface's spanning tree guard mode", "loop": "Set guard mode to loop guard on interface",
 	"none": "Set guard mode to none", "cost": "Change an interface's spanning tree port path cost",
 	"<1-200000000>": "port path cost", "port-priority": "Change an interface's spanning tree port priority",
-	"<0-240>": "port priority in increments of 16",
+	"<0-240>":    "port priority in increments of 16",
 	"errdisable": "Error disable", "recovery": "Error disable recovery", "cause": "Enable error disable recovery for application",
 	"interval": "Error disable recovery timer value", "<30-86400>": "timer-interval(sec)",
 }
