@@ -464,10 +464,10 @@ func (r *stpRunner) tickLocked(now time.Duration) {
 		}
 	}
 	// Ports and VLANs change under the runner (links, switchport
-	// commands): look again about once a second, at once after a recovery.
-	if recovered || now/time.Second != (now-stpTick)/time.Second {
-		r.syncLocked(now)
-	}
+	// commands): look again every tick, so that a link cut is seen within
+	// one.
+	_ = recovered
+	r.syncLocked(now)
 	for _, t := range r.trees {
 		t.Tick(now)
 	}

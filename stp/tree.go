@@ -189,6 +189,9 @@ func (t *Tree) SetConfig(cfg TreeConfig, now time.Duration) {
 // not shut down, not err-disabled).
 func (t *Tree) SetPort(id int, cfg PortConfig, up bool, now time.Duration) {
 	p := t.ports[id]
+	if p != nil && p.cfg == cfg && p.up == up {
+		return // nothing changed: the runner re-reads its ports every tick
+	}
 	if p == nil {
 		p = &treePort{state: Disabled}
 		t.ports[id] = p
@@ -528,11 +531,8 @@ func (t *Tree) recompute(now time.Duration) {
 		}
 	}
 	if best.root != t.root.root || bestPort != t.rootPort {
-		newRoot := best.root != t.root.root
 		t.rootPort = bestPort
-		if newRoot {
-			t.events = append(t.events, Event{Kind: EventNewRoot, Port: bestPort})
-		}
+		t.events = append(t.events, Event{Kind: EventNewRoot, Port: bestPort})
 	}
 	t.root = best
 	if bestPort < 0 {
