@@ -213,3 +213,146 @@ func TestSTPPVSTTriangle(t *testing.T) {
 	t.Parallel()
 	testTriangle(t, "pvst", 72, 45*time.Second, 50*time.Second)
 }
+
+// linuxBridgePorts returns the kernel bridge's port states in ns
+// ("blocking", "forwarding", ...), by port.
+func linuxBridgePorts(t *testing.T, ns *netns.NS) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	re := regexp.MustCompile(`(?m)^\d+: (\S+?)(@\S+)?: .* state (\w+)`)
+	for _, m := range re.FindAllStringSubmatch(ns.MustRun("bridge", "link", "show"), -1) {
+		out[m[1]] = m[3]
+	}
+	return out
+}
+
+// TestSTPLinuxBridgeLoop: a Linux bridge running the kernel's 802.1D in a
+// loop with two l2sw (access ports in VLAN 1, pvst) converges to one
+// blocked port, S1 (priority 4096) being the root, whose timers the
+// bridge adopts.
+func TestSTPLinuxBridgeLoop(t *testing.T) {
+	t.Parallel()
+	s1, s2 := newSTPSwitch(t, "1", "0200.5e01.0100"), newSTPSwitch(t, "2", "0200.5e01.0200")
+	ns := netns.New(t)
+	t.Cleanup(s1.stop)
+	t.Cleanup(s2.stop)
+	ns.DisableIPv6()
+	wire(t, ns, s1, "0/1", s2, "0/1", access(1))
+	// The bridge's two ports lead to S1 Gi0/2 and S2 Gi0/2.
+	ns.MustRun("ip", "link", "add", "br0", "type", "bridge", "stp_state", "1", "priority", "61440", "forward_delay", "400", "hello_time", "100", "max_age", "600")
+	for i, s := range []*stpSwitch{s1, s2} {
+		brp, swp := fmt.Sprintf("brp%d", i+1), fmt.Sprintf("brsw%d", i+1)
+		ns.MustRun("ip", "link", "add", brp, "type", "veth", "peer", "name", swp)
+		ns.MustRun("ip", "link", "set", brp, "master", "br0")
+		ns.LinkUp(brp)
+		ns.LinkUp(swp)
+		s.attachAfpacket(ns, swp, "GigabitEthernet0/2", access(1))
+	}
+	ns.LinkUp("br0")
+	s1.start("spanning-tree vlan 1 priority 4096", "spanning-tree vlan 1 hello-time 1", "spanning-tree vlan 1 forward-time 4", "spanning-tree vlan 1 max-age 6")
+	s2.start()
+
+	var state string
+	ok := poll(40*time.Second, func() bool {
+		blocked, fwd := 0, 0
+		var all []string
+		for _, s := range []*stpSwitch{s1, s2} {
+			for p, st := range s.stpPorts(1) {
+				all = append(all, "S"+s.name+" "+p+" "+st)
+				if strings.HasSuffix(st, "BLK") {
+					blocked++
+				} else if strings.HasSuffix(st, "FWD") {
+					fwd++
+				}
+			}
+		}
+		for p, st := range linuxBridgePorts(t, ns) {
+			all = append(all, "br0 "+p+" "+st)
+			if st == "blocking" {
+				blocked++
+			} else if st == "forwarding" {
+				fwd++
+			}
+		}
+		state = strings.Join(all, "; ")
+		return blocked == 1 && fwd == 5
+	})
+	if !ok {
+		t.Fatalf("the loop with the Linux bridge did not converge to one blocked port: %s", state)
+	}
+	t.Logf("converged: %s", state)
+	if out := s1.show("show spanning-tree vlan 1"); !strings.Contains(out, "This bridge is the root") {
+		t.Errorf("S1 is not the root:\n%s", out)
+	}
+	// The kernel bridge knows S1 as its root and took its timers.
+	if id := ns.MustRun("cat", "/sys/class/net/br0/bridge/root_id"); !strings.Contains(id, "1001.02005e010100") {
+		t.Errorf("the Linux bridge's root is %q, want S1 (1001.02005e010100)", id)
+	}
+	if fd := strings.TrimSpace(ns.MustRun("cat", "/sys/class/net/br0/bridge/forward_delay")); fd != "400" {
+		t.Errorf("the Linux bridge's forward delay is %s, want S1's 4 s", fd)
+	}
+	if out := s2.show("show spanning-tree vlan 1"); !strings.Contains(out, "Address     0200.5e01.0100") {
+		t.Errorf("S2 does not see S1 as root:\n%s", out)
+	}
+}
+
+// TestSTPBPDUGuard: a portfast port with bpduguard err-disables when a
+// Linux bridge sends BPDUs into it, with the IOS messages; traffic stops;
+// `errdisable recovery cause bpduguard` brings it back once the bridge
+// is quiet.
+func TestSTPBPDUGuard(t *testing.T) {
+	t.Parallel()
+	s := newSTPSwitch(t, "1", "0200.5e02.0100")
+	ns := netns.New(t)
+	t.Cleanup(s.stop)
+	ns.DisableIPv6()
+	ns.MustRun("ip", "link", "add", "br0", "type", "bridge", "stp_state", "1", "forward_delay", "200", "hello_time", "100")
+	ns.MustRun("ip", "link", "add", "brp", "type", "veth", "peer", "name", "brsw")
+	ns.MustRun("ip", "link", "set", "brp", "master", "br0")
+	ns.LinkUp("brp")
+	ns.LinkUp("brsw")
+	ns.AddAddr("br0", "10.73.0.1/24")
+	ns.MustRun("ip", "link", "set", "br0", "address", "02:00:5e:02:00:01")
+	ns.LinkUp("br0")
+	s.attachAfpacket(ns, "brsw", "GigabitEthernet0/1", access(1))
+	s.ports = 1
+	h := s.addVethHost("h", access(1), "02:00:5e:02:00:02", "10.73.0.2/24")
+	s.start("interface GigabitEthernet0/1", "spanning-tree portfast", "spanning-tree bpduguard enable", "exit",
+		"interface GigabitEthernet0/2", "spanning-tree portfast", "exit")
+
+	log := s.sw.Log()
+	guard := "%SPANTREE-2-BLOCK_BPDUGUARD: Received BPDU on port Gi0/1 with BPDU Guard enabled. Disabling port."
+	errdis := "%PM-4-ERR_DISABLE: bpduguard error detected on Gi0/1, putting Gi0/1 in err-disable state"
+	if !poll(10*time.Second, func() bool { return len(log.Grep(guard)) > 0 }) {
+		t.Fatalf("no %q", guard)
+	}
+	if len(log.Grep(errdis)) == 0 {
+		t.Errorf("no %q", errdis)
+	}
+	if !s.dev.ErrDisabled("GigabitEthernet0/1") {
+		t.Error("Gi0/1 is not err-disabled")
+	}
+	// The bridge's port forwards after 2 × 2 s; the switch must not.
+	time.Sleep(5 * time.Second)
+	if err := h.ping("10.73.0.1", 2); err == nil {
+		t.Error("traffic crosses the err-disabled port")
+	}
+
+	// The bridge stops sending BPDUs; recovery brings the port back.
+	ns.MustRun("ip", "link", "set", "br0", "type", "bridge", "stp_state", "0")
+	s.conf("errdisable recovery cause bpduguard", "errdisable recovery interval 30")
+	recover := "%PM-4-ERR_RECOVER: Attempting to recover from bpduguard err-disable state on Gi0/1"
+	if !poll(45*time.Second, func() bool { return len(log.Grep(recover)) > 0 }) {
+		t.Fatalf("no %q", recover)
+	}
+	if !poll(10*time.Second, func() bool { return h.ping("10.73.0.1", 1) == nil }) {
+		t.Error("no traffic after the recovery")
+	}
+	if s.dev.ErrDisabled("GigabitEthernet0/1") {
+		t.Error("Gi0/1 still err-disabled")
+	}
+	if run := s.show("show running-config"); !strings.Contains(run, "errdisable recovery cause bpduguard\nerrdisable recovery interval 30\nspanning-tree mode pvst\n") ||
+		!strings.Contains(run, " spanning-tree portfast\n spanning-tree bpduguard enable\n") {
+		t.Errorf("running-config:\n%s", run)
+	}
+}
