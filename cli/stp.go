@@ -109,6 +109,7 @@ type stpRunner struct {
 	running bool
 	kick    chan struct{}
 	buf     []byte
+	txHook  func(port string, frame []byte) // tests: sees every BPDU sent
 }
 
 type stpKey struct {
@@ -607,6 +608,9 @@ func (r *stpRunner) sendLocked(v uint16, o stp.Out) {
 	copy(src[:], mac[:])
 	src[5] += byte(p.index) // the port's own address, as a Catalyst sends from
 	send := func(f []byte) {
+		if r.txHook != nil {
+			r.txHook(p.name, f)
+		}
 		_ = r.d.sw.SendFrame(p.st.ID, f)
 	}
 	if p.mode != dataplane.ModeTrunk {

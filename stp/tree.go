@@ -457,7 +457,7 @@ func (t *Tree) Tick(now time.Duration) {
 			continue
 		}
 		switch {
-		case p.state == Blocking && (!t.cfg.Rapid || p.stp) && now-p.since >= 0:
+		case p.state == Blocking && (!t.cfg.Rapid || p.stp):
 			t.setState(o, p, Listening, now)
 		case p.state == Blocking && t.cfg.Rapid && now-p.since >= fd:
 			t.setState(o, p, Learning, now) // no agreement came: the timers' way
@@ -599,7 +599,10 @@ func (t *Tree) applyRole(id int, p *treePort, r Role, now time.Duration) {
 		return
 	}
 	if !t.cfg.Rapid || p.stp {
-		return // the timers move it on (Tick)
+		if p.state == Blocking {
+			t.setState(id, p, Listening, now) // the timers move it on (Tick)
+		}
+		return
 	}
 	switch r {
 	case RoleRoot:
