@@ -418,7 +418,10 @@ func (d *Device) showSTPRoot() string {
 			rp = ifname.Short(v.names[s.RootPort])
 		}
 		rt := s.RootTimes
-		fmt.Fprintf(&b, "%-16s %5d %s %9d %5d %3d %3d  %-12s\n", fmt.Sprintf("VLAN%04d", v.vlan), s.Root.Priority(), s.Root.MACString(),
+		if rp == "" {
+			rp = strings.Repeat(" ", 16) // IOS pads the empty column
+		}
+		fmt.Fprintf(&b, "%-16s %5d %s %9d %5d %3d %3d  %s\n", fmt.Sprintf("VLAN%04d", v.vlan), s.Root.Priority(), s.Root.MACString(),
 			s.RootCost, secs(rt.Hello), secs(rt.MaxAge), secs(rt.ForwardDelay), rp)
 	}
 	return b.String()

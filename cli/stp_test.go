@@ -172,3 +172,229 @@ func TestSTPShowSpanningTree(t *testing.T) {
 		}
 	}
 }
+
+// stpAltOnGi04 makes a second bridge with a better ID than ours, on the
+// same root, appear on Gi0/4: the port becomes an alternate.
+func (r *rig) stpAltOnGi04() {
+	b := peerBPDU(10)
+	b.Bridge, b.Cost, b.Port = stp.MakeBridgeID(8192+10, peerMAC2), 4, 0x8003
+	r.stpInject("GigabitEthernet0/4", stp.AppendFrame(nil, stp.EncapIEEE, peerMAC2, 0, 0, b))
+}
+
+// TestSTPShowSummaryRootBlocked: summary, root, blockedports and
+// interface in the IOS layouts.
+func TestSTPShowSummaryRootBlocked(t *testing.T) {
+	r := stpRig(t)
+	r.stpRun(31*time.Second, true)
+	r.stpAltOnGi04()
+	want := map[string]string{
+		"show spanning-tree summary": `Switch is in pvst mode
+Root bridge for: none
+Extended system ID           is enabled
+Portfast Default             is disabled
+PortFast BPDU Guard Default  is disabled
+Portfast BPDU Filter Default is disabled
+Loopguard Default            is disabled
+EtherChannel misconfig guard is enabled
+UplinkFast                   is disabled
+BackboneFast                 is disabled
+Configured Pathcost method used is short
+
+Name                   Blocking Listening Learning Forwarding STP Active
+---------------------- -------- --------- -------- ---------- ----------
+VLAN0001                      0         0        0          1          1
+VLAN0010                      1         0        0          3          4
+---------------------- -------- --------- -------- ---------- ----------
+2 vlans                       1         0        0          4          5
+`,
+		"show spanning-tree blockedports": `
+Name                 Blocked Interfaces List
+-------------------- ------------------------------------
+VLAN0010             Gi0/4
+
+Number of blocked ports (segments) in the system : 1
+
+`,
+		"show spanning-tree root": `                                        Root    Hello Max Fwd
+Vlan                   Root ID          Cost    Time  Age Dly  Root Port
+---------------- -------------------- --------- ----- --- ---  ------------
+VLAN0001          4097 0011.2233.4455         4     2  20  15  Gi0/1
+VLAN0010          4106 0011.2233.4455         4     2  20  15  Gi0/1
+`,
+		"show spanning-tree interface gi0/4": `Vlan                Role Sts Cost      Prio.Nbr Type
+------------------- ---- --- --------- -------- --------------------------------
+VLAN0010            Altn BLK 4         128.4    P2p
+`,
+		"show spanning-tree vlan 99":          "Spanning tree instance(s) for vlan 99 does not exist.\n",
+		"show spanning-tree interface gi0/99": "",
+	}
+	for cmd, w := range want {
+		if w == "" {
+			continue
+		}
+		if got := r.out(cmd); got != w {
+			t.Errorf("%s:\n%q\nwant:\n%q", cmd, got, w)
+		}
+	}
+	detail := r.out("show spanning-tree vlan 10 detail")
+	for _, line := range []string{
+		" VLAN0010 is executing the ieee compatible Spanning Tree protocol\n",
+		"  Bridge Identifier has priority 32768, sysid 10, address 001e.147a.0000\n",
+		"  Current root has priority 4106, address 0011.2233.4455\n  Root port is 1 (GigabitEthernet0/1), cost of root path is 4\n",
+		" Port 4 (GigabitEthernet0/4) of VLAN0010 is alternate blocking\n   Port path cost 4, Port priority 128, Port Identifier 128.4.\n",
+		"   Designated bridge has priority 8202, address 0022.3344.5566\n   Designated port id is 128.3, designated path cost 4\n",
+		" Port 3 (GigabitEthernet0/3) of VLAN0010 is designated forwarding\n",
+		"   The port is in the portfast mode\n",
+	} {
+		if !strings.Contains(detail, line) {
+			t.Errorf("detail lacks %q:\n%s", line, detail)
+		}
+	}
+	// The data plane follows: Gi0/4 takes no frame of VLAN 10.
+	c0, _ := r.sw.Counters("GigabitEthernet0/4")
+	r.send("GigabitEthernet0/4", frame("ffff.ffff.ffff", "0200.0000.0004", 0))
+	c1, _ := r.sw.Counters("GigabitEthernet0/4")
+	if c1.Get(dataplane.Drops(dataplane.ReasonSTPBlocked)) != c0.Get(dataplane.Drops(dataplane.ReasonSTPBlocked))+1 {
+		t.Error("a frame received on the blocked port was not dropped as stp blocked")
+	}
+}
+
+// TestSTPConfigCommands: priorities, root primary, timers, the interface
+// options; refused lines change nothing; the running config says it all
+// and reads back the same.
+func TestSTPConfigCommands(t *testing.T) {
+	r := stpRig(t)
+	r.stpRun(time.Second, true)
+	res := r.run("configure terminal", "spanning-tree vlan 10 priority 100")
+	if !res.Rejected || !strings.Contains(res.Output, "% Bridge Priority must be in increments of 4096.") {
+		t.Errorf("priority 100: %s", res.Output)
+	}
+	res = r.run("configure terminal", "interface gi0/2", "spanning-tree port-priority 100")
+	if !res.Rejected || !strings.Contains(res.Output, "% Port Priority in increments of 16 is required") {
+		t.Errorf("port-priority 100: %s", res.Output)
+	}
+	if strings.Contains(r.out("show running-config"), "priority") {
+		t.Error("a refused line changed the configuration")
+	}
+	// The peer is root with 4096: root primary goes below it.
+	r.out("configure terminal", "spanning-tree vlan 10 root primary", "spanning-tree vlan 20 root secondary", "end")
+	lines := []string{"configure terminal",
+		"errdisable recovery cause bpduguard", "errdisable recovery interval 60",
+		"spanning-tree mode rapid-pvst", "spanning-tree portfast default",
+		"spanning-tree vlan 10 hello-time 1", "spanning-tree vlan 10 forward-time 4", "spanning-tree vlan 10 max-age 6",
+		"no spanning-tree vlan 30",
+		"interface gi0/2", "spanning-tree bpduguard enable", "spanning-tree guard root", "spanning-tree cost 19",
+		"spanning-tree vlan 10 port-priority 64", "exit",
+		"interface gi0/1", "spanning-tree portfast trunk", "spanning-tree bpdufilter enable", "spanning-tree guard loop",
+		"spanning-tree vlan 10 cost 100", "spanning-tree port-priority 32", "end"}
+	r.out(lines...)
+	run := r.out("show running-config")
+	for _, want := range []string{
+		"errdisable recovery cause bpduguard\nerrdisable recovery interval 60\nspanning-tree mode rapid-pvst\nspanning-tree portfast default\nspanning-tree extend system-id\nno spanning-tree vlan 30\nspanning-tree vlan 10 priority 0\nspanning-tree vlan 20 priority 28672\nspanning-tree vlan 10 hello-time 1\nspanning-tree vlan 10 forward-time 4\nspanning-tree vlan 10 max-age 6\n!\n",
+		"interface GigabitEthernet0/1\n switchport mode trunk\n spanning-tree portfast trunk\n spanning-tree bpdufilter enable\n spanning-tree guard loop\n spanning-tree vlan 10 cost 100\n spanning-tree port-priority 32\n",
+		"interface GigabitEthernet0/2\n switchport access vlan 10\n spanning-tree bpduguard enable\n spanning-tree guard root\n spanning-tree cost 19\n spanning-tree vlan 10 port-priority 64\n",
+	} {
+		if !strings.Contains(run, want) {
+			t.Errorf("running-config lacks\n%s\nin:\n%s", want, run)
+		}
+	}
+	// Read back into a fresh device: the same configuration.
+	r2 := newRigN(t, 4)
+	if errs := r2.dev.LoadConfig(strings.NewReader(run)); len(errs) > 0 {
+		t.Fatalf("reload: %v", errs)
+	}
+	if got := r2.out("show running-config"); stripBytes(got) != stripBytes(run) {
+		t.Errorf("round trip:\n%s\nwant:\n%s", got, run)
+	}
+	// The no forms take everything back.
+	r.out("configure terminal", "no spanning-tree vlan 10 priority", "no spanning-tree vlan 20 root", "no spanning-tree vlan 10 hello-time",
+		"no spanning-tree vlan 10 forward-time", "no spanning-tree vlan 10 max-age", "spanning-tree vlan 30", "spanning-tree mode pvst",
+		"no spanning-tree portfast default", "no errdisable recovery cause bpduguard", "no errdisable recovery interval",
+		"interface gi0/2", "no spanning-tree bpduguard", "no spanning-tree guard", "no spanning-tree cost", "no spanning-tree vlan 10 port-priority", "exit",
+		"interface gi0/1", "no spanning-tree portfast", "no spanning-tree bpdufilter", "no spanning-tree guard", "no spanning-tree vlan 10 cost", "no spanning-tree port-priority", "end")
+	run = r.out("show running-config")
+	if n := strings.Count(run, "spanning-tree"); n != 3 || !strings.Contains(run, "spanning-tree mode pvst\nspanning-tree extend system-id\n!\n") {
+		t.Errorf("after the no forms %d spanning-tree lines:\n%s", n, run)
+	}
+}
+
+// stripBytes drops the "Current configuration : N bytes" line.
+func stripBytes(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(l, "Current configuration") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestSTPBPDUGuardErrDisable: a BPDU on a portfast port with bpduguard
+// err-disables it with the IOS messages and blocks it in the data plane;
+// recovery after the interval brings it back.
+func TestSTPBPDUGuardErrDisable(t *testing.T) {
+	r := stpRig(t, "interface gi0/3", "spanning-tree bpduguard enable", "exit", "errdisable recovery cause bpduguard", "errdisable recovery interval 30")
+	r.stpRun(time.Second, true)
+	r.stpInject("GigabitEthernet0/3", stp.AppendFrame(nil, stp.EncapIEEE, peerMAC2, 0, 0, peerBPDU(10)))
+	log := r.sw.Log()
+	for _, want := range []string{
+		"%SPANTREE-2-BLOCK_BPDUGUARD: Received BPDU on port Gi0/3 with BPDU Guard enabled. Disabling port.",
+		"%PM-4-ERR_DISABLE: bpduguard error detected on Gi0/3, putting Gi0/3 in err-disable state",
+	} {
+		if len(log.Grep(want)) != 1 {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if !r.dev.ErrDisabled("GigabitEthernet0/3") {
+		t.Fatal("not err-disabled")
+	}
+	if got := r.out("show spanning-tree interface gi0/3"); got != "no spanning tree info available for GigabitEthernet0/3\n" {
+		t.Errorf("show spanning-tree interface of an err-disabled port: %q", got)
+	}
+	c0, _ := r.sw.Counters("GigabitEthernet0/3")
+	r.send("GigabitEthernet0/3", frame("ffff.ffff.ffff", "0200.0000.0003", 0))
+	c1, _ := r.sw.Counters("GigabitEthernet0/3")
+	if c1.Get(dataplane.Drops(dataplane.ReasonSTPBlocked)) != c0.Get(dataplane.Drops(dataplane.ReasonSTPBlocked))+1 {
+		t.Error("the err-disabled port still forwards")
+	}
+	r.stpRun(31*time.Second, true)
+	if len(log.Grep("%PM-4-ERR_RECOVER: Attempting to recover from bpduguard err-disable state on Gi0/3")) != 1 {
+		t.Error("no recovery message")
+	}
+	if r.dev.ErrDisabled("GigabitEthernet0/3") {
+		t.Error("still err-disabled after the interval")
+	}
+	if got := r.out("show spanning-tree interface gi0/3"); !strings.Contains(got, "VLAN0010            Desg FWD 4         128.3    P2p Edge") {
+		t.Errorf("after the recovery:\n%s", got)
+	}
+}
+
+// TestSTPRapidProposalAgreement: under rapid-pvst, a proposal from the
+// root on Gi0/1 makes it forward at once, and it answers with an
+// agreement; the designated ports propose in turn.
+func TestSTPRapidProposalAgreement(t *testing.T) {
+	r := stpRig(t, "spanning-tree mode rapid-pvst")
+	var sent []stp.Frame
+	r.dev.stp.txHook = func(name string, f []byte) {
+		if fr, err := stp.ParseFrame(f); err == nil && name == "GigabitEthernet0/1" && fr.PVID == 10 {
+			sent = append(sent, fr)
+		}
+	}
+	r.stpRun(stpTick, false)
+	b := peerBPDU(10)
+	b.Version, b.Type, b.Flags = stp.VersionRSTP, stp.TypeRST, stp.FlagProposal|3<<2
+	r.stpInject("GigabitEthernet0/1", stp.AppendFrame(nil, stp.EncapSSTP, peerMAC, 10, 10, b))
+	if got := r.out("show spanning-tree vlan 10 interface gi0/1"); !strings.Contains(got, "VLAN0010            Root FWD 4         128.1    P2p") {
+		t.Errorf("after the proposal:\n%s", got)
+	}
+	agreed := false
+	for _, f := range sent {
+		agreed = agreed || (f.BPDU.Type == stp.TypeRST && f.BPDU.Flags&stp.FlagAgreement != 0 && f.VID == 10)
+	}
+	if !agreed {
+		t.Errorf("no agreement sent on Gi0/1: %+v", sent)
+	}
+	if got := r.out("show spanning-tree vlan 10"); !strings.Contains(got, "Spanning tree enabled protocol rstp") {
+		t.Errorf("rapid-pvst:\n%s", got)
+	}
+}
