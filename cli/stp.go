@@ -678,3 +678,17 @@ func (r *stpRunner) eventLocked(v uint16, t *stp.Tree, e stp.Event) {
 		log.Log("SPANTREE", syslog.Critical, "LOOPGUARD_"+word, "Loop guard %s port %s on VLAN%04d.", verb, name, v)
 	}
 }
+
+// stpForwardingVLANs is the part of vlans in which spanning tree lets the
+// port forward (`show interfaces trunk`).
+func (d *Device) stpForwardingVLANs(name string, vlans dataplane.VLANSet) dataplane.VLANSet {
+	r := d.stp
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, st := range r.applied {
+		if k.port == name && st != dataplane.STPForwarding {
+			vlans.Remove(k.vlan)
+		}
+	}
+	return vlans
+}

@@ -105,6 +105,16 @@ func stpStateShort(ps stp.PortStatus) string {
 	return "BLK"
 }
 
+// stpStsCol is the Sts column with its separator: IOS lets "BKN*" run
+// into the cost ("Desg BKN*4").
+func stpStsCol(ps stp.PortStatus) string {
+	st := stpStateShort(ps)
+	if len(st) < 4 {
+		st += " "
+	}
+	return st
+}
+
 // stpType is the Type column: link type, edge, peer and inconsistencies.
 func stpType(ps stp.PortStatus, rapid bool) string {
 	t := "P2p"
@@ -188,7 +198,7 @@ func (d *Device) stpBrief(b *strings.Builder, v stpView) {
 	fmt.Fprintf(b, "             Aging Time %4d sec\n\n", d.stpAging(v))
 	b.WriteString(stpPortHeader)
 	for _, ps := range s.Ports {
-		fmt.Fprintf(b, "%-19s %-4s %-3s %-9d %-8s %s\n", ifname.Short(v.names[ps.Port]), stpRoleShort(ps), stpStateShort(ps),
+		fmt.Fprintf(b, "%-19s %-4s %s%-9d %-8s %s\n", ifname.Short(v.names[ps.Port]), stpRoleShort(ps), stpStsCol(ps),
 			ps.Config.Cost, portID(ps.Config.ID), stpType(ps, v.rapid))
 	}
 	b.WriteString("\n")
@@ -328,7 +338,7 @@ func (d *Device) showSTPInterface(views []stpView, ifc string, detail bool) stri
 					"------------------- ---- --- --------- -------- --------------------------------\n")
 			}
 			found = true
-			fmt.Fprintf(&b, "VLAN%04d            %-4s %-3s %-9d %-8s %s\n", v.vlan, stpRoleShort(ps), stpStateShort(ps),
+			fmt.Fprintf(&b, "VLAN%04d            %-4s %s%-9d %-8s %s\n", v.vlan, stpRoleShort(ps), stpStsCol(ps),
 				ps.Config.Cost, portID(ps.Config.ID), stpType(ps, v.rapid))
 		}
 	}

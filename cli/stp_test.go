@@ -398,3 +398,58 @@ func TestSTPRapidProposalAgreement(t *testing.T) {
 		t.Errorf("rapid-pvst:\n%s", got)
 	}
 }
+
+// TestSTPInterfacesTrunk: show interfaces trunk leaves the VLANs in which
+// spanning tree blocks the trunk out of its forwarding list.
+func TestSTPInterfacesTrunk(t *testing.T) {
+	r := stpRig(t)
+	r.stpRun(time.Second, true)
+	got := r.out("show interfaces trunk")
+	if !strings.Contains(got, "Port        Vlans in spanning tree forwarding state and not pruned\nGi0/1       none\n") {
+		t.Errorf("listening trunk:\n%s", got)
+	}
+	r.stpRun(31*time.Second, true)
+	got = r.out("show interfaces trunk")
+	if !strings.Contains(got, "Port        Vlans in spanning tree forwarding state and not pruned\nGi0/1       1,10\n") {
+		t.Errorf("forwarding trunk:\n%s", got)
+	}
+}
+
+// TestSTPRootGuardAndFilter: a superior BPDU on a root-guard port blocks
+// it as root-inconsistent with the IOS message and show type; a
+// bpdufilter port neither hears nor sends BPDUs.
+func TestSTPRootGuardAndFilter(t *testing.T) {
+	r := stpRig(t, "interface gi0/2", "spanning-tree guard root", "exit", "interface gi0/4", "spanning-tree bpdufilter enable", "exit")
+	var filtered int
+	r.dev.stp.txHook = func(name string, f []byte) {
+		if name == "GigabitEthernet0/4" {
+			filtered++
+		}
+	}
+	r.stpRun(31*time.Second, true)
+	b := peerBPDU(10)
+	b.Root, b.Bridge = stp.MakeBridgeID(10, peerMAC2), stp.MakeBridgeID(10, peerMAC2)
+	r.stpInject("GigabitEthernet0/2", stp.AppendFrame(nil, stp.EncapIEEE, peerMAC2, 0, 0, b))
+	r.stpInject("GigabitEthernet0/4", stp.AppendFrame(nil, stp.EncapIEEE, peerMAC2, 0, 0, b))
+	if len(r.sw.Log().Grep("%SPANTREE-2-ROOTGUARD_BLOCK: Root guard blocking port GigabitEthernet0/2 on VLAN0010.")) != 1 {
+		t.Error("no ROOTGUARD_BLOCK message")
+	}
+	got := r.out("show spanning-tree vlan 10")
+	for _, want := range []string{
+		"Gi0/2               Desg BKN*4         128.2    P2p *ROOT_Inc\n",
+		"Root ID    Priority    4106\n", // the filtered port heard nothing
+		"Gi0/4               Desg FWD 4         128.4    P2p\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q:\n%s", want, got)
+		}
+	}
+	if filtered != 0 {
+		t.Errorf("the bpdufilter port sent %d BPDUs", filtered)
+	}
+	// The superior information ages out: the guard lets go.
+	r.stpRun(25*time.Second, true)
+	if len(r.sw.Log().Grep("%SPANTREE-2-ROOTGUARD_UNBLOCK: Root guard unblocking port GigabitEthernet0/2 on VLAN0010.")) != 1 {
+		t.Error("no ROOTGUARD_UNBLOCK message")
+	}
+}
