@@ -96,8 +96,8 @@ func (d *Device) showTrunk(name string) (string, error) {
 		return "", err
 	}
 	type trunkRow struct {
-		name            string
-		native          uint16
+		name                 string
+		native               uint16
 		allowed, active, fwd dataplane.VLANSet
 	}
 	var rows []trunkRow
