@@ -113,7 +113,10 @@ func stpTriangle(t *testing.T, mode string, subnet int) ([3]*stpSwitch, [3]*host
 		}
 		hosts[i] = s.addVethHost(fmt.Sprintf("h%d", i+1), access(10), fmt.Sprintf("02:00:5e:%02x:00:%02x", subnet, i+1), fmt.Sprintf("10.%d.0.%d/24", subnet, i+1))
 		lines := []string{"spanning-tree mode " + mode, "interface GigabitEthernet0/3", "spanning-tree portfast", "exit"}
-		if i == 2 {
+		switch i {
+		case 1:
+			lines = append(lines, "spanning-tree vlan 1 root primary")
+		case 2:
 			lines = append(lines, "spanning-tree vlan 10 root primary")
 		}
 		s.start(lines...)
@@ -143,9 +146,11 @@ func converged(sw [3]*stpSwitch) (bool, string) {
 func testTriangle(t *testing.T, mode string, subnet int, converge, restore time.Duration) {
 	sw, hosts, ns, links := stpTriangle(t, mode, subnet)
 	var state string
+	began := time.Now()
 	if !poll(converge, func() bool { ok, s := converged(sw); state = s; return ok }) {
 		t.Fatalf("%s: no convergence to one blocked port within %v: %s", mode, converge, state)
 	}
+	t.Logf("%s: converged in %v: %s", mode, time.Since(began), state)
 	// The root is where root primary put it.
 	if out := sw[2].show("show spanning-tree vlan 10"); !strings.Contains(out, "This bridge is the root") || !strings.Contains(out, "Priority    24586") {
 		t.Errorf("S3 is not the VLAN 10 root with priority 24586:\n%s", out)
@@ -153,6 +158,12 @@ func testTriangle(t *testing.T, mode string, subnet int, converge, restore time.
 	for _, s := range sw[:2] {
 		if out := s.show("show spanning-tree root"); !strings.Contains(out, "VLAN0010         24586 0200.5e00.0300") {
 			t.Errorf("S%s does not see S3 as the VLAN 10 root:\n%s", s.name, out)
+		}
+	}
+	// Per-VLAN roots: S2 is VLAN 1's.
+	for _, s := range []*stpSwitch{sw[0], sw[2]} {
+		if out := s.show("show spanning-tree root"); !strings.Contains(out, "VLAN0001         24577 0200.5e00.0200") {
+			t.Errorf("S%s does not see S2 as the VLAN 1 root:\n%s", s.name, out)
 		}
 	}
 	// The blocked port is on the link that does not touch the root.
@@ -232,7 +243,22 @@ func linuxBridgePorts(t *testing.T, ns *netns.NS) map[string]string {
 // bridge adopts.
 func TestSTPLinuxBridgeLoop(t *testing.T) {
 	t.Parallel()
-	s1, s2 := newSTPSwitch(t, "1", "0200.5e01.0100"), newSTPSwitch(t, "2", "0200.5e01.0200")
+	testLinuxBridgeLoop(t, "pvst", 1)
+}
+
+// TestSTPLinuxBridgeLoopRapid: the same with the two l2sw in rapid-pvst,
+// which fall back to 802.1D on their ports towards the kernel bridge
+// ("P2p Peer(STP)").
+func TestSTPLinuxBridgeLoopRapid(t *testing.T) {
+	t.Parallel()
+	s1 := testLinuxBridgeLoop(t, "rapid-pvst", 3)
+	if out := s1.show("show spanning-tree vlan 1"); !strings.Contains(out, "Gi0/2               Desg FWD 4         128.2    P2p Peer(STP)") {
+		t.Errorf("S1's port to the Linux bridge is not shown as an 802.1D peer:\n%s", out)
+	}
+}
+
+func testLinuxBridgeLoop(t *testing.T, mode string, n int) *stpSwitch {
+	s1, s2 := newSTPSwitch(t, "1", fmt.Sprintf("0200.5e%02x.0100", n)), newSTPSwitch(t, "2", fmt.Sprintf("0200.5e%02x.0200", n))
 	ns := netns.New(t)
 	t.Cleanup(s1.stop)
 	t.Cleanup(s2.stop)
@@ -249,8 +275,8 @@ func TestSTPLinuxBridgeLoop(t *testing.T) {
 		s.attachAfpacket(ns, swp, "GigabitEthernet0/2", access(1))
 	}
 	ns.LinkUp("br0")
-	s1.start("spanning-tree vlan 1 priority 4096", "spanning-tree vlan 1 hello-time 1", "spanning-tree vlan 1 forward-time 4", "spanning-tree vlan 1 max-age 6")
-	s2.start()
+	s1.start("spanning-tree mode "+mode, "spanning-tree vlan 1 priority 4096", "spanning-tree vlan 1 hello-time 1", "spanning-tree vlan 1 forward-time 4", "spanning-tree vlan 1 max-age 6")
+	s2.start("spanning-tree mode " + mode)
 
 	var state string
 	ok := poll(40*time.Second, func() bool {
@@ -285,15 +311,16 @@ func TestSTPLinuxBridgeLoop(t *testing.T) {
 		t.Errorf("S1 is not the root:\n%s", out)
 	}
 	// The kernel bridge knows S1 as its root and took its timers.
-	if id := ns.MustRun("cat", "/sys/class/net/br0/bridge/root_id"); !strings.Contains(id, "1001.02005e010100") {
-		t.Errorf("the Linux bridge's root is %q, want S1 (1001.02005e010100)", id)
+	if id, want := ns.MustRun("cat", "/sys/class/net/br0/bridge/root_id"), fmt.Sprintf("1001.02005e%02x0100", n); !strings.Contains(id, want) {
+		t.Errorf("the Linux bridge's root is %q, want S1 (%s)", id, want)
 	}
 	if fd := strings.TrimSpace(ns.MustRun("cat", "/sys/class/net/br0/bridge/forward_delay")); fd != "400" {
 		t.Errorf("the Linux bridge's forward delay is %s, want S1's 4 s", fd)
 	}
-	if out := s2.show("show spanning-tree vlan 1"); !strings.Contains(out, "Address     0200.5e01.0100") {
+	if out := s2.show("show spanning-tree vlan 1"); !strings.Contains(out, fmt.Sprintf("Address     0200.5e%02x.0100", n)) {
 		t.Errorf("S2 does not see S1 as root:\n%s", out)
 	}
+	return s1
 }
 
 // TestSTPBPDUGuard: a portfast port with bpduguard err-disables when a
