@@ -453,3 +453,66 @@ func TestSTPRootGuardAndFilter(t *testing.T) {
 		t.Error("no ROOTGUARD_UNBLOCK message")
 	}
 }
+
+// TestSTPTopologyChangeShortAging: while the root's BPDUs carry the TC
+// flag (802.1D), addresses age in forward-delay time (15 s) instead of
+// 300 s, and show spanning-tree says so; under 802.1w a TC flushes the
+// addresses of the other ports at once.
+func TestSTPTopologyChangeShortAging(t *testing.T) {
+	r := stpRig(t)
+	r.stpRun(31*time.Second, true)
+	r.send("GigabitEthernet0/2", frame("ffff.ffff.ffff", "0200.0000.0002", 0))
+	learned := func() bool {
+		es, _ := r.sw.MACEntries(dataplane.MACFilter{VLAN: 10})
+		for _, e := range es {
+			if e.MAC.String() == "0200.0000.0002" {
+				return true
+			}
+		}
+		return false
+	}
+	if !learned() {
+		t.Fatal("not learned")
+	}
+	tc := func() {
+		b := peerBPDU(10)
+		b.Flags = stp.FlagTC
+		r.stpInject("GigabitEthernet0/1", stp.AppendFrame(nil, stp.EncapSSTP, peerMAC, 10, 10, b))
+	}
+	tc()
+	if got := r.out("show spanning-tree vlan 10"); !strings.Contains(got, "Aging Time   15 sec") {
+		t.Errorf("no short aging shown:\n%s", got)
+	}
+	for i := 0; i < 10; i++ { // 20 s of TC-flagged hellos
+		tc()
+		r.stpRun(2*time.Second, false)
+	}
+	if learned() {
+		t.Error("an address idle for 20 s survived the topology change")
+	}
+	r.stpRun(2*time.Second, true) // the flag is gone: normal aging again
+	if got := r.out("show spanning-tree vlan 10"); !strings.Contains(got, "Aging Time  300 sec") {
+		t.Errorf("aging not back to 300:\n%s", got)
+	}
+
+	// 802.1w: a TC from the root flushes the other ports at once.
+	r = stpRig(t, "spanning-tree mode rapid-pvst")
+	b := peerBPDU(10)
+	b.Version, b.Type, b.Flags = stp.VersionRSTP, stp.TypeRST, stp.FlagProposal|3<<2|stp.FlagForwarding|stp.FlagLearning
+	for i := 0; i < 16; i++ { // the root's hellos while Gi0/2 goes forwarding by the timers
+		r.stpInject("GigabitEthernet0/1", stp.AppendFrame(nil, stp.EncapSSTP, peerMAC, 10, 10, b))
+		r.stpRun(2*time.Second, false)
+	}
+	if got := r.out("show spanning-tree vlan 10 interface gi0/2"); !strings.Contains(got, "Desg FWD") {
+		t.Fatalf("Gi0/2 under rapid-pvst:\n%s", got)
+	}
+	r.send("GigabitEthernet0/2", frame("ffff.ffff.ffff", "0200.0000.0002", 0))
+	if !learned() {
+		t.Fatal("not learned under rapid-pvst")
+	}
+	b.Flags = 3<<2 | stp.FlagForwarding | stp.FlagLearning | stp.FlagTC
+	r.stpInject("GigabitEthernet0/1", stp.AppendFrame(nil, stp.EncapSSTP, peerMAC, 10, 10, b))
+	if learned() {
+		t.Error("an 802.1w topology change did not flush Gi0/2's addresses")
+	}
+}

@@ -101,16 +101,18 @@ type treePort struct {
 	msgFlags uint8
 	expires  time.Duration
 
-	edge      bool // operationally edge: portfast and no BPDU heard since link up
-	stp       bool // 802.1w port talking to an 802.1D bridge
-	proposing bool
-	agreed    bool
-	tcWhile   time.Duration // 802.1w: TC flag on what it sends until then
-	tcAck     bool          // 802.1D: acknowledge a TCN in the next BPDU
-	rootInc   bool
-	loopInc   bool
-	send      bool
-	lastSent  time.Duration
+	edge       bool // operationally edge: portfast and no BPDU heard since link up
+	stp        bool // 802.1w port talking to an 802.1D bridge
+	proposing  bool
+	agreed     bool // send an agreement
+	agreeValid bool // agreeVec holds the information last agreed to
+	agreeVec   vector
+	tcWhile    time.Duration // 802.1w: TC flag on what it sends until then
+	tcAck      bool          // 802.1D: acknowledge a TCN in the next BPDU
+	rootInc    bool
+	loopInc    bool
+	send       bool
+	lastSent   time.Duration
 
 	Sent, Received uint64
 }
@@ -202,7 +204,7 @@ func (t *Tree) SetPort(id int, cfg PortConfig, up bool, now time.Duration) {
 	p.cfg, p.up = cfg, up
 	if up && !wasUp {
 		p.edge = cfg.Edge
-		p.info, p.stp, p.proposing, p.agreed, p.rootInc, p.loopInc = false, false, false, false, false, false
+		p.info, p.stp, p.proposing, p.agreed, p.agreeValid, p.rootInc, p.loopInc = false, false, false, false, false, false, false
 		t.setState(id, p, Blocking, now)
 		p.role = RoleDisabled
 		p.send = true
@@ -319,7 +321,13 @@ func (t *Tree) Receive(id int, b BPDU, now time.Duration) {
 				}
 			}
 		} else if b.Flags&FlagProposal != 0 {
-			t.sync(id, now)
+			// A repeated proposal with the information already agreed to
+			// is answered without a new sync (802.1D-2004 17.29.3: agree
+			// stays set while the designated information is the same).
+			if !p.agreeValid || p.agreeVec != m {
+				t.sync(id, now)
+			}
+			p.agreeValid, p.agreeVec = true, m
 			p.agreed = true
 			p.send = true
 		}
@@ -346,7 +354,10 @@ func (t *Tree) sync(rootID int, now time.Duration) {
 		if o == rootID || !q.up || q.edge || q.role != RoleDesignated {
 			continue
 		}
-		if q.state != Blocking {
+		// A port that does not forward is in sync already (a learning
+		// one forwards no data): leaving it be lets a peer that keeps
+		// proposing not hold it back forever.
+		if q.state == Forwarding {
 			t.setState(o, q, Blocking, now)
 		}
 		q.proposing, q.send = !q.stp, true
@@ -578,6 +589,9 @@ func (t *Tree) recompute(now time.Duration) {
 func (t *Tree) applyRole(id int, p *treePort, r Role, now time.Duration) {
 	old := p.role
 	p.role = r
+	if r != RoleRoot {
+		p.agreeValid = false
+	}
 	if !p.up {
 		return
 	}
