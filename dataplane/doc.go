@@ -21,6 +21,7 @@
 //	parse           packet.View.Parse            ../packet/view.go
 //	  SPAN rx       Receiver.mirrorRx            span.go
 //	VLAN            portView.ingressVLAN         forward.go
+//	  STP           Receiver.stpHold             stp.go
 //	learn           cam.Table.LearnLookup        forward.go, ../cam
 //	PACL, VACL      Receiver.ingressACLs         aclstage.go
 //	router in       Receiver.routerIn            route.go
