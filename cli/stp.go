@@ -237,8 +237,9 @@ func (r *stpRunner) syncLocked(now time.Duration) {
 			if r.cfg.disabled[v] {
 				continue
 			}
+			// IOS runs an instance for a VLAN with a port up in it.
 			for _, p := range r.ports {
-				if p.member(v) {
+				if p.member(v) && p.up && p.errdis == 0 {
 					want[v] = true
 					break
 				}

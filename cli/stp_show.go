@@ -288,7 +288,7 @@ func (d *Device) stpDetail(b *strings.Builder, v stpView, ifc string) {
 		fmt.Fprintf(b, "   Designated bridge has priority %d, address %s\n", ps.DesignatedBridge.Priority(), ps.DesignatedBridge.MACString())
 		fmt.Fprintf(b, "   Designated port id is %s, designated path cost %d\n", portID(ps.DesignatedPort), ps.DesignatedCost)
 		b.WriteString("   Timers: message age 0, forward delay 0, hold 0\n")
-		b.WriteString("   Number of transitions to forwarding state: 1\n")
+		fmt.Fprintf(b, "   Number of transitions to forwarding state: %d\n", ps.ToForwarding)
 		pf, guard, filter := d.stpPortFlags(name)
 		if pf {
 			b.WriteString("   The port is in the portfast mode\n")

@@ -115,6 +115,7 @@ type treePort struct {
 	lastSent   time.Duration
 
 	Sent, Received uint64
+	toForwarding   int // transitions to forwarding
 }
 
 // Out is a BPDU to send on a port.
@@ -250,6 +251,9 @@ func (t *Tree) leaving(id int, p *treePort, now time.Duration) {
 func (t *Tree) setState(id int, p *treePort, s State, now time.Duration) {
 	if p.state == s {
 		return
+	}
+	if s == Forwarding {
+		p.toForwarding++
 	}
 	p.state, p.since = s, now
 	t.events = append(t.events, Event{Kind: EventState, Port: id, State: s})
@@ -752,6 +756,7 @@ type PortStatus struct {
 	DesignatedBridge BridgeID
 	DesignatedPort   uint16
 	Sent, Received   uint64
+	ToForwarding     int // transitions to the forwarding state
 }
 
 // Status returns the instance's state; ports in order of their ids. Ports
@@ -768,7 +773,7 @@ func (t *Tree) Status() Status {
 			continue
 		}
 		ps := PortStatus{Port: o, Config: p.cfg, Role: p.role, State: p.state, Edge: p.edge, P2P: true, STPCompat: p.stp,
-			RootInconsistent: p.rootInc, LoopInconsistent: p.loopInc, Sent: p.Sent, Received: p.Received}
+			RootInconsistent: p.rootInc, LoopInconsistent: p.loopInc, Sent: p.Sent, Received: p.Received, ToForwarding: p.toForwarding}
 		if p.role == RoleDesignated || !p.info {
 			d := t.designatedVector(p)
 			ps.DesignatedRoot, ps.DesignatedCost, ps.DesignatedBridge, ps.DesignatedPort = d.root, d.cost, d.bridge, d.port
