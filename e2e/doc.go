@@ -18,7 +18,9 @@
 // kernel's 802.1Q VLAN devices (CONFIG_VLAN_8021Q; some VM kernels lack it):
 // it skips without them (a kernel property no package can install, so also
 // under CI), and TestTrunkTagsOnTheWire
-// checks the trunk's tags without them. The package takes well under a minute:
-// the tests run in parallel and the longest ones wait out a 30-second FHRP
-// steady state and a 10-second MAC aging time.
+// checks the trunk's tags without them. The package takes about a minute
+// and a half: the tests run in parallel and the longest one waits out
+// 802.1D spanning tree's timers (TestSTPPVSTTriangle: 30 s to converge,
+// 30 s to recover from a cut), the others a 30-second FHRP steady state and
+// a 10-second MAC aging time.
 package e2e
