@@ -598,7 +598,7 @@ func dataplaneState(ps stp.PortStatus) dataplane.STPState {
 
 // sendLocked frames one BPDU of vlan's instance for its port: IEEE
 // untagged for an access port; on a trunk, SSTP (tagged unless the VLAN is
-// native) and, for VLAN 1, the IEEE BPDU of the CST as well.
+// native) and, for VLAN 1, the IEEE BPDU of the CST as well, untagged.
 func (r *stpRunner) sendLocked(v uint16, o stp.Out) {
 	p := r.portAt(o.Port)
 	if p == nil || !p.up || p.errdis != 0 || r.bpdufilter(p) {
@@ -620,11 +620,9 @@ func (r *stpRunner) sendLocked(v uint16, o stp.Out) {
 		return
 	}
 	if v == 1 {
-		var tag uint16
-		if p.native != 1 {
-			tag = 1
-		}
-		r.buf = stp.AppendFrame(r.buf[:0], stp.EncapIEEE, src, tag, 0, o.BPDU)
+		// The CST's IEEE BPDU goes untagged, on the native VLAN whatever
+		// it is, as PVST+ sends it for 802.1D/802.1w bridges.
+		r.buf = stp.AppendFrame(r.buf[:0], stp.EncapIEEE, src, 0, 0, o.BPDU)
 		send(r.buf)
 	}
 	if o.BPDU.Type == stp.TypeTCN && v == 1 {

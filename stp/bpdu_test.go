@@ -82,6 +82,9 @@ func FuzzParseFrame(f *testing.F) {
 	f.Add(AppendFrame(nil, EncapSSTP, [6]byte{2}, 10, 10, sample))
 	f.Add(AppendFrame(nil, EncapIEEE, [6]byte{2}, 0, 0, BPDU{Type: TypeTCN}))
 	f.Add([]byte{1, 0x80, 0xc2, 0, 0, 0, 1, 2, 3, 4, 5, 6, 0, 7, 0x42, 0x42, 3, 0, 0, 0, 0x80})
+	mst := sample
+	mst.Version, mst.Type = VersionMSTP, TypeRST
+	f.Add(append(AppendFrame(nil, EncapIEEE, [6]byte{2}, 0, 0, mst), make([]byte, 66)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fr, err := ParseFrame(data)
 		if err != nil {
@@ -93,4 +96,24 @@ func FuzzParseFrame(f *testing.F) {
 			t.Fatalf("re-encode: %v %+v vs %+v", err, again.BPDU, fr.BPDU)
 		}
 	})
+}
+
+// TestMSTBPDUReadAsCIST: an MSTP bridge's BPDU (version 3, with its MST
+// extension after the RST part) is read as its CIST information, which is
+// how an 802.1w bridge at a region boundary sees it.
+func TestMSTBPDUReadAsCIST(t *testing.T) {
+	mst := sample
+	mst.Version, mst.Type = VersionMSTP, TypeRST
+	body := mst.Append(nil)
+	body = append(body, 0, 64) // version 3 length
+	body = append(body, make([]byte, 64)...)
+	f := append([]byte{0x01, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, byte(3 + len(body))}, 0x42, 0x42, 3)
+	f = append(f, body...)
+	fr, err := ParseFrame(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fr.BPDU.Version != VersionMSTP || fr.BPDU.Root != sample.Root || fr.BPDU.Cost != sample.Cost {
+		t.Errorf("MST BPDU read as %+v", fr.BPDU)
+	}
 }
