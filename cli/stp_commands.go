@@ -147,6 +147,21 @@ func (d *Device) installSTP() {
 					v = ""
 				}
 				d.stpEditPorts(c, func(p *stpPortConfig) { p.portfast = v })
+				if v == "portfast" || v == "trunk" {
+					c.Printf("%%Warning: portfast should only be enabled on ports connected to a single\n" +
+						" host. Connecting hubs, concentrators, switches, bridges, etc... to this\n" +
+						" interface  when portfast is enabled, can cause temporary bridging loops.\n" +
+						" Use with CAUTION\n\n")
+					for _, n := range ifNames(c) {
+						if v == "trunk" {
+							c.Printf("%%Portfast has been configured on %s but will only\n have effect when the interface is in a non-trunking mode.\n", n)
+							continue
+						}
+						if st, err := d.sw.Status(n); err == nil && st.Settings.Mode == dataplane.ModeTrunk {
+							c.Printf("%%Portfast has been configured on %s but will only\n have effect when the interface is in a non-trunking mode.\n", n)
+						}
+					}
+				}
 				return nil
 			}},
 		{Syntax: "spanning-tree {bpduguard|bpdufilter}$what {enable|disable}$how", No: true, NoSyntax: "spanning-tree {bpduguard|bpdufilter}$what [enable|disable]$how", Default: true, Help: h,
@@ -227,6 +242,26 @@ func (d *Device) installSTP() {
 	}
 	must(d.eng.Install(d.modes.ifc, ifCmds...))
 	must(d.eng.Install(d.modes.ifRange, ifCmds...))
+	must(d.eng.Install(d.eng.ExecMode(),
+		engine.Command{Syntax: "clear spanning-tree detected-protocols [interface IFNAME$ifname]",
+			Help: map[string]string{"spanning-tree": "Spanning tree", "detected-protocols": "Restart the protocol migration process",
+				"interface": "Restart the protocol migration process on an interface"},
+			Run: func(c *engine.Ctx, a engine.Args) error {
+				r := d.stp
+				r.mu.Lock()
+				defer r.mu.Unlock()
+				for _, p := range r.ports {
+					if a.Has("ifname") && p.name != a.Interface("ifname") {
+						continue
+					}
+					for _, t := range r.trees {
+						t.Migrate(p.id(), r.now())
+					}
+				}
+				r.flushLocked(r.now())
+				return nil
+			}},
+	))
 	d.installSTPShow()
 }
 
@@ -405,4 +440,3 @@ func stpVLANKeys[V any](m map[uint16]V) []uint16 {
 	return ks
 }
 
-var _ = dataplane.STPForwarding

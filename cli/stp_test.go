@@ -516,3 +516,24 @@ func TestSTPTopologyChangeShortAging(t *testing.T) {
 		t.Error("an 802.1w topology change did not flush Gi0/2's addresses")
 	}
 }
+
+// TestSTPPortfastWarningAndMigration: portfast warns as IOS does; a
+// rapid-pvst port that heard an 802.1D peer shows Peer(STP) until
+// `clear spanning-tree detected-protocols`.
+func TestSTPPortfastWarningAndMigration(t *testing.T) {
+	r := stpRig(t, "spanning-tree mode rapid-pvst")
+	res := r.run("configure terminal", "interface gi0/1", "spanning-tree portfast")
+	if !strings.Contains(res.Output, "%Warning: portfast should only be enabled on ports connected to a single\n host.") ||
+		!strings.Contains(res.Output, "%Portfast has been configured on GigabitEthernet0/1 but will only\n have effect when the interface is in a non-trunking mode.\n") {
+		t.Errorf("portfast on a trunk:\n%s", res.Output)
+	}
+	r.out("configure terminal", "interface gi0/1", "no spanning-tree portfast", "end")
+	r.stpPeerHello() // 802.1D BPDUs
+	if got := r.out("show spanning-tree vlan 10 interface gi0/1"); !strings.Contains(got, "P2p Peer(STP)") {
+		t.Errorf("no Peer(STP):\n%s", got)
+	}
+	r.out("clear spanning-tree detected-protocols")
+	if got := r.out("show spanning-tree vlan 10 interface gi0/1"); strings.Contains(got, "Peer(STP)") {
+		t.Errorf("still Peer(STP) after clear:\n%s", got)
+	}
+}

@@ -784,3 +784,16 @@ func (t *Tree) Status() Status {
 	}
 	return s
 }
+
+// Migrate restarts 802.1w's protocol migration on a port (`clear
+// spanning-tree detected-protocols`): it speaks RSTP again until it hears
+// an 802.1D BPDU.
+func (t *Tree) Migrate(id int, now time.Duration) {
+	p := t.ports[id]
+	if p == nil || !t.cfg.Rapid || !p.stp {
+		return
+	}
+	p.stp, p.send = false, true
+	t.recompute(now)
+	t.flushSends(now)
+}
