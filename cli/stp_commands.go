@@ -439,4 +439,3 @@ func stpVLANKeys[V any](m map[uint16]V) []uint16 {
 	slices.Sort(ks)
 	return ks
 }
-
