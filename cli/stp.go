@@ -424,6 +424,8 @@ func (r *stpRunner) errDisableLocked(p *stpPort, now time.Duration) {
 	short := ifname.Short(p.name)
 	log.Log("SPANTREE", syslog.Critical, "BLOCK_BPDUGUARD", "Received BPDU on port %s with BPDU Guard enabled. Disabling port.", short)
 	log.Log("PM", syslog.Warning, "ERR_DISABLE", "bpduguard error detected on %s, putting %s in err-disable state", short, short)
+	log.Log("LINEPROTO", syslog.Notice, "UPDOWN", "Line protocol on Interface %s, changed state to down", p.name)
+	log.Log("LINK", syslog.Error, "UPDOWN", "Interface %s, changed state to down", p.name)
 	p.errdis = now
 	if p.errdis == 0 {
 		p.errdis = 1
@@ -460,8 +462,13 @@ func (r *stpRunner) tickLocked(now time.Duration) {
 			continue
 		}
 		if now-p.errdis >= time.Duration(r.cfg.recoverInterval)*time.Second {
-			r.d.sw.Log().Log("PM", syslog.Warning, "ERR_RECOVER", "Attempting to recover from bpduguard err-disable state on %s", ifname.Short(p.name))
+			log := r.d.sw.Log()
+			log.Log("PM", syslog.Warning, "ERR_RECOVER", "Attempting to recover from bpduguard err-disable state on %s", ifname.Short(p.name))
 			p.errdis = 0
+			if p.up {
+				log.Log("LINK", syslog.Error, "UPDOWN", "Interface %s, changed state to up", p.name)
+				log.Log("LINEPROTO", syslog.Notice, "UPDOWN", "Line protocol on Interface %s, changed state to up", p.name)
+			}
 			recovered = true
 		}
 	}
@@ -604,10 +611,9 @@ func (r *stpRunner) sendLocked(v uint16, o stp.Out) {
 	if p == nil || !p.up || p.errdis != 0 || r.bpdufilter(p) {
 		return
 	}
-	mac := r.d.sw.RouterMAC()
 	var src [6]byte
+	mac := r.d.portMAC(p.index - 1) // the port's own address, as a Catalyst sends from
 	copy(src[:], mac[:])
-	src[5] += byte(p.index) // the port's own address, as a Catalyst sends from
 	send := func(f []byte) {
 		if r.txHook != nil {
 			r.txHook(p.name, f)

@@ -348,6 +348,15 @@ func TestSTPBPDUGuardErrDisable(t *testing.T) {
 	if !r.dev.ErrDisabled("GigabitEthernet0/3") {
 		t.Fatal("not err-disabled")
 	}
+	if got := r.out("show interfaces status"); !strings.Contains(got, "err-disabled") {
+		t.Errorf("show interfaces status:\n%s", got)
+	}
+	if got := r.out("show interfaces gi0/3"); !strings.Contains(got, "GigabitEthernet0/3 is down, line protocol is down (err-disabled)") {
+		t.Errorf("show interfaces:\n%s", got)
+	}
+	if len(log.Grep("%LINK-3-UPDOWN: Interface GigabitEthernet0/3, changed state to down")) != 1 {
+		t.Error("no LINK down")
+	}
 	if got := r.out("show spanning-tree interface gi0/3"); got != "no spanning tree info available for GigabitEthernet0/3\n" {
 		t.Errorf("show spanning-tree interface of an err-disabled port: %q", got)
 	}
