@@ -23,7 +23,8 @@ type snapshot struct {
 
 type portView struct {
 	present    bool
-	forwarding bool // link up and not shut down
+	forwarding bool      // link up and not shut down
+	stp        *stpTable // spanning-tree state per VLAN (stp.go); nil: forwards in all; beside forwarding, read with it
 	mode       PortMode
 	access     uint16
 	native     uint16
@@ -39,7 +40,6 @@ type portView struct {
 	spanRx     []spanDest         // SPAN: where the frames it receives are copied
 	spanTx     []spanDest         // SPAN: where the frames it sends are copied
 	spanDest   bool               // a SPAN destination: sends the copies, and nothing else
-	stp        *stpTable          // spanning-tree state per VLAN (stp.go); nil: forwards in all
 }
 
 // txQueue returns the transmit queue a worker of receive queue q writes
