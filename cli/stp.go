@@ -456,7 +456,6 @@ func (d *Device) ErrDisabled(name string) bool {
 // tickLocked advances the timers: err-disable recovery, the trees', short
 // aging during an 802.1D topology change.
 func (r *stpRunner) tickLocked(now time.Duration) {
-	recovered := false
 	for _, p := range r.ports {
 		if p.errdis == 0 || !r.cfg.recoverGuard {
 			continue
@@ -469,13 +468,11 @@ func (r *stpRunner) tickLocked(now time.Duration) {
 				log.Log("LINK", syslog.Error, "UPDOWN", "Interface %s, changed state to up", p.name)
 				log.Log("LINEPROTO", syslog.Notice, "UPDOWN", "Line protocol on Interface %s, changed state to up", p.name)
 			}
-			recovered = true
 		}
 	}
 	// Ports and VLANs change under the runner (links, switchport
 	// commands): look again every tick, so that a link cut is seen within
 	// one.
-	_ = recovered
 	r.syncLocked(now)
 	for _, t := range r.trees {
 		t.Tick(now)

@@ -297,7 +297,6 @@ func (t *Tree) Receive(id int, b BPDU, now time.Duration) {
 		p.loopInc = false
 		t.events = append(t.events, Event{Kind: EventLoopGuard, Port: id})
 	}
-	prevRole := p.role
 	t.recompute(now)
 
 	switch {
@@ -342,7 +341,6 @@ func (t *Tree) Receive(id int, b BPDU, now time.Duration) {
 			p.agreed, p.send = true, true
 		}
 	}
-	_ = prevRole
 	if t.cfg.Rapid && b.Flags&FlagTC != 0 && (p.role == RoleRoot || p.role == RoleDesignated) {
 		t.topologyChange(id, now, true)
 	}
