@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -545,4 +546,22 @@ func TestSTPPortfastWarningAndMigration(t *testing.T) {
 	if got := r.out("show spanning-tree vlan 10 interface gi0/1"); strings.Contains(got, "Peer(STP)") {
 		t.Errorf("still Peer(STP) after clear:\n%s", got)
 	}
+}
+
+// FuzzSTPReceive: whatever arrives at the BPDU addresses, on whichever
+// port, the runner does not panic and its shows still render.
+func FuzzSTPReceive(f *testing.F) {
+	f.Add(uint8(0), stp.AppendFrame(nil, stp.EncapIEEE, peerMAC, 0, 0, peerBPDU(1)))
+	f.Add(uint8(0), stp.AppendFrame(nil, stp.EncapSSTP, peerMAC, 10, 10, peerBPDU(10)))
+	f.Add(uint8(2), stp.AppendFrame(nil, stp.EncapIEEE, peerMAC, 0, 0, stp.BPDU{Type: stp.TypeTCN}))
+	f.Add(uint8(1), []byte{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcd, 1, 2, 3, 4, 5, 6, 0x81, 0, 0x0f, 0xff, 0, 3})
+	f.Fuzz(func(t *testing.T, port uint8, frame []byte) {
+		r := stpRig(t, "interface gi0/3", "spanning-tree bpduguard enable", "exit")
+		name := fmt.Sprintf("GigabitEthernet0/%d", port%4+1)
+		r.stpInject(name, frame)
+		r.stpRun(3*time.Second, false)
+		for _, c := range []string{"show spanning-tree", "show spanning-tree detail", "show spanning-tree summary", "show spanning-tree blockedports", "show spanning-tree root"} {
+			r.out(c)
+		}
+	})
 }
