@@ -91,6 +91,7 @@ func (d *Device) RunningConfig() string {
 	b.WriteString(d.etherChannelGlobalConfig()) // etherchannel.go
 	b.WriteString(d.routingConfig())
 	b.WriteString(d.vrrpGlobalConfig()) // vrrp.go
+	b.WriteString(d.stpGlobalConfig())  // stp_commands.go
 	for _, v := range d.sw.VLANs() {
 		if v.ID == 1 {
 			continue
@@ -178,6 +179,7 @@ func (d *Device) interfaceConfig(name string) string {
 	}
 	b.WriteString(d.discoveryInterfaceConfig(name)) // discovery.go
 	b.WriteString(d.faultConfig(name))              // fault.go
+	b.WriteString(d.stpInterfaceConfig(name))       // stp_commands.go
 	return b.String()
 }
 

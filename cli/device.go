@@ -60,6 +60,7 @@ type Device struct {
 	procs *procMeter   // CPU samples and lowest free memory (procstat.go)
 	// jsonEng parses the lines of `l2sw exec --json` (json.go).
 	jsonEng *engine.Engine
+	stp     *stpRunner // spanning tree (stp.go)
 
 	mu           sync.Mutex
 	hostname     string
@@ -140,6 +141,7 @@ func NewDevice(sw *dataplane.Switch, opts Options) *Device {
 	d.installLLDP()
 	d.installStandby()
 	d.installEveryday()
+	d.installSTP()
 	return d
 }
 

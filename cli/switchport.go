@@ -96,9 +96,9 @@ func (d *Device) showTrunk(name string) (string, error) {
 		return "", err
 	}
 	type trunkRow struct {
-		name            string
-		native          uint16
-		allowed, active dataplane.VLANSet
+		name                 string
+		native               uint16
+		allowed, active, fwd dataplane.VLANSet
 	}
 	var rows []trunkRow
 	var exist dataplane.VLANSet
@@ -117,6 +117,7 @@ func (d *Device) showTrunk(name string) (string, error) {
 		for i := range r.active {
 			r.active[i] &= exist[i]
 		}
+		r.fwd = d.stpForwardingVLANs(p, r.active) // stp.go
 		rows = append(rows, r)
 	}
 	if len(rows) == 0 {
@@ -133,7 +134,7 @@ func (d *Device) showTrunk(name string) (string, error) {
 	}{
 		{"Vlans allowed on trunk", func(r trunkRow) dataplane.VLANSet { return r.allowed }},
 		{"Vlans allowed and active in management domain", func(r trunkRow) dataplane.VLANSet { return r.active }},
-		{"Vlans in spanning tree forwarding state and not pruned", func(r trunkRow) dataplane.VLANSet { return r.active }},
+		{"Vlans in spanning tree forwarding state and not pruned", func(r trunkRow) dataplane.VLANSet { return r.fwd }},
 	} {
 		fmt.Fprintf(&b, "\nPort        %s\n", t.title)
 		for _, r := range rows {

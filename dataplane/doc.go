@@ -23,6 +23,7 @@
 //	  storm control Receiver.stormDrop           storm.go
 //	VLAN            portView.ingressVLAN         forward.go
 //	  port security Receiver.secureSource        portsec.go
+//	  STP           Receiver.stpHold             stp.go
 //	learn           cam.Table.LearnLookup        forward.go, ../cam
 //	PACL, VACL      Receiver.ingressACLs         aclstage.go
 //	router in       Receiver.routerIn            route.go

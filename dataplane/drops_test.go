@@ -66,6 +66,11 @@ func TestEveryDropHasItsReason(t *testing.T) {
 		{"trunk vlan not allowed", ReasonVLANNotAllowed, func(g *rig) {
 			g.set(1, func(s *PortSettings) { s.Mode = ModeTrunk; s.Allowed = VLANSet{}; s.Allowed.Add(20) })
 		}, func(g *rig) []byte { return udpFrame(t, macA, bcast, 10, "x") }},
+		{"stp blocked", ReasonSTPBlocked, func(g *rig) {
+			if err := g.sw.SetSTPStates([]STPChange{{Port: ifName(1), VLAN: 10, State: STPBlocking}}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(g *rig) []byte { return udpFrame(t, macA, bcast, 0, "x") }},
 		{"multicast source", ReasonInvalidSource, nil,
 			func(g *rig) []byte { return udpFrame(t, mac("0100.5e00.0001"), bcast, 0, "x") }},
 		{"same port", ReasonSamePort, func(g *rig) { g.send(1, udpFrame(t, macB, bcast, 0, "x")); g.got() },

@@ -97,6 +97,10 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 		r.drop(StageVLAN, s.vlanRefusal(pv, vlan), f)
 		return
 	}
+	if pv.stp != nil && pv.stp[vlan] != STPForwarding {
+		r.stpHold(pv, vlan, f, now) // spanning tree (stp.go)
+		return
+	}
 	if s.spanVLAN != nil && s.spanVLAN[vlan] != nil {
 		r.mirrorRx(s, s.spanVLAN[vlan], f, cast)
 	}
@@ -313,7 +317,7 @@ func (s *snapshot) l2Lookup(in, out cam.PortID, vlan uint16) (cam.PortID, Reason
 		return out, ReasonSamePort
 	}
 	if int(out) < len(s.ports) {
-		if ov := &s.ports[out]; ov.forwarding && ov.member(vlan) {
+		if ov := &s.ports[out]; ov.sends(vlan) {
 			return out, ReasonNone
 		}
 	}

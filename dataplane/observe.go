@@ -106,6 +106,7 @@ const (
 	ReasonVLANInactive          // the port's VLAN for the frame is not in the VLAN database
 	ReasonPortSecurity          // a source beyond the port's secure addresses (portsec.go)
 	ReasonStormControl          // above the port's storm-control level (storm.go)
+	ReasonSTPBlocked            // spanning tree blocks, listens or learns on the port in the VLAN
 	ReasonMalformed             // + packet.Reason: header check failed
 	NumReasons           = ReasonMalformed + Reason(packet.NumReasons)
 )
@@ -115,7 +116,7 @@ var reasonNames = [...]string{"", "port down", "vlan not allowed", "invalid sour
 	"bad ip checksum", "router acl deny", "receive", "arp", "routing off", "no route", "null route",
 	"glean", "incomplete adjacency", "ttl expired", "no egress", "fragment", "fragmentation needed",
 	"punt queue full", "giant", "span destination", "vlan not active",
-	"port security", "storm control"}
+	"port security", "storm control", "stp blocked"}
 
 // IsDrop reports whether a frame given reason r is dropped. The others are
 // punted to the control plane (receive, ARP, glean, incomplete adjacency,

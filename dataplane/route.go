@@ -334,7 +334,7 @@ func (r *Receiver) l2Send(s *snapshot, buf []byte, start, end int, vlan uint16, 
 		if int(out) >= len(s.ports) {
 			return // our own address: nothing leaves
 		}
-		if ov := &s.ports[out]; ov.forwarding && ov.member(vlan) {
+		if ov := &s.ports[out]; ov.sends(vlan) {
 			if ov.tagged(vlan) {
 				start = packet.PushTag(buf, start, vlan)
 			}

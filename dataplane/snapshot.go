@@ -29,7 +29,8 @@ type portView struct {
 	bundled bool     // a Port-channel member that carries its frames
 
 	present    bool
-	forwarding bool // link up and not shut down
+	forwarding bool      // link up and not shut down
+	stp        *stpTable // spanning-tree state per VLAN (stp.go); nil: forwards in all; beside forwarding, read with it
 	mode       PortMode
 	access     uint16
 	native     uint16
@@ -119,18 +120,19 @@ func (sw *Switch) publishLocked() {
 		if v.mode == ModeAccess {
 			v.untagged = v.access
 		}
+		v.stp = sw.stp[p.id]
 		s.ports[p.id] = v
 		if !v.forwarding {
 			continue
 		}
 		if st.Mode == ModeAccess {
-			if v.access != 0 {
+			if v.access != 0 && v.stpForwards(v.access) {
 				s.flood[v.access] = append(s.flood[v.access], p.id)
 			}
 			continue
 		}
 		for vid := uint16(1); vid <= MaxVLAN; vid++ {
-			if v.allowed.Has(vid) {
+			if v.allowed.Has(vid) && v.stpForwards(vid) {
 				s.flood[vid] = append(s.flood[vid], p.id)
 			}
 		}

@@ -106,6 +106,7 @@ type Switch struct {
 	refl         reflectListeners                   // ListenReflected (control_reflect.go)
 	virtual      map[string][]VirtualGateway        // virtual gateways by owner (virtual.go); under mu
 	mcast        map[mcastKey][]string              // static multicast entries (mcast.go); under mu
+	stp          map[cam.PortID]*stpTable           // spanning-tree states (stp.go); under mu
 
 	mu       sync.Mutex // the one writer of configuration
 	ports    []*swPort  // by cam.PortID; nil holes

@@ -18,9 +18,10 @@
 // kernel's 802.1Q VLAN devices (CONFIG_VLAN_8021Q; some VM kernels lack it):
 // it skips without them (a kernel property no package can install, so also
 // under CI), and TestTrunkTagsOnTheWire
-// checks the trunk's tags without them. The package takes under two minutes:
-// the tests run in parallel and the longest ones wait out the 60-second
-// steady state of a reflected CARP or VRRP pair (L2SW_E2E_FHRP_STEADY=10s
-// shortens it outside CI), a 30-second FHRP steady state and a 10-second
-// MAC aging time.
+// checks the trunk's tags without them. The package takes about two
+// minutes: the tests run in parallel and the longest ones wait out 802.1D
+// spanning tree's timers (TestSTPPVSTTriangle: 30 s to converge, 30 s to
+// recover from a cut) and the 60-second steady state of a reflected CARP or
+// VRRP pair (L2SW_E2E_FHRP_STEADY=10s shortens it outside CI); the others a
+// 30-second FHRP steady state and a 10-second MAC aging time.
 package e2e

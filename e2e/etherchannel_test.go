@@ -161,8 +161,6 @@ func (e *ecLab) checkBundleSurvived(cut string) {
 	}
 }
 
-func shortName(n string) string { return strings.Replace(n, "GigabitEthernet", "Gi", 1) }
-
 var ecMembers = []string{"GigabitEthernet0/1", "GigabitEthernet0/2"}
 
 // TestEtherChannelLinuxBond is the acceptance test of EtherChannel: a

@@ -149,7 +149,7 @@ func TestRunReplayExecShutdown(t *testing.T) {
 	out2, out3 := filepath.Join(dir, "out2.pcap"), filepath.Join(dir, "out3.pcap")
 	sock := filepath.Join(dir, "ctl", "l2sw.sock")
 	cfg := filepath.Join(dir, "startup-config")
-	if err := os.WriteFile(cfg, []byte("hostname LabSw\nmac address-table aging-time 600\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("hostname LabSw\nmac address-table aging-time 600\nspanning-tree portfast default\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, "--config", cfg, "--control", sock,

@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -64,6 +65,11 @@ func TestRunServesMetrics(t *testing.T) {
 	a2b := frame(t, "02:00:00:00:00:0a", "02:00:00:00:00:0b", "a to b")
 	writePcap(t, in1, a2b, a2b, a2b)
 	addr := freeAddr(t)
+	// The replay is a host: portfast, or spanning tree holds its frames
+	// for two forward delays as a Catalyst does.
+	if err := os.WriteFile(filepath.Join(dir, "startup-config"), []byte("spanning-tree portfast default\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	d := startDaemon(t, "--config", filepath.Join(dir, "startup-config"), "--control", filepath.Join(dir, "l2sw.sock"),
 		"--metrics", addr, "--port", "gi0/1=pcap:"+in1, "--port", "gi0/2=pcap:,"+filepath.Join(dir, "out2.pcap"))
 

@@ -165,6 +165,11 @@ func run(cmd *cobra.Command, o runOptions) error {
 		return err
 	}
 	defer os.Remove(o.control)
+	// Before the ports forward: spanning tree blocks what must wait.
+	if err := dev.StartSpanningTree(ctx); err != nil {
+		closePorts(sw)
+		return err
+	}
 	sw.Start()
 
 	errc := make(chan error, 2)
