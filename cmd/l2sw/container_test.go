@@ -57,6 +57,11 @@ func TestContainerEntrypoint(t *testing.T) {
 	ctr := netns.New(t)
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "control.sock")
+	// Edge ports forward at once (spanning tree would listen and learn
+	// for 30 s first).
+	if err := os.WriteFile(filepath.Join(dir, "startup-config"), []byte("hostname ctr\nspanning-tree portfast default\nend\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("ip", "netns", "exec", ctr.Name, l2swBin, "container", "--interfaces", "2",
 		"--config", filepath.Join(dir, "startup-config"), "--control", sock)
 	cmd.Env = append(os.Environ(), "CLAB_INTFS=")

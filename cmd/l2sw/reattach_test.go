@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +31,11 @@ func TestReattachDeletedDevices(t *testing.T) {
 	addVeth()
 	netns.CleanupLink(t, v)
 	sock := filepath.Join(dir, "sock")
+	// Edge ports: a port that comes back forwards at once, without
+	// spanning tree's 30 s of listening and learning.
+	if err := os.WriteFile(filepath.Join(dir, "cfg"), []byte("spanning-tree portfast default\nend\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	d := startDaemon(t, "--config", filepath.Join(dir, "cfg"), "--control", sock,
 		"--port", "gi0/1=afpacket:"+v, "--port", "gi0/2=tap:"+tp)
 	waitOutput := func(cmd, want string, within time.Duration) {
