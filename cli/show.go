@@ -266,8 +266,6 @@ func (d *Device) stateOf(st dataplane.PortStatus) portState {
 		return portState{"err-disabled", "down", "down (err-disabled)", false}
 	case !st.LinkUp:
 		return portState{"notconnect", "down", "down (notconnect)", false}
-	case d.ErrDisabled(st.Name): // stp.go
-		return portState{"err-disabled", "down", "down (err-disabled)", false}
 	case s.Mode == dataplane.ModeAccess && !d.vlanExists(s.AccessVLAN):
 		return portState{"inactive", "up", "down (inactive)", false}
 	}

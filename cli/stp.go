@@ -55,13 +55,11 @@ type stpConfig struct {
 	disabled        map[uint16]bool
 	vlans           map[uint16]*stpVLANConfig
 	ports           map[string]*stpPortConfig
-	recoverGuard    bool // errdisable recovery cause bpduguard
-	recoverInterval int  // errdisable recovery interval, seconds
 }
 
 func newSTPConfig() stpConfig {
 	return stpConfig{mode: "pvst", extend: true, disabled: map[uint16]bool{}, vlans: map[uint16]*stpVLANConfig{},
-		ports: map[string]*stpPortConfig{}, recoverInterval: 300}
+		ports: map[string]*stpPortConfig{}}
 }
 
 func (c *stpConfig) vlan(v uint16) *stpVLANConfig {
@@ -219,6 +217,14 @@ func (r *stpRunner) syncLocked(now time.Duration) {
 		}
 		p.st = st
 		p.index = i + 1
+		// Err-disable is the switch's (errdisable.go): BPDU guard asks for
+		// it, the recovery timer or a shutdown ends it.
+		switch {
+		case st.ErrDisabled == "":
+			p.errdis = 0
+		case p.errdis == 0:
+			p.errdis = now | 1
+		}
 		p.up, p.mode, p.access, p.native = st.Up, st.Settings.Mode, st.Settings.AccessVLAN, st.Settings.NativeVLAN
 		p.allowed = st.Settings.Allowed
 	}
@@ -418,18 +424,13 @@ func (r *stpRunner) receiveLocked(m dataplane.ControlFrame, now time.Duration) {
 	r.flushLocked(now)
 }
 
-// errDisableLocked puts p in the err-disabled state for BPDU guard.
+// errDisableLocked has the switch err-disable p for BPDU guard (the
+// switch logs %PM-4-ERR_DISABLE and the link going down, and its recovery
+// timer brings the port back: `errdisable recovery cause bpduguard`).
 func (r *stpRunner) errDisableLocked(p *stpPort, now time.Duration) {
-	log := r.d.sw.Log()
-	short := ifname.Short(p.name)
-	log.Log("SPANTREE", syslog.Critical, "BLOCK_BPDUGUARD", "Received BPDU on port %s with BPDU Guard enabled. Disabling port.", short)
-	log.Log("PM", syslog.Warning, "ERR_DISABLE", "bpduguard error detected on %s, putting %s in err-disable state", short, short)
-	log.Log("LINEPROTO", syslog.Notice, "UPDOWN", "Line protocol on Interface %s, changed state to down", p.name)
-	log.Log("LINK", syslog.Error, "UPDOWN", "Interface %s, changed state to down", p.name)
-	p.errdis = now
-	if p.errdis == 0 {
-		p.errdis = 1
-	}
+	r.d.sw.Log().Log("SPANTREE", syslog.Critical, "BLOCK_BPDUGUARD", "Received BPDU on port %s with BPDU Guard enabled. Disabling port.", ifname.Short(p.name))
+	r.d.sw.ErrDisable(p.name, dataplane.CauseBPDUGuard, nil)
+	p.errdis = now | 1
 	for _, t := range r.trees {
 		t.SetPort(p.id(), r.portConfigFor(t, p), false, now)
 	}
@@ -445,31 +446,9 @@ func (r *stpRunner) portConfigFor(t *stp.Tree, p *stpPort) stp.PortConfig {
 	return stp.PortConfig{}
 }
 
-// ErrDisabled reports whether a port is err-disabled (for show interfaces status).
-func (d *Device) ErrDisabled(name string) bool {
-	d.stp.mu.Lock()
-	defer d.stp.mu.Unlock()
-	p := d.stp.byName[name]
-	return p != nil && p.errdis != 0
-}
-
 // tickLocked advances the timers: err-disable recovery, the trees', short
 // aging during an 802.1D topology change.
 func (r *stpRunner) tickLocked(now time.Duration) {
-	for _, p := range r.ports {
-		if p.errdis == 0 || !r.cfg.recoverGuard {
-			continue
-		}
-		if now-p.errdis >= time.Duration(r.cfg.recoverInterval)*time.Second {
-			log := r.d.sw.Log()
-			log.Log("PM", syslog.Warning, "ERR_RECOVER", "Attempting to recover from bpduguard err-disable state on %s", ifname.Short(p.name))
-			p.errdis = 0
-			if p.up {
-				log.Log("LINK", syslog.Error, "UPDOWN", "Interface %s, changed state to up", p.name)
-				log.Log("LINEPROTO", syslog.Notice, "UPDOWN", "Line protocol on Interface %s, changed state to up", p.name)
-			}
-		}
-	}
 	// Ports and VLANs change under the runner (links, switchport
 	// commands): look again every tick, so that a link cut is seen within
 	// one.

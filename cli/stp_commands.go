@@ -121,20 +121,6 @@ func (d *Device) installSTP() {
 				d.stpEdit(func(cfg *stpConfig) { cfg.bpduguardDef = c.Form == engine.FormPlain })
 				return nil
 			}},
-		engine.Command{Syntax: "errdisable recovery cause bpduguard", No: true, Default: true, Help: map[string]string{"bpduguard": "Enable timer to recover from BPDU Guard error"},
-			Run: func(c *engine.Ctx, a engine.Args) error {
-				d.stpEdit(func(cfg *stpConfig) { cfg.recoverGuard = c.Form == engine.FormPlain })
-				return nil
-			}},
-		engine.Command{Syntax: "errdisable recovery interval <30-86400>$secs", No: true, NoSyntax: "errdisable recovery interval [<30-86400>$secs]", Default: true, Help: h,
-			Run: func(c *engine.Ctx, a engine.Args) error {
-				s := 300
-				if c.Form == engine.FormPlain {
-					s = a.Int("secs")
-				}
-				d.stpEdit(func(cfg *stpConfig) { cfg.recoverInterval = s })
-				return nil
-			}},
 	))
 	ifCmds := []engine.Command{
 		{Syntax: "spanning-tree portfast [trunk|disable]$kind", No: true, NoSyntax: "spanning-tree portfast [trunk|disable]$kind", Default: true, Help: h,
@@ -333,12 +319,6 @@ func (d *Device) stpGlobalConfig() string {
 	defer r.mu.Unlock()
 	c := &r.cfg
 	var b strings.Builder
-	if c.recoverGuard {
-		b.WriteString("errdisable recovery cause bpduguard\n")
-	}
-	if c.recoverInterval != 300 {
-		fmt.Fprintf(&b, "errdisable recovery interval %d\n", c.recoverInterval)
-	}
 	fmt.Fprintf(&b, "spanning-tree mode %s\n", c.mode)
 	if c.portfastDefault {
 		b.WriteString("spanning-tree portfast default\n")

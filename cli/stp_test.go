@@ -346,7 +346,7 @@ func TestSTPBPDUGuardErrDisable(t *testing.T) {
 			t.Errorf("log lacks %q", want)
 		}
 	}
-	if !r.dev.ErrDisabled("GigabitEthernet0/3") {
+	if r.sw.ErrDisabledCause("GigabitEthernet0/3") == "" {
 		t.Fatal("not err-disabled")
 	}
 	if got := r.out("show interfaces status"); !strings.Contains(got, "err-disabled") {
@@ -364,14 +364,16 @@ func TestSTPBPDUGuardErrDisable(t *testing.T) {
 	c0, _ := r.sw.Counters("GigabitEthernet0/3")
 	r.send("GigabitEthernet0/3", frame("ffff.ffff.ffff", "0200.0000.0003", 0))
 	c1, _ := r.sw.Counters("GigabitEthernet0/3")
-	if c1.Get(dataplane.Drops(dataplane.ReasonSTPBlocked)) != c0.Get(dataplane.Drops(dataplane.ReasonSTPBlocked))+1 {
+	if c1.Get(dataplane.Forwarded) != c0.Get(dataplane.Forwarded) || c1.Get(dataplane.Drops(dataplane.ReasonPortDown)) != c0.Get(dataplane.Drops(dataplane.ReasonPortDown))+1 {
 		t.Error("the err-disabled port still forwards")
 	}
 	r.stpRun(31*time.Second, true)
+	r.sw.SecurityTick() // the switch's recovery timer (errdisable.go)
+	r.stpRun(3*time.Second, true)
 	if len(log.Grep("%PM-4-ERR_RECOVER: Attempting to recover from bpduguard err-disable state on Gi0/3")) != 1 {
 		t.Error("no recovery message")
 	}
-	if r.dev.ErrDisabled("GigabitEthernet0/3") {
+	if r.sw.ErrDisabledCause("GigabitEthernet0/3") != "" {
 		t.Error("still err-disabled after the interval")
 	}
 	if got := r.out("show spanning-tree interface gi0/3"); !strings.Contains(got, "VLAN0010            Desg FWD 4         128.3    P2p Edge") {
