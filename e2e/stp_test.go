@@ -356,7 +356,7 @@ func TestSTPBPDUGuard(t *testing.T) {
 	if len(log.Grep(errdis)) == 0 {
 		t.Errorf("no %q", errdis)
 	}
-	if !s.dev.ErrDisabled("GigabitEthernet0/1") {
+	if s.sw.ErrDisabledCause("GigabitEthernet0/1") == "" {
 		t.Error("Gi0/1 is not err-disabled")
 	}
 	// The bridge's port forwards after 2 × 2 s; the switch must not.
@@ -375,7 +375,7 @@ func TestSTPBPDUGuard(t *testing.T) {
 	if !poll(10*time.Second, func() bool { return h.ping("10.73.0.1", 1) == nil }) {
 		t.Error("no traffic after the recovery")
 	}
-	if s.dev.ErrDisabled("GigabitEthernet0/1") {
+	if s.sw.ErrDisabledCause("GigabitEthernet0/1") != "" {
 		t.Error("Gi0/1 still err-disabled")
 	}
 	if run := s.show("show running-config"); !strings.Contains(run, "errdisable recovery cause bpduguard\nerrdisable recovery interval 30\nspanning-tree mode pvst\n") ||
