@@ -52,11 +52,12 @@ PIDS=()
 cleanup() {
 	# Newest first: a perf recorder stops (and writes its file) before the
 	# switch it samples.
-	local i
-	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-		kill -INT "${PIDS[i]}" 2>/dev/null && wait "${PIDS[i]}" 2>/dev/null || true
-	done
+	# A copy: a cleanup that runs meanwhile (the EXIT trap) empties PIDS.
+	local i pids=("${PIDS[@]}")
 	PIDS=()
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill -INT "${pids[i]}" 2>/dev/null && wait "${pids[i]}" 2>/dev/null || true
+	done
 	ip netns del $NSA 2>/dev/null || true
 	ip netns del $NSB 2>/dev/null || true
 	ip link del l2b-br 2>/dev/null || true
