@@ -174,9 +174,6 @@ func (b *BPDU) Append(dst []byte) []byte {
 	return dst
 }
 
-// Role returns the port role an RST BPDU carries (bpduRole*).
-func (b *BPDU) role() uint8 { return (b.Flags & flagRoleMask) >> flagRoleShift }
-
 // Encap says how a BPDU frame was framed.
 type Encap uint8
 
