@@ -97,6 +97,24 @@ var vrrpHelp = map[string]string{
 	"v3": "VRRP version 3",
 }
 
+// setAddress makes ip the group's primary address or adds it to its
+// secondaries, as both VRRP syntaxes (`vrrp N ip`, `address`) do.
+func (g *vrrpGroupConfig) setAddress(ip netip.Addr, secondary bool) error {
+	if !secondary {
+		g.secondaries = slices.DeleteFunc(g.secondaries, func(s netip.Addr) bool { return s == ip })
+		g.ip = ip
+		return nil
+	}
+	if ip == g.ip {
+		return engine.Rejectf("%% Address %s is already the primary VRRP address of this group", ip)
+	}
+	if !slices.Contains(g.secondaries, ip) {
+		g.secondaries = append(g.secondaries, ip)
+		slices.SortFunc(g.secondaries, netip.Addr.Compare)
+	}
+	return nil
+}
+
 // installVRRP adds the VRRP commands to the engine.
 func (d *Device) installVRRP() {
 	d.vrrp = newVRRPSpeaker()
@@ -110,25 +128,17 @@ func (d *Device) installVRRP() {
 				switch {
 				case c.Negated() && !a.Has("vip"):
 					g.ip, g.secondaries = netip.Addr{}, nil
+					return nil
 				case c.Negated() && sec:
 					g.secondaries = slices.DeleteFunc(g.secondaries, func(s netip.Addr) bool { return s == ip })
+					return nil
 				case c.Negated():
 					if g.ip == ip {
 						g.ip = netip.Addr{}
 					}
-				case sec:
-					if ip == g.ip {
-						return engine.Rejectf("%% Address %s is already the primary VRRP address of this group", ip)
-					}
-					if !slices.Contains(g.secondaries, ip) {
-						g.secondaries = append(g.secondaries, ip)
-						slices.SortFunc(g.secondaries, netip.Addr.Compare)
-					}
-				default:
-					g.secondaries = slices.DeleteFunc(g.secondaries, func(s netip.Addr) bool { return s == ip })
-					g.ip = ip
+					return nil
 				}
-				return nil
+				return g.setAddress(ip, sec)
 			})},
 		engine.Command{Syntax: grp + "priority <1-254>$prio", No: true, Default: true, NoSyntax: grp + "priority [<1-254>$prio]",
 			DefaultSyntax: grp + "priority [<1-254>$prio]",

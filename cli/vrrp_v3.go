@@ -66,19 +66,9 @@ func (d *Device) installVRRPv3() {
 						g.ip = netip.Addr{}
 					}
 					g.secondaries = slices.DeleteFunc(g.secondaries, func(s netip.Addr) bool { return s == ip })
-				case sec:
-					if ip == g.ip {
-						return engine.Rejectf("%% Address %s is already the primary VRRP address of this group", ip)
-					}
-					if !slices.Contains(g.secondaries, ip) {
-						g.secondaries = append(g.secondaries, ip)
-						slices.SortFunc(g.secondaries, netip.Addr.Compare)
-					}
-				default:
-					g.secondaries = slices.DeleteFunc(g.secondaries, func(s netip.Addr) bool { return s == ip })
-					g.ip = ip
+					return nil
 				}
-				return nil
+				return g.setAddress(ip, sec)
 			})},
 		engine.Command{Syntax: "priority <1-254>$prio", No: true, Default: true, NoSyntax: "priority [<1-254>$prio]",
 			DefaultSyntax: "priority [<1-254>$prio]", Help: help,
