@@ -27,14 +27,18 @@ func (r *Receiver) routerIn(s *snapshot, v *packet.View, buf []byte, n int, vlan
 	}
 	const off = port.Headroom
 	toUs := v.DstUint64() == l3.routerMAC || svi.ownsMAC(v.DstUint64())
-	if r.l3err != packet.ReasonNone {
-		// The ARP or IPv4 header is malformed: bridged as it is, but
-		// never punted nor routed.
-		if !toUs || (v.EtherType != packet.TypeARP && v.EtherType != packet.TypeIPv4) {
-			return false
+	// Only frames to the router and ARP can be punted or routed, so only
+	// their headers are read. A malformed one is bridged as it is, but
+	// never punted nor routed. (Only ARP and IPv4 headers are ever
+	// malformed.)
+	if toUs || v.EtherType == packet.TypeARP {
+		if bad := r.l3Bad(); bad != packet.ReasonNone {
+			if !toUs {
+				return false
+			}
+			r.drop(StageRouterIn, MalformedReason(bad), v.B)
+			return true
 		}
-		r.drop(StageRouterIn, MalformedReason(r.l3err), v.B)
-		return true
 	}
 	if v.EtherType == packet.TypeARP {
 		switch {
