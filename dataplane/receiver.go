@@ -33,8 +33,8 @@ type Receiver struct {
 	nscratch int
 	probes   []cam.Probe // per frame: its CAM keys and their hashes (prepare)
 	probe    *cam.Probe  // the probe of the frame being forwarded
-	fibDsts  []uint32 // IPv4 destinations to prefetch FIB lines or counters of
-	fibDst   []uint32 // per frame: its routed destination, 0 if none
+	fibDsts  []uint32    // IPv4 destinations to prefetch FIB lines or counters of
+	fibDst   []uint32    // per frame: its routed destination, 0 if none
 
 	tx    [][][]byte     // pending frames per egress port
 	txh   [][]gso.Header // their virtio-net headers
