@@ -236,6 +236,7 @@ func (r *Receiver) Process(n int) {
 	if s.l3 != nil && s.l3.fib.Prefetching() {
 		fib = s.l3.fib
 	}
+	counters := fib != nil && s.l3.perPrefix
 	r.prepare(s, fib != nil, n)
 	if !camPF && fib == nil {
 		for i := 0; i < n; i++ {
@@ -252,7 +253,7 @@ func (r *Receiver) Process(n int) {
 				if i+prefetchAhead < n {
 					r.prefetchLines(fib, camPF, i+prefetchAhead, min(n, i+prefetchAhead+prefetchStep))
 				}
-				if fib != nil && i+prefetchStep < n {
+				if counters && i+prefetchStep < n {
 					r.prefetchCounters(fib, i+prefetchStep, min(n, i+2*prefetchStep))
 				}
 			}

@@ -152,7 +152,11 @@ func (r *Receiver) routeIP(s *snapshot, l3 *l3Snapshot, buf []byte, ip, ipLen in
 	rw := adj.Rewrite()
 	start := ip - len(rw)
 	putHeader(buf[start:ip], rw)
-	r.l3w.cef.Forwarded(res, ipLen)
+	if l3.perPrefix {
+		r.l3w.cef.Forwarded(res, ipLen)
+	} else {
+		r.l3w.cef.ForwardedAdjacency(res, ipLen)
+	}
 	r.l3w.inc(l3Routed)
 	r.l3w.sviOut(out.vlan, ip+ipLen-start, r.now)
 	if r.obs != nil {
