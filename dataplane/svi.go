@@ -89,13 +89,13 @@ type l3State struct {
 	// perPrefix is `ip cef accounting per-prefix` (off by default, as on
 	// IOS): routed packets are counted against their FIB prefix too.
 	perPrefix bool
-	svis    map[uint16]*SVIConfig
-	statics map[routeKey]StaticRoute
-	arp     *arp.Table
-	fib     *cef.Table
-	punt    *puntQueue
-	cp      *controlPlane
-	workers []*l3Worker
+	svis      map[uint16]*SVIConfig
+	statics   map[routeKey]StaticRoute
+	arp       *arp.Table
+	fib       *cef.Table
+	punt      *puntQueue
+	cp        *controlPlane
+	workers   []*l3Worker
 }
 
 func newL3State(sw *Switch) *l3State {
