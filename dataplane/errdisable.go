@@ -115,6 +115,7 @@ func (sw *Switch) clearErrDisableLocked(id cam.PortID) bool {
 		return false
 	}
 	delete(sw.sec.errdis.ports, id)
+	sw.psecPortUpLocked(id)
 	return true
 }
 
@@ -203,6 +204,7 @@ func (sw *Switch) recoverErrDisabled(now int64) int {
 	for id, d := range e.ports {
 		if e.recovery[d.cause] && now-d.since >= e.intervalOrDefault() {
 			delete(e.ports, id)
+			sw.psecPortUpLocked(id)
 			back = append(back, sw.ports[id])
 			causes = append(causes, d.cause)
 		}
