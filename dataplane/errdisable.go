@@ -229,12 +229,14 @@ func (sw *Switch) recoverErrDisabled(now int64) int {
 }
 
 // SecurityTick runs the once-a-second work of the security features at the
-// switch clock's time: errdisable recovery and port-security aging. The
+// switch clock's time: errdisable recovery, port-security aging, and
+// keeping secure addresses out of the MAC table's aging. The
 // switch runs it every second; tests call it after moving a manual clock.
 func (sw *Switch) SecurityTick() {
 	now := sw.clk.Nanos() / 1e9
 	sw.recoverErrDisabled(now)
 	sw.psecAge(now)
+	sw.psecKeepFresh(now)
 }
 
 // runSecurityTimers calls SecurityTick every second until stop closes.

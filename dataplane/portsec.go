@@ -631,3 +631,54 @@ func (sw *Switch) psecAge(now int64) {
 		sw.forgetSecure(ps.id, gone)
 	}
 }
+
+// A Catalyst installs secure addresses in its MAC table as static entries:
+// `show mac address-table` types them STATIC (sticky and dynamic secure
+// ones too), `show mac address-table dynamic` leaves them out, `count`
+// counts them static, `clear mac address-table dynamic` and the table's
+// aging time leave them alone (port-security aging and `clear
+// port-security` remove them). Here the learn stage learns them as it
+// learns any source; these keep them static to the operator's eye.
+
+// secureCAMKeys returns the cam.Key of every secure address that is in the
+// CAM on its own port, with the port. nil when no port has port security
+// on.
+func (sw *Switch) secureCAMKeys() map[uint64]cam.PortID {
+	s := sw.snap.Load()
+	var out map[uint64]cam.PortID
+	for id := range s.ports {
+		pv := &s.ports[id]
+		if pv.psec == nil {
+			continue
+		}
+		for _, a := range pv.psec.addrs.Load().m {
+			vlan := a.vlan
+			if pv.mode == ModeAccess {
+				vlan = pv.access
+			}
+			if e, ok := sw.cam.LookupEntry(vlan, a.mac); ok && e.Port == cam.PortID(id) && e.Type == cam.Dynamic {
+				if out == nil {
+					out = map[uint64]cam.PortID{}
+				}
+				out[cam.Key(vlan, a.mac)] = cam.PortID(id)
+			}
+		}
+	}
+	return out
+}
+
+// psecKeepFresh refreshes the CAM entries of secure addresses that have
+// half the aging time behind them, so that the table's aging never removes
+// them (a secure address is a static entry on a Catalyst); the address's
+// own aging is port security's (psecAge). A frame's learn refreshes them as
+// often as every second: this adds one Learn per secure address and aging
+// half-period for silent hosts.
+func (sw *Switch) psecKeepFresh(now int64) {
+	for key, id := range sw.secureCAMKeys() {
+		vlan, mac := uint16(key>>48), key&(1<<48-1)
+		aging := sw.cam.EffectiveAgingTime(vlan)
+		if e, ok := sw.cam.LookupEntry(vlan, mac); ok && aging > 0 && e.Port == id && now-e.LastSeen >= aging/2 {
+			sw.cam.Learn(vlan, mac, id, now)
+		}
+	}
+}
