@@ -576,15 +576,26 @@ func (r *stpRunner) receiveMSTLocked(p *stpPort, fr stp.Frame, now time.Duration
 		if vlan <= 1 || fr.BPDU.Type == stp.TypeTCN {
 			return // VLAN 1's is the IEEE BPDU's twin
 		}
+		// IOS's consistency rule: through a designated port (the CIST
+		// root on this side) every VLAN's root must be worse than the
+		// CIST root; through the root port (the CIST root is VLAN 1's on
+		// the PVST side) every VLAN's root must be as good or better.
 		cist := r.mst.Instance(0).Status()
-		if fr.BPDU.Root < cist.Root {
+		rootPort := cist.RootPort == p.id()
+		kind, role := "superior", "designated"
+		bad := !rootPort && fr.BPDU.Root < cist.Root
+		if rootPort {
+			kind, role = "inferior", "root"
+			bad = fr.BPDU.Root > cist.Root
+		}
+		if bad {
 			if r.pvstInc == nil {
 				r.pvstInc = map[string]time.Duration{}
 			}
 			if _, on := r.pvstInc[p.name]; !on {
 				r.d.sw.Log().Log("SPANTREE", syslog.Critical, "PVSTSIM_FAIL",
-					"Blocking designated port %s: Inconsitent superior PVST BPDU received on VLAN %d, claiming root %d:%s",
-					p.name, vlan, fr.BPDU.Root.Priority(), fr.BPDU.Root.MACString())
+					"Blocking %s port %s: Inconsitent %s PVST BPDU received on VLAN %d, claiming root %d:%s",
+					role, ifname.Short(p.name), kind, vlan, fr.BPDU.Root.Priority(), fr.BPDU.Root.MACString())
 			}
 			r.pvstInc[p.name] = now + 3*cist.RootTimes.Hello
 		}

@@ -204,12 +204,86 @@ func TestSTPMSTLinuxBridgeBoundary(t *testing.T) {
 		t.Errorf("the Linux bridge's forward delay is %s, want S1's 4 s", fd)
 	}
 	for _, f := range []string{"brp1", "brp2"} {
-		if id := ns.MustRun("cat", "/sys/class/net/"+f+"/brport/designated_bridge"); f == "brp2" && !strings.Contains(id, "1000.02005e320100") {
+		if id := ns.MustRun("cat", "/sys/class/net/"+f+"/brport/designated_bridge"); !strings.Contains(id, "1000.02005e320100") {
 			t.Errorf("%s's designated bridge is %q: S2 does not speak for the region as its regional root S1", f, id)
 		}
 	}
 	h1.mustPing("10.32.0.2")
 	if n := broadcastOnce(h1, "10.32.0.255", h2); n[0] != 1 {
 		t.Errorf("h2 received h1's broadcast %d times, want once (a storm?)", n[0])
+	}
+}
+
+// TestSTPMSTOtherRegion: two l2sw in different regions (r1 and r2, the
+// same VLAN mapping) joined by two trunks. Debian has no MSTP daemon
+// (mstpd), so the second region is an l2sw. Each region is one bridge to
+// the other: the ports are boundary ports ("Bound(RSTP)"), one link
+// blocks in every instance (the MSTIs follow the CIST there), MSTIs do
+// not cross, and a broadcast in an MSTI's VLAN arrives once.
+func TestSTPMSTOtherRegion(t *testing.T) {
+	t.Parallel()
+	s1, s2 := newSTPSwitch(t, "1", "0200.5e33.0100"), newSTPSwitch(t, "2", "0200.5e33.0200")
+	ns := netns.New(t)
+	t.Cleanup(s1.stop)
+	t.Cleanup(s2.stop)
+	ns.DisableIPv6()
+	tr := trunk(1, 1, 10)
+	wire(t, ns, s1, "0/1", s2, "0/1", tr)
+	wire(t, ns, s1, "0/2", s2, "0/2", tr)
+	var h [2]*host
+	for i, s := range []*stpSwitch{s1, s2} {
+		s.ports = 2
+		if err := s.sw.SetVLAN(10, ""); err != nil {
+			t.Fatal(err)
+		}
+		h[i] = s.addVethHost(fmt.Sprintf("h%d", i+1), access(10), fmt.Sprintf("02:00:5e:33:0a:%02x", i+1), fmt.Sprintf("10.33.10.%d/24", i+1))
+		s.start("spanning-tree mode mst", "spanning-tree mst configuration", fmt.Sprintf("name r%d", i+1), "instance 1 vlan 10", "exit",
+			"spanning-tree mst 1 priority 4096", "interface GigabitEthernet0/3", "spanning-tree portfast", "exit")
+	}
+	var state string
+	ok := poll(20*time.Second, func() bool {
+		var all []string
+		blk, fwd := 0, 0
+		for _, s := range []*stpSwitch{s1, s2} {
+			for n := 0; n <= 1; n++ {
+				for p, st := range s.mstPorts(n) {
+					if p == "Gi0/3" {
+						continue
+					}
+					all = append(all, fmt.Sprintf("S%s MST%d %s %s", s.name, n, p, st))
+					if strings.HasSuffix(st, "BLK") {
+						blk++
+					} else if strings.HasSuffix(st, "FWD") {
+						fwd++
+					}
+				}
+			}
+		}
+		state = strings.Join(all, "; ")
+		return blk == 2 && fwd == 6
+	})
+	if !ok {
+		t.Fatalf("no convergence to one blocked link: %s", state)
+	}
+	t.Logf("converged: %s", state)
+	// S2 blocks its Gi0/2 in both instances: the same link.
+	for n := 0; n <= 1; n++ {
+		if st := s2.mstPorts(n)["Gi0/2"]; st != "Altn BLK" {
+			t.Errorf("S2 MST%d Gi0/2: %q, want Altn BLK; %s", n, st, state)
+		}
+	}
+	if st := s2.mstPorts(1)["Gi0/1"]; st != "Mstr FWD" {
+		t.Errorf("S2 MST1 Gi0/1: %q, want the master port", st)
+	}
+	out := s2.show("show spanning-tree mst 1")
+	if !strings.Contains(out, "Root          this switch for MST1") {
+		t.Errorf("S2 is not its own region's MSTI 1 root (an MSTI crossed regions?):\n%s", out)
+	}
+	if !regexp.MustCompile(`Gi0/1\s+Mstr FWD \d+\s+128\.1\s+P2p Bound\(RSTP\)`).MatchString(out) {
+		t.Errorf("S2's Gi0/1 is not a boundary port:\n%s", out)
+	}
+	h[0].mustPing("10.33.10.2")
+	if n := broadcastOnce(h[0], "10.33.10.255", h[1]); n[0] != 1 {
+		t.Errorf("h2 received h1's broadcast %d times, want once", n[0])
 	}
 }
