@@ -900,8 +900,16 @@ func (d *Device) showMST(one bool, inst uint16, ifc string, detail bool) string 
 			if ifc != "" && v.names[ps.Port] != ifc {
 				continue
 			}
-			fmt.Fprintf(&b, "%-16s %-4s %s%-9d %-8s %s\n", ifname.Short(v.names[ps.Port]), stpRoleShort(ps), stpStsCol(ps), ps.Config.Cost, portID(ps.Config.ID), mstType(v, ps))
+			fmt.Fprintf(&b, "%-16s %-4s %s%-9d %-8s %s\n", ifname.Short(v.names[ps.Port]), stpRoleShort(ps), v.stsCol(ps), ps.Config.Cost, portID(ps.Config.ID), mstType(v, ps))
 		}
 	}
 	return b.String()
+}
+
+// stsCol is the Sts column; PVST simulation's block is "BKN*" as well.
+func (v stpView) stsCol(ps stp.PortStatus) string {
+	if slices.Contains(v.pvstInc, ps.Port) {
+		return "BKN*"
+	}
+	return stpStsCol(ps)
 }

@@ -240,7 +240,7 @@ func (d *Device) stpBrief(b *strings.Builder, v stpView) {
 	fmt.Fprintf(b, "             Aging Time %4d sec\n\n", d.stpAging(v))
 	b.WriteString(stpPortHeader)
 	for _, ps := range s.Ports {
-		fmt.Fprintf(b, "%-19s %-4s %s%-9d %-8s %s\n", ifname.Short(v.names[ps.Port]), stpRoleShort(ps), stpStsCol(ps),
+		fmt.Fprintf(b, "%-19s %-4s %s%-9d %-8s %s\n", ifname.Short(v.names[ps.Port]), stpRoleShort(ps), v.stsCol(ps),
 			ps.Config.Cost, portID(ps.Config.ID), v.typeCol(ps))
 	}
 	b.WriteString("\n")
@@ -392,7 +392,7 @@ func (d *Device) showSTPInterface(views []stpView, ifc string, detail bool) stri
 					"------------------- ---- --- --------- -------- --------------------------------\n")
 			}
 			found = true
-			fmt.Fprintf(&b, "%-19s %-4s %s%-9d %-8s %s\n", v.label(), stpRoleShort(ps), stpStsCol(ps),
+			fmt.Fprintf(&b, "%-19s %-4s %s%-9d %-8s %s\n", v.label(), stpRoleShort(ps), v.stsCol(ps),
 				ps.Config.Cost, portID(ps.Config.ID), v.typeCol(ps))
 		}
 	}
