@@ -297,7 +297,9 @@ func (d *Device) installMST() {
 	}
 	must(e.Install(e.ExecMode(),
 		engine.Command{Syntax: "show spanning-tree mst [<0-4094>$inst] [detail]$detail", Level: engine.LevelUser, Help: sh,
-			Run: show(func(a engine.Args) string { return d.showMST(a.Has("inst"), uint16(a.Int("inst")), "", a.Has("detail")) })},
+			Run: show(func(a engine.Args) string {
+				return d.showMST(a.Has("inst"), uint16(a.Int("inst")), "", a.Has("detail"))
+			})},
 		engine.Command{Syntax: "show spanning-tree mst [<0-4094>$inst] interface IFNAME$ifname [detail]$detail", Level: engine.LevelUser, Help: sh,
 			Run: show(func(a engine.Args) string {
 				return d.showMST(a.Has("inst"), uint16(a.Int("inst")), a.Interface("ifname"), a.Has("detail"))

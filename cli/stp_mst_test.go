@@ -143,7 +143,11 @@ func TestMSTBoundaries(t *testing.T) {
 		bpdu func() stp.BPDU
 	}{
 		{"region", func() stp.BPDU { return mstPeerBPDU(region("r2", 1, 10)) }},
-		{"rstp", func() stp.BPDU { b := mstPeerBPDU(region("r1", 1, 10)); b.MST, b.Version = nil, stp.VersionRSTP; return b }},
+		{"rstp", func() stp.BPDU {
+			b := mstPeerBPDU(region("r1", 1, 10))
+			b.MST, b.Version = nil, stp.VersionRSTP
+			return b
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := stpRig(t, mstRegionLines...)
