@@ -9,9 +9,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
-	"time"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 

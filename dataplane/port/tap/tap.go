@@ -108,7 +108,7 @@ type device struct {
 	mtu     int
 	batch   int
 	poll    time.Duration // Config.Poll
-	created bool // we created it; it vanishes when the last queue closes
+	created bool          // we created it; it vanishes when the last queue closes
 	queues  []*Port
 
 	vnet     bool          // frames travel behind a gso.HeaderLen virtio-net header
