@@ -90,5 +90,6 @@ clean:
 bench-e2e:
 	$(GO) build -o bin/tappump ./bench/tappump
 	$(GO) build -o bin/afpump ./bench/afpump
+	$(GO) build -o bin/pktgen ./bench/pktgen/cmd/pktgen
 	-$(GO) build -o $(BIN) ./cmd/l2sw
-	L2SW=$(BIN) TAPPUMP=bin/tappump AFPUMP=bin/afpump bench/e2e/run.sh $(SYSTEMS)
+	L2SW=$(BIN) TAPPUMP=bin/tappump AFPUMP=bin/afpump PKTGEN=bin/pktgen bench/e2e/run.sh $(SYSTEMS)
