@@ -74,14 +74,25 @@ func TestPortSecurityShutdownAndRecovery(t *testing.T) {
 	if !poll(promptly, func() bool { return l.sw.ErrDisabledCause(a.port) == dataplane.CausePsecureViolation }) {
 		t.Fatalf("a second MAC did not err-disable %s", a.port)
 	}
-	var log strings.Builder
-	for _, m := range l.sw.Log().Messages() {
-		fmt.Fprintf(&log, "%%%s-%d-%s: %s\n", m.Facility, int(m.Severity), m.Mnemonic, m.Text)
-	}
-	for _, want := range []string{
+	// The messages are logged just after the err-disable takes effect.
+	wants := []string{
 		"%PM-4-ERR_DISABLE: psecure-violation error detected on Gi0/1, putting Gi0/1 in err-disable state\n",
 		"%PORT_SECURITY-2-PSECURE_VIOLATION: Security violation occurred, caused by MAC address 0200.0000.1699 on port GigabitEthernet0/1.\n",
-	} {
+	}
+	var log strings.Builder
+	poll(promptly, func() bool {
+		log.Reset()
+		for _, m := range l.sw.Log().Messages() {
+			fmt.Fprintf(&log, "%%%s-%d-%s: %s\n", m.Facility, int(m.Severity), m.Mnemonic, m.Text)
+		}
+		for _, want := range wants {
+			if !strings.Contains(log.String(), want) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, want := range wants {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, log.String())
 		}
