@@ -338,20 +338,29 @@ func defaultCost(name string) uint32 {
 
 // portConfig is port p's part in vlan's instance.
 func (r *stpRunner) portConfig(p *stpPort, v uint16) stp.PortConfig {
+	return r.treePortConfig(p, v, defaultCost(p.name), func(pc *stpPortConfig) (map[uint16]uint32, map[uint16]int) { return pc.vlanCost, pc.vlanPrio })
+}
+
+// treePortConfig is port p's part in the tree keyed k (a VLAN, or an MST
+// instance): the port's own cost and priority, else cost and the default
+// priority, each overridden by the tree's entry in the maps that
+// overrides picks from the port's configuration.
+func (r *stpRunner) treePortConfig(p *stpPort, k uint16, cost uint32, overrides func(*stpPortConfig) (map[uint16]uint32, map[uint16]int)) stp.PortConfig {
 	pc := r.cfg.ports[p.name]
-	cost, prio := defaultCost(p.name), 128
+	prio := 128
 	var c stp.PortConfig
 	if pc != nil {
+		costs, prios := overrides(pc)
 		if pc.cost != 0 {
 			cost = pc.cost
 		}
-		if x, ok := pc.vlanCost[v]; ok {
+		if x, ok := costs[k]; ok {
 			cost = x
 		}
 		if pc.priority >= 0 {
 			prio = pc.priority
 		}
-		if x, ok := pc.vlanPrio[v]; ok {
+		if x, ok := prios[k]; ok {
 			prio = x
 		}
 		c.RootGuard = pc.guard == "root"

@@ -456,31 +456,10 @@ func longCost(name string) uint32 {
 	return 20000
 }
 
-// mstPortConfig is port p's part in instance n.
+// mstPortConfig is port p's part in instance n: portConfig with the long
+// path costs and the `spanning-tree mst N cost|port-priority` overrides.
 func (r *stpRunner) mstPortConfig(p *stpPort, n uint16) stp.PortConfig {
-	pc := r.cfg.ports[p.name]
-	cost, prio := longCost(p.name), 128
-	var c stp.PortConfig
-	if pc != nil {
-		if pc.cost != 0 {
-			cost = pc.cost
-		}
-		if x, ok := pc.mstCost[n]; ok {
-			cost = x
-		}
-		if pc.priority >= 0 {
-			prio = pc.priority
-		}
-		if x, ok := pc.mstPrio[n]; ok {
-			prio = x
-		}
-		c.RootGuard = pc.guard == "root"
-		c.LoopGuard = pc.guard == "loop"
-	}
-	c.ID = uint16(prio)<<8 | uint16(p.index)
-	c.Cost = cost
-	c.Edge = r.edge(p)
-	return c
+	return r.treePortConfig(p, n, longCost(p.name), func(pc *stpPortConfig) (map[uint16]uint32, map[uint16]int) { return pc.mstCost, pc.mstPrio })
 }
 
 // mstTimes are the CIST's configured timers.
