@@ -308,14 +308,7 @@ func (r *Receiver) prefetchLines(fib *cef.Table, camPF bool, from, to int) {
 		r.sw.cam.PrefetchProbes(r.probes[from:to])
 	}
 	if fib != nil {
-		dsts := r.fibDsts[:0]
-		for _, a := range r.fibDst[from:to] {
-			if a != 0 {
-				dsts = append(dsts, a)
-			}
-		}
-		r.fibDsts = dsts
-		fib.PrefetchLeaves(dsts)
+		fib.PrefetchLeaves(r.routedDsts(from, to))
 	}
 }
 
@@ -323,6 +316,12 @@ func (r *Receiver) prefetchLines(fib *cef.Table, camPF bool, from, to int) {
 // routed frames among [from, to), whose FIB leaves prefetchLines asked
 // for earlier.
 func (r *Receiver) prefetchCounters(fib *cef.Table, from, to int) {
+	r.l3w.cef.PrefetchCounters(fib, r.routedDsts(from, to))
+}
+
+// routedDsts gathers the IPv4 destinations of the routed frames among
+// [from, to) (prepare's fibDst) into r.fibDsts, reused batch after batch.
+func (r *Receiver) routedDsts(from, to int) []uint32 {
 	dsts := r.fibDsts[:0]
 	for _, a := range r.fibDst[from:to] {
 		if a != 0 {
@@ -330,7 +329,7 @@ func (r *Receiver) prefetchCounters(fib *cef.Table, from, to int) {
 		}
 	}
 	r.fibDsts = dsts
-	r.l3w.cef.PrefetchCounters(fib, dsts)
+	return dsts
 }
 
 // publish makes the batch's counts visible: everything of the ingress port,
