@@ -88,6 +88,7 @@ func (bd *bed) runWarm(b *testing.B, ingress string, frames [][]byte) {
 		feed(i)
 	}
 	b.ReportAllocs()
+	settle()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		feed(i)
