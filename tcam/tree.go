@@ -243,9 +243,28 @@ func (c *Classifier) lookup(h *Header) *leafRec {
 	for !e2.leaf() {
 		e2 = step(refs, e2, k0, k1)
 	}
+	// Touch the first record of each leaf before scanning any: the three
+	// misses then overlap, where the scans, each bounded by the best
+	// match of the one before, would take them one after another.
+	recs := c.st.recs
+	var first uint32
+	if e0.n() != 0 {
+		first |= recs[e0.base()].prio
+	}
+	if e1.n() != 0 {
+		first |= recs[e1.base()].prio
+	}
+	if e2.n() != 0 {
+		first |= recs[e2.base()].prio
+	}
 	best := c.scanLeaf(e0, h, c.defRec)
 	best = c.scanLeaf(e1, h, best)
-	return c.scanLeaf(e2, h, best)
+	best = c.scanLeaf(e2, h, best)
+	if first == math.MaxUint32 && best == nil {
+		// Never: keeps the loads above (their values are not needed).
+		return nil
+	}
+	return best
 }
 
 // scanLeaf returns the first record of leaf e (priority order) that
