@@ -20,7 +20,10 @@ import (
 // poll(2) itself (a blocking system call: the runtime gives its P to other
 // goroutines meanwhile) on the queue and on an eventfd that Close signals.
 // Frames that are already queued are read without it, so under load a
-// frame costs one read(2), as in the copy loop.
+// frame costs one read(2), as in the copy loop. The first frame read after
+// a wait ends the Read: the queue was empty until just then, so another
+// read(2) would most likely only find it empty again, and an idle port's
+// frame costs poll(2), read(2) and the next Read's empty read(2).
 
 // detachPoller returns a descriptor for the same open TAP queue as f that
 // the Go netpoller does not watch, and closes f. os.NewFile registers a
@@ -102,6 +105,7 @@ func (p *Port) readLoop(fd uintptr) {
 			p.rerr = err
 			return
 		}
+		p.woken = true
 	}
 }
 

@@ -18,8 +18,8 @@
 // error wrapping ErrDeviceGone.
 //
 // Open paths: Config.Vnet selects one of two queueOpeners that return the
-// same *os.File, which newQueue takes out of the netpoller. The virtio-net-header mode (openVnet, vnet.go, on
-// x/sys/unix: IFF_VNET_HDR, then TUNSETOFFLOAD) is the default where the
+// same *os.File, which newQueue takes out of the netpoller. The
+// virtio-net-header mode (openVnet, vnet.go, on x/sys/unix: IFF_VNET_HDR, then TUNSETOFFLOAD) is the default where the
 // kernel has it; every frame then travels behind a 10-byte header, which
 // Read leaves in the headroom just before the frame and Write adds with
 // writev(2). Offloads stay off until the consumer calls SetOffload
@@ -69,8 +69,8 @@ type Config struct {
 	// VnetAuto, uses them when the kernel can.
 	Vnet VnetMode
 	// Poll, when positive, is the longest a Read that finds its queue
-	// empty keeps reading before it parks in the netpoller (busy-poll,
-	// poll.go); 0 parks at once. At most MaxPoll.
+	// empty keeps reading before it waits in poll(2) (busy-poll,
+	// poll.go); 0 waits at once. At most MaxPoll.
 	Poll time.Duration
 }
 
@@ -143,6 +143,7 @@ type Port struct {
 	fill     func(fd uintptr)
 	wfd      int            // wake's descriptor while a Read holds it
 	pfds     [2]unix.PollFd // poll(2)'s set: the queue, then wake
+	woken    bool           // the reader has just returned from poll(2)
 
 	// Read state, owned by the goroutine inside Read and handed to fill.
 	rbufs  [][]byte
@@ -167,7 +168,8 @@ type Port struct {
 var _ port.Port = (*Port)(nil)
 
 // queueOpener creates or attaches one queue of a TAP and returns its
-// descriptor as a non-blocking, netpoller-registered *os.File.
+// descriptor as a non-blocking *os.File (which newQueue then takes out of
+// the netpoller, reader.go).
 type queueOpener func(name string, multiQueue, persist bool) (*os.File, error)
 
 // openWater opens a queue with songgao/water. water clears IFF_PERSIST on
@@ -390,6 +392,10 @@ func (p *Port) readAvailable(fd uintptr) bool {
 				p.spin.arrived()
 			}
 			p.rn++
+			if p.woken { // see reader.go
+				p.woken = false
+				return true
+			}
 		case err == unix.EAGAIN:
 			if p.rn > 0 {
 				return true
