@@ -62,6 +62,16 @@ RESULTS=$OUT/results.tsv
 : >"$RESULTS"
 
 PIDS=()
+# stop PID: SIGTERM, which every process here (perf record, l2sw, the
+# pumps, ovs-vswitchd, ovsdb-server) takes as "exit cleanly"; SIGINT is
+# not: the OVS daemons ignored it and the wait hung for over an hour. The
+# wait is bounded (5 s), then SIGKILL.
+stop() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
 cleanup() {
 	# Newest first: a perf recorder stops (and writes its file) before the
 	# switch it samples.
@@ -69,7 +79,7 @@ cleanup() {
 	local i pids=("${PIDS[@]}")
 	PIDS=()
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -INT "${pids[i]}" 2>/dev/null && wait "${pids[i]}" 2>/dev/null || true
+		stop "${pids[i]}"
 	done
 	ip netns del $NSA 2>/dev/null || true
 	ip netns del $NSB 2>/dev/null || true

@@ -54,7 +54,7 @@ func ioError(name, op string, closed bool, err error) error {
 		return port.ErrClosed
 	}
 	// The kernel detaches every queue when the device is unregistered: reads
-	// and writes then fail with EBADFD, and poll reports EPOLLERR, which the
-	// Go netpoller surfaces as a "not pollable" error from the wait itself.
+	// and writes then fail with EBADFD, and poll(2) reports POLLERR (the
+	// reader's wait then ends and its next read meets EBADFD).
 	return fmt.Errorf("tap %s: %s: %w (deleted, or its namespace was removed): %w", name, op, ErrDeviceGone, err)
 }

@@ -6,9 +6,9 @@ import (
 )
 
 // spinner is a queue reader's adaptive busy-poll (Config.Poll). A reader
-// that parks in the netpoller when its queue runs empty pays, for the next
-// frame, an epoll wake-up and a goroutine hand-off on top of the read: most
-// of the latency a userspace switch adds to a ping. A reader that keeps
+// that waits in poll(2) when its queue runs empty pays, for the next frame,
+// the wake-up of its sleeping thread (and of an idle CPU) on top of the
+// read: most of the latency a userspace switch adds to a ping. A reader that keeps
 // reading for a while instead sees the frame as soon as the kernel queues
 // it, for the price of the CPU it burns meanwhile.
 //

@@ -98,7 +98,7 @@ func openVnet(name string, multiQueue, _ bool) (*os.File, error) {
 		return nil, fmt.Errorf("TUNSETOFFLOAD 0: %w", err)
 	}
 	// os.NewFile sees the non-blocking flag and registers the descriptor
-	// with the netpoller, as water's file is.
+	// with the netpoller, as water's file is; newQueue takes it out.
 	return os.NewFile(uintptr(fd), tunDevice), nil
 }
 
@@ -192,7 +192,7 @@ func (p *Port) BufferSize() int {
 }
 
 // vnetWriter is the state of one vnet-mode Write: the callback handed to
-// the netpoller is bound once per writer, and writers are pooled, so a
+// RawConn.Write is bound once per writer, and writers are pooled, so a
 // Write allocates nothing and concurrent Writes share no state.
 type vnetWriter struct {
 	iov    [2]unix.Iovec
