@@ -14,6 +14,8 @@ TEST_DEBS := iproute2 iputils-ping iputils-arping tcpdump ucarp keepalived \
 # Open vSwitch's userspace datapath: an LACP peer independent of l2sw's on
 # kernels without the bonding driver (e2e/etherchannel_test.go).
 TEST_DEBS += openvswitch-switch ethtool
+# The SHA-1 key exchange refusal is checked with OpenSSH's own client.
+TEST_DEBS += openssh-client
 FUZZTIME ?= 20s
 
 .PHONY: all build run test test-deps unit bench bench-smoke fuzz vet lint clean
@@ -88,5 +90,6 @@ clean:
 bench-e2e:
 	$(GO) build -o bin/tappump ./bench/tappump
 	$(GO) build -o bin/afpump ./bench/afpump
+	$(GO) build -o bin/pktgen ./bench/pktgen/cmd/pktgen
 	-$(GO) build -o $(BIN) ./cmd/l2sw
-	L2SW=$(BIN) TAPPUMP=bin/tappump AFPUMP=bin/afpump bench/e2e/run.sh $(SYSTEMS)
+	L2SW=$(BIN) TAPPUMP=bin/tappump AFPUMP=bin/afpump PKTGEN=bin/pktgen bench/e2e/run.sh $(SYSTEMS)

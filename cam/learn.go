@@ -120,12 +120,20 @@ func (t *Table) LearnLookup(vlan uint16, src, dst uint64, port PortID, now int64
 	}
 	hd := t.hash(dkey)
 	_ = t.slots[int(hd&t.bmask)*t.ways+t.homeOf(hd)].key.Load() // start the line's fetch; the result is not needed yet
+	return t.learnLookupHashed(vlan, src, dst, skey, dkey, t.hash(skey), hd, port, now)
+}
+
+// learnLookupHashed is LearnLookup with the keys and their hashes computed.
+func (t *Table) learnLookupHashed(vlan uint16, src, dst, skey, dkey, hs, hd uint64, port PortID, now int64) (LearnResult, PortID, bool) {
+	if dkey == 0 {
+		return t.Learn(vlan, src, port, now), NoPort, false
+	}
 	// The common case inline: the source known on this port and seen this
 	// second, found in its home line. Anything else takes Learn.
 	res := Refreshed
 	if src&macMask == 0 || src&(1<<40) != 0 || !validVLAN(vlan) {
 		res = t.Learn(vlan, src, port, now)
-	} else if v, ok := t.homeProbe(skey, t.hash(skey)); !ok || !current(v, port, now) {
+	} else if v, ok := t.homeProbe(skey, hs); !ok || !current(v, port, now) {
 		res = t.Learn(vlan, src, port, now)
 	}
 	if v, ok := t.homeProbe(dkey, hd); ok {
@@ -146,12 +154,31 @@ func current(v uint64, port PortID, now int64) bool {
 
 // homeProbe looks for key in its home line only, validated like probe; ok
 // false means not found there or changing: probeHashed decides.
+//
+// A full home line (Ways a multiple of four, as by default) is compared
+// without branches: the four keys are loaded and the match's index
+// computed arithmetically, since which of the four slots holds the key is
+// random and a loop that stops at it mispredicts nearly every probe.
 func (t *Table) homeProbe(key, h uint64) (uint64, bool) {
 	b := h & t.bmask
 	j := int(b)*t.ways + t.homeOf(h)
-	end := min(j+slotsPerLine, int(b+1)*t.ways)
 	seq := &t.stripes[b&t.smask].seq
 	s1 := seq.Load()
+	if j+slotsPerLine <= int(b+1)*t.ways {
+		line := (*[slotsPerLine]slot)(t.slots[j : j+slotsPerLine])
+		e0, e1 := eq(line[0].key.Load(), key), eq(line[1].key.Load(), key)
+		e2, e3 := eq(line[2].key.Load(), key), eq(line[3].key.Load(), key)
+		if e0|e1|e2|e3 == 0 {
+			return 0, false
+		}
+		sl := &line[e1|e2<<1|e3*3&3]
+		v := sl.val.Load()
+		if sl.key.Load() == key && seq.Load() == s1 {
+			return v, true
+		}
+		return 0, false
+	}
+	end := min(j+slotsPerLine, int(b+1)*t.ways)
 	for ; j < end; j++ {
 		if t.slots[j].key.Load() == key {
 			v := t.slots[j].val.Load()
@@ -162,6 +189,12 @@ func (t *Table) homeProbe(key, h uint64) (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// eq is 1 if a == b, else 0, computed without a branch.
+func eq(a, b uint64) uint64 {
+	x := a ^ b
+	return (x|-x)>>63 ^ 1
 }
 
 // LookupEntry is Lookup with the entry's type and last-seen time, for traces.

@@ -150,6 +150,13 @@ func (w *Worker) Forwarded(r Result, n int) {
 	w.fwd.Add(1)
 }
 
+// ForwardedAdjacency is Forwarded without the prefix's counters, for
+// when per-prefix accounting is off.
+func (w *Worker) ForwardedAdjacency(r Result, n int) {
+	w.adj.add(r.Adj.ID, n)
+	w.fwd.Add(1)
+}
+
 // Punted counts a packet for us.
 func (w *Worker) Punted(r Result, n int) {
 	w.pfx.add(ctrOf(&r), n)

@@ -196,7 +196,7 @@ func (d *Device) macConfig() string {
 	}
 	statics, _ := d.sw.MACEntries(dataplane.MACFilter{StaticOnly: true})
 	for _, e := range statics {
-		if e.Port == "CPU" {
+		if e.Port == "CPU" || e.Secure { // secure ones are port-security lines
 			continue
 		}
 		fmt.Fprintf(&b, "mac address-table static %s vlan %d interface %s\n", e.MAC, e.VLAN, e.Port)

@@ -198,6 +198,13 @@ func (d *Device) l3ConfigCommands() []engine.Command {
 				d.sw.SetIPRouting(!c.Negated())
 				return nil
 			}},
+		{Syntax: "ip cef accounting per-prefix", No: true,
+			Help: map[string]string{"cef": "Cisco Express Forwarding", "accounting": "Enable CEF accounting",
+				"per-prefix": "Enable per prefix accounting"},
+			Run: func(c *engine.Ctx, _ engine.Args) error {
+				d.sw.SetCEFPrefixAccounting(!c.Negated())
+				return nil
+			}},
 		{Syntax: routeSyntax, No: true,
 			Help: map[string]string{"route": "Establish static routes", "$prefix": "Destination prefix", "$mask": "Destination prefix mask",
 				"$nh": "Forwarding router's address", "$vianh": "Forwarding router's address", "<1-255>": "Distance metric for this route"},
@@ -341,12 +348,17 @@ func (d *Device) showSVIInterfaces(vlan uint16) (string, error) {
 	return b.String(), nil
 }
 
-// routingConfig is the `no ip routing` line when routing is off.
+// routingConfig is the `no ip routing` line when routing is off, and
+// `ip cef accounting per-prefix` when it is on.
 func (d *Device) routingConfig() string {
-	if d.sw.IPRouting() {
-		return ""
+	var b strings.Builder
+	if !d.sw.IPRouting() {
+		b.WriteString("no ip routing\n!\n")
 	}
-	return "no ip routing\n!\n"
+	if d.sw.CEFPrefixAccounting() {
+		b.WriteString("ip cef accounting per-prefix\n!\n")
+	}
+	return b.String()
 }
 
 // sviConfig renders the SVI stanzas, each closed by "!".

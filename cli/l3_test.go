@@ -169,3 +169,21 @@ func FuzzMaskBits(f *testing.F) {
 		}
 	})
 }
+
+// TestCEFPrefixAccountingCommand: `ip cef accounting per-prefix` turns the
+// switch's per-prefix counting on and shows in the running-config; `no`
+// takes both back.
+func TestCEFPrefixAccountingCommand(t *testing.T) {
+	r := newRig(t)
+	if strings.Contains(r.out("show running-config"), "accounting") || r.sw.CEFPrefixAccounting() {
+		t.Fatal("per-prefix accounting on by default")
+	}
+	r.out("configure terminal", "ip cef accounting per-prefix", "end")
+	if !r.sw.CEFPrefixAccounting() || !strings.Contains(r.out("show running-config"), "\nip cef accounting per-prefix\n") {
+		t.Fatalf("accounting %v, running-config:\n%s", r.sw.CEFPrefixAccounting(), r.out("show running-config"))
+	}
+	r.out("configure terminal", "no ip cef accounting per-prefix", "end")
+	if r.sw.CEFPrefixAccounting() || strings.Contains(r.out("show running-config"), "accounting per-prefix") {
+		t.Fatal("no ip cef accounting per-prefix left it on")
+	}
+}

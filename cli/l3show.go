@@ -133,7 +133,9 @@ func writeCEFPrefix(w io.Writer, e dataplane.CEFRow, detail bool) error {
 	var b strings.Builder
 	if detail {
 		fmt.Fprintf(&b, "%s, epoch 0\n", e.Prefix)
-		fmt.Fprintf(&b, "  %d packets, %d bytes switched through the prefix\n", e.Packets, e.Bytes)
+		if e.Accounting { // `ip cef accounting per-prefix`
+			fmt.Fprintf(&b, "  %d packets, %d bytes switched through the prefix\n", e.Packets, e.Bytes)
+		}
 	} else {
 		fmt.Fprintf(&b, "%s\n", e.Prefix)
 	}

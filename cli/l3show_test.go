@@ -155,7 +155,14 @@ func TestShowIPCEFLayout(t *testing.T) {
 
 	buf.Reset()
 	e := cefRows()[6]
-	e.Packets, e.Bytes = 3, 300
+	if err := writeCEFPrefix(&buf, e, true); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "10.9.0.0/16, epoch 0\n  nexthop 10.1.1.2 Vlan10\n" {
+		t.Fatalf("detail without per-prefix accounting:\n%s", buf.String())
+	}
+	buf.Reset()
+	e.Packets, e.Bytes, e.Accounting = 3, 300, true
 	if err := writeCEFPrefix(&buf, e, true); err != nil {
 		t.Fatal(err)
 	}

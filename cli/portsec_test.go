@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/internal/textfsmtest"
 )
 
 // secureRig is a rig whose Gi0/1 is a secured access port.
@@ -314,4 +316,85 @@ func TestConsoleExecTimeoutFollowsLineCon(t *testing.T) {
 	if got := r.dev.ConsoleExecTimeout(); got != 0 {
 		t.Fatalf("exec-timeout 0 0: %v", got)
 	}
+}
+
+// TestSecureAddressesAreStaticInTheMACTable: as on a Catalyst, secure
+// addresses (dynamic, sticky, configured) are STATIC in `show mac
+// address-table` and counted static, absent from its dynamic form, spared
+// by `clear mac address-table dynamic` and by the table's aging, and are
+// typed by `show port-security address` alone; the running-config has them
+// as port-security lines, not as `mac address-table static`.
+func TestSecureAddressesAreStaticInTheMACTable(t *testing.T) {
+	r := newRig(t)
+	r.out("configure terminal",
+		"mac address-table aging-time 10",
+		"interface gi0/1", "switchport mode access", "switchport port-security", "switchport port-security mac-address sticky",
+		"interface gi0/2", "switchport mode access", "switchport port-security",
+		"interface gi0/4", "switchport mode access", "switchport port-security", "switchport port-security mac-address 0000.0d00.000d",
+		"end")
+	learn := func() {
+		r.send("GigabitEthernet0/1", frame("ffff.ffff.ffff", "0000.0a00.000a", 0))
+		r.send("GigabitEthernet0/2", frame("ffff.ffff.ffff", "0000.0b00.000b", 0))
+		r.send("GigabitEthernet0/3", frame("ffff.ffff.ffff", "0000.0c00.000c", 0))
+		r.send("GigabitEthernet0/4", frame("ffff.ffff.ffff", "0000.0d00.000d", 0))
+	}
+	learn()
+	text := r.out("show mac address-table")
+	rows := parseFSM(t, "show_mac_address_table", text)
+	for mac, port := range map[string]string{"0000.0a00.000a": "Gi0/1", "0000.0b00.000b": "Gi0/2", "0000.0d00.000d": "Gi0/4"} {
+		want(t, row(t, rows, "DESTINATION_ADDRESS", mac), map[string]any{"VLAN_ID": "1", "TYPE": "STATIC", "DESTINATION_PORT": []string{port}})
+	}
+	want(t, row(t, rows, "DESTINATION_ADDRESS", "0000.0c00.000c"), map[string]any{"VLAN_ID": "1", "TYPE": "DYNAMIC", "DESTINATION_PORT": []string{"Gi0/3"}})
+	py := textfsmtest.ParsePython(t, "show_mac_address_table", text)
+	if fmt.Sprint(py) != fmt.Sprint(rows) {
+		t.Errorf("python3-textfsm:\n%v\ngotextfsm:\n%v", py, rows)
+	}
+	if got := r.out("show mac address-table dynamic"); !strings.Contains(got, "   1    0000.0c00.000c    DYNAMIC     Gi0/3\nTotal Mac Addresses for this criterion: 1\n") {
+		t.Errorf("show mac address-table dynamic:\n%s", got)
+	}
+	if n := len(parseFSM(t, "show_mac_address_table", r.out("show mac address-table static vlan 1"))); n != 3 {
+		t.Errorf("show mac address-table static vlan 1: %d rows, want the 3 secure addresses", n)
+	}
+	if got := r.out("show mac address-table count vlan 1"); !strings.Contains(got, "Dynamic Address Count  : 1\nStatic  Address Count  : 3\nTotal Mac Addresses    : 4\n") {
+		t.Errorf("show mac address-table count vlan 1:\n%s", got)
+	}
+	addrs := r.out("show port-security address")
+	for _, l := range []string{
+		"   1    0000.0a00.000a    SecureSticky                  Gi0/1        -\n",
+		"   1    0000.0b00.000b    SecureDynamic                 Gi0/2        -\n",
+		"   1    0000.0d00.000d    SecureConfigured              Gi0/4        -\n",
+	} {
+		if !strings.Contains(addrs, l) {
+			t.Errorf("show port-security address lacks %q:\n%s", l, addrs)
+		}
+	}
+	run := r.out("show running-config")
+	if !strings.Contains(run, " switchport port-security mac-address sticky 0000.0a00.000a\n") || strings.Contains(run, "mac address-table static") {
+		t.Errorf("running-config:\n%s", run)
+	}
+
+	r.out("clear mac address-table dynamic")
+	if got := len(parseFSM(t, "show_mac_address_table", r.out("show mac address-table vlan 1"))); got != 3 {
+		t.Errorf("after clear mac address-table dynamic: %d entries in VLAN 1, want the 3 secure ones:\n%s", got, r.out("show mac address-table vlan 1"))
+	}
+
+	// Silent for twice the aging time: the dynamic entry ages out, the
+	// secure ones stay.
+	r.send("GigabitEthernet0/3", frame("ffff.ffff.ffff", "0000.0c00.000c", 0))
+	for range 20 {
+		r.clk.Advance(time.Second)
+		r.sw.SecurityTick()
+		r.sw.AgeNow()
+	}
+	got := r.out("show mac address-table vlan 1")
+	if strings.Contains(got, "0000.0c00.000c") || len(parseFSM(t, "show_mac_address_table", got)) != 3 {
+		t.Errorf("after 20 s of silence with an aging time of 10 s:\n%s", got)
+	}
+
+	// Port security off: what it learned is an ordinary dynamic entry
+	// again, learned anew.
+	r.out("configure terminal", "interface gi0/2", "no switchport port-security", "end")
+	r.send("GigabitEthernet0/2", frame("ffff.ffff.ffff", "0000.0b00.000b", 0))
+	want(t, row(t, parseFSM(t, "show_mac_address_table", r.out("show mac address-table interface gi0/2")), "DESTINATION_ADDRESS", "0000.0b00.000b"),
+		map[string]any{"TYPE": "DYNAMIC"})
 }

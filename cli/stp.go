@@ -13,6 +13,7 @@ import (
 	"github.com/l2sw/l2sw/packet"
 	"github.com/l2sw/l2sw/stp"
 	"github.com/l2sw/l2sw/syslog"
+	"github.com/l2sw/l2sw/vlanset"
 )
 
 // This file is the spanning-tree runner: PVST+ and Rapid PVST+ as a
@@ -38,6 +39,8 @@ type stpPortConfig struct {
 	priority   int    // -1: default 128
 	vlanCost   map[uint16]uint32
 	vlanPrio   map[uint16]int
+	mstCost    map[uint16]uint32 // spanning-tree mst N cost
+	mstPrio    map[uint16]int    // spanning-tree mst N port-priority
 }
 
 // stpVLANConfig is `spanning-tree vlan V ...` of one VLAN.
@@ -48,18 +51,19 @@ type stpVLANConfig struct {
 
 // stpConfig is the global spanning-tree configuration.
 type stpConfig struct {
-	mode            string // "pvst" or "rapid-pvst"
+	mode            string // "pvst", "rapid-pvst" or "mst"
 	extend          bool
 	portfastDefault bool
 	bpduguardDef    bool // spanning-tree portfast bpduguard default
 	disabled        map[uint16]bool
 	vlans           map[uint16]*stpVLANConfig
 	ports           map[string]*stpPortConfig
+	mst             stpMSTConfig // stp_mst.go
 }
 
 func newSTPConfig() stpConfig {
 	return stpConfig{mode: "pvst", extend: true, disabled: map[uint16]bool{}, vlans: map[uint16]*stpVLANConfig{},
-		ports: map[string]*stpPortConfig{}}
+		ports: map[string]*stpPortConfig{}, mst: stpMSTConfig{inst: map[uint16]vlanset.Set{}}}
 }
 
 func (c *stpConfig) vlan(v uint16) *stpVLANConfig {
@@ -108,6 +112,10 @@ type stpRunner struct {
 	kick    chan struct{}
 	buf     []byte
 	txHook  func(port string, frame []byte) // tests: sees every BPDU sent
+
+	mst       *stp.MSTBridge           // mode mst (stp_mst.go); nil otherwise
+	mstDigest stp.MSTConfigID          // the region mst runs with
+	pvstInc   map[string]time.Duration // PVST simulation: port -> inconsistent until
 }
 
 type stpKey struct {
@@ -238,7 +246,7 @@ func (r *stpRunner) syncLocked(now time.Duration) {
 	// The instances: every existing VLAN that spanning tree runs in and
 	// that some port carries.
 	want := map[uint16]bool{}
-	if r.running {
+	if r.running && r.cfg.mode != "mst" {
 		for v := range vlans {
 			if r.cfg.disabled[v] {
 				continue
@@ -274,6 +282,11 @@ func (r *stpRunner) syncLocked(now time.Duration) {
 			t.SetPort(p.id(), r.portConfig(p, v), p.up && p.errdis == 0, now)
 		}
 	}
+	ids := make([]uint16, 0, len(vlans))
+	for v := range vlans {
+		ids = append(ids, v)
+	}
+	r.syncMSTLocked(ids, now)
 	r.flushLocked(now)
 }
 
@@ -325,20 +338,29 @@ func defaultCost(name string) uint32 {
 
 // portConfig is port p's part in vlan's instance.
 func (r *stpRunner) portConfig(p *stpPort, v uint16) stp.PortConfig {
+	return r.treePortConfig(p, v, defaultCost(p.name), func(pc *stpPortConfig) (map[uint16]uint32, map[uint16]int) { return pc.vlanCost, pc.vlanPrio })
+}
+
+// treePortConfig is port p's part in the tree keyed k (a VLAN, or an MST
+// instance): the port's own cost and priority, else cost and the default
+// priority, each overridden by the tree's entry in the maps that
+// overrides picks from the port's configuration.
+func (r *stpRunner) treePortConfig(p *stpPort, k uint16, cost uint32, overrides func(*stpPortConfig) (map[uint16]uint32, map[uint16]int)) stp.PortConfig {
 	pc := r.cfg.ports[p.name]
-	cost, prio := defaultCost(p.name), 128
+	prio := 128
 	var c stp.PortConfig
 	if pc != nil {
+		costs, prios := overrides(pc)
 		if pc.cost != 0 {
 			cost = pc.cost
 		}
-		if x, ok := pc.vlanCost[v]; ok {
+		if x, ok := costs[k]; ok {
 			cost = x
 		}
 		if pc.priority >= 0 {
 			prio = pc.priority
 		}
-		if x, ok := pc.vlanPrio[v]; ok {
+		if x, ok := prios[k]; ok {
 			prio = x
 		}
 		c.RootGuard = pc.guard == "root"
@@ -403,6 +425,11 @@ func (r *stpRunner) receiveLocked(m dataplane.ControlFrame, now time.Duration) {
 		r.errDisableLocked(p, now)
 		return
 	}
+	if r.mst != nil {
+		r.receiveMSTLocked(p, fr, now)
+		r.flushLocked(now)
+		return
+	}
 	vlan := fr.VID
 	switch {
 	case fr.Encap == stp.EncapSSTP && fr.PVID != 0:
@@ -456,6 +483,9 @@ func (r *stpRunner) tickLocked(now time.Duration) {
 	for _, t := range r.trees {
 		t.Tick(now)
 	}
+	if r.mst != nil {
+		r.tickMSTLocked(now)
+	}
 	r.flushLocked(now)
 	if now/time.Second != (now-stpTick)/time.Second {
 		r.shortAgeLocked()
@@ -486,6 +516,10 @@ func (r *stpRunner) shortAgeLocked() {
 // flushLocked sends what the trees want sent, applies their states to
 // the data plane and logs their events.
 func (r *stpRunner) flushLocked(now time.Duration) {
+	if r.mst != nil {
+		r.flushMSTLocked(now)
+		return
+	}
 	var changes []dataplane.STPChange
 	for v, t := range r.trees {
 		for _, o := range t.Outbox() {

@@ -16,7 +16,7 @@ import (
 
 var stpHelp = map[string]string{
 	"spanning-tree": "Spanning Tree Subsystem", "mode": "Spanning tree operating mode",
-	"pvst": "Per-Vlan spanning tree mode", "rapid-pvst": "Per-Vlan rapid spanning tree mode",
+	"pvst": "Per-Vlan spanning tree mode", "rapid-pvst": "Per-Vlan rapid spanning tree mode", "mst": "Multiple spanning tree mode",
 	"vlan": "VLAN Switch Spanning Tree", "VLANLIST": "vlan range, example: 1,3-5,7,9-11",
 	"priority": "Set the bridge priority for the spanning tree", "<0-61440>": "bridge priority in increments of 4096",
 	"root": "Configure switch as root", "primary": "Configure this switch as primary root for this spanning tree",
@@ -43,7 +43,7 @@ func (d *Device) installSTP() {
 	d.stp = newSTPRunner(d)
 	h := stpHelp
 	must(d.eng.Install(d.modes.config,
-		engine.Command{Syntax: "spanning-tree mode {pvst|rapid-pvst}$mode", No: true, NoSyntax: "spanning-tree mode [pvst|rapid-pvst]$mode", Default: true, Help: h,
+		engine.Command{Syntax: "spanning-tree mode {pvst|mst|rapid-pvst}$mode", No: true, NoSyntax: "spanning-tree mode [pvst|mst|rapid-pvst]$mode", Default: true, Help: h,
 			Run: func(c *engine.Ctx, a engine.Args) error {
 				m := a.String("mode")
 				if c.Form != engine.FormPlain {
@@ -243,12 +243,16 @@ func (d *Device) installSTP() {
 					for _, t := range r.trees {
 						t.Migrate(p.id(), r.now())
 					}
+					if r.mst != nil {
+						r.mst.Migrate(p.id(), r.now())
+					}
 				}
 				r.flushLocked(r.now())
 				return nil
 			}},
 	))
 	d.installSTPShow()
+	d.installMST()
 }
 
 func ifPlain(plain bool, v int) int {
@@ -365,6 +369,7 @@ func (d *Device) stpGlobalConfig() string {
 	group("hello-time", func(vc *stpVLANConfig) int { return pos(vc.hello) })
 	group("forward-time", func(vc *stpVLANConfig) int { return pos(vc.forward) })
 	group("max-age", func(vc *stpVLANConfig) int { return pos(vc.maxAge) })
+	c.mstGlobalConfig(&b)
 	b.WriteString("!\n")
 	return b.String()
 }
@@ -408,6 +413,7 @@ func (d *Device) stpInterfaceConfig(name string) string {
 	for _, v := range stpVLANKeys(p.vlanPrio) {
 		fmt.Fprintf(&b, " spanning-tree vlan %d port-priority %d\n", v, p.vlanPrio[v])
 	}
+	p.mstInterfaceConfig(&b)
 	return b.String()
 }
 

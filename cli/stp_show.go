@@ -9,6 +9,7 @@ import (
 	"github.com/l2sw/l2sw/cli/engine"
 	"github.com/l2sw/l2sw/ifname"
 	"github.com/l2sw/l2sw/stp"
+	"github.com/l2sw/l2sw/vlanset"
 )
 
 // The spanning-tree shows, in the Catalyst (IOS 15) layouts:
@@ -46,6 +47,29 @@ type stpView struct {
 	rapid bool
 	names map[int]string // port id -> interface name
 	nums  map[int]int    // port id -> IOS port number
+
+	// MST: vlan is the instance number; its VLANs, what each port hears,
+	// the ports PVST simulation blocks.
+	mst     bool
+	vlans   vlanset.Set
+	peers   map[int]stp.Peer
+	pvstInc []int
+}
+
+// label is the instance's name: VLAN0010, or MST1 under MST.
+func (v stpView) label() string {
+	if v.mst {
+		return fmt.Sprintf("MST%d", v.vlan)
+	}
+	return fmt.Sprintf("VLAN%04d", v.vlan)
+}
+
+// typeCol is the Type column of a port.
+func (v stpView) typeCol(ps stp.PortStatus) string {
+	if v.mst {
+		return mstType(v, ps)
+	}
+	return stpType(ps, v.rapid)
 }
 
 // stpViews snapshots the instances, by VLAN.
@@ -53,6 +77,9 @@ func (d *Device) stpViews() []stpView {
 	r := d.stp
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.mst != nil {
+		return r.mstViewsLocked()
+	}
 	var out []stpView
 	for v, t := range r.trees {
 		sv := stpView{vlan: v, s: t.Status(), rapid: t.Config().Rapid, names: map[int]string{}, nums: map[int]int{}}
@@ -86,6 +113,8 @@ func stpRoleShort(ps stp.PortStatus) string {
 		return "Altn"
 	case stp.RoleBackup:
 		return "Back"
+	case stp.RoleMaster:
+		return "Mstr"
 	}
 	return "Disb"
 }
@@ -145,7 +174,12 @@ const stpPortHeader = "Interface           Role Sts Cost      Prio.Nbr Type\n" +
 func (d *Device) showSTP(vlan uint16, ifc string, detail bool) (string, error) {
 	views := d.stpViews()
 	if vlan != 0 {
-		views = slices.DeleteFunc(views, func(v stpView) bool { return v.vlan != vlan })
+		views = slices.DeleteFunc(views, func(v stpView) bool {
+			if v.mst {
+				return !v.vlans.Has(vlan)
+			}
+			return v.vlan != vlan
+		})
 		if len(views) == 0 {
 			return fmt.Sprintf("Spanning tree instance(s) for vlan %d does not exist.\n", vlan), nil
 		}
@@ -179,17 +213,24 @@ func (d *Device) stpBrief(b *strings.Builder, v stpView) {
 	if v.rapid {
 		proto = "rstp"
 	}
-	fmt.Fprintf(b, "VLAN%04d\n  Spanning tree enabled protocol %s\n", v.vlan, proto)
+	if v.mst {
+		proto = "mstp"
+	}
+	fmt.Fprintf(b, "%s\n  Spanning tree enabled protocol %s\n", v.label(), proto)
 	fmt.Fprintf(b, "  Root ID    Priority    %d\n             Address     %s\n", s.Root.Priority(), s.Root.MACString())
 	if s.RootPort < 0 {
 		b.WriteString("             This bridge is the root\n")
 	} else {
-		fmt.Fprintf(b, "             Cost        %d\n             Port        %d (%s)\n", s.RootCost, v.nums[s.RootPort], v.names[s.RootPort])
+		cost := s.RootCost
+		if v.mst && v.vlan == 0 && cost == 0 {
+			cost = s.InternalCost // the root is in the region
+		}
+		fmt.Fprintf(b, "             Cost        %d\n             Port        %d (%s)\n", cost, v.nums[s.RootPort], v.names[s.RootPort])
 	}
 	rt := s.RootTimes
 	fmt.Fprintf(b, "             Hello Time  %2d sec  Max Age %2d sec  Forward Delay %2d sec\n\n", wholeSeconds(rt.Hello), wholeSeconds(rt.MaxAge), wholeSeconds(rt.ForwardDelay))
 	prio := int(s.Bridge.Priority())
-	if d.stpExtend() {
+	if v.mst || d.stpExtend() {
 		fmt.Fprintf(b, "  Bridge ID  Priority    %d  (priority %d sys-id-ext %d)\n", prio, prio-int(v.vlan), v.vlan)
 	} else {
 		fmt.Fprintf(b, "  Bridge ID  Priority    %d\n", prio)
@@ -199,8 +240,8 @@ func (d *Device) stpBrief(b *strings.Builder, v stpView) {
 	fmt.Fprintf(b, "             Aging Time %4d sec\n\n", d.stpAging(v))
 	b.WriteString(stpPortHeader)
 	for _, ps := range s.Ports {
-		fmt.Fprintf(b, "%-19s %-4s %s%-9d %-8s %s\n", ifname.Short(v.names[ps.Port]), stpRoleShort(ps), stpStsCol(ps),
-			ps.Config.Cost, portID(ps.Config.ID), stpType(ps, v.rapid))
+		fmt.Fprintf(b, "%-19s %-4s %s%-9d %-8s %s\n", ifname.Short(v.names[ps.Port]), stpRoleShort(ps), v.stsCol(ps),
+			ps.Config.Cost, portID(ps.Config.ID), v.typeCol(ps))
 	}
 	b.WriteString("\n")
 }
@@ -208,6 +249,9 @@ func (d *Device) stpBrief(b *strings.Builder, v stpView) {
 // stpAging is the Aging Time line: forward delay during an 802.1D
 // topology change, else the MAC table's.
 func (d *Device) stpAging(v stpView) int64 {
+	if v.mst {
+		return d.sw.MACAgingTime()
+	}
 	if !v.rapid && v.s.TCActive {
 		return int64(wholeSeconds(v.s.RootTimes.ForwardDelay))
 	}
@@ -233,6 +277,8 @@ func roleWord(ps stp.PortStatus) string {
 		return "alternate"
 	case stp.RoleBackup:
 		return "backup"
+	case stp.RoleMaster:
+		return "master"
 	}
 	return "disabled"
 }
@@ -251,7 +297,10 @@ func (d *Device) stpDetail(b *strings.Builder, v stpView, ifc string) {
 		if !d.stpExtend() {
 			sys = 0
 		}
-		fmt.Fprintf(b, " VLAN%04d is executing the %s compatible Spanning Tree protocol\n", v.vlan, proto)
+		if v.mst {
+			proto = "mstp"
+		}
+		fmt.Fprintf(b, " %s is executing the %s compatible Spanning Tree protocol\n", v.label(), proto)
 		fmt.Fprintf(b, "  Bridge Identifier has priority %d, sysid %d, address %s\n", prio-sys, sys, s.Bridge.MACString())
 		fmt.Fprintf(b, "  Configured hello time %d, max age %d, forward delay %d\n", wholeSeconds(s.Times.Hello), wholeSeconds(s.Times.MaxAge), wholeSeconds(s.Times.ForwardDelay))
 		if s.RootPort < 0 {
@@ -283,7 +332,7 @@ func (d *Device) stpDetail(b *strings.Builder, v stpView, ifc string) {
 		if ps.RootInconsistent || ps.LoopInconsistent {
 			state = "broken"
 		}
-		fmt.Fprintf(b, "\n Port %d (%s) of VLAN%04d is %s %s\n", v.nums[ps.Port], name, v.vlan, roleWord(ps), state)
+		fmt.Fprintf(b, "\n Port %d (%s) of %s is %s %s\n", v.nums[ps.Port], name, v.label(), roleWord(ps), state)
 		fmt.Fprintf(b, "   Port path cost %d, Port priority %d, Port Identifier %s.\n", ps.Config.Cost, ps.Config.ID>>8, portID(ps.Config.ID))
 		fmt.Fprintf(b, "   Designated root has priority %d, address %s\n", ps.DesignatedRoot.Priority(), ps.DesignatedRoot.MACString())
 		fmt.Fprintf(b, "   Designated bridge has priority %d, address %s\n", ps.DesignatedBridge.Priority(), ps.DesignatedBridge.MACString())
@@ -335,12 +384,16 @@ func (d *Device) showSTPInterface(views []stpView, ifc string, detail bool) stri
 				continue
 			}
 			if !found {
-				b.WriteString("Vlan                Role Sts Cost      Prio.Nbr Type\n" +
+				head := "Vlan               "
+				if v.mst {
+					head = "Mst Instance       "
+				}
+				b.WriteString(head + " Role Sts Cost      Prio.Nbr Type\n" +
 					"------------------- ---- --- --------- -------- --------------------------------\n")
 			}
 			found = true
-			fmt.Fprintf(&b, "VLAN%04d            %-4s %s%-9d %-8s %s\n", v.vlan, stpRoleShort(ps), stpStsCol(ps),
-				ps.Config.Cost, portID(ps.Config.ID), stpType(ps, v.rapid))
+			fmt.Fprintf(&b, "%-19s %-4s %s%-9d %-8s %s\n", v.label(), stpRoleShort(ps), v.stsCol(ps),
+				ps.Config.Cost, portID(ps.Config.ID), v.typeCol(ps))
 		}
 	}
 	if !found {
@@ -365,7 +418,7 @@ func (d *Device) showSTPSummary() string {
 	var roots []string
 	for _, v := range views {
 		if v.s.RootPort < 0 {
-			roots = append(roots, fmt.Sprintf("VLAN%04d", v.vlan))
+			roots = append(roots, v.label())
 		}
 	}
 	rootFor := "none"
@@ -373,7 +426,13 @@ func (d *Device) showSTPSummary() string {
 		rootFor = strings.Join(roots, ", ")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Switch is in %s mode\nRoot bridge for: %s\n", c.mode, rootFor)
+	mode := c.mode
+	if mode == "mst" {
+		mode = "mst mode (IEEE Standard)"
+	} else {
+		mode += " mode"
+	}
+	fmt.Fprintf(&b, "Switch is in %s\nRoot bridge for: %s\n", mode, rootFor)
 	fmt.Fprintf(&b, "Extended system ID           is %s\n", onOff(c.extend))
 	fmt.Fprintf(&b, "Portfast Default             is %s\n", onOff(c.portfastDefault))
 	fmt.Fprintf(&b, "PortFast BPDU Guard Default  is %s\n", onOff(c.bpduguardDef))
@@ -382,7 +441,11 @@ func (d *Device) showSTPSummary() string {
 	b.WriteString("EtherChannel misconfig guard is enabled\n")
 	b.WriteString("UplinkFast                   is disabled\n")
 	b.WriteString("BackboneFast                 is disabled\n")
-	b.WriteString("Configured Pathcost method used is short\n\n")
+	if c.mode == "mst" {
+		b.WriteString("Configured Pathcost method used is long\n\n")
+	} else {
+		b.WriteString("Configured Pathcost method used is short\n\n")
+	}
 	const rule = "---------------------- -------- --------- -------- ---------- ----------\n"
 	b.WriteString("Name                   Blocking Listening Learning Forwarding STP Active\n" + rule)
 	var tb, tl, tn, tf int
@@ -400,13 +463,19 @@ func (d *Device) showSTPSummary() string {
 				fw++
 			}
 		}
-		fmt.Fprintf(&b, "%-22s %8d %9d %8d %10d %10d\n", fmt.Sprintf("VLAN%04d", v.vlan), bl, li, le, fw, bl+li+le+fw)
+		fmt.Fprintf(&b, "%-22s %8d %9d %8d %10d %10d\n", v.label(), bl, li, le, fw, bl+li+le+fw)
 		tb, tl, tn, tf = tb+bl, tl+li, tn+le, tf+fw
 	}
 	b.WriteString(rule)
 	word := "vlans"
 	if len(views) == 1 {
 		word = "vlan"
+	}
+	if c.mode == "mst" {
+		word = "msts"
+		if len(views) == 1 {
+			word = "mst"
+		}
 	}
 	fmt.Fprintf(&b, "%-22s %8d %9d %8d %10d %10d\n", fmt.Sprintf("%d %s", len(views), word), tb, tl, tn, tf, tb+tl+tn+tf)
 	return b.String()
@@ -432,7 +501,7 @@ func (d *Device) showSTPRoot() string {
 		if rp == "" {
 			rp = strings.Repeat(" ", 16) // IOS pads the empty column
 		}
-		fmt.Fprintf(&b, "%-16s %5d %s %9d %5d %3d %3d  %s\n", fmt.Sprintf("VLAN%04d", v.vlan), s.Root.Priority(), s.Root.MACString(),
+		fmt.Fprintf(&b, "%-16s %5d %s %9d %5d %3d %3d  %s\n", v.label(), s.Root.Priority(), s.Root.MACString(),
 			s.RootCost, wholeSeconds(rt.Hello), wholeSeconds(rt.MaxAge), wholeSeconds(rt.ForwardDelay), rp)
 	}
 	return b.String()
@@ -447,7 +516,7 @@ func (d *Device) showSTPBlocked() string {
 	for _, v := range views {
 		var names []string
 		for _, ps := range v.s.Ports {
-			if ps.State == stp.Blocking || ps.RootInconsistent || ps.LoopInconsistent {
+			if ps.State == stp.Blocking || ps.RootInconsistent || ps.LoopInconsistent || slices.Contains(v.pvstInc, ps.Port) {
 				names = append(names, v.names[ps.Port])
 			}
 		}
@@ -455,7 +524,7 @@ func (d *Device) showSTPBlocked() string {
 			continue
 		}
 		n += len(names)
-		fmt.Fprintf(&b, "%-20s %s\n", fmt.Sprintf("VLAN%04d", v.vlan), shortList(names, "-", ","))
+		fmt.Fprintf(&b, "%-20s %s\n", v.label(), shortList(names, "-", ","))
 	}
 	fmt.Fprintf(&b, "\nNumber of blocked ports (segments) in the system : %d\n\n", n)
 	return b.String()

@@ -90,7 +90,7 @@ func (r *Receiver) keyFromPacket(pkt []byte) {
 // of the VLAN they arrive in too).
 func (r *Receiver) ingressACLs(s *snapshot, pv *portView, v *packet.View, vlan uint16) bool {
 	ip := v.EtherType == packet.TypeIPv4
-	if ip && r.l3err != packet.ReasonNone {
+	if ip && r.l3Bad() != packet.ReasonNone {
 		return r.unreadable(v, s.vacl != nil && s.vacl[vlan] != nil, pv.pacl.b != nil)
 	}
 	if ip && pv.pacl.b != nil {

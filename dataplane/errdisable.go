@@ -115,6 +115,7 @@ func (sw *Switch) clearErrDisableLocked(id cam.PortID) bool {
 		return false
 	}
 	delete(sw.sec.errdis.ports, id)
+	sw.psecPortUpLocked(id)
 	return true
 }
 
@@ -203,6 +204,7 @@ func (sw *Switch) recoverErrDisabled(now int64) int {
 	for id, d := range e.ports {
 		if e.recovery[d.cause] && now-d.since >= e.intervalOrDefault() {
 			delete(e.ports, id)
+			sw.psecPortUpLocked(id)
 			back = append(back, sw.ports[id])
 			causes = append(causes, d.cause)
 		}
@@ -227,12 +229,14 @@ func (sw *Switch) recoverErrDisabled(now int64) int {
 }
 
 // SecurityTick runs the once-a-second work of the security features at the
-// switch clock's time: errdisable recovery and port-security aging. The
+// switch clock's time: errdisable recovery, port-security aging, and
+// keeping secure addresses out of the MAC table's aging. The
 // switch runs it every second; tests call it after moving a manual clock.
 func (sw *Switch) SecurityTick() {
 	now := sw.clk.Nanos() / 1e9
 	sw.recoverErrDisabled(now)
 	sw.psecAge(now)
+	sw.psecKeepFresh(now)
 }
 
 // runSecurityTimers calls SecurityTick every second until stop closes.

@@ -84,8 +84,10 @@ type CEFRow struct {
 	Via     netip.Addr // the recursive next hop, when the route named one
 	IfName  string
 	Adj     AdjState // the state of the entry's adjacency
-	// Packets and Bytes switched through the prefix (detail only).
+	// Packets and Bytes switched through the prefix (detail only, and
+	// only counted with `ip cef accounting per-prefix`: Accounting).
 	Packets, Bytes uint64
+	Accounting     bool
 }
 
 // AdjacencyRow is one (interface, next hop) adjacency (`show adjacency`).
@@ -176,13 +178,15 @@ func cefRow(fib *cef.Table, e *cef.Entry, counted bool) CEFRow {
 	}
 	if counted {
 		r.Packets, r.Bytes = fib.Counters().Prefix(e)
+		r.Accounting = true
 	}
 	return r
 }
 
 // CEFEntries returns the FIB in `show ip cef` order, with each prefix's
-// counters when counted.
+// counters when counted and `ip cef accounting per-prefix` is on.
 func (sw *Switch) CEFEntries(counted bool) []CEFRow {
+	counted = counted && sw.CEFPrefixAccounting()
 	fib := sw.l3.fib
 	es := fib.Entries()
 	out := make([]CEFRow, len(es))
@@ -193,8 +197,9 @@ func (sw *Switch) CEFEntries(counted bool) []CEFRow {
 }
 
 // CEFFind returns the entry of exactly p (exact) or the longest match of
-// p's address, as `show ip cef A [M]` does.
+// p's address, as `show ip cef A [M]` does; its counters as CEFEntries.
 func (sw *Switch) CEFFind(p netip.Prefix, exact, counted bool) (CEFRow, bool) {
+	counted = counted && sw.CEFPrefixAccounting()
 	fib := sw.l3.fib
 	e, ok := fib.Find(p, exact)
 	if !ok {

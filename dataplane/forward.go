@@ -58,14 +58,14 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	// Parse: the header view, and the destination's class. A frame whose
 	// Ethernet header or tags are broken cannot be bridged; one whose ARP
 	// or IPv4 header is malformed is bridged byte for byte, and only the
-	// stages that must read that header (ACLs, the router) drop it.
+	// stages that must read that header (ACLs, the router) parse it
+	// (l3Bad) and drop it.
 	v := &r.view
-	bad := v.Parse(f)
-	if bad != packet.ReasonNone && bad.Link() {
+	if bad := v.ParseLink(f); bad != packet.ReasonNone {
 		r.drop(StageParse, MalformedReason(bad), f)
 		return
 	}
-	r.l3err = bad
+	r.l3parsed = false
 	if n > pv.maxFrame && r.giant(pv, n) {
 		return
 	}
@@ -125,7 +125,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	} else if r.dry { // a dry run predicts and changes nothing (simulate.go)
 		learned, out = r.wouldLearn(s, vlan, v.SrcUint64(), dst, cast, now)
 	} else if cast == castUnicast && !s.routes(dst, vlan) {
-		learned, out, _ = r.sw.cam.LearnLookup(vlan, v.SrcUint64(), dst, in, now)
+		learned, out, _ = r.sw.cam.LearnLookupProbe(r.probe, vlan, v.SrcUint64(), dst, in, now)
 	} else {
 		learned = r.sw.cam.Learn(vlan, v.SrcUint64(), in, now)
 	}
@@ -183,6 +183,18 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 		st.inc(UnknownUnicastFlooded)
 	}
 	r.flood(s, buf, n, in, v.Tags > 0, vlan, cast)
+}
+
+// l3Bad parses the network header of the frame in r.view on the first
+// call for the frame and says what is wrong with it (packet.ReasonNone:
+// nothing, or no ARP or IPv4 header to parse). The stages that read past
+// the tags call it; a bridged frame never pays for it.
+func (r *Receiver) l3Bad() packet.Reason {
+	if !r.l3parsed {
+		r.l3err = r.view.ParseNetwork()
+		r.l3parsed = true
+	}
+	return r.l3err
 }
 
 // giant is the MTU check of a frame longer than an untagged frame of the

@@ -33,6 +33,7 @@ type l3Snapshot struct {
 	routerMAC uint64
 	mac       packet.MAC
 	routing   bool
+	perPrefix bool // `ip cef accounting per-prefix`: count routed packets per FIB prefix
 	svis      [MaxVLAN + 1]*sviView
 	fib       *cef.Table
 	punt      *puntQueue

@@ -625,3 +625,45 @@ func TestStaticRouteThroughDeletedSVI(t *testing.T) {
 		t.Fatalf("route still configured: %+v", rs)
 	}
 }
+
+// TestPerPrefixAccounting: routed packets count against their FIB prefix
+// only with `ip cef accounting per-prefix` on (off by default, as on IOS);
+// the adjacency counts them either way.
+func TestPerPrefixAccounting(t *testing.T) {
+	g := newL3Rig(t)
+	g.learnHost(1, macA, ipA, net.IP{10, 0, 10, 1})
+	g.learnHost(3, macB, ipB, net.IP{10, 0, 20, 1})
+	in := udpTo(t, macA, g.routerMAC(), ipA, ipB, 64, []byte("counted"))
+	host := netip.PrefixFrom(netip.AddrFrom4([4]byte(ipB.To4())), 32)
+	prefixCount := func() (uint64, bool) {
+		e, ok := g.sw.CEFFind(host, false, true)
+		if !ok {
+			t.Fatalf("no CEF entry for %s", host)
+		}
+		return e.Packets, e.Accounting
+	}
+	adjCount := func() uint64 {
+		var n uint64
+		for _, a := range g.sw.Adjacencies(true) {
+			n += a.Packets
+		}
+		return n
+	}
+	g.send(1, in, in)
+	g.got()
+	if p, acct := prefixCount(); p != 0 || acct {
+		t.Errorf("accounting off: prefix shows %d packets (accounting %v)", p, acct)
+	}
+	if n := adjCount(); n != 2 {
+		t.Errorf("adjacencies counted %d packets, want 2", n)
+	}
+	g.sw.SetCEFPrefixAccounting(true)
+	g.send(1, in, in, in)
+	g.got()
+	if p, acct := prefixCount(); p != 3 || !acct {
+		t.Errorf("accounting on: prefix shows %d packets (accounting %v), want 3", p, acct)
+	}
+	if n := adjCount(); n != 5 {
+		t.Errorf("adjacencies counted %d packets, want 5", n)
+	}
+}

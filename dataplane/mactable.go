@@ -20,7 +20,8 @@ type MACStats = cam.Stats
 type MACEntry struct {
 	VLAN     uint16
 	MAC      packet.MAC
-	Static   bool     // configured (or the switch's own address)
+	Static   bool     // configured, the switch's own address, or Secure
+	Secure   bool     // a port-security address, which IOS lists as STATIC (portsec.go)
 	Port     string   // interface name; "CPU" for the switch's own addresses
 	Ports    []string // a static multicast entry's interfaces (Port: them all, space separated)
 	LastSeen int64    // seconds on the switch clock; 0 for static entries
@@ -60,12 +61,18 @@ func (sw *Switch) MACEntries(f MACFilter) ([]MACEntry, error) {
 		return nil, err
 	}
 	var out []MACEntry
+	secure := sw.secureCAMKeys()
 	for _, e := range sw.cam.Entries(cf) {
-		static := e.Type != cam.Dynamic
-		if f.StaticOnly && !static {
+		_, sec := secure[cam.Key(e.VLAN, e.MAC.Uint64())]
+		sec = sec && e.Type == cam.Dynamic
+		static := e.Type != cam.Dynamic || sec
+		if f.StaticOnly && !static || f.DynamicOnly && static {
 			continue
 		}
-		me := MACEntry{VLAN: e.VLAN, MAC: e.MAC, Static: static, LastSeen: e.LastSeen}
+		me := MACEntry{VLAN: e.VLAN, MAC: e.MAC, Static: static, Secure: sec, LastSeen: e.LastSeen}
+		if sec {
+			me.LastSeen = 0
+		}
 		if e.Type == cam.System {
 			me.Port = "CPU"
 		} else {
@@ -83,13 +90,25 @@ func (sw *Switch) MACEntries(f MACFilter) ([]MACEntry, error) {
 }
 
 // ClearDynamicMACs removes the dynamic entries the filter selects
-// (`clear mac address-table dynamic [address M] [interface I] [vlan N]`).
+// (`clear mac address-table dynamic [address M] [interface I] [vlan N]`);
+// secure addresses, static on a Catalyst, stay.
 func (sw *Switch) ClearDynamicMACs(f MACFilter) (int, error) {
 	cf, err := sw.camFilter(f)
 	if err != nil {
 		return 0, err
 	}
-	return sw.cam.ClearDynamic(cf), nil
+	secure := sw.secureCAMKeys()
+	if secure == nil {
+		return sw.cam.ClearDynamic(cf), nil
+	}
+	cf.Type, cf.HasType = cam.Dynamic, true
+	n := 0
+	for _, e := range sw.cam.Entries(cf) {
+		if _, ok := secure[cam.Key(e.VLAN, e.MAC.Uint64())]; !ok {
+			n += sw.cam.ClearDynamic(cam.Filter{VLAN: e.VLAN, MAC: e.MAC, HasMAC: true, Port: e.Port, Type: cam.Dynamic, HasType: true})
+		}
+	}
+	return n, nil
 }
 
 // AddStaticMAC installs `mac address-table static M vlan N interface I`.
@@ -131,8 +150,23 @@ func (sw *Switch) ClearVLANMACAgingTime(vlan uint16) { sw.cam.ClearVLANAgingTime
 // VLANMACAgingTime returns a VLAN's override, if any.
 func (sw *Switch) VLANMACAgingTime(vlan uint16) (int64, bool) { return sw.cam.VLANAgingTime(vlan) }
 
-// MACCounts counts the MAC table's entries.
-func (sw *Switch) MACCounts() MACCounts { return sw.cam.Counts() }
+// MACCounts counts the MAC table's entries; secure addresses count as
+// static, as IOS counts them.
+func (sw *Switch) MACCounts() MACCounts {
+	c := sw.cam.Counts()
+	for key := range sw.secureCAMKeys() {
+		vlan := uint16(key >> 48)
+		c.Dynamic--
+		c.Static++
+		for i := range c.PerVLAN {
+			if c.PerVLAN[i].VLAN == vlan {
+				c.PerVLAN[i].Dynamic--
+				c.PerVLAN[i].Static++
+			}
+		}
+	}
+	return c
+}
 
 // MACStats returns the MAC table's counters.
 func (sw *Switch) MACStats() MACStats { return sw.cam.Stats() }

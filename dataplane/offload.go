@@ -118,7 +118,7 @@ func (r *Receiver) writeSlow(pv *portView, out cam.PortID) int {
 // router would route (to the router MAC on a VLAN with an SVI that is up).
 func (r *Receiver) offloadToRouter(s *snapshot, v *packet.View, vlan uint16) bool {
 	svi := s.l3.svis[vlan]
-	return svi != nil && svi.up && v.EtherType == packet.TypeIPv4 && r.l3err == packet.ReasonNone && v.DstUint64() == s.l3.routerMAC
+	return svi != nil && svi.up && v.EtherType == packet.TypeIPv4 && v.DstUint64() == s.l3.routerMAC && r.l3Bad() == packet.ReasonNone
 }
 
 // routeSegments routes a frame with a non-plain header (r.vh), held at
@@ -153,6 +153,7 @@ func (r *Receiver) routeSegments(s *snapshot, buf []byte, n int, vlan uint16, ca
 			if r.view.Parse(r.seg[j][:r.segSizes[j]]) != packet.ReasonNone {
 				continue
 			}
+			r.l3err, r.l3parsed = packet.ReasonNone, true
 			r.routerIn(s, &r.view, r.segBuf[j], r.segSizes[j], vlan, cast)
 		}
 		r.flush(s)

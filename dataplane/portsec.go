@@ -196,8 +196,12 @@ type psecPort struct {
 
 	violations atomic.Uint64
 	last       atomic.Uint64 // cam.Key(VLAN, MAC) of the last source seen
-	tripped    atomic.Bool   // shutdown: the err-disable is on its way
-	logNext    atomic.Int64  // restrict: the second the next violation message may go
+	// tripped: the port is err-disabled, or on its way there (shutdown).
+	// Workers still on a snapshot from before the err-disable learn no new
+	// address meanwhile: the one its dynamic addresses made room for would
+	// otherwise be secured, and stay, on a port that is down.
+	tripped atomic.Bool
+	logNext atomic.Int64 // restrict: the second the next violation message may go
 }
 
 func newPsecPort(id cam.PortID, name string) *psecPort {
@@ -265,6 +269,10 @@ func (r *Receiver) securedElsewhere(vlan uint16, src uint64) bool {
 //go:noinline
 func (r *Receiver) secureNew(ps *psecPort, vlan, kv uint16, src uint64, now int64) bool {
 	cfg := ps.cfg.Load()
+	if ps.tripped.Load() {
+		r.drop(StageLearn, ReasonPortSecurity, r.view.B)
+		return false
+	}
 	if cfg.room(ps.addrs.Load(), kv) && !r.securedElsewhere(vlan, src) {
 		if r.dry {
 			return true
@@ -276,7 +284,7 @@ func (r *Receiver) secureNew(ps *psecPort, vlan, kv uint16, src uint64, now int6
 			ps.mu.Unlock()
 			return true
 		}
-		if cfg = ps.cfg.Load(); cfg.room(set, kv) {
+		if cfg = ps.cfg.Load(); cfg.room(set, kv) && !ps.tripped.Load() {
 			kind := SecureDynamic
 			if cfg.Sticky {
 				kind = SecureSticky
@@ -323,13 +331,14 @@ func (sw *Switch) psecViolation(ps *psecPort, mode Violation, vlan uint16, src u
 		}
 		return
 	}
-	if ps.tripped.CompareAndSwap(false, true) {
-		sw.ErrDisable(ps.name, CausePsecureViolation, msg)
+	if ps.tripped.CompareAndSwap(false, true) && !sw.ErrDisable(ps.name, CausePsecureViolation, msg) && sw.ErrDisabledCause(ps.name) == "" {
+		ps.tripped.Store(false) // not err-disabled after all (shut down meanwhile)
 	}
 }
 
 // psecPortDown forgets the dynamic secure addresses of a port that went
-// down (err-disabled), as IOS does; configured and sticky ones stay.
+// down (err-disabled), as IOS does; configured and sticky ones stay. The
+// port learns no new address until psecPortUpLocked.
 func (sw *Switch) psecPortDown(id cam.PortID) {
 	sw.mu.Lock()
 	ps := sw.sec.psec[id]
@@ -338,9 +347,17 @@ func (sw *Switch) psecPortDown(id cam.PortID) {
 		return
 	}
 	ps.mu.Lock()
+	ps.tripped.Store(true)
 	ps.removeLocked(func(a *secureAddr) bool { return a.kind == SecureDynamic })
-	ps.tripped.Store(false)
 	ps.mu.Unlock()
+}
+
+// psecPortUpLocked lets a port whose err-disable ended (recovery, or
+// shutdown and no shutdown) secure addresses again; under sw.mu.
+func (sw *Switch) psecPortUpLocked(id cam.PortID) {
+	if ps := sw.sec.psec[id]; ps != nil {
+		ps.tripped.Store(false)
+	}
 }
 
 // removeLocked removes the addresses drop selects and returns them.
@@ -612,5 +629,56 @@ func (sw *Switch) psecAge(now int64) {
 		})
 		ps.mu.Unlock()
 		sw.forgetSecure(ps.id, gone)
+	}
+}
+
+// A Catalyst installs secure addresses in its MAC table as static entries:
+// `show mac address-table` types them STATIC (sticky and dynamic secure
+// ones too), `show mac address-table dynamic` leaves them out, `count`
+// counts them static, `clear mac address-table dynamic` and the table's
+// aging time leave them alone (port-security aging and `clear
+// port-security` remove them). Here the learn stage learns them as it
+// learns any source; these keep them static to the operator's eye.
+
+// secureCAMKeys returns the cam.Key of every secure address that is in the
+// CAM on its own port, with the port. nil when no port has port security
+// on.
+func (sw *Switch) secureCAMKeys() map[uint64]cam.PortID {
+	s := sw.snap.Load()
+	var out map[uint64]cam.PortID
+	for id := range s.ports {
+		pv := &s.ports[id]
+		if pv.psec == nil {
+			continue
+		}
+		for _, a := range pv.psec.addrs.Load().m {
+			vlan := a.vlan
+			if pv.mode == ModeAccess {
+				vlan = pv.access
+			}
+			if e, ok := sw.cam.LookupEntry(vlan, a.mac); ok && e.Port == cam.PortID(id) && e.Type == cam.Dynamic {
+				if out == nil {
+					out = map[uint64]cam.PortID{}
+				}
+				out[cam.Key(vlan, a.mac)] = cam.PortID(id)
+			}
+		}
+	}
+	return out
+}
+
+// psecKeepFresh refreshes the CAM entries of secure addresses that have
+// half the aging time behind them, so that the table's aging never removes
+// them (a secure address is a static entry on a Catalyst); the address's
+// own aging is port security's (psecAge). A frame's learn refreshes them as
+// often as every second: this adds one Learn per secure address and aging
+// half-period for silent hosts.
+func (sw *Switch) psecKeepFresh(now int64) {
+	for key, id := range sw.secureCAMKeys() {
+		vlan, mac := uint16(key>>48), key&(1<<48-1)
+		aging := sw.cam.EffectiveAgingTime(vlan)
+		if e, ok := sw.cam.LookupEntry(vlan, mac); ok && aging > 0 && e.Port == id && now-e.LastSeen >= aging/2 {
+			sw.cam.Learn(vlan, mac, id, now)
+		}
 	}
 }

@@ -82,6 +82,7 @@ func TestPrefetchingFIBRoutesTheSame(t *testing.T) {
 	nh := netip.MustParseAddr("10.0.20.2")
 	routes := []string{"172.16.0.0/16", "172.17.5.0/24", "172.18.1.128/25", "172.18.1.0/24"}
 	for _, g := range []*rig{small, large} {
+		g.sw.SetCEFPrefixAccounting(true) // so that prefix counters are prefetched and compared
 		g.learnHost(1, macA, ipA, net.IP{10, 0, 10, 1})
 		g.learnHost(3, macB, net.IP{10, 0, 20, 2}, net.IP{10, 0, 20, 1})
 		if err := g.sw.AddStaticARP(nh, packet.MAC(macB)); err != nil {

@@ -31,9 +31,10 @@ type Receiver struct {
 
 	scratch  [][]byte // re-encapsulated copies for floods
 	nscratch int
-	camKeys  []uint64 // CAM keys to prefetch (prefetchFrames)
-	fibDsts  []uint32 // IPv4 destinations to prefetch FIB lines of
-	fibDst   []uint32 // per frame: its routed destination, 0 if none
+	probes   []cam.Probe // per frame: its CAM keys and their hashes (prepare)
+	probe    *cam.Probe  // the probe of the frame being forwarded
+	fibDsts  []uint32    // IPv4 destinations to prefetch FIB lines or counters of
+	fibDst   []uint32    // per frame: its routed destination, 0 if none
 
 	tx    [][][]byte     // pending frames per egress port
 	txh   [][]gso.Header // their virtio-net headers
@@ -67,7 +68,8 @@ type Receiver struct {
 	obs       Observer       // the switch's observer for this batch; nil: none
 	aclSecond int64          // the second aclPunts counts in
 	aclPunts  int            // ACL punts sent in aclSecond
-	l3err     packet.Reason  // what is wrong with the frame's ARP or IPv4 header, which bridging ignores
+	l3err     packet.Reason  // what is wrong with the frame's ARP or IPv4 header, which bridging ignores (l3Bad)
+	l3parsed  bool           // view's network header is parsed and l3err set
 	dropped   bool           // a drop counter moved since the last publish
 	cpu       bool           // the control plane's transmit side: nothing it sends was received
 	worker    int            // this receiver's number among the switch's, for observers (Decision.Worker); the CPU's is 0
@@ -98,7 +100,7 @@ func (sw *Switch) newReceiverLocked(in cam.PortID, rx port.Port, queue int) *Rec
 		sizes:   make([]int, batch),
 		scratch: make([][]byte, batch),
 		dirty:   make([]cam.PortID, 0, sw.cfg.MaxPorts),
-		camKeys: make([]uint64, 0, 2*batch),
+		probes:  make([]cam.Probe, batch),
 		fibDsts: make([]uint32, 0, batch),
 		fibDst:  make([]uint32, batch),
 	}
@@ -234,46 +236,51 @@ func (r *Receiver) Process(n int) {
 	if s.l3 != nil && s.l3.fib.Prefetching() {
 		fib = s.l3.fib
 	}
+	counters := fib != nil && s.l3.perPrefix
+	r.prepare(s, fib != nil, n)
 	if !camPF && fib == nil {
 		for i := 0; i < n; i++ {
+			r.probe = &r.probes[i]
 			r.forward(s, r.bufs[i], r.sizes[i], now)
 		}
 	} else {
 		// The lines of a frame are prefetched 16 to 23 frames ahead of it;
 		// a routed frame's prefix counter, which only its FIB leaf names,
 		// 8 to 15 frames ahead, once that leaf is in.
-		r.prefetchFrames(s, fib, camPF, 0, min(n, prefetchAhead))
+		r.prefetchLines(fib, camPF, 0, min(n, prefetchAhead))
 		for i := 0; i < n; i++ {
 			if i%prefetchStep == 0 {
 				if i+prefetchAhead < n {
-					r.prefetchFrames(s, fib, camPF, i+prefetchAhead, min(n, i+prefetchAhead+prefetchStep))
+					r.prefetchLines(fib, camPF, i+prefetchAhead, min(n, i+prefetchAhead+prefetchStep))
 				}
-				if fib != nil && i+prefetchStep < n {
+				if counters && i+prefetchStep < n {
 					r.prefetchCounters(fib, i+prefetchStep, min(n, i+2*prefetchStep))
 				}
 			}
+			r.probe = &r.probes[i]
 			r.forward(s, r.bufs[i], r.sizes[i], now)
 		}
 	}
 	r.flush(s)
 }
 
-// prefetchFrames starts loading the table lines that frames [from, to) will
-// need, so that their misses overlap instead of stalling one frame after
-// another: with camPF, the CAM buckets of their source and destination;
-// with fib, the FIB leaves of the frames to the router MAC. The VLAN is
-// read from the tag, else taken from the port; a guess that forward
-// corrects is only a wasted prefetch. It remembers the routed frames'
-// destinations for prefetchCounters.
-func (r *Receiver) prefetchFrames(s *snapshot, fib *cef.Table, camPF bool, from, to int) {
+// prepare reads the addresses of the batch's n frames before any is
+// forwarded: each frame's CAM probe (its source and destination keys and
+// their hashes, see cam.Probe) and, with route, the IPv4 destination of a
+// frame to the router MAC (fibDst, 0 if none). One tight loop over the
+// batch overlaps the frames' hash computations, and the prefetches of the
+// forwarding loop then only compute addresses. The VLAN is read from the
+// tag, else taken from the port; a guess that forward corrects costs a
+// second hash.
+func (r *Receiver) prepare(s *snapshot, route bool, n int) {
 	pv := &s.ports[r.in]
 	untagged := pv.untagged
-	route, router := fib != nil, uint64(0)
+	router := uint64(0)
 	if route {
 		router = s.l3.routerMAC
 	}
-	keys, dsts := r.camKeys[:0], r.fibDsts[:0]
-	for i := from; i < to; i++ {
+	cm := r.sw.cam
+	for i := 0; i < n; i++ {
 		f := r.bufs[i][port.Headroom:]
 		r.fibDst[i] = 0
 		if r.sizes[i] < packet.EthLen+packet.TagLen || len(f) < packet.EthLen+packet.TagLen+packet.IPv4Min {
@@ -285,28 +292,36 @@ func (r *Receiver) prefetchFrames(s *snapshot, fib *cef.Table, camPF bool, from,
 			l3 += packet.TagLen
 		}
 		dst := packet.MACUint64(f[packet.EthDst:])
-		if camPF {
-			keys = append(keys, cam.Key(vlan, packet.MACUint64(f[packet.EthSrc:])), cam.Key(vlan, dst))
-		}
+		cm.SetProbe(&r.probes[i], vlan, packet.MACUint64(f[packet.EthSrc:]), dst)
 		if route && dst == router && binary.BigEndian.Uint16(f[l3-2:]) == packet.TypeIPv4 && r.sizes[i] >= l3+packet.IPv4Min {
-			a := binary.BigEndian.Uint32(f[l3+packet.IPv4Dst:])
-			r.fibDst[i] = a
-			dsts = append(dsts, a)
+			r.fibDst[i] = binary.BigEndian.Uint32(f[l3+packet.IPv4Dst:])
 		}
 	}
-	r.camKeys, r.fibDsts = keys, dsts
+}
+
+// prefetchLines starts loading the table lines that frames [from, to)
+// will need, so that their misses overlap instead of stalling one frame
+// after another: with camPF, the CAM home lines of their source and
+// destination; with fib, the FIB leaves of the frames to the router MAC.
+func (r *Receiver) prefetchLines(fib *cef.Table, camPF bool, from, to int) {
 	if camPF {
-		r.sw.cam.Prefetch(keys)
+		r.sw.cam.PrefetchProbes(r.probes[from:to])
 	}
-	if route {
-		fib.PrefetchLeaves(dsts)
+	if fib != nil {
+		fib.PrefetchLeaves(r.routedDsts(from, to))
 	}
 }
 
 // prefetchCounters starts loading this worker's prefix counters of the
-// routed frames among [from, to), whose FIB leaves prefetchFrames asked
+// routed frames among [from, to), whose FIB leaves prefetchLines asked
 // for earlier.
 func (r *Receiver) prefetchCounters(fib *cef.Table, from, to int) {
+	r.l3w.cef.PrefetchCounters(fib, r.routedDsts(from, to))
+}
+
+// routedDsts gathers the IPv4 destinations of the routed frames among
+// [from, to) (prepare's fibDst) into r.fibDsts, reused batch after batch.
+func (r *Receiver) routedDsts(from, to int) []uint32 {
 	dsts := r.fibDsts[:0]
 	for _, a := range r.fibDst[from:to] {
 		if a != 0 {
@@ -314,7 +329,7 @@ func (r *Receiver) prefetchCounters(fib *cef.Table, from, to int) {
 		}
 	}
 	r.fibDsts = dsts
-	r.l3w.cef.PrefetchCounters(fib, dsts)
+	return dsts
 }
 
 // publish makes the batch's counts visible: everything of the ingress port,

@@ -27,14 +27,18 @@ func (r *Receiver) routerIn(s *snapshot, v *packet.View, buf []byte, n int, vlan
 	}
 	const off = port.Headroom
 	toUs := v.DstUint64() == l3.routerMAC || svi.ownsMAC(v.DstUint64())
-	if r.l3err != packet.ReasonNone {
-		// The ARP or IPv4 header is malformed: bridged as it is, but
-		// never punted nor routed.
-		if !toUs || (v.EtherType != packet.TypeARP && v.EtherType != packet.TypeIPv4) {
-			return false
+	// Only frames to the router and ARP can be punted or routed, so only
+	// their headers are read. A malformed one is bridged as it is, but
+	// never punted nor routed. (Only ARP and IPv4 headers are ever
+	// malformed.)
+	if toUs || v.EtherType == packet.TypeARP {
+		if bad := r.l3Bad(); bad != packet.ReasonNone {
+			if !toUs {
+				return false
+			}
+			r.drop(StageRouterIn, MalformedReason(bad), v.B)
+			return true
 		}
-		r.drop(StageRouterIn, MalformedReason(r.l3err), v.B)
-		return true
 	}
 	if v.EtherType == packet.TypeARP {
 		switch {
@@ -148,7 +152,11 @@ func (r *Receiver) routeIP(s *snapshot, l3 *l3Snapshot, buf []byte, ip, ipLen in
 	rw := adj.Rewrite()
 	start := ip - len(rw)
 	putHeader(buf[start:ip], rw)
-	r.l3w.cef.Forwarded(res, ipLen)
+	if l3.perPrefix {
+		r.l3w.cef.Forwarded(res, ipLen)
+	} else {
+		r.l3w.cef.ForwardedAdjacency(res, ipLen)
+	}
 	r.l3w.inc(l3Routed)
 	r.l3w.sviOut(out.vlan, ip+ipLen-start, r.now)
 	if r.obs != nil {

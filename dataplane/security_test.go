@@ -528,3 +528,39 @@ func TestSecureAddressOnAnotherSecurePortViolates(t *testing.T) {
 		t.Fatalf("on an unsecured port: %v", got)
 	}
 }
+
+// TestPortSecurityShutdownLearnsNothingAfterTheErrDisable: the frames
+// behind a violation in the same batch still run on the snapshot from
+// before the err-disable, and the err-disable has just forgotten the
+// port's dynamic address: none of them is secured in its place (a MAC
+// flood on a shutdown port left one flood address secured and in the CAM).
+func TestPortSecurityShutdownLearnsNothingAfterTheErrDisable(t *testing.T) {
+	g := newRig(t, 2, cam.Config{})
+	g.securePort(1, PortSecurity{Maximum: 1})
+	g.send(1, udpFrame(t, macA, bcast, 0, "a"))
+	g.got()
+	g.send(1, udpFrame(t, macB, bcast, 0, "violation"), udpFrame(t, macC, bcast, 0, "behind it"), udpFrame(t, mac("0000.0d00.000d"), bcast, 0, "and another"))
+	if got := g.got(); len(got) != 0 {
+		t.Fatalf("forwarded from a port going err-disabled: %v", got)
+	}
+	if s := g.secure(1); len(s.Addresses) != 0 {
+		t.Fatalf("secure addresses of the err-disabled port: %+v", s.Addresses)
+	}
+	if es, _ := g.sw.MACEntries(MACFilter{Port: ifName(1)}); len(es) != 0 {
+		t.Fatalf("CAM entries of the err-disabled port: %+v", es)
+	}
+	if n := strings.Count(g.logText(), "PSECURE_VIOLATION"); n != 1 {
+		t.Fatalf("%d violation messages:\n%s", n, g.logText())
+	}
+	// Recovered, the port secures its first address again.
+	g.sw.SetErrDisableRecovery(CausePsecureViolation, true)
+	g.clk.Advance(400 * time.Second)
+	g.sw.SecurityTick()
+	g.send(1, udpFrame(t, macC, bcast, 0, "after recovery"))
+	if got := g.got(); len(got[2]) != 1 {
+		t.Fatalf("after recovery the port does not forward: %v", got)
+	}
+	if s := g.secure(1); len(s.Addresses) != 1 || s.Addresses[0].MAC.String() != "0000.0c00.000c" {
+		t.Fatalf("after recovery: %+v", s.Addresses)
+	}
+}

@@ -162,10 +162,12 @@ func (sw *Switch) newDryReceiver() *Receiver {
 		scratch: carve(1, port.BufferSize),
 		dirty:   make([]cam.PortID, 0, sw.cfg.MaxPorts),
 		fibDst:  make([]uint32, 1),
+		probes:  make([]cam.Probe, 1),
 		shardID: -1, // no shard of sw.shards: a dry run counts nothing there
 		shard:   new(counter.Shard),
 	}
 	r.initTx(sw.cfg.MaxPorts, 1)
+	r.probe = &r.probes[0]
 	r.l3w = &l3Worker{cef: new(cef.Worker), sh: r.shard}
 	return r
 }

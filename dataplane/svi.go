@@ -86,13 +86,16 @@ type ARPEntry = arp.Entry
 type l3State struct {
 	mac     packet.MAC
 	routing bool
-	svis    map[uint16]*SVIConfig
-	statics map[routeKey]StaticRoute
-	arp     *arp.Table
-	fib     *cef.Table
-	punt    *puntQueue
-	cp      *controlPlane
-	workers []*l3Worker
+	// perPrefix is `ip cef accounting per-prefix` (off by default, as on
+	// IOS): routed packets are counted against their FIB prefix too.
+	perPrefix bool
+	svis      map[uint16]*SVIConfig
+	statics   map[routeKey]StaticRoute
+	arp       *arp.Table
+	fib       *cef.Table
+	punt      *puntQueue
+	cp        *controlPlane
+	workers   []*l3Worker
 }
 
 func newL3State(sw *Switch) *l3State {
@@ -142,7 +145,7 @@ func (l *l3State) snapshotLocked() *l3Snapshot {
 	if len(l.svis) == 0 {
 		return nil
 	}
-	s := &l3Snapshot{routerMAC: l.mac.Uint64(), mac: l.mac, routing: l.routing, fib: l.fib, punt: l.punt}
+	s := &l3Snapshot{routerMAC: l.mac.Uint64(), mac: l.mac, routing: l.routing, perPrefix: l.perPrefix, fib: l.fib, punt: l.punt}
 	for vid, c := range l.svis {
 		s.svis[vid] = &sviView{vlan: vid, up: !c.Shutdown, mtu: c.EffectiveIPMTU(), addrs: slices.Clone(c.Addresses)}
 	}
@@ -430,6 +433,25 @@ func (sw *Switch) SetIPRouting(on bool) {
 	defer sw.mu.Unlock()
 	sw.l3.routing = on
 	sw.publishLocked()
+}
+
+// SetCEFPrefixAccounting is `[no] ip cef accounting per-prefix`: with it
+// on, every routed packet is also counted against its FIB prefix (`show ip
+// cef PREFIX detail`), which costs a counter update per packet in a table
+// as large as the FIB; off (the default, as on IOS), the adjacency and
+// interface counters still count.
+func (sw *Switch) SetCEFPrefixAccounting(on bool) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	sw.l3.perPrefix = on
+	sw.publishLocked()
+}
+
+// CEFPrefixAccounting reports whether `ip cef accounting per-prefix` is on.
+func (sw *Switch) CEFPrefixAccounting() bool {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return sw.l3.perPrefix
 }
 
 // IPRouting reports whether `ip routing` is on.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -55,6 +56,23 @@ func checkView(tb testing.TB, b []byte) Reason {
 	if r >= NumReasons {
 		tb.Fatalf("Parse returned out-of-range reason %d", r)
 	}
+	// The forwarding path's two halves agree with Parse: ParseLink finds
+	// the link-layer faults, ParseNetwork the rest, into the same view.
+	var w View
+	if lr := w.ParseLink(b); lr != ReasonNone {
+		if lr != r || !lr.Link() {
+			tb.Fatalf("ParseLink = %v, Parse = %v", lr, r)
+		}
+	} else if nr := w.ParseNetwork(); nr != r || nr.Link() {
+		tb.Fatalf("ParseLink+ParseNetwork = %v, Parse = %v", nr, r)
+	}
+	if wb, vb := w.B, v.B; len(wb) != len(vb) || (len(wb) > 0 && &wb[0] != &vb[0]) {
+		tb.Fatalf("ParseLink+ParseNetwork kept another frame")
+	}
+	if w.B, v.B = nil, nil; !reflect.DeepEqual(w, v) {
+		tb.Fatalf("ParseLink+ParseNetwork filled %+v, Parse %+v", w, v)
+	}
+	v.B = b
 	if r == ReasonRunt {
 		if len(b) >= EthLen {
 			tb.Fatalf("runt reported for a %d-byte frame", len(b))

@@ -91,7 +91,19 @@ type View struct {
 
 // Parse fills v from b. It never panics and never allocates; on a malformed
 // frame it returns the reason and leaves the fields it reached filled in.
+// It is ParseLink followed, if the link layer is sound, by ParseNetwork.
 func (v *View) Parse(b []byte) Reason {
+	if bad := v.ParseLink(b); bad != ReasonNone {
+		return bad
+	}
+	return v.ParseNetwork()
+}
+
+// ParseLink is the first half of Parse: the Ethernet header and the tags,
+// up to EtherType and L3, with the network-layer fields left zero. A
+// bridge needs no more to forward a frame; the forwarding path calls
+// ParseNetwork only for the frames a stage must read deeper.
+func (v *View) ParseLink(b []byte) Reason {
 	*v = View{B: b}
 	if len(b) < EthLen {
 		return ReasonRunt
@@ -122,11 +134,19 @@ func (v *View) Parse(b []byte) Reason {
 	}
 	v.EtherType = et
 	v.L3 = l3
-	switch et {
+	return ReasonNone
+}
+
+// ParseNetwork is the second half of Parse, after a ParseLink of the frame
+// that reported no fault: it checks an ARP header, or parses an IPv4 header
+// and, in a first fragment, checks the TCP, UDP or ICMP header behind it.
+// Other EtherTypes have nothing to parse.
+func (v *View) ParseNetwork() Reason {
+	switch v.EtherType {
 	case TypeARP:
 		return v.parseARP()
 	case TypeIPv4:
-		return v.parseIPv4(b, l3)
+		return v.parseIPv4(v.B, v.L3)
 	}
 	return ReasonNone
 }

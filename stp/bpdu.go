@@ -88,6 +88,10 @@ type BPDU struct {
 	MaxAge       uint16
 	HelloTime    uint16
 	ForwardDelay uint16
+	// MST is the MST part of a version 3 BPDU (nil for others); Bridge
+	// then holds the CIST regional root, as it does in any BPDU an MST
+	// bridge sends.
+	MST *MST
 }
 
 // Lengths of the BPDUs on the wire.
@@ -106,7 +110,8 @@ var (
 )
 
 // ParseBPDU decodes a BPDU (the bytes after the LLC header). An MST BPDU
-// is read as its CIST part, which is what an 802.1w bridge sees of it.
+// is read as its CIST part, which is what an 802.1w bridge sees of it,
+// with the MST part in MST.
 func ParseBPDU(p []byte) (BPDU, error) {
 	var b BPDU
 	if len(p) < LenTCN {
@@ -139,6 +144,13 @@ func ParseBPDU(p []byte) (BPDU, error) {
 	b.MaxAge = binary.BigEndian.Uint16(p[29:31])
 	b.HelloTime = binary.BigEndian.Uint16(p[31:33])
 	b.ForwardDelay = binary.BigEndian.Uint16(p[33:35])
+	if b.Type == TypeRST && b.Version >= VersionMSTP {
+		m, err := parseMST(p)
+		if err != nil {
+			return b, err
+		}
+		b.MST = m
+	}
 	return b, nil
 }
 
@@ -148,6 +160,9 @@ func (b *BPDU) Len() int {
 	case TypeTCN:
 		return LenTCN
 	case TypeRST:
+		if b.MST != nil {
+			return LenMSTBase + LenMRecord*len(b.MST.MSTIs)
+		}
 		return LenRST
 	}
 	return LenConfig
@@ -170,6 +185,9 @@ func (b *BPDU) Append(dst []byte) []byte {
 	dst = binary.BigEndian.AppendUint16(dst, b.ForwardDelay)
 	if b.Type == TypeRST {
 		dst = append(dst, 0) // version 1 length
+		if b.MST != nil {
+			dst = b.MST.appendMST(dst)
+		}
 	}
 	return dst
 }

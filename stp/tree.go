@@ -15,9 +15,12 @@ const (
 	RoleDesignated
 	RoleAlternate
 	RoleBackup
+	// RoleMaster is an MSTI's role on a boundary port that is the CIST
+	// root port: the MSTI's way out of the region.
+	RoleMaster
 )
 
-var roleNames = [...]string{"Disabled", "Root", "Designated", "Alternate", "Backup"}
+var roleNames = [...]string{"Disabled", "Root", "Designated", "Alternate", "Backup", "Master"}
 
 func (r Role) String() string { return roleNames[r] }
 
@@ -55,6 +58,13 @@ type TreeConfig struct {
 	Bridge BridgeID // this bridge: priority (plus VLAN when extended) and base MAC
 	Times  Times    // the timers this bridge uses when it is the root
 	Rapid  bool     // 802.1w (Rapid PVST+) instead of 802.1D
+	// MST makes the instance the CIST of an MST bridge (802.1Q 13):
+	// priority vectors carry the regional root and internal cost, and a
+	// port is internal or at the region's boundary by what it hears.
+	MST bool
+	// MaxHops is the hop count an MST region's root sends in its CIST or
+	// MSTI; 0 outside MST.
+	MaxHops uint8
 }
 
 // PortConfig is one port's part in an instance.
@@ -67,11 +77,16 @@ type PortConfig struct {
 }
 
 // vector is a spanning-tree priority vector (802.1D 17.6): smaller is better.
+// In the CIST of an MST bridge, cost is the external root path cost and
+// regRoot and intCost the regional root and internal cost (802.1Q 13.10);
+// elsewhere they stay zero and change no comparison.
 type vector struct {
-	root   BridgeID
-	cost   uint32
-	bridge BridgeID
-	port   uint16
+	root    BridgeID
+	cost    uint32
+	regRoot BridgeID
+	intCost uint32
+	bridge  BridgeID
+	port    uint16
 }
 
 func (a vector) better(b vector) bool {
@@ -80,6 +95,12 @@ func (a vector) better(b vector) bool {
 	}
 	if a.cost != b.cost {
 		return a.cost < b.cost
+	}
+	if a.regRoot != b.regRoot {
+		return a.regRoot < b.regRoot
+	}
+	if a.intCost != b.intCost {
+		return a.intCost < b.intCost
 	}
 	if a.bridge != b.bridge {
 		return a.bridge < b.bridge
@@ -99,7 +120,13 @@ type treePort struct {
 	msgTimes Times
 	msgAge   time.Duration
 	msgFlags uint8
+	msgHops  uint8
 	expires  time.Duration
+
+	internal   bool // MST CIST: the last BPDU came from a bridge of this region
+	follow     bool // MSTI: a boundary port, whose role the CIST decides
+	followRole Role
+	followSt   State
 
 	edge       bool // operationally edge: portfast and no BPDU heard since link up
 	stp        bool // 802.1w port talking to an 802.1D bridge
@@ -154,6 +181,7 @@ type Tree struct {
 	rootPort  int
 	rootTimes Times
 	rootAge   time.Duration
+	rootHops  uint8
 
 	tcUntil    time.Duration // 802.1D root: TC flag in configs until then
 	tcActive   bool          // 802.1D: a topology change is in progress (short aging)
@@ -171,8 +199,9 @@ type Tree struct {
 // NewTree returns an instance with no ports.
 func NewTree(cfg TreeConfig) *Tree {
 	t := &Tree{cfg: cfg, ports: map[int]*treePort{}, rootPort: -1, lastTCPort: -1}
-	t.root = vector{root: cfg.Bridge, bridge: cfg.Bridge}
+	t.root = t.own()
 	t.rootTimes = cfg.Times
+	t.rootHops = cfg.MaxHops
 	return t
 }
 
@@ -259,11 +288,84 @@ func (t *Tree) setState(id int, p *treePort, s State, now time.Duration) {
 	t.events = append(t.events, Event{Kind: EventState, Port: id, State: s})
 }
 
+// own is this bridge's vector as the root of everything.
+func (t *Tree) own() vector {
+	v := vector{root: t.cfg.Bridge, bridge: t.cfg.Bridge}
+	if t.cfg.MST {
+		v.regRoot = t.cfg.Bridge
+	}
+	return v
+}
+
 // Receive gives the instance a BPDU heard on port id.
 func (t *Tree) Receive(id int, b BPDU, now time.Duration) {
+	t.receive(id, b, vector{root: b.Root, cost: b.Cost, bridge: b.Bridge, port: b.Port}, false, 0, now)
+}
+
+// ReceiveCIST gives the CIST of an MST bridge a BPDU heard on port id;
+// internal says it came from a bridge of the same region (an MST BPDU
+// with this region's configuration identifier). From outside the region
+// the sender's Bridge field, its regional root, stands for its whole
+// region (802.1Q 13.10).
+func (t *Tree) ReceiveCIST(id int, b BPDU, internal bool, now time.Duration) {
+	m := vector{root: b.Root, cost: b.Cost, regRoot: b.Bridge, bridge: b.Bridge, port: b.Port}
+	var hops uint8
+	if internal && b.MST != nil {
+		m.intCost, m.bridge, hops = b.MST.IntCost, b.MST.CISTBridge, b.MST.Hops
+	} else {
+		internal = false
+	}
+	if p := t.ports[id]; p != nil && p.up {
+		p.internal = internal
+	}
+	t.receive(id, b, m, internal, hops, now)
+}
+
+// ReceiveMSTI gives an MSTI the M-record r of an internal MST BPDU b heard
+// on port id: the designated bridge and port are b's CIST bridge address
+// and port number with r's priorities; the timers are the CIST's.
+func (t *Tree) ReceiveMSTI(id int, b BPDU, r MRecord, now time.Duration) {
+	if b.MST == nil {
+		return
+	}
+	mac := b.MST.CISTBridge.MAC()
+	bridge := MakeBridgeID(uint16(r.BridgePrio)<<8|r.MSTI(), mac)
+	port := uint16(r.PortPrio)<<8 | b.Port&0x0fff
+	mb := BPDU{Version: b.Version, Type: TypeRST, Flags: r.Flags &^ FlagMaster, Root: r.RegRoot, Cost: r.IntCost, Bridge: bridge, Port: port,
+		MessageAge: b.MessageAge, MaxAge: b.MaxAge, HelloTime: b.HelloTime, ForwardDelay: b.ForwardDelay}
+	t.receive(id, mb, vector{root: r.RegRoot, cost: r.IntCost, bridge: bridge, port: port}, true, r.Hops, now)
+}
+
+// Follow makes port id of an MSTI a boundary port (on) whose role and
+// state are the CIST's (a CIST root port is the MSTI's master port), or
+// an internal one again (!on), which the MSTI's own information decides.
+func (t *Tree) Follow(id int, on bool, r Role, s State, now time.Duration) {
+	p := t.ports[id]
+	if p == nil {
+		return
+	}
+	if r == RoleRoot {
+		r = RoleMaster
+	}
+	if p.follow == on && (!on || (p.followRole == r && p.followSt == s)) {
+		return
+	}
+	p.follow, p.followRole, p.followSt = on, r, s
+	if on {
+		p.info, p.proposing, p.agreed, p.agreeValid = false, false, false, false
+	}
+	t.recompute(now)
+	t.flushSends(now)
+}
+
+func (t *Tree) receive(id int, b BPDU, m vector, internal bool, hops uint8, now time.Duration) {
 	p := t.ports[id]
 	if p == nil || !p.up {
 		return
+	}
+	if internal && t.cfg.MaxHops > 0 && hops == 0 {
+		p.Received++
+		return // it went round the region too many times (802.1Q 13.26.?: remaining hops)
 	}
 	p.Received++
 	p.edge = false // a BPDU on a portfast port: it is not an edge after all
@@ -282,8 +384,7 @@ func (t *Tree) Receive(id int, b BPDU, now time.Duration) {
 	if age >= maxAge {
 		return // it lived too long
 	}
-	m := vector{root: b.Root, cost: b.Cost, bridge: b.Bridge, port: b.Port}
-	p.info, p.msg, p.msgAge, p.msgFlags = true, m, age, b.Flags
+	p.info, p.msg, p.msgAge, p.msgFlags, p.msgHops = true, m, age, b.Flags, hops
 	p.msgTimes = Times{Hello: fromTicks(b.HelloTime), MaxAge: maxAge, ForwardDelay: fromTicks(b.ForwardDelay)}
 	if p.msgTimes.Hello <= 0 {
 		p.msgTimes.Hello = time.Second
@@ -301,8 +402,11 @@ func (t *Tree) Receive(id int, b BPDU, now time.Duration) {
 
 	switch {
 	case p.role == RoleDesignated:
-		if t.designatedVector(p).better(m) {
-			p.send = true // an inferior BPDU: answer with ours
+		// An inferior designated BPDU: answer with ours (802.1w 17.21.8;
+		// a root or alternate port's BPDU, as MST sends for its other
+		// instances, needs no answer).
+		if t.designatedVector(p).better(m) && (b.Type != TypeRST || (b.Flags&flagRoleMask)>>flagRoleShift == bpduRoleDesignated) {
+			p.send = true
 		}
 		if t.cfg.Rapid && b.Type == TypeRST && b.Flags&FlagAgreement != 0 && p.state != Forwarding {
 			p.proposing = false
@@ -404,6 +508,9 @@ func (t *Tree) topologyChange(id int, now time.Duration, received bool) {
 				}
 				continue
 			}
+			if q.tcWhile > now {
+				continue // already telling (802.1w newTcWhile: only when it was zero)
+			}
 			q.tcWhile, q.send = until, true
 		}
 		t.events = append(t.events, Event{Kind: EventTopology, Port: id, On: true})
@@ -466,7 +573,7 @@ func (t *Tree) Tick(now time.Duration) {
 	fd := t.rootTimes.ForwardDelay
 	for _, o := range t.order {
 		p := t.ports[o]
-		if !p.up || (p.role != RoleRoot && p.role != RoleDesignated) || p.rootInc || p.loopInc {
+		if !p.up || p.follow || (p.role != RoleRoot && p.role != RoleDesignated) || p.rootInc || p.loopInc {
 			continue
 		}
 		switch {
@@ -514,22 +621,33 @@ func (t *Tree) Tick(now time.Duration) {
 
 // designatedVector is what this bridge offers on port p.
 func (t *Tree) designatedVector(p *treePort) vector {
-	return vector{root: t.root.root, cost: t.root.cost, bridge: t.cfg.Bridge, port: p.cfg.ID}
+	return vector{root: t.root.root, cost: t.root.cost, regRoot: t.root.regRoot, intCost: t.root.intCost, bridge: t.cfg.Bridge, port: p.cfg.ID}
 }
 
 // recompute selects the root port and every port's role (802.1D 8.6.8,
 // 802.1w 17.19.21) and applies the states a role change implies.
 func (t *Tree) recompute(now time.Duration) {
-	own := vector{root: t.cfg.Bridge, bridge: t.cfg.Bridge}
+	own := t.own()
 	best, bestPort := own, -1
 	var bestTimes Times
 	var bestAge time.Duration
 	for _, o := range t.order {
 		p := t.ports[o]
-		if !p.up || !p.info || p.loopInc || p.msg.bridge == t.cfg.Bridge {
+		if !p.up || !p.info || p.follow || p.loopInc || p.msg.bridge == t.cfg.Bridge {
 			continue
 		}
-		c := vector{root: p.msg.root, cost: p.msg.cost + p.cfg.Cost, bridge: p.msg.bridge, port: p.msg.port}
+		c := p.msg
+		switch {
+		case !t.cfg.MST:
+			c.cost += p.cfg.Cost
+		case p.internal:
+			c.intCost += p.cfg.Cost
+		default:
+			// A root port at the boundary makes this bridge the regional
+			// root (802.1Q 13.10).
+			c.cost += p.cfg.Cost
+			c.regRoot, c.intCost = t.cfg.Bridge, 0
+		}
 		if p.cfg.RootGuard {
 			if c.root < t.cfg.Bridge || p.rootInc {
 				if !p.rootInc {
@@ -551,8 +669,16 @@ func (t *Tree) recompute(now time.Duration) {
 	if bestPort < 0 {
 		t.rootTimes, t.rootAge = t.cfg.Times, 0
 		t.tcnPending = false
+		t.rootHops = t.cfg.MaxHops
 	} else {
 		t.rootTimes, t.rootAge = bestTimes, bestAge
+		t.rootHops = t.cfg.MaxHops
+		if bp := t.ports[bestPort]; bp.internal || !t.cfg.MST {
+			t.rootHops = 0
+			if bp.msgHops > 0 {
+				t.rootHops = bp.msgHops - 1
+			}
+		}
 	}
 	// Roles: the blocking ones first, so that under 802.1w a new root port
 	// forwards only after the old one stopped.
@@ -563,6 +689,8 @@ func (t *Tree) recompute(now time.Duration) {
 		switch {
 		case !p.up:
 			r = RoleDisabled
+		case p.follow:
+			r = p.followRole
 		case o == t.rootPort:
 			r = RoleRoot
 		case p.rootInc || p.loopInc:
@@ -579,7 +707,7 @@ func (t *Tree) recompute(now time.Duration) {
 	for pass := 0; pass < 2; pass++ {
 		for _, o := range t.order {
 			p, r := t.ports[o], roles[o]
-			blocking := r == RoleAlternate || r == RoleBackup || r == RoleDisabled || p.rootInc || p.loopInc
+			blocking := r == RoleAlternate || r == RoleBackup || r == RoleDisabled || p.rootInc || p.loopInc || (p.follow && p.followSt != Forwarding)
 			if (pass == 0) != blocking {
 				continue
 			}
@@ -595,6 +723,10 @@ func (t *Tree) applyRole(id int, p *treePort, r Role, now time.Duration) {
 		p.agreeValid = false
 	}
 	if !p.up {
+		return
+	}
+	if p.follow {
+		t.setState(id, p, p.followSt, now)
 		return
 	}
 	if r == RoleAlternate || r == RoleBackup || p.rootInc || p.loopInc {
@@ -644,7 +776,7 @@ func (t *Tree) flushSends(now time.Duration) {
 			continue
 		}
 		p.send = false
-		if !p.up || p.role == RoleDisabled || ((p.role == RoleAlternate || p.role == RoleBackup) && !p.agreed) {
+		if !p.up || p.follow || p.role == RoleDisabled || ((p.role == RoleAlternate || p.role == RoleBackup) && !p.agreed) {
 			continue
 		}
 		if (p.role == RoleRoot || p.role == RoleAlternate || p.role == RoleBackup) && !(t.cfg.Rapid && !p.stp) {
@@ -662,6 +794,9 @@ func (t *Tree) bpdu(p *treePort, now time.Duration) BPDU {
 	if t.rootPort >= 0 {
 		b.MessageAge = ticks(t.rootAge + time.Second)
 	}
+	if t.cfg.MST {
+		b.Bridge = t.root.regRoot // the region speaks as its regional root
+	}
 	if !t.cfg.Rapid || p.stp {
 		b.Version, b.Type = VersionSTP, TypeConfig
 		if (t.rootPort < 0 && now < t.tcUntil) || (t.rootPort >= 0 && t.tcActive) {
@@ -677,7 +812,13 @@ func (t *Tree) bpdu(p *treePort, now time.Duration) BPDU {
 		return b
 	}
 	b.Version, b.Type = VersionRSTP, TypeRST
+	if t.cfg.MST {
+		b.Version = VersionMSTP
+		b.MST = &MST{IntCost: t.root.intCost, CISTBridge: t.cfg.Bridge, Hops: t.rootHops}
+	}
 	switch p.role {
+	case RoleMaster:
+		b.Flags |= bpduRoleRoot<<flagRoleShift | FlagMaster
 	case RoleRoot:
 		b.Flags |= bpduRoleRoot << flagRoleShift
 	case RoleDesignated:
@@ -703,6 +844,20 @@ func (t *Tree) bpdu(p *treePort, now time.Duration) BPDU {
 	}
 	return b
 }
+
+// PortBPDU is the BPDU port id would send now, whatever its role: the MST
+// bridge asks each instance for its part of a port's one BPDU. An
+// agreement or TC acknowledgement it carries counts as sent.
+func (t *Tree) PortBPDU(id int, now time.Duration) (BPDU, bool) {
+	p := t.ports[id]
+	if p == nil || !p.up {
+		return BPDU{}, false
+	}
+	return t.bpdu(p, now), true
+}
+
+// Hops is the remaining hop count this bridge sends in the instance.
+func (t *Tree) Hops() uint8 { return t.rootHops }
 
 // Outbox returns the BPDUs to send since the last call.
 func (t *Tree) Outbox() []Out {
@@ -735,7 +890,12 @@ type Status struct {
 	LastTC     time.Duration
 	LastTCPort int // -1 none
 	TCActive   bool
-	Ports      []PortStatus
+	// MST: the CIST's regional root and internal root path cost (RootCost
+	// is then the external one), the remaining hops this bridge sends.
+	RegionalRoot BridgeID
+	InternalCost uint32
+	Hops         uint8
+	Ports        []PortStatus
 }
 
 // PortStatus is one port of an instance.
@@ -753,6 +913,8 @@ type PortStatus struct {
 	DesignatedCost   uint32
 	DesignatedBridge BridgeID
 	DesignatedPort   uint16
+	Internal         bool // MST CIST: the peer is in this region
+	Boundary         bool // MSTI: a boundary port following the CIST
 	Sent, Received   uint64
 	ToForwarding     int // transitions to the forwarding state
 }
@@ -761,7 +923,8 @@ type PortStatus struct {
 // that are down are left out.
 func (t *Tree) Status() Status {
 	s := Status{Bridge: t.cfg.Bridge, Times: t.cfg.Times, Root: t.root.root, RootCost: t.root.cost, RootPort: t.rootPort,
-		RootTimes: t.rootTimes, TCCount: t.tcCount, LastTC: t.lastTC, LastTCPort: t.lastTCPort, TCActive: t.tcActive}
+		RootTimes: t.rootTimes, TCCount: t.tcCount, LastTC: t.lastTC, LastTCPort: t.lastTCPort, TCActive: t.tcActive,
+		RegionalRoot: t.root.regRoot, InternalCost: t.root.intCost, Hops: t.rootHops}
 	if t.rootPort >= 0 {
 		s.RootPortID = t.ports[t.rootPort].cfg.ID
 	}
@@ -771,7 +934,8 @@ func (t *Tree) Status() Status {
 			continue
 		}
 		ps := PortStatus{Port: o, Config: p.cfg, Role: p.role, State: p.state, Edge: p.edge, P2P: true, STPCompat: p.stp,
-			RootInconsistent: p.rootInc, LoopInconsistent: p.loopInc, Sent: p.Sent, Received: p.Received, ToForwarding: p.toForwarding}
+			RootInconsistent: p.rootInc, LoopInconsistent: p.loopInc, Sent: p.Sent, Received: p.Received, ToForwarding: p.toForwarding,
+			Internal: p.internal, Boundary: p.follow}
 		if p.role == RoleDesignated || !p.info {
 			d := t.designatedVector(p)
 			ps.DesignatedRoot, ps.DesignatedCost, ps.DesignatedBridge, ps.DesignatedPort = d.root, d.cost, d.bridge, d.port

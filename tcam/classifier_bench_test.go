@@ -35,7 +35,11 @@ func BenchmarkClassify(b *testing.B) {
 			b.StopTimer()
 			_ = sink
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/lookup")
-			b.ReportMetric(medianPassNs(c, hs, 5), "median-ns/lookup")
+			b.ReportMetric(medianPassNs(c, hs, 5), "pass-median-ns/lookup")
+			ns := perLookupNs(func(h *Header) bool { return c.Lookup(h) != nil }, hs, 3)
+			b.ReportMetric(percentile(ns, 50), "p50-ns")
+			b.ReportMetric(percentile(ns, 90), "p90-ns")
+			b.ReportMetric(percentile(ns, 99), "p99-ns")
 		})
 	}
 }

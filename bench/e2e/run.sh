@@ -18,13 +18,23 @@
 #               the hosts' checksums are left partial)
 #   ovs         Open vSwitch, userspace datapath, on the same two veths
 #
-# Per system: TCP throughput (iperf3, DUR s, 1 and 4 streams), 64-byte UDP
-# frames/s received (iperf3 -u -l 18, 2 streams, unlimited rate), and ping
-# latency (avg of 200 pings, 10 ms apart). Then ratios against the floors.
+#   l2sw-poll   l2sw as l2sw, with --poll (adaptive busy-poll before parking)
 #
-# Environment: DUR (seconds per iperf3 run, default 10), L2SW (binary,
-# default bin/l2sw), TAPPUMP (default bin/tappump), AFPUMP (default
-# bin/afpump), OUT (results directory,
+# Per system: TCP throughput (iperf3, DUR s, 1 and 4 streams); 64-byte
+# frames/s received, from bench/pktgen (a sendmmsg sender with
+# PACKET_QDISC_BYPASS in A, a TPACKET_V3 ring counter in B: DUR s as fast
+# as the kernel takes them; iperf3 -u, one frame per system call, cannot
+# load a copy loop); ping latency: idle (avg of 200 pings, 10 ms apart),
+# at load (the same while pktgen sends LOAD frames/s) and flood (ping -f,
+# 5000); the CPU the system's process used during the idle pings. Then
+# ratios against the floors.
+#
+# Environment: DUR (seconds per iperf3 and pktgen run, default 10), L2SW
+# (binary, default bin/l2sw), TAPPUMP (default bin/tappump), AFPUMP (default
+# bin/afpump), PKTGEN (default bin/pktgen), LOAD (frames/s of the stream
+# during the ping at load, default 50000), UDP_IPERF=1 (also the old
+# iperf3 -u frames/s, for comparison), FPS_ONLY=1 (skip TCP: for
+# profiling the small-frame path), OUT (results directory,
 # default /tmp/l2sw-bench-e2e), PROFILE=1 (pass --cpuprofile to l2sw when it
 # has that flag; the profile lands in $OUT/SYSTEM.pprof), L2SW_ARGS (extra
 # arguments for `l2sw run`). Without --cpuprofile in the binary, PROFILE=1
@@ -35,15 +45,18 @@ DUR=${DUR:-10}
 L2SW=${L2SW:-bin/l2sw}
 TAPPUMP=${TAPPUMP:-bin/tappump}
 AFPUMP=${AFPUMP:-bin/afpump}
+PKTGEN=${PKTGEN:-bin/pktgen}
+LOAD=${LOAD:-50000}
 OUT=${OUT:-/tmp/l2sw-bench-e2e}
 NSA=l2b-a NSB=l2b-b
 TAPA=l2bA TAPB=l2bB
 IPA=10.77.0.1 IPB=10.77.0.2
-ALL=(l2sw l2sw-q2 l2sw-plain bridge pump pump-q2 pump-vnet l2sw-af afpump ovs)
+ALL=(l2sw l2sw-poll l2sw-q2 l2sw-plain bridge pump pump-q2 pump-vnet l2sw-af afpump ovs)
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (namespaces, TAPs, bridge)"
 for c in ip iperf3 jq ping; do command -v "$c" >/dev/null || die "$c is not installed"; done
+[ -x "$PKTGEN" ] || die "$PKTGEN is not built (go build -o bin/pktgen ./bench/pktgen/cmd/pktgen)"
 mkdir -p "$OUT"
 RESULTS=$OUT/results.tsv
 : >"$RESULTS"
@@ -198,21 +211,72 @@ iperf() {
 	wait $srv 2>/dev/null || true
 }
 
+# mac NS: the MAC address of eth0 in a namespace.
+mac() { ip -n "$1" -j link show eth0 | jq -r '.[0].address'; }
+
+# pktgen_fps SYSTEM FLOWS: the receiver in B counts what the sender in A
+# sends for DUR s as fast as the kernel takes it; prints frames/s received.
+pktgen_fps() {
+	local s=$1 flows=$2 src dst
+	src=$(mac $NSA) dst=$(mac $NSB)
+	ip netns exec $NSB "$PKTGEN" recv -i eth0 -src "$src" -dst "$dst" -flows "$flows" -idle 1s -max $((DUR + 20))s \
+		>"$OUT/$s-pktgen-recv.json" 2>"$OUT/$s-pktgen-recv.log" &
+	local rcv=$!
+	for _ in $(seq 50); do grep -q receiving "$OUT/$s-pktgen-recv.log" 2>/dev/null && break; sleep 0.1; done
+	ip netns exec $NSA "$PKTGEN" send -i eth0 -src "$src" -dst "$dst" -flows "$flows" -dur "${DUR}s" \
+		>"$OUT/$s-pktgen-send.json" 2>"$OUT/$s-pktgen-send.log" || true
+	wait $rcv 2>/dev/null || true
+	jq -r '.frames_per_second // 0' "$OUT/$s-pktgen-recv.json" 2>/dev/null || echo 0
+}
+
+# rtt NAME PING-ARGS...: ping from A to B, the average RTT in µs (0 if none).
+rtt() {
+	local name=$1; shift
+	ip netns exec $NSA ping -q "$@" $IPB >"$OUT/$name.ping" 2>&1 || true
+	awk -F'/' '/^rtt|^round-trip/ { v = $5 * 1000 } END { print v + 0 }' "$OUT/$name.ping"
+}
+
+# cpu_ticks PID: user+system clock ticks the process used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 measure() { # SYSTEM
-	local s=$1 tcp1 tcp4 fps rtt
+	local s=$1 tcp1 tcp4 fps rtt_idle rtt_load rtt_flood flows=1 pid="" t0 t1 w0 w1 cpu=0
+	[[ $s == *-q2 ]] && flows=4 # spread over both queues
+	[ ${#PIDS[@]} -gt 0 ] && pid=${PIDS[0]}
 	ip netns exec $NSA ping -c 20 -i 0.01 -q $IPB >/dev/null 2>&1 || true # warm neighbour and MAC tables
-	iperf "$s-tcp1" -P 1
-	iperf "$s-tcp4" -P 4
-	iperf "$s-udp64" -u -l 18 -b 0 -P 2
+	if [ "${FPS_ONLY:-0}" != 1 ]; then
+		iperf "$s-tcp1" -P 1
+		iperf "$s-tcp4" -P 4
+	fi
 	tcp1=$(jq -r '(.end.sum_received.bits_per_second // 0) / 1e9' "$OUT/$s-tcp1.json" 2>/dev/null || echo 0)
 	tcp4=$(jq -r '(.end.sum_received.bits_per_second // 0) / 1e9' "$OUT/$s-tcp4.json" 2>/dev/null || echo 0)
-	# Frames the receiver got: sent minus lost, over the run's duration.
-	fps=$(jq -r '.end.sum as $s | if $s.seconds > 0 then (($s.packets - $s.lost_packets) / $s.seconds) else 0 end' \
-		"$OUT/$s-udp64.json" 2>/dev/null || echo 0)
-	rtt=$(ip netns exec $NSA ping -c 200 -i 0.01 -q $IPB 2>/dev/null |
-		awk -F'/' '/^rtt|^round-trip/ { print $5 * 1000 }')
-	printf '%s\t%.2f\t%.2f\t%.0f\t%.0f\n' "$s" "$tcp1" "$tcp4" "$fps" "${rtt:-0}" | tee -a "$RESULTS" |
-		awk -F'\t' '{ printf "%-11s TCP x1 %6.2f Gbit/s  TCP x4 %6.2f Gbit/s  UDP 64B %9.0f frames/s  ping %5.0f us\n", $1, $2, $3, $4, $5 }'
+	fps=$(pktgen_fps "$s" $flows)
+	if [ "${UDP_IPERF:-0}" = 1 ]; then
+		iperf "$s-udp64" -u -l 18 -b 0 -P 2
+		jq -r '.end.sum as $s | "iperf3 -u frames/s: \(if $s.seconds > 0 then (($s.packets - $s.lost_packets) / $s.seconds) else 0 end)"' \
+			"$OUT/$s-udp64.json" 2>/dev/null || true
+	fi
+	# Idle pings, with the CPU the system's process spends meanwhile (a
+	# busy-poll shows here).
+	[ -n "$pid" ] && t0=$(cpu_ticks "$pid") && w0=$(date +%s%N)
+	rtt_idle=$(rtt "$s-idle" -c 200 -i 0.01)
+	if [ -n "$pid" ]; then
+		t1=$(cpu_ticks "$pid") w1=$(date +%s%N)
+		cpu=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v ns="$((w1 - w0))" 'BEGIN { printf "%.0f", 100 * t / hz / (ns / 1e9) }')
+	fi
+	# At load: the same pings while a stream of LOAD frames/s crosses.
+	local src dst
+	src=$(mac $NSA) dst=$(mac $NSB)
+	ip netns exec $NSA "$PKTGEN" send -i eth0 -src "$src" -dst "$dst" -flows $flows -rate "$LOAD" -dur 4s \
+		>"$OUT/$s-load-send.json" 2>&1 &
+	local load=$!
+	sleep 0.5
+	rtt_load=$(rtt "$s-load" -c 200 -i 0.01)
+	wait $load 2>/dev/null || true
+	rtt_flood=$(rtt "$s-flood" -f -c 5000)
+	printf '%s\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n' "$s" "$tcp1" "$tcp4" "$fps" "$rtt_idle" "$rtt_load" "$rtt_flood" "$cpu" |
+		tee -a "$RESULTS" |
+		awk -F'\t' '{ printf "%-11s TCP x1 %6.2f Gbit/s  TCP x4 %6.2f Gbit/s  64B %8.0f frames/s  ping idle %4.0f us (CPU %s%%)  at load %4.0f us  flood %4.0f us\n", $1, $2, $3, $4, $5, $8, $6, $7 }'
 }
 
 run_system() {
@@ -223,6 +287,7 @@ run_system() {
 	pump-q2) setup_pump -queues 2 ;;
 	pump-vnet) setup_pump -vnet ;;
 	l2sw) setup_l2sw "$s" "" ;;
+	l2sw-poll) L2SW_ARGS="${L2SW_ARGS:-} --poll" setup_l2sw "$s" "" ;;
 	l2sw-q2) setup_l2sw "$s" ",queues=2" ;;
 	l2sw-plain) setup_l2sw "$s" ",vnet=off" ;;
 	l2sw-af) setup_l2sw_af "$s" ;;
@@ -251,25 +316,25 @@ echo "side-by-side: $(nproc) CPUs, $(uname -r), iperf3 ${DUR}s runs; results in 
 cleanup
 for s in "${systems[@]}"; do run_system "$s" || echo "$s: failed, see $OUT" >&2; done
 
-# Ratios against the floors the issue sets: frames/s against the plain copy,
-# TCP against the virtio-net-header copy, and everything against the bridge.
+# Ratios against the floors the issue sets: frames/s and ping against the
+# plain copy (afpump for l2sw-af), TCP against the virtio-net-header copy,
+# and everything against the bridge.
 awk -F'\t' '
-	{ tcp1[$1] = $2; tcp4[$1] = $3; fps[$1] = $4; order[n++] = $1 }
+	{ tcp1[$1] = $2; tcp4[$1] = $3; fps[$1] = $4; idle[$1] = $5; load[$1] = $6; flood[$1] = $7; order[n++] = $1 }
 	function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
 	END {
 		print ""
 		for (i = 0; i < n; i++) {
 			s = order[i]
 			if (s !~ /^l2sw/) continue
-			if (s == "l2sw-af") {
-				printf "%-11s frames/s vs afpump %s (target >= 0.9)  TCP x1 vs afpump %s  vs bridge: TCP x1 %s, TCP x4 %s, frames/s %s\n",
-					s, r(fps[s], fps["afpump"]), r(tcp1[s], tcp1["afpump"]), r(tcp1[s], tcp1["bridge"]), r(tcp4[s], tcp4["bridge"]), r(fps[s], fps["bridge"])
-				if ("ovs" in fps) printf "%-11s vs ovs (userspace datapath, target >= 1): frames/s %s, TCP x1 %s, TCP x4 %s\n",
-					s, r(fps[s], fps["ovs"]), r(tcp1[s], tcp1["ovs"]), r(tcp4[s], tcp4["ovs"])
-				continue
-			}
-			printf "%-11s frames/s vs pump %s (target >= 0.9)  TCP x1 vs pump-vnet %s (target >= 0.9)  vs bridge: TCP x1 %s, TCP x4 %s, frames/s %s\n",
-				s, r(fps[s], fps["pump"]), r(tcp1[s], tcp1["pump-vnet"]), r(tcp1[s], tcp1["bridge"]), r(tcp4[s], tcp4["bridge"]), r(fps[s], fps["bridge"])
+			floor = s == "l2sw-af" ? "afpump" : s ~ /-q2$/ ? "pump-q2" : "pump"
+			tcpfloor = s == "l2sw-af" ? "afpump" : "pump-vnet"
+			if (!(floor in fps)) floor = "pump"
+			printf "%-11s vs %s: frames/s %s (target >= 0.95), ping idle %s, flood %s, at load %s (target <= 1.1)  TCP x1 vs %s %s (target >= 0.95)  vs bridge: TCP x1 %s, TCP x4 %s, frames/s %s\n",
+				s, floor, r(fps[s], fps[floor]), r(idle[s], idle[floor]), r(flood[s], flood[floor]), r(load[s], load[floor]),
+				tcpfloor, r(tcp1[s], tcp1[tcpfloor]), r(tcp1[s], tcp1["bridge"]), r(tcp4[s], tcp4["bridge"]), r(fps[s], fps["bridge"])
+			if (s == "l2sw-af" && ("ovs" in fps)) printf "%-11s vs ovs (userspace datapath, target >= 1): frames/s %s, TCP x1 %s, TCP x4 %s\n",
+				s, r(fps[s], fps["ovs"]), r(tcp1[s], tcp1["ovs"]), r(tcp4[s], tcp4["ovs"])
 		}
 		if ("pump-q2" in fps) printf "pump-q2 / pump frames/s %s\n", r(fps["pump-q2"], fps["pump"])
 		if ("l2sw-q2" in fps) printf "l2sw-q2 / l2sw frames/s %s\n", r(fps["l2sw-q2"], fps["l2sw"])

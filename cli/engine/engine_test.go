@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -296,4 +297,34 @@ func BenchmarkExec(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/line")
+}
+
+// TestModeLeave: a mode's Leave runs with its context however the session
+// leaves it: exit, end, a parent's command, a sibling sub-mode.
+func TestModeLeave(t *testing.T) {
+	e, _ := enginetest.New()
+	cfg := e.Mode("config")
+	sub, err := e.NewMode("config-sub", "(config-sub)", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []any
+	sub.Leave = func(ctx any) { left = append(left, ctx) }
+	if err := e.Install(cfg, engine.Command{Syntax: "sub <1-9>$n", Enters: sub, ContextArg: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	st := e.NewState(engine.LevelPrivileged)
+	for _, l := range []string{"conf t", "sub 1", "exit", "sub 2", "end", "conf t", "sub 3", "int gi0/4", "sub 4", "sub 5", "exit"} {
+		if o, out := run(t, e, st, l); o.Status != engine.StatusOK {
+			t.Fatalf("%q: %v %q", l, o.Status, out)
+		}
+	}
+	if got := fmt.Sprint(left); got != "[1 2 3 4 5]" {
+		t.Errorf("left %s, want [1 2 3 4 5]", got)
+	}
+	run(t, e, st, "sub 6")
+	run(t, e, st, "end")
+	if got := fmt.Sprint(left); got != "[1 2 3 4 5 6]" {
+		t.Errorf("left %v", left)
+	}
 }

@@ -35,6 +35,10 @@ type Mode struct {
 	Parent *Mode
 	// ExitHelp is the `?` text of `exit` in this mode.
 	ExitHelp string
+	// Leave, if set, runs when a session leaves the mode by any way
+	// (exit, end, a parent's command, another sub-mode), with the mode's
+	// context: IOS applies `spanning-tree mst configuration` then.
+	Leave func(ctx any)
 
 	exec     bool
 	config   bool
@@ -156,7 +160,8 @@ func (s *State) enter(m *Mode, ctx any) {
 	// typed in config-if (parent fallback) does not stack two config-if.
 	for i := len(s.stack) - 1; i >= 0; i-- {
 		if s.stack[i].Mode == m.Parent {
-			s.stack = append(s.stack[:i+1], Frame{Mode: m, Context: ctx})
+			s.cut(i + 1)
+			s.stack = append(s.stack, Frame{Mode: m, Context: ctx})
 			return
 		}
 	}
@@ -169,17 +174,29 @@ func (s *State) exitMode() {
 		s.closed = true
 		return
 	}
-	s.stack = s.stack[:len(s.stack)-1]
+	s.cut(len(s.stack) - 1)
+}
+
+// cut pops the stack down to n frames, running the Leave of each mode
+// popped, innermost first.
+func (s *State) cut(n int) {
+	for len(s.stack) > n {
+		f := s.stack[len(s.stack)-1]
+		s.stack = s.stack[:len(s.stack)-1]
+		if f.Mode.Leave != nil {
+			f.Mode.Leave(f.Context)
+		}
+	}
 }
 
 // end returns to EXEC.
-func (s *State) end() { s.stack = s.stack[:1] }
+func (s *State) end() { s.cut(1) }
 
 // popTo cuts the stack so that m is on top; m must be in the stack.
 func (s *State) popTo(m *Mode) {
 	for i := len(s.stack) - 1; i >= 0; i-- {
 		if s.stack[i].Mode == m {
-			s.stack = s.stack[:i+1]
+			s.cut(i + 1)
 			return
 		}
 	}

@@ -183,14 +183,17 @@ func TestRunReplayExecShutdown(t *testing.T) {
 
 	d.stop(t)
 	for _, p := range []string{out2, out3} {
-		// The switch's own CDP advertisements (on by default, as on a
-		// Catalyst) leave on every port too: not part of the flood.
+		// The switch's own CDP advertisements and spanning-tree BPDUs
+		// (both on by default, as on a Catalyst) leave on every port
+		// too: not part of the flood.
 		var got [][]byte
 		cdp := 0
 		for _, f := range readPcap(t, p) {
-			if bytes.HasPrefix(f, []byte{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc}) {
+			switch {
+			case bytes.HasPrefix(f, []byte{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc}):
 				cdp++
-			} else {
+			case bytes.HasPrefix(f, []byte{0x01, 0x80, 0xc2, 0x00, 0x00, 0x00}), bytes.HasPrefix(f, []byte{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcd}):
+			default:
 				got = append(got, f)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/dataplane/port/afpacket"
@@ -61,10 +62,20 @@ func parsePortSpec(s string) (portSpec, error) {
 }
 
 var backendUsage = map[string]string{
-	"tap":      "tap:NAME[,mtu=N][,queues=N][,vnet=on|off|auto]",
+	"tap":      "tap:NAME[,mtu=N][,queues=N][,vnet=on|off|auto][,poll=DURATION]",
 	"pcap":     "pcap:IN[,OUT]",
 	"afpacket": afpacket.SpecUsage,
 	"vxlan":    vxlan.SpecUsage,
+}
+
+// withPoll gives a TAP port that does not set its own busy-poll the given
+// one (--poll).
+func (p portSpec) withPoll(d time.Duration) portSpec {
+	if p.backend != "tap" || d <= 0 || strings.Contains(p.arg, ",poll=") {
+		return p
+	}
+	p.arg += ",poll=" + d.String()
+	return p
 }
 
 // open creates the backend of a port.
@@ -128,6 +139,14 @@ func parseTapArg(arg string) (tap.Config, error) {
 			}
 			continue
 		}
+		if k == "poll" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return cfg, fmt.Errorf("tap option %q: want poll=DURATION, e.g. poll=50us", opt)
+			}
+			cfg.Poll = d
+			continue
+		}
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return cfg, fmt.Errorf("tap option %q: want KEY=NUMBER", opt)
@@ -138,7 +157,7 @@ func parseTapArg(arg string) (tap.Config, error) {
 		case "queues":
 			cfg.Queues = n
 		default:
-			return cfg, fmt.Errorf("tap option %q: unknown (mtu, queues, vnet)", opt)
+			return cfg, fmt.Errorf("tap option %q: unknown (mtu, queues, vnet, poll)", opt)
 		}
 	}
 	return cfg, nil

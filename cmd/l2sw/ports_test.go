@@ -5,6 +5,7 @@ import (
 	"github.com/l2sw/l2sw/dataplane/port/tap"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParsePortSpec(t *testing.T) {
@@ -44,6 +45,27 @@ func TestParsePortSpec(t *testing.T) {
 	}
 	if _, err := parseTapArg("t1,speed=10"); err == nil {
 		t.Error("unknown tap option accepted")
+	}
+	if cfg, err := parseTapArg("t1,poll=50us"); err != nil || cfg.Poll != 50*time.Microsecond {
+		t.Errorf("poll=50us: %+v %v", cfg, err)
+	}
+	if _, err := parseTapArg("t1,poll=fast"); err == nil {
+		t.Error("poll=fast accepted")
+	}
+	// --poll reaches TAP ports that do not set their own, and only them.
+	for in, want := range map[string]string{
+		"gi0/1=tap:t1":           "t1,poll=100µs",
+		"gi0/1=tap:t1,poll=20us": "t1,poll=20us",
+		"gi0/1=afpacket:veth0":   "veth0",
+		"gi0/1=tap:t1,queues=2":  "t1,queues=2,poll=100µs",
+	} {
+		p, err := parsePortSpec(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.withPoll(100 * time.Microsecond).arg; got != want {
+			t.Errorf("%s with --poll 100us: arg %q, want %q", in, got, want)
+		}
 	}
 }
 

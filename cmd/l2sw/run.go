@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +20,11 @@ import (
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/syslog"
 )
+
+// defaultPoll is the busy-poll of a bare --poll: longer than the gap
+// between a ping -f request and its reply, so a flood keeps both workers
+// awake, and short enough that an idle port stops spinning at once.
+const defaultPoll = 100 * time.Microsecond
 
 // defaultConfigPath is the startup-config `l2sw run` reads and `write
 // memory` writes when --config is not given.
@@ -33,6 +39,7 @@ type runOptions struct {
 	cpuProf string
 	metrics metricsOptions
 	baseMAC string
+	poll    time.Duration
 }
 
 func newRunCmd() *cobra.Command {
@@ -43,7 +50,7 @@ func newRunCmd() *cobra.Command {
 		Long: `Start a switch and keep it running until SIGINT or SIGTERM.
 
 Ports are named in IOS style (GigabitEthernet0/1, gi0/1) and bound to a backend:
-  tap:NAME[,mtu=N][,queues=N]  create or attach the TAP device NAME (root)
+  tap:NAME[,mtu=N][,queues=N][,poll=D]  create or attach the TAP device NAME (root)
   afpacket:IFNAME[,OPTS]       attach the existing netdev IFNAME: a veth end, a NIC (root)
   vxlan:VNI,remote=IP[,OPTS]   VXLAN to a remote VTEP (local=IP, dstport=N, ttl=N, mtu=N; root)
   pcap:IN[,OUT]                replay capture IN into the port, record what it sends to OUT
@@ -71,6 +78,8 @@ l2sw console) and, with --ssh, over SSH with the config's usernames.`,
 	f.StringVar(&o.ssh, "ssh", "", "serve the CLI over SSH on ADDR (e.g. 127.0.0.1:2222)")
 	f.StringVar(&o.hostKey, "ssh-host-key", "", "SSH host key file (default: ssh_host_ed25519_key beside the config)")
 	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a pprof CPU profile of the whole run to FILE")
+	f.DurationVar(&o.poll, "poll", 0, "TAP ports: a receive worker that finds its queue empty busy-polls up to this long (at most 10ms; --poll alone: "+defaultPoll.String()+") before it parks; adapts to the traffic, costs CPU")
+	f.Lookup("poll").NoOptDefVal = defaultPoll.String()
 	o.metrics.addFlags(cmd)
 	f.StringVar(&o.baseMAC, "base-mac", "", "the switch's base MAC (default: made once, kept in CONFIG"+baseMACSuffix+")")
 	return cmd
@@ -92,7 +101,7 @@ func run(cmd *cobra.Command, o runOptions) error {
 			return fmt.Errorf("--port %q: %s is given twice", s, p.name)
 		}
 		seen[p.name] = true
-		parsed = append(parsed, p)
+		parsed = append(parsed, p.withPoll(o.poll))
 	}
 
 	// Read the config before touching any device, so that a bad path fails

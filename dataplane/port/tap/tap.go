@@ -31,6 +31,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/songgao/water"
 	"golang.org/x/sys/unix"
@@ -46,6 +47,7 @@ const (
 	MaxMTU       = 9216
 	DefaultBatch = 64
 	MaxQueues    = 256 // the kernel's MAX_TAP_QUEUES
+	MaxPoll      = 10 * time.Millisecond
 )
 
 // Config says which TAP to open and how.
@@ -63,6 +65,10 @@ type Config struct {
 	// Vnet selects virtio-net headers (IFF_VNET_HDR); the zero value,
 	// VnetAuto, uses them when the kernel can.
 	Vnet VnetMode
+	// Poll, when positive, is the longest a Read that finds its queue
+	// empty keeps reading before it parks in the netpoller (busy-poll,
+	// poll.go); 0 parks at once. At most MaxPoll.
+	Poll time.Duration
 }
 
 func (c *Config) normalize() error {
@@ -87,6 +93,9 @@ func (c *Config) normalize() error {
 	if c.Batch < 1 {
 		return fmt.Errorf("tap %s: %w: batch %d must be positive", c.Name, ErrInvalidConfig, c.Batch)
 	}
+	if c.Poll < 0 || c.Poll > MaxPoll {
+		return fmt.Errorf("tap %s: %w: poll %v out of range 0-%v", c.Name, ErrInvalidConfig, c.Poll, MaxPoll)
+	}
 	if c.Vnet > VnetOff {
 		return fmt.Errorf("tap %s: %w: %v", c.Name, ErrInvalidConfig, c.Vnet)
 	}
@@ -98,7 +107,8 @@ type device struct {
 	name    string
 	mtu     int
 	batch   int
-	created bool // we created it; it vanishes when the last queue closes
+	poll    time.Duration // Config.Poll
+	created bool          // we created it; it vanishes when the last queue closes
 	queues  []*Port
 
 	vnet     bool          // frames travel behind a gso.HeaderLen virtio-net header
@@ -133,6 +143,8 @@ type Port struct {
 	// virtio-net header (vnet.go, readSplit).
 	rhdr [gso.HeaderLen]byte
 	riov [2]unix.Iovec
+	// spin is the busy-poll state of the queue's reader (poll.go).
+	spin spinner
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -225,7 +237,7 @@ func open(cfg Config, openQueue queueOpener, vnet bool) (*Port, error) {
 		}
 	}
 
-	dev := &device{name: name, mtu: cfg.MTU, batch: cfg.Batch, created: !existed}
+	dev := &device{name: name, mtu: cfg.MTU, batch: cfg.Batch, poll: cfg.Poll, created: !existed}
 	if vnet {
 		dev.vnet, dev.hdrLen, dev.writers = true, gso.HeaderLen, newVnetWriterPool()
 	}
@@ -297,6 +309,8 @@ func newQueue(dev *device, index int, f *os.File) (*Port, error) {
 		return nil, err
 	}
 	p := &Port{dev: dev, index: index, file: f, raw: raw}
+	p.spin.max = dev.poll
+	p.spin.budget = dev.poll
 	p.fill = p.readAvailable
 	return p, nil
 }
@@ -367,9 +381,18 @@ func (p *Port) readAvailable(fd uintptr) bool {
 		switch {
 		case err == nil && n > h:
 			p.rsizes[p.rn] = n - h
+			if p.rn == 0 && p.spin.max > 0 {
+				p.spin.arrived()
+			}
 			p.rn++
 		case err == unix.EAGAIN:
-			return p.rn > 0
+			if p.rn > 0 {
+				return true
+			}
+			if p.spin.max > 0 && !p.closed.Load() && p.spin.again() {
+				continue // busy-poll: read again instead of parking
+			}
+			return false
 		case err == unix.EINTR:
 		case err == nil:
 			// A TAP read returns 0 only for an empty buffer; stop rather

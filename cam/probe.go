@@ -1,0 +1,51 @@
+package cam
+
+import (
+	"unsafe"
+
+	"github.com/l2sw/l2sw/internal/prefetch"
+)
+
+// Probe is a unicast frame's two table keys and their hashes, computed by
+// PrepareProbes ahead of the frame's turn: a worker hashes a whole batch in
+// one tight loop, where the hashes of different frames overlap, and
+// LearnLookupProbe then hashes nothing. A probe whose keys turn out not to
+// be the frame's (its VLAN was guessed from the port, and the pipeline
+// decided otherwise) is only a wasted computation: LearnLookupProbe checks
+// the keys and hashes again.
+type Probe struct {
+	SKey, DKey   uint64 // Key(vlan, src), Key(vlan, dst)
+	SHash, DHash uint64
+}
+
+// SetProbe fills p for (vlan, src, dst).
+func (t *Table) SetProbe(p *Probe, vlan uint16, src, dst uint64) {
+	p.SKey, p.DKey = Key(vlan, src), Key(vlan, dst)
+	p.SHash, p.DHash = t.hash(p.SKey), t.hash(p.DKey)
+}
+
+// PrefetchProbes asks the CPU to start loading the home lines of the
+// probes' keys (see Prefetch), from their hashes. It changes nothing.
+func (t *Table) PrefetchProbes(ps []Probe) {
+	var addrs [64]uintptr
+	for len(ps) > 0 {
+		n := min(len(ps), len(addrs)/2)
+		for i := range ps[:n] {
+			p := &ps[i]
+			addrs[2*i] = uintptr(unsafe.Pointer(&t.slots[int(p.SHash&t.bmask)*t.ways+t.homeOf(p.SHash)]))
+			addrs[2*i+1] = uintptr(unsafe.Pointer(&t.slots[int(p.DHash&t.bmask)*t.ways+t.homeOf(p.DHash)]))
+		}
+		prefetch.Lines(addrs[:2*n])
+		ps = ps[n:]
+	}
+}
+
+// LearnLookupProbe is LearnLookup(vlan, src, dst, port, now) with the
+// hashes taken from p when p holds this frame's keys.
+func (t *Table) LearnLookupProbe(p *Probe, vlan uint16, src, dst uint64, port PortID, now int64) (LearnResult, PortID, bool) {
+	skey, dkey := Key(vlan, src), Key(vlan, dst)
+	if p.SKey != skey || p.DKey != dkey || skey == 0 {
+		return t.LearnLookup(vlan, src, dst, port, now)
+	}
+	return t.learnLookupHashed(vlan, src, dst, skey, dkey, p.SHash, p.DHash, port, now)
+}
