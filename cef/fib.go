@@ -153,6 +153,7 @@ func (t *Table) commitLocked() {
 		t.compact()
 	}
 	t.adjShared = true
+	t.published++
 	t.snap.Store(&fibSnap{
 		lpm:      t.lpm.publish(),
 		entries:  t.entries[:len(t.entries):len(t.entries)],

@@ -92,6 +92,7 @@ type Table struct {
 	dirty      map[pfxKey]struct{}
 	structural bool
 	batch      int
+	published  uint64 // snapshots published, see Publications
 	ctrNext    uint32
 	ctrFree    []uint32
 	dropSlot   *adjSlot
@@ -172,6 +173,15 @@ func (t *Table) Batch(fn func() error) error {
 	}
 	t.mu.Unlock()
 	return err
+}
+
+// Publications returns the number of snapshots the table has published
+// since New: one per configuration or ARP change outside Batch, one per
+// outermost Batch. It shows that a bulk change was published once.
+func (t *Table) Publications() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.published
 }
 
 func (t *Table) done() {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"net/netip"
+	"strings"
 	"sync"
 
 	"github.com/l2sw/l2sw/packet"
@@ -55,6 +56,39 @@ type variant struct {
 	order int
 	level int
 	kind  builtin
+	// first: the keywords the variant's first word may abbreviate;
+	// firstAny: its first word may also be something other than a
+	// keyword (an argument), so any word may start it. simulate skips a
+	// variant whose first word cannot match: a config mode has hundreds
+	// of variants, and walking each per line made a 100k-line
+	// startup-config parse take seconds.
+	first    []string
+	firstAny bool
+}
+
+// startWords fills v.first and v.firstAny from its graph.
+func (v *variant) startWords() {
+	closure(path{at: v.root}, func(n *gnode, _ uint64) {
+		if n.tok.kind == kindKeyword {
+			v.first = append(v.first, n.tok.text)
+		} else {
+			v.firstAny = true
+		}
+	}, func(uint64) { v.firstAny = true })
+}
+
+// mayStart reports whether word w can be the variant's first word (as
+// token.matchAt matches a keyword: w abbreviates it, case-insensitively).
+func (v *variant) mayStart(w string) bool {
+	if v.firstAny {
+		return true
+	}
+	for _, k := range v.first {
+		if len(w) <= len(k) && strings.EqualFold(w, k[:len(w)]) {
+			return true
+		}
+	}
+	return false
 }
 
 // builtin tags the commands the engine itself implements.
@@ -248,7 +282,9 @@ func (e *Engine) installLocked(m *Mode, c Command, k builtin) error {
 			return err
 		}
 		e.order++
-		m.variants = append(m.variants, &variant{cmd: cmd, form: f.f, root: &gnode{bit: -1, next: []*gnode{entry}}, mode: m, order: e.order, level: level, kind: k})
+		v := &variant{cmd: cmd, form: f.f, root: &gnode{bit: -1, next: []*gnode{entry}}, mode: m, order: e.order, level: level, kind: k}
+		v.startWords()
+		m.variants = append(m.variants, v)
 	}
 	return nil
 }

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+
+	"github.com/l2sw/l2sw/dataplane"
+	"github.com/l2sw/l2sw/dataplane/port"
+	"github.com/l2sw/l2sw/packet"
+	"github.com/l2sw/l2sw/tcam/acl"
+	"github.com/l2sw/l2sw/tcam/classbench"
+)
+
+// The switch the fills run on: hostPorts access ports in VLAN 1 the
+// learned sources arrive on, one more (the last) for the one destination
+// every frame goes to, and routeSVIs SVIs whose connected subnets hold
+// the routes' next hops.
+const (
+	hostPorts = 4
+	routeSVIs = 4
+	// nextHopsPerSVI neighbours per SVI, each with a static ARP entry, so
+	// every route's adjacency is complete (a prebuilt rewrite).
+	nextHopsPerSVI = 16
+)
+
+func portName(i int) string { return fmt.Sprintf("GigabitEthernet0/%d", i) }
+
+// learnMACs sends frames with n distinct source addresses through the
+// switch's real pipeline (a Receiver per ingress port, as a worker drives
+// it), to one known destination, and returns how many sources the table
+// refused (a full hash bucket drops the frame, as in hardware). extra
+// sources beyond n are tried until n are learned or extra runs out.
+func learnMACs(sw *dataplane.Switch, n, extra int) (refused int, err error) {
+	sink := portName(hostPorts + 1)
+	rxs := make([]*dataplane.Receiver, hostPorts+1)
+	for i := range rxs {
+		if rxs[i], err = sw.NewReceiver(portName(i + 1)); err != nil {
+			return 0, err
+		}
+	}
+	dst := packet.MAC{0x02, 0xee, 0, 0, 0, 1}
+	// The destination first, from its own port, so every later frame is
+	// forwarded to one port instead of flooded.
+	sendBatch(rxs[hostPorts], [][2]packet.MAC{{packet.BroadcastMAC, dst}})
+	if p, ok := sw.MACPort(1, dst); !ok || p != sink {
+		return 0, fmt.Errorf("destination not learned on %s", sink)
+	}
+	start := sw.MACCount()
+	want := start + n
+	var batch [][2]packet.MAC
+	next := uint64(0)
+	for tries := 0; sw.MACCount() < want && tries < n+extra; {
+		r := rxs[int(next)%hostPorts]
+		batch = batch[:0]
+		for k := 0; k < len(mustBufs(r)) && tries < n+extra && sw.MACCount()+len(batch) < want; k++ {
+			next++
+			tries++
+			batch = append(batch, [2]packet.MAC{dst, hostMAC(next)})
+		}
+		sendBatch(r, batch)
+	}
+	learned := sw.MACCount() - start
+	if learned < n {
+		return int(next) - learned, fmt.Errorf("learned %d of %d addresses after %d sources", learned, n, next)
+	}
+	return int(next) - learned, nil
+}
+
+func mustBufs(r *dataplane.Receiver) [][]byte {
+	b, _ := r.Buffers()
+	return b
+}
+
+// hostMAC is the i-th learned source: locally administered unicast, the
+// index in the low 40 bits.
+func hostMAC(i uint64) packet.MAC {
+	var m packet.MAC
+	m[0] = 0x02
+	for k := 5; k >= 1; k-- {
+		m[k] = byte(i)
+		i >>= 8
+	}
+	return m
+}
+
+// sendBatch has r receive one batch of minimal Ethernet frames (dst, src).
+func sendBatch(r *dataplane.Receiver, frames [][2]packet.MAC) {
+	bufs, sizes := r.Buffers()
+	for k, f := range frames {
+		b := bufs[k][port.Headroom:]
+		copy(b[0:6], f[0][:])
+		copy(b[6:12], f[1][:])
+		binary.BigEndian.PutUint16(b[12:14], 0x88b5) // IEEE local experimental
+		clear(b[14:60])
+		sizes[k] = 60
+	}
+	r.Process(len(frames))
+}
+
+// sviSubnet is the connected subnet of route SVI i: 10.i.0.0/16.
+func sviSubnet(i int) netip.Prefix {
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i), 0, 1}), 16)
+}
+
+// nextHop is neighbour j of route SVI i.
+func nextHop(i, j int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i), 1, byte(j + 1)}) }
+
+func nextHopMAC(i, j int) packet.MAC { return packet.MAC{0x02, 0xaa, 0, byte(i), 0, byte(j + 1)} }
+
+// sviVLAN is the VLAN of route SVI i.
+func sviVLAN(i int) uint16 { return uint16(100 + i) }
+
+// setupSVIs creates the route SVIs with their addresses and resolved
+// neighbours, through the same calls the CLI makes for `interface VlanN`,
+// `ip address` and `arp IP MAC arpa`.
+func setupSVIs(sw *dataplane.Switch) error {
+	for i := 1; i <= routeSVIs; i++ {
+		v := sviVLAN(i)
+		if err := sw.SetVLAN(v, ""); err != nil {
+			return err
+		}
+		if err := sw.CreateSVI(v); err != nil {
+			return err
+		}
+		if err := sw.SetSVIAddress(v, sviSubnet(i), false); err != nil {
+			return err
+		}
+		for j := 0; j < nextHopsPerSVI; j++ {
+			if err := sw.AddStaticARP(nextHop(i, j), nextHopMAC(i, j)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// routePrefixes returns n distinct prefixes shaped like an Internet
+// table: mostly /24, then /22, /23, /20, /16 and some longer ones, none
+// inside 10.0.0.0/8 (the connected subnets) or the special ranges.
+func routePrefixes(n int, seed uint64) []netip.Prefix {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	lens := []struct {
+		l   int
+		pct int
+	}{{24, 60}, {22, 10}, {23, 9}, {21, 5}, {20, 5}, {19, 3}, {16, 2}, {25, 2}, {27, 2}, {32, 2}}
+	seen := make(map[netip.Prefix]struct{}, n)
+	out := make([]netip.Prefix, 0, n)
+	for len(out) < n {
+		r, l := rng.IntN(100), 24
+		for _, x := range lens {
+			if r < x.pct {
+				l = x.l
+				break
+			}
+			r -= x.pct
+		}
+		a := rng.Uint32()
+		if b := a >> 24; b == 0 || b == 10 || b == 127 || b >= 224 {
+			continue
+		}
+		var ab [4]byte
+		binary.BigEndian.PutUint32(ab[:], a)
+		p := netip.PrefixFrom(netip.AddrFrom4(ab), l).Masked()
+		if _, dup := seen[p]; dup {
+			continue
+		}
+		seen[p] = struct{}{}
+		out = append(out, p)
+	}
+	return out
+}
+
+// routeVia is the next hop of route k: spread over every neighbour.
+func routeVia(k int) netip.Addr {
+	i := k%routeSVIs + 1
+	j := (k / routeSVIs) % nextHopsPerSVI
+	return nextHop(i, j)
+}
+
+// installRoutes adds the prefixes as static routes in batches, as a
+// routing protocol or a bulk load hands them over (one FIB publication
+// per batch).
+func installRoutes(sw *dataplane.Switch, ps []netip.Prefix, batch int) error {
+	rs := make([]dataplane.StaticRoute, 0, batch)
+	for k, p := range ps {
+		rs = append(rs, dataplane.StaticRoute{Prefix: p, NextHop: routeVia(k)})
+		if len(rs) == batch || k == len(ps)-1 {
+			if err := sw.AddStaticRoutes(rs); err != nil {
+				return err
+			}
+			rs = rs[:0]
+		}
+	}
+	return nil
+}
+
+// aclSets are the ClassBench sets bound to the route SVIs, one per SVI and
+// direction, in this order, until the TCAM holds the entries asked for.
+// The IPC sets come first: their ACEs share masks more than the ACL and
+// firewall sets', and the PFC3's 4 096 masks (8 entries each), not its
+// 32 768 entries, are what a mix of ClassBench sets runs out of first.
+var aclSets = []string{"neurocuts/ipc1_10k", "cutsplit/ipc_10k", "neurocuts/fw1_10k", "cutsplit/fw_10k",
+	"neurocuts/acl1_10k", "cutsplit/acl_10k", "neurocuts/acl1_1k", "neurocuts/fw1_1k"}
+
+// bindACLs applies ClassBench ACLs (from dir) to the route SVIs as router
+// ACLs, one list per SVI and direction, until the TCAM's entries in use
+// reach want; the last list is cut to the ACEs that reach it exactly
+// enough. It returns the ACEs bound.
+func bindACLs(sw *dataplane.Switch, dir string, want int) (aces int, err error) {
+	slot := 0
+	for _, set := range aclSets {
+		if sw.ACLUsage().EntriesUsed >= want {
+			break
+		}
+		fs, err := classbench.LoadFilters(dir + "/" + set)
+		if err != nil {
+			return aces, err
+		}
+		all, err := classbench.ACEs(fs)
+		if err != nil {
+			return aces, fmt.Errorf("%s: %w", set, err)
+		}
+		svi, d := slot/2+1, dataplane.ACLIn
+		if slot%2 == 1 {
+			d = dataplane.ACLOut
+		}
+		if svi > routeSVIs {
+			return aces, fmt.Errorf("ran out of SVIs at %d entries", sw.ACLUsage().EntriesUsed)
+		}
+		slot++
+		// Each ACE takes at least one entry, more when its port ranges
+		// expand (fw1_10k alone needs 41 818 entries of 32 768): bind
+		// the longest prefix of the set that the TCAM takes (programmed,
+		// entries in use at most want), found by bisection over the
+		// number of ACEs.
+		bind := func(n int) (ok bool, err error) {
+			list := acl.NewList(fmt.Sprintf("CB%d", slot), acl.Extended)
+			for _, a := range all[:n] {
+				a.Seq = 0
+				if _, err := list.Add(a); err != nil {
+					return false, fmt.Errorf("%s: %w", set, err)
+				}
+			}
+			res, err := sw.SetSVIACL(sviVLAN(svi), d, list)
+			if err != nil {
+				return false, fmt.Errorf("%s on Vlan%d: %w", set, sviVLAN(svi), err)
+			}
+			return res.State == dataplane.ACLActive && sw.ACLUsage().EntriesUsed <= want, nil
+		}
+		lo, hi := 0, min(len(all), want-sw.ACLUsage().EntriesUsed)+1 // all[:lo] fits, all[:hi] does not
+		if ok, err := bind(hi - 1); err != nil {
+			return aces, err
+		} else if ok {
+			lo = hi - 1
+		}
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			ok, err := bind(mid)
+			if err != nil {
+				return aces, err
+			}
+			if ok {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		if lo == 0 {
+			if _, err := sw.SetSVIACL(sviVLAN(svi), d, nil); err != nil {
+				return aces, err
+			}
+			break
+		}
+		if ok, err := bind(lo); err != nil || !ok {
+			return aces, fmt.Errorf("%s on Vlan%d: %d ACEs fitted, then not (%v)", set, sviVLAN(svi), lo, err)
+		}
+		aces += lo
+	}
+	return aces, nil
+}
