@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/l2sw/l2sw/packet"
 )
@@ -127,7 +128,15 @@ type Engine struct {
 	help     map[string]string
 	order    int
 	configMu sync.Mutex // around config-mode handlers: sessions change the config one line at a time
+	// fullWalk turns the first-word prefilter off (SetFirstWordPrefilter).
+	fullWalk atomic.Bool
 }
+
+// SetFirstWordPrefilter turns the first-word prefilter of the matcher on
+// (the default) or off. It changes no verdict, only how many variants
+// a line is matched against; it exists so that tests can hold the
+// prefiltered matcher to the full walk on the real command trees.
+func (e *Engine) SetFirstWordPrefilter(on bool) { e.fullWalk.Store(!on) }
 
 // New returns an engine with the EXEC mode and the built-in commands.
 func New(opts Options) *Engine {

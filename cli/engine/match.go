@@ -116,10 +116,11 @@ type sim struct {
 // simulate matches the first upto words of in against vs.
 func (e *Engine) simulate(vs []*variant, in input, upto int) *sim {
 	s := &sim{e: e, in: in, agenda: make([][]path, upto+1), ambPos: -1, failPos: -1, upto: upto}
+	filter := upto > 0 && !e.fullWalk.Load()
 	for _, v := range vs {
 		// A variant that cannot take the first word adds nothing to any
 		// verdict: no candidate, no pending word, no help.
-		if upto > 0 && !v.mayStart(in.toks[0]) {
+		if filter && !v.mayStart(in.toks[0]) {
 			continue
 		}
 		s.agenda[0] = append(s.agenda[0], path{at: v.root, v: v})
@@ -313,7 +314,7 @@ func (e *Engine) isDo(m *Mode, level int, in input) bool {
 	}
 	// Most lines are no `do`: when no `do` variant can take the first
 	// word, the answer is no without matching the mode's other commands.
-	if !slices.ContainsFunc(m.variants, func(v *variant) bool { return v.kind == builtinDo && v.mayStart(in.toks[0]) }) {
+	if !e.fullWalk.Load() && !slices.ContainsFunc(m.variants, func(v *variant) bool { return v.kind == builtinDo && v.mayStart(in.toks[0]) }) {
 		return false
 	}
 	s := e.simulate(visible(m, level), input{line: in.line, toks: in.toks[:1], offs: in.offs[:1]}, 1)
