@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/l2sw/l2sw/internal/callclock"
 	"github.com/l2sw/l2sw/tcam/acl"
 	"github.com/l2sw/l2sw/tcam/classbench"
 )
@@ -37,10 +38,10 @@ func BenchmarkClassify(b *testing.B) {
 			_ = sink
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/lookup")
 			b.ReportMetric(medianPassNs(c, hs, 5), "pass-median-ns/lookup")
-			ns := perLookupNs(func(h *Header) bool { return c.Lookup(h) != nil }, hs, 3)
-			b.ReportMetric(percentile(ns, 50), "p50-ns")
-			b.ReportMetric(percentile(ns, 90), "p90-ns")
-			b.ReportMetric(percentile(ns, 99), "p99-ns")
+			ns := callclock.Each(func(h *Header) { c.Lookup(h) }, hs, 3)
+			b.ReportMetric(float64(callclock.Percentile(ns, 50)), "p50-ns")
+			b.ReportMetric(float64(callclock.Percentile(ns, 90)), "p90-ns")
+			b.ReportMetric(float64(callclock.Percentile(ns, 99)), "p99-ns")
 		})
 	}
 }
@@ -148,15 +149,15 @@ func BenchmarkACLUpdate(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				a := aces[(i*7919)%len(aces)]
 				a.Seq += 5
-				t0 := nanotime()
+				t0 := callclock.Nanos()
 				if _, err := tc.InsertACE(id, a); err != nil {
 					b.Fatal(err)
 				}
-				t1 := nanotime()
+				t1 := callclock.Nanos()
 				if err := tc.DeleteACE(id, a.Seq); err != nil {
 					b.Fatal(err)
 				}
-				ins[i], del[i] = t1-t0, nanotime()-t1
+				ins[i], del[i] = t1-t0, callclock.Nanos()-t1
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N), "ns/update")

@@ -12,10 +12,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"time"
-	_ "unsafe" // go:linkname
 
+	"github.com/l2sw/l2sw/internal/callclock"
 	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 	"github.com/l2sw/l2sw/tcam/classbench"
@@ -89,7 +88,7 @@ func run(rulesPath, tracePath string, passes int) error {
 		}
 	}
 	mean := float64(time.Since(st).Nanoseconds()) / float64(passes*len(hs))
-	ns := perPacketNs(func(h *tcam.Header) { b.Classify(0, h) }, hs, passes)
+	ns := callclock.Each(func(h *tcam.Header) { b.Classify(0, h) }, hs, passes)
 	need := tcam.Estimate(aces, tcam.PFC3Limits())
 	fmt.Printf("rules %d  headers %d  mismatches %d\n", len(aces), len(hs), mismatches)
 	fmt.Printf("lookup per packet: median %d ns  p90 %d ns  p99 %d ns (%d passes, timer cost subtracted)  pass mean %.1f ns\n",
@@ -111,34 +110,4 @@ func run(rulesPath, tracePath string, passes int) error {
 		return fmt.Errorf("%d mismatches", mismatches)
 	}
 	return nil
-}
-
-// nanotime is the runtime's monotonic clock, without the wall-clock read
-// time.Now adds, so the timer's own cost stays small next to a lookup's.
-//
-//go:linkname nanotime runtime.nanotime
-func nanotime() int64
-
-// perPacketNs times every classification of the trace on its own, in
-// trace order, over passes passes, and returns the sorted times in ns
-// less the timer's cost (the median of as many empty timings): the
-// per-packet distribution, which the mean of a pass hides.
-func perPacketNs(classify func(*tcam.Header), hs []tcam.Header, passes int) []int64 {
-	empty := make([]int64, len(hs))
-	for i := range empty {
-		t0 := nanotime()
-		empty[i] = nanotime() - t0
-	}
-	slices.Sort(empty)
-	overhead := empty[len(empty)/2]
-	out := make([]int64, 0, passes*len(hs))
-	for range passes {
-		for i := range hs {
-			t0 := nanotime()
-			classify(&hs[i])
-			out = append(out, nanotime()-t0-overhead)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
