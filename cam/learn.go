@@ -216,6 +216,12 @@ func (t *Table) LookupEntry(vlan uint16, mac uint64) (Entry, bool) {
 // one compare-and-swap; only inserts and moves lock a stripe. Events are raised
 // synchronously before Learn returns.
 func (t *Table) Learn(vlan uint16, mac uint64, port PortID, now int64) LearnResult {
+	return t.learnWith(nil, vlan, mac, port, now)
+}
+
+// learnWith is Learn, with the key's hash taken from p (as LearnProbe
+// does) when p is not nil and holds the key as its source key.
+func (t *Table) learnWith(p *Probe, vlan uint16, mac uint64, port PortID, now int64) LearnResult {
 	mac &= macMask
 	if mac == 0 {
 		return t.filterZero(vlan, port, now)
@@ -228,7 +234,13 @@ func (t *Table) Learn(vlan uint16, mac uint64, port PortID, now int64) LearnResu
 		return InvalidVLAN
 	}
 	key := Key(vlan, mac)
-	bk, st, home, i, v := t.probe(key)
+	var h uint64
+	if p != nil && p.SKey == key {
+		h = p.SHash
+	} else {
+		h = t.hash(key)
+	}
+	bk, st, home, i, v := t.probeHashed(key, h)
 	if i >= 0 {
 		if valueType(v) != Dynamic {
 			return StaticHit

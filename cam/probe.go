@@ -24,6 +24,22 @@ func (t *Table) SetProbe(p *Probe, vlan uint16, src, dst uint64) {
 	p.SHash, p.DHash = t.hash(p.SKey), t.hash(p.DKey)
 }
 
+// SetSourceProbe fills p for a frame whose source alone is looked up (one
+// to the router MAC, which is routed, not bridged): its destination is not
+// hashed, and its prefetch loads the source's line twice, which costs
+// nothing.
+func (t *Table) SetSourceProbe(p *Probe, vlan uint16, src uint64) {
+	p.SKey, p.DKey = Key(vlan, src), 0
+	p.SHash = t.hash(p.SKey)
+	p.DHash = p.SHash
+}
+
+// LearnProbe is Learn(vlan, mac, port, now) with the hash taken from p
+// when p holds this key as its source key.
+func (t *Table) LearnProbe(p *Probe, vlan uint16, mac uint64, port PortID, now int64) LearnResult {
+	return t.learnWith(p, vlan, mac, port, now)
+}
+
 // PrefetchProbes asks the CPU to start loading the home lines of the
 // probes' keys (see Prefetch), from their hashes. It changes nothing.
 func (t *Table) PrefetchProbes(ps []Probe) {

@@ -127,7 +127,7 @@ func (r *Receiver) forward(s *snapshot, buf []byte, n int, now int64) {
 	} else if cast == castUnicast && !s.routes(dst, vlan) {
 		learned, out, _ = r.sw.cam.LearnLookupProbe(r.probe, vlan, v.SrcUint64(), dst, in, now)
 	} else {
-		learned = r.sw.cam.Learn(vlan, v.SrcUint64(), in, now)
+		learned = r.sw.cam.LearnProbe(r.probe, vlan, v.SrcUint64(), in, now)
 	}
 	if (learned == cam.InvalidSource || learned == cam.FilteredZero) && !r.learnOutcome(f, vlan, learned) {
 		return

@@ -291,9 +291,14 @@ func (r *Receiver) prepare(s *snapshot, route bool, n int) {
 			vlan = binary.BigEndian.Uint16(f[packet.EthLen:]) & 0x0fff
 			l3 += packet.TagLen
 		}
-		dst := packet.MACUint64(f[packet.EthDst:])
-		cm.SetProbe(&r.probes[i], vlan, packet.MACUint64(f[packet.EthSrc:]), dst)
-		if route && dst == router && binary.BigEndian.Uint16(f[l3-2:]) == packet.TypeIPv4 && r.sizes[i] >= l3+packet.IPv4Min {
+		dst, src := packet.MACUint64(f[packet.EthDst:]), packet.MACUint64(f[packet.EthSrc:])
+		if !route || dst != router {
+			cm.SetProbe(&r.probes[i], vlan, src, dst)
+			continue
+		}
+		// To the router: only the source is looked up in the CAM.
+		cm.SetSourceProbe(&r.probes[i], vlan, src)
+		if binary.BigEndian.Uint16(f[l3-2:]) == packet.TypeIPv4 && r.sizes[i] >= l3+packet.IPv4Min {
 			r.fibDst[i] = binary.BigEndian.Uint32(f[l3+packet.IPv4Dst:])
 		}
 	}
