@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -323,17 +322,17 @@ func (r *stpRunner) priority(v uint16) int {
 // defaultCost is the short path-cost method's cost of a port by its speed
 // (IOS: 10 Mb/s 100, 100 Mb/s 19, 1 Gb/s 4, 10 Gb/s 2).
 func defaultCost(name string) uint32 {
-	switch {
-	case strings.HasPrefix(name, "FastEthernet"):
-		return 19
-	case strings.HasPrefix(name, "TenGigabitEthernet"), strings.HasPrefix(name, "TwentyFiveGigE"):
-		return 2
-	case strings.HasPrefix(name, "FortyGigabitEthernet"), strings.HasPrefix(name, "HundredGigE"):
-		return 1
-	case strings.HasPrefix(name, "Ethernet"):
+	switch bps := ifname.Speed(name); {
+	case bps <= 10_000_000:
 		return 100
+	case bps <= 100_000_000:
+		return 19
+	case bps <= 1_000_000_000:
+		return 4
+	case bps <= 25_000_000_000:
+		return 2
 	}
-	return 4
+	return 1
 }
 
 // portConfig is port p's part in vlan's instance.

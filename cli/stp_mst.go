@@ -439,21 +439,7 @@ func (p *stpPortConfig) mstInterfaceConfig(b *strings.Builder) {
 // longCost is the long path-cost method's cost of a port by its speed,
 // which MST always uses (IOS: 100 Mb/s 200000, 1 Gb/s 20000, 10 Gb/s 2000).
 func longCost(name string) uint32 {
-	switch {
-	case strings.HasPrefix(name, "FastEthernet"):
-		return 200000
-	case strings.HasPrefix(name, "TenGigabitEthernet"):
-		return 2000
-	case strings.HasPrefix(name, "TwentyFiveGigE"):
-		return 800
-	case strings.HasPrefix(name, "FortyGigabitEthernet"):
-		return 500
-	case strings.HasPrefix(name, "HundredGigE"):
-		return 200
-	case strings.HasPrefix(name, "Ethernet"):
-		return 2000000
-	}
-	return 20000
+	return uint32(20_000_000_000_000 / ifname.Speed(name))
 }
 
 // mstPortConfig is port p's part in instance n: portConfig with the long

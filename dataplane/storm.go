@@ -2,7 +2,6 @@ package dataplane
 
 import (
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -78,15 +77,7 @@ func (c *StormControl) any() bool {
 
 // portBitsPerSecond is the bandwidth a percentage level is of, by the
 // port's type as its name says.
-func portBitsPerSecond(name string) uint64 {
-	switch {
-	case strings.HasPrefix(name, "TenGigabitEthernet"):
-		return 10_000_000_000
-	case strings.HasPrefix(name, "FastEthernet"):
-		return 100_000_000
-	}
-	return 1_000_000_000
-}
+func portBitsPerSecond(name string) uint64 { return ifname.Speed(name) }
 
 // perSecond returns a level's rising and falling thresholds per second in
 // what the workers count (frames for pps, bytes otherwise), and whether

@@ -13,23 +13,38 @@ import (
 // kind is what IOS knows of an interface type.
 type kind struct {
 	name, short, help string
-	order             int // listing order of types (show commands)
+	order             int    // listing order of types (show commands)
+	bps               uint64 // nominal speed; 0: not a physical port type
 }
 
 // kinds are the interface types, longest name first where one name is a
 // prefix of another (TenGigabitEthernet before GigabitEthernet before
 // Ethernet), so that Short matches the right one.
 var kinds = []kind{
-	{"TenGigabitEthernet", "Te", "Ten Gigabit Ethernet", 3},
-	{"TwentyFiveGigE", "Twe", "", 4},
-	{"FortyGigabitEthernet", "Fo", "", 5},
-	{"HundredGigE", "Hu", "", 6},
-	{"GigabitEthernet", "Gi", "GigabitEthernet IEEE 802.3z", 2},
-	{"FastEthernet", "Fa", "FastEthernet IEEE 802.3", 1},
-	{"Ethernet", "Et", "", 0},
-	{"Port-channel", "Po", "Ethernet Channel of interfaces", 7},
-	{"Vlan", "Vl", "Catalyst Vlans", 8},
-	{"Null", "Null", "Null interface", 0}, // Null0 keeps its name everywhere
+	{"TenGigabitEthernet", "Te", "Ten Gigabit Ethernet", 3, 10_000_000_000},
+	{"TwentyFiveGigE", "Twe", "", 4, 25_000_000_000},
+	{"FortyGigabitEthernet", "Fo", "", 5, 40_000_000_000},
+	{"HundredGigE", "Hu", "", 6, 100_000_000_000},
+	{"GigabitEthernet", "Gi", "GigabitEthernet IEEE 802.3z", 2, 1_000_000_000},
+	{"FastEthernet", "Fa", "FastEthernet IEEE 802.3", 1, 100_000_000},
+	{"Ethernet", "Et", "", 0, 10_000_000},
+	{"Port-channel", "Po", "Ethernet Channel of interfaces", 7, 0},
+	{"Vlan", "Vl", "Catalyst Vlans", 8, 0},
+	{"Null", "Null", "Null interface", 0, 0}, // Null0 keeps its name everywhere
+}
+
+// Speed is the nominal speed in bit/s of a port by its (full) name's
+// type, FastEthernet0/1 100 Mb/s, GigabitEthernet0/1 1 Gb/s and so on:
+// what IOS takes a port's bandwidth, path costs and storm-control
+// percentages of. A name of no physical port type (Port-channel, Vlan, an
+// unknown one) is taken as 1 Gb/s, as the emulated ports are.
+func Speed(name string) uint64 {
+	for _, k := range kinds {
+		if strings.HasPrefix(name, k.name) && k.bps != 0 {
+			return k.bps
+		}
+	}
+	return 1_000_000_000
 }
 
 func kindOf(typ string) (kind, bool) {

@@ -136,3 +136,22 @@ func TestSwitchSet(t *testing.T) {
 		}
 	}
 }
+
+func TestSpeed(t *testing.T) {
+	for name, want := range map[string]uint64{
+		"Ethernet0/1":             10_000_000,
+		"FastEthernet0/1":         100_000_000,
+		"GigabitEthernet0/1":      1_000_000_000,
+		"TenGigabitEthernet1/1":   10_000_000_000,
+		"TwentyFiveGigE1/0/1":     25_000_000_000,
+		"FortyGigabitEthernet1/1": 40_000_000_000,
+		"HundredGigE1/0/1":        100_000_000_000,
+		"Port-channel1":           1_000_000_000,
+		"Vlan10":                  1_000_000_000,
+		"bogus":                   1_000_000_000,
+	} {
+		if got := Speed(name); got != want {
+			t.Errorf("Speed(%q) = %d, want %d", name, got, want)
+		}
+	}
+}
