@@ -35,7 +35,7 @@ func (t *Table) SetSourceProbe(p *Probe, vlan uint16, src uint64) {
 }
 
 // LearnProbe is Learn(vlan, mac, port, now) with the hash taken from p
-// when p holds this key as its source key.
+// when p holds this key as its source key (nil: none).
 func (t *Table) LearnProbe(p *Probe, vlan uint16, mac uint64, port PortID, now int64) LearnResult {
 	return t.learnWith(p, vlan, mac, port, now)
 }
@@ -57,10 +57,10 @@ func (t *Table) PrefetchProbes(ps []Probe) {
 }
 
 // LearnLookupProbe is LearnLookup(vlan, src, dst, port, now) with the
-// hashes taken from p when p holds this frame's keys.
+// hashes taken from p when p holds this frame's keys (nil: none).
 func (t *Table) LearnLookupProbe(p *Probe, vlan uint16, src, dst uint64, port PortID, now int64) (LearnResult, PortID, bool) {
 	skey, dkey := Key(vlan, src), Key(vlan, dst)
-	if p.SKey != skey || p.DKey != dkey || skey == 0 {
+	if p == nil || p.SKey != skey || p.DKey != dkey || skey == 0 {
 		return t.LearnLookup(vlan, src, dst, port, now)
 	}
 	return t.learnLookupHashed(vlan, src, dst, skey, dkey, p.SHash, p.DHash, port, now)

@@ -49,3 +49,20 @@ func TestLearnProbe(t *testing.T) {
 		t.Errorf("group source: %v", r)
 	}
 }
+
+// TestNilProbe: a worker whose tables fit the caches makes no probes and
+// passes nil; both probe calls then hash for themselves and give Learn's
+// and LearnLookup's results.
+func TestNilProbe(t *testing.T) {
+	tb := New(Config{Capacity: 1 << 12})
+	if r := tb.LearnProbe(nil, 10, hostA, 3, 100); r != Learned {
+		t.Fatalf("LearnProbe(nil): %v, want Learned", r)
+	}
+	r, port, ok := tb.LearnLookupProbe(nil, 10, hostA+1, hostA, 4, 100)
+	if r != Learned || !ok || port != 3 {
+		t.Fatalf("LearnLookupProbe(nil): %v %v %v, want Learned 3 true", r, port, ok)
+	}
+	if port, ok := tb.Lookup(10, hostA+1); !ok || port != 4 {
+		t.Errorf("source learned through a nil probe: %v %v", port, ok)
+	}
+}

@@ -237,13 +237,15 @@ func (r *Receiver) Process(n int) {
 		fib = s.l3.fib
 	}
 	counters := fib != nil && s.l3.perPrefix
-	r.prepare(s, fib != nil, n)
 	if !camPF && fib == nil {
+		// Tables in the caches: nothing to prefetch, and each frame's
+		// hashes are taken where they are used.
+		r.probe = nil
 		for i := 0; i < n; i++ {
-			r.probe = &r.probes[i]
 			r.forward(s, r.bufs[i], r.sizes[i], now)
 		}
 	} else {
+		r.prepare(s, fib != nil, n)
 		// The lines of a frame are prefetched 16 to 23 frames ahead of it;
 		// a routed frame's prefix counter, which only its FIB leaf names,
 		// 8 to 15 frames ahead, once that leaf is in.
