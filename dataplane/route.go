@@ -74,13 +74,15 @@ func (r *Receiver) routerIn(s *snapshot, v *packet.View, buf []byte, n int, vlan
 	default:
 		r.l3w.sviIn(vlan, n, false, r.now)
 		ip := off + v.L3
-		if packet.Checksum(buf[ip:ip+v.IHL]) != 0 {
+		if h := buf[ip : ip+v.IHL]; !(v.IHL == packet.IPv4Min && packet.HeaderChecksumOK(h)) && packet.Checksum(h) != 0 {
 			r.l3w.inc(l3DropBadChecksum)
 			r.l3w.cef.Dropped(cef.DropBadHeader, cef.Result{}, v.IPLen)
 			r.routerDecision(v.B, Drop, ReasonBadChecksum)
 			return true
 		}
-		r.routerDecision(v.B, Pass, ReasonNone)
+		if r.obs != nil {
+			r.observeStage(v.B, StageRouterIn, Pass, ReasonNone, cef.Result{})
+		}
 		if svi.racl[tcam.In].b != nil && !r.raclIn(svi, v) {
 			if r.aclPuntAllowed() {
 				r.punt(l3, puntACLDeny, buf, off, ip+v.IPLen, ip, vlan, 0, 0)

@@ -206,3 +206,59 @@ func TestChecksumMatchesWordSum(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderChecksumOK checks the inline 20-byte header check against
+// Checksum on headers with a right checksum, a wrong one, all-ones and
+// all-zero words (the carries, and the one's-complement zeros), and every
+// header gopacket computes the checksum of.
+func TestHeaderChecksumOK(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	check := func(h []byte) {
+		t.Helper()
+		if got, want := HeaderChecksumOK(h), Checksum(h) == 0; got != want {
+			t.Fatalf("%x: HeaderChecksumOK %v, Checksum says %v", h, got, want)
+		}
+	}
+	for range 20000 {
+		h := make([]byte, IPv4Min)
+		for i := range h {
+			switch rng.IntN(4) {
+			case 0:
+				h[i] = 0xff
+			case 1:
+				h[i] = 0
+			default:
+				h[i] = byte(rng.Uint32())
+			}
+		}
+		check(h)
+		binary.BigEndian.PutUint16(h[IPv4Checksum:], 0)
+		binary.BigEndian.PutUint16(h[IPv4Checksum:], Checksum(h))
+		if !HeaderChecksumOK(h) {
+			t.Fatalf("%x: a computed checksum fails", h)
+		}
+		h[rng.IntN(IPv4Min)] ^= byte(1 + rng.IntN(255))
+		check(h)
+	}
+	check(make([]byte, IPv4Min))
+	check(bytes.Repeat([]byte{0xff}, IPv4Min))
+	for _, ttl := range []uint8{1, 64, 255} {
+		p := buildPacket(t, 100, ttl%2 == 0, nil, ttl)
+		if !HeaderChecksumOK(p[:IPv4Min]) {
+			t.Fatalf("gopacket's header %x fails", p[:IPv4Min])
+		}
+	}
+}
+
+func FuzzHeaderChecksumOK(f *testing.F) {
+	f.Add(buildPacket(f, 0, false, nil, 64)[:IPv4Min])
+	f.Fuzz(func(t *testing.T, h []byte) {
+		if len(h) < IPv4Min {
+			return
+		}
+		h = h[:IPv4Min]
+		if got, want := HeaderChecksumOK(h), Checksum(h) == 0; got != want {
+			t.Fatalf("%x: HeaderChecksumOK %v, Checksum says %v", h, got, want)
+		}
+	})
+}
