@@ -60,8 +60,11 @@ func (t *Table) PrefetchProbes(ps []Probe) {
 // hashes taken from p when p holds this frame's keys (nil: none).
 func (t *Table) LearnLookupProbe(p *Probe, vlan uint16, src, dst uint64, port PortID, now int64) (LearnResult, PortID, bool) {
 	skey, dkey := Key(vlan, src), Key(vlan, dst)
-	if p == nil || p.SKey != skey || p.DKey != dkey || skey == 0 {
-		return t.LearnLookup(vlan, src, dst, port, now)
+	var hs, hd uint64
+	if p != nil && p.SKey == skey && p.DKey == dkey {
+		hs, hd = p.SHash, p.DHash
+	} else { // hashed here rather than in LearnLookup: one call less per frame
+		hs, hd = t.hash(skey), t.hash(dkey)
 	}
-	return t.learnLookupHashed(vlan, src, dst, skey, dkey, p.SHash, p.DHash, port, now)
+	return t.learnLookupHashed(vlan, src, dst, skey, dkey, hs, hd, port, now)
 }
