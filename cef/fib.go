@@ -67,46 +67,47 @@ func (t *Table) resetFIB() {
 // selectEntry computes the FIB entry the prefix k should have.
 func (t *Table) selectEntry(k pfxKey) (Entry, bool) {
 	e := Entry{Addr: k.a, Len: k.l}
-	for _, r := range t.routes[k] {
-		e.Source = r.Type
+	var buf [1]route
+	for _, r := range t.rib.get(k, &buf) {
+		e.Source = r.typ
 		switch {
-		case r.Type == special && r.receive:
+		case r.typ == special && r.receive():
 			e.Kind, e.adj = KindReceive, t.puntSlot
-			if r.HasIf {
-				e.If, e.IfName = r.If, r.IfName
+			if r.hasIf() {
+				e.If, e.IfName = r.ifc, t.ifName(r.ifc)
 			}
 			return e, true
-		case r.Type == special:
+		case r.typ == special:
 			e.Kind, e.adj = KindDrop, t.dropSlot
 			return e, true
-		case r.Type == Local:
-			e.Kind, e.adj, e.If, e.IfName = KindReceive, t.puntSlot, r.If, r.IfName
+		case r.typ == Local:
+			e.Kind, e.adj, e.If, e.IfName = KindReceive, t.puntSlot, r.ifc, t.ifName(r.ifc)
 			return e, true
-		case r.Type == Connected:
-			st := t.ifs[r.If]
+		case r.typ == Connected:
+			st := t.ifs[r.ifc]
 			if st == nil {
 				continue
 			}
-			e.Kind, e.adj, e.If, e.IfName = KindAttached, st.glean, r.If, r.IfName
+			e.Kind, e.adj, e.If, e.IfName = KindAttached, st.glean, r.ifc, st.cfg.Name
 			return e, true
-		case r.HasIf && r.If == Null0:
+		case r.hasIf() && r.ifc == Null0:
 			e.Kind, e.adj, e.If, e.IfName = KindNull, t.nullSlot, Null0, "Null0"
 			return e, true
-		case r.HasIf && !r.NextHop.IsValid():
-			st := t.ifs[r.If]
+		case r.hasIf() && !r.hasNH():
+			st := t.ifs[r.ifc]
 			if st == nil {
 				continue
 			}
-			e.Kind, e.adj, e.If, e.IfName = KindAttached, st.glean, r.If, r.IfName
+			e.Kind, e.adj, e.If, e.IfName = KindAttached, st.glean, r.ifc, st.cfg.Name
 			return e, true
 		default:
-			nh := addrU32(r.NextHop)
+			nh := r.nh
 			res, ok := t.nhRes[nh]
 			if !ok {
 				res = t.resolveNH(nh, 0)
 				t.nhRes[nh] = res
 			}
-			if !res.ok || (r.HasIf && res.If != r.If) {
+			if !res.ok || (r.hasIf() && res.If != r.ifc) {
 				continue
 			}
 			e.Kind, e.If, e.NextHop = KindNextHop, res.If, res.NH

@@ -83,14 +83,22 @@ func (t *Table) Routes() []RouteInfo {
 		if e.Kind == KindHost || e.Source == special {
 			continue
 		}
-		for _, r := range t.routes[k] {
-			if r.Type != e.Source {
+		var buf [1]route
+		for _, r := range t.rib.get(k, &buf) {
+			if r.typ != e.Source {
 				continue
 			}
-			if r.Type == Static && r.NextHop.IsValid() && addrU32(r.NextHop) != cmp.Or(e.Via, e.NextHop) {
+			if r.typ == Static && r.hasNH() && r.nh != cmp.Or(e.Via, e.NextHop) {
 				continue
 			}
-			out = append(out, RouteInfo{Prefix: k.prefix(), Type: r.Type, Distance: r.Distance, NextHop: r.NextHop, IfName: r.IfName})
+			ri := RouteInfo{Prefix: k.prefix(), Type: r.typ, Distance: r.dist}
+			if r.hasNH() {
+				ri.NextHop = u32Addr(r.nh)
+			}
+			if r.hasIf() {
+				ri.IfName = t.ifName(r.ifc)
+			}
+			out = append(out, ri)
 			break
 		}
 	}

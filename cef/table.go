@@ -79,7 +79,8 @@ type Table struct {
 	entries    []Entry
 	live       map[pfxKey]uint32
 	deadEnts   int
-	routes     map[pfxKey][]Route
+	rib        rib
+	statics    int             // static routes in rib
 	hosts      map[pfxKey]IfID // /32 host entries made by Resolve
 	ifs        map[IfID]*ifState
 	adjs       map[adjKey]*adjSlot
@@ -111,7 +112,7 @@ func New(cfg Config) *Table {
 		cfg.Shards = counter.NewShards(cfg.Workers)
 	}
 	t := &Table{
-		routes: map[pfxKey][]Route{}, hosts: map[pfxKey]IfID{}, ifs: map[IfID]*ifState{},
+		rib: newRIB(), hosts: map[pfxKey]IfID{}, ifs: map[IfID]*ifState{},
 		adjs: map[adjKey]*adjSlot{}, neighbors: map[adjKey]packet.MAC{},
 		byNH: map[uint32]map[pfxKey]struct{}{}, nhRes: map[uint32]resolution{}, dirty: map[pfxKey]struct{}{},
 		counters: newCounters(cfg.Shards),
@@ -126,8 +127,11 @@ func New(cfg Config) *Table {
 		receive bool
 	}{{"0.0.0.0/8", false}, {"0.0.0.0/32", true}, {"127.0.0.0/8", false}, {"224.0.0.0/4", false},
 		{"224.0.0.0/24", true}, {"240.0.0.0/4", false}, {"255.255.255.255/32", true}} {
-		p := netip.MustParsePrefix(s.p)
-		t.addRouteLocked(Route{Prefix: p, Type: special, receive: s.receive})
+		r := route{typ: special}
+		if s.receive {
+			r.flags = rtReceive
+		}
+		t.addRouteLocked(keyOf(netip.MustParsePrefix(s.p)), r)
 	}
 	t.commitLocked()
 	return t
