@@ -138,16 +138,23 @@ func (t *Table) SetInterface(id IfID, cfg IfConfig) error {
 		}
 	}
 	if rescan {
-		for k, rs := range t.rib.all() {
-			for _, r := range rs {
-				if r.typ == Static && r.hasIf() && r.ifc == id {
-					t.dirty[k] = struct{}{}
-					break
-				}
+		t.dirtyStaticsVia(id)
+	}
+	return nil
+}
+
+// dirtyStaticsVia marks the prefixes of the static routes naming
+// interface id for recomputation: a walk of the RIB, when an interface
+// comes, goes or is renamed.
+func (t *Table) dirtyStaticsVia(id IfID) {
+	for k, rs := range t.rib.all() {
+		for _, r := range rs {
+			if r.typ == Static && r.hasIf() && r.ifc == id {
+				t.dirty[k] = struct{}{}
+				break
 			}
 		}
 	}
-	return nil
 }
 
 // dropInterfaceRoutes removes the connected, local and special routes of
@@ -184,6 +191,7 @@ func (t *Table) RemoveInterface(id IfID) {
 		}
 	}
 	delete(t.ifs, id)
+	t.dirtyStaticsVia(id) // as on IOS they stay configured, unused
 	t.structural = true
 }
 

@@ -44,7 +44,6 @@ var (
 type Result struct {
 	Entry *Entry
 	Adj   *Adjacency
-	ctr   uint32 // Entry's counter id, copied from the LPM leaf
 }
 
 type fibSnap struct {
@@ -150,13 +149,12 @@ func (t *Table) Lookup(dst uint32) Result {
 	} else {
 		a = e.adj.cur.Load()
 	}
-	return Result{Entry: e, Adj: a, ctr: leafCtr(l)}
+	return Result{Entry: e, Adj: a}
 }
 
 // leafOf returns the LPM leaf of FIB entry idx.
-func (t *Table) leafOf(idx uint32) uint64 {
-	e := &t.entries[idx]
-	return makeLeaf(idx, e.ctr, e.adj.id)
+func (t *Table) leafOf(idx uint32) uint32 {
+	return makeLeaf(idx, t.entries[idx].adj.id)
 }
 
 // Counters returns the per-worker counters.
