@@ -13,3 +13,7 @@ package dataplane
 // as proxy ARP) sees the FIB as it was before fn. Bulks nest; fn may call
 // any Switch method, including ones that batch themselves.
 func (sw *Switch) Bulk(fn func() error) error { return sw.l3.fib.Batch(fn) }
+
+// FIBPublications returns the number of FIB snapshots published since New
+// (see cef.Table.Publications): a Bulk costs one, however much it changed.
+func (sw *Switch) FIBPublications() uint64 { return sw.l3.fib.Publications() }
