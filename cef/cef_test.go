@@ -315,8 +315,8 @@ func TestEntriesRows(t *testing.T) {
 		if e.NextHop != 0 {
 			nh = u32Addr(e.NextHop).String()
 		}
-		if e.Kind != w.kind || w.nextHop != "" && nh != w.nextHop || e.IfName != w.ifName {
-			t.Errorf("%v: kind %v next hop %q if %q, want %+v", e.Prefix(), e.Kind, nh, e.IfName, w)
+		if e.Kind != w.kind || w.nextHop != "" && nh != w.nextHop || tb.EntryIfName(&e) != w.ifName {
+			t.Errorf("%v: kind %v next hop %q if %q, want %+v", e.Prefix(), e.Kind, nh, tb.EntryIfName(&e), w)
 		}
 	}
 	if len(want) != 0 {

@@ -3,6 +3,7 @@ package cef
 import (
 	"cmp"
 	"net/netip"
+	"runtime"
 	"slices"
 )
 
@@ -31,13 +32,15 @@ func (k EntryKind) String() string {
 
 // Entry is an immutable FIB entry. The dataplane gets a pointer to it from
 // Lookup and must not modify it.
+// Its interface's name is not in it (a million entries would carry a
+// million string headers): Table.EntryIfName gives it.
 type Entry struct {
 	Addr    uint32
 	Len     uint8
 	Kind    EntryKind
 	Source  RouteType
+	hasIf   bool // If is set
 	If      IfID
-	IfName  string
 	NextHop uint32 // the resolved (connected) next hop for KindNextHop
 	Via     uint32 // the configured next hop when it was recursive, else 0
 	ctr     uint32 // per-prefix counter index
@@ -51,7 +54,7 @@ func (e *Entry) Prefix() netip.Prefix { return netip.PrefixFrom(u32Addr(e.Addr),
 func (e *Entry) Adjacency() *Adjacency { return e.adj.cur.Load() }
 
 func (e *Entry) sameForwarding(o *Entry) bool {
-	return e.Kind == o.Kind && e.Source == o.Source && e.If == o.If && e.IfName == o.IfName &&
+	return e.Kind == o.Kind && e.Source == o.Source && e.hasIf == o.hasIf && e.If == o.If &&
 		e.NextHop == o.NextHop && e.Via == o.Via && e.adj == o.adj
 }
 
@@ -74,31 +77,31 @@ func (t *Table) selectEntry(k pfxKey) (Entry, bool) {
 		case r.typ == special && r.receive():
 			e.Kind, e.adj = KindReceive, t.puntSlot
 			if r.hasIf() {
-				e.If, e.IfName = r.ifc, t.ifName(r.ifc)
+				e.If, e.hasIf = r.ifc, true
 			}
 			return e, true
 		case r.typ == special:
 			e.Kind, e.adj = KindDrop, t.dropSlot
 			return e, true
 		case r.typ == Local:
-			e.Kind, e.adj, e.If, e.IfName = KindReceive, t.puntSlot, r.ifc, t.ifName(r.ifc)
+			e.Kind, e.adj, e.If, e.hasIf = KindReceive, t.puntSlot, r.ifc, true
 			return e, true
 		case r.typ == Connected:
 			st := t.ifs[r.ifc]
 			if st == nil {
 				continue
 			}
-			e.Kind, e.adj, e.If, e.IfName = KindAttached, st.glean, r.ifc, st.cfg.Name
+			e.Kind, e.adj, e.If, e.hasIf = KindAttached, st.glean, r.ifc, true
 			return e, true
 		case r.hasIf() && r.ifc == Null0:
-			e.Kind, e.adj, e.If, e.IfName = KindNull, t.nullSlot, Null0, "Null0"
+			e.Kind, e.adj, e.If, e.hasIf = KindNull, t.nullSlot, Null0, true
 			return e, true
 		case r.hasIf() && !r.hasNH():
 			st := t.ifs[r.ifc]
 			if st == nil {
 				continue
 			}
-			e.Kind, e.adj, e.If, e.IfName = KindAttached, st.glean, r.ifc, st.cfg.Name
+			e.Kind, e.adj, e.If, e.hasIf = KindAttached, st.glean, r.ifc, true
 			return e, true
 		default:
 			nh := r.nh
@@ -110,8 +113,7 @@ func (t *Table) selectEntry(k pfxKey) (Entry, bool) {
 			if !res.ok || (r.hasIf() && res.If != r.ifc) {
 				continue
 			}
-			e.Kind, e.If, e.NextHop = KindNextHop, res.If, res.NH
-			e.IfName = t.ifs[res.If].cfg.Name
+			e.Kind, e.If, e.hasIf, e.NextHop = KindNextHop, res.If, true, res.NH
 			if res.NH != nh {
 				e.Via = nh
 			}
@@ -121,7 +123,7 @@ func (t *Table) selectEntry(k pfxKey) (Entry, bool) {
 	}
 	if in, ok := t.hosts[k]; ok {
 		if st := t.ifs[in]; st != nil {
-			e.Source, e.Kind, e.If, e.IfName, e.NextHop = Connected, KindHost, in, st.cfg.Name, k.a
+			e.Source, e.Kind, e.If, e.hasIf, e.NextHop = Connected, KindHost, in, true, k.a
 			e.adj = t.adjFor(in, k.a)
 			return e, true
 		}
@@ -133,17 +135,24 @@ func (t *Table) selectEntry(k pfxKey) (Entry, bool) {
 func (t *Table) commitLocked() {
 	if t.structural {
 		// Only the statics whose next hop now resolves differently are
-		// recomputed: O(distinct next hops), not O(static routes).
+		// recomputed. A next hop without a cached resolution has none
+		// that depends on it (selectEntry caches every one it uses):
+		// the statics via it are new, and dirty already.
 		t.structural = false
-		for nh, set := range t.byNH {
+		var changed map[uint32]struct{}
+		for nh := range t.nhRefs {
 			res := t.resolveNH(nh, 0)
-			if prev, ok := t.nhRes[nh]; ok && prev == res {
-				continue
-			}
+			prev, ok := t.nhRes[nh]
 			t.nhRes[nh] = res
-			for k := range set {
-				t.dirty[k] = struct{}{}
+			if ok && prev != res {
+				if changed == nil {
+					changed = map[uint32]struct{}{}
+				}
+				changed[nh] = struct{}{}
 			}
+		}
+		if changed != nil {
+			t.dirtyStaticsViaNH(changed)
 		}
 	}
 	for k := range t.dirty {
@@ -167,6 +176,27 @@ func (t *Table) commitLocked() {
 		adjs:     t.adjByID[:len(t.adjByID):len(t.adjByID)],
 		prefetch: worthPrefetching(t.lpm.blocks()-t.lpm.dead, len(t.live)),
 	})
+	t.reclaimPools()
+}
+
+// retiredPoolsGC is how many bytes of given-up LPM pools make the table
+// collect garbage.
+const retiredPoolsGC = 64 << 20
+
+// reclaimPools collects garbage once the LPM pools given up since the
+// last time are large. Big pools are mapped outside the Go heap (slab.go)
+// and unmapped by a cleanup after the collection that finds them
+// unreachable; the collector does not count them, so a fill of a million
+// routes, repacking and growing its pool some forty times, would
+// otherwise hold gigabytes of old pools until a collection came by
+// itself. The snapshot just replaced may still be read; its pool goes at
+// a later collection.
+func (t *Table) reclaimPools() {
+	if t.lpm.retired < retiredPoolsGC {
+		return
+	}
+	t.lpm.retired = 0
+	runtime.GC()
 }
 
 // install brings the FIB entry of k in line with the RIB.

@@ -85,6 +85,10 @@ type lpmWriter struct {
 	blockGen []uint32 // generation each block was allocated in
 	gen      uint32
 	dead     int // blocks superseded by a copy
+	// retired counts the bytes of the pools given up (grown out of,
+	// repacked) since the table last collected garbage; see
+	// Table.reclaimPools.
+	retired int
 	// depth returns the length of the prefix that set a leaf (the length
 	// of its FIB entry; 0 for no route).
 	depth func(leaf uint32) int
@@ -104,6 +108,7 @@ func (w *lpmWriter) addBlock() uint64 {
 	if n+blockSize > cap(w.pool) {
 		m, slots := newSlab32(max(2*cap(w.pool), 64*blockSize))
 		copy(slots, w.pool)
+		w.retired += cap(w.pool) * slotBytes
 		w.mem, w.pool = m, slots[:n]
 	}
 	w.pool = w.pool[:n+blockSize]
@@ -266,5 +271,6 @@ func (w *lpmWriter) repack() {
 			}
 		}
 	}
+	w.retired += cap(w.pool) * slotBytes
 	w.mem, w.pool, w.blockGen, w.dead = m, pool, gen, 0
 }

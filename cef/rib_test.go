@@ -138,8 +138,8 @@ func TestStaticsRoundTrip(t *testing.T) {
 		t.Fatal("static via a deleted SVI not configured")
 	}
 	must(t, tb.SetInterface(vl20, IfConfig{Name: "Vlan20", MAC: sviMAC, VLAN: 20, Addresses: []netip.Prefix{pfx("10.2.2.1/24")}}))
-	if r := tb.Lookup(u("203.0.113.1")); r.Entry.Kind != KindAttached || r.Entry.IfName != "Vlan20" {
-		t.Fatalf("static via a re-created SVI: %v %q", r.Entry.Kind, r.Entry.IfName)
+	if r := tb.Lookup(u("203.0.113.1")); r.Entry.Kind != KindAttached || tb.EntryIfName(r.Entry) != "Vlan20" {
+		t.Fatalf("static via a re-created SVI: %v %q", r.Entry.Kind, tb.EntryIfName(r.Entry))
 	}
 	tb.RemoveInterface(vl20)
 	must(t, tb.RemoveStatic(StaticRoute{Prefix: pfx("203.0.113.0/24"), If: vl20, HasIf: true}))
@@ -215,5 +215,37 @@ func TestLPMRepack(t *testing.T) {
 	defer tb.mu.Unlock()
 	if d, b := tb.lpm.dead, tb.lpm.blocks(); d > (b-d)/4+1024 {
 		t.Fatalf("%d dead blocks of %d after the commits", d, b)
+	}
+}
+
+// When an SVI's subnet changes, the statics via next hops in it follow:
+// the commit finds the next hops that resolve differently and walks the
+// RIB for the statics via them (there is no per-next-hop index).
+func TestStaticsFollowNextHopResolution(t *testing.T) {
+	tb := newTable(t)
+	must(t, tb.Batch(func() error {
+		for i := range 300 {
+			p := netip.PrefixFrom(u32Addr(u("198.18.0.0")+uint32(i)<<8), 24)
+			if err := tb.AddStatic(StaticRoute{Prefix: p, NextHop: u32Addr(u("10.1.1.2") + uint32(i%3))}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	via := func(a string) (EntryKind, IfID) { r := tb.Lookup(u(a)); return r.Entry.Kind, r.Entry.If }
+	if k, in := via("198.18.5.1"); k != KindNextHop || in != vl10 {
+		t.Fatalf("before: %v via %d", k, in)
+	}
+	// 10.1.1.0/24 moves to Vlan20: every static follows it there.
+	must(t, tb.SetInterface(vl10, IfConfig{Name: "Vlan10", MAC: sviMAC, VLAN: 10, Addresses: []netip.Prefix{pfx("10.7.7.1/24")}}))
+	if k, _ := via("198.18.5.1"); k == KindNextHop {
+		t.Fatalf("static via a next hop in no subnet still used")
+	}
+	must(t, tb.SetInterface(vl20, IfConfig{Name: "Vlan20", MAC: sviMAC, VLAN: 20, Addresses: []netip.Prefix{pfx("10.2.2.1/24"), pfx("10.1.1.1/24")}}))
+	for i := range 300 {
+		a := u32Addr(u("198.18.0.0") + uint32(i)<<8 + 1).String()
+		if k, in := via(a); k != KindNextHop || in != vl20 {
+			t.Fatalf("%s after the move: %v via %d", a, k, in)
+		}
 	}
 }

@@ -157,6 +157,20 @@ func (t *Table) dirtyStaticsVia(id IfID) {
 	}
 }
 
+// dirtyStaticsViaNH marks the prefixes of the static routes via the next
+// hops nhs for recomputation: a walk of the RIB, when next hops resolve
+// differently (an SVI subnet or a recursive route changed).
+func (t *Table) dirtyStaticsViaNH(nhs map[uint32]struct{}) {
+	for k, rs := range t.rib.all() {
+		for _, r := range rs {
+			if _, ok := nhs[r.nh]; ok && r.typ == Static && r.hasNH() {
+				t.dirty[k] = struct{}{}
+				break
+			}
+		}
+	}
+}
+
 // dropInterfaceRoutes removes the connected, local and special routes of
 // interface st (nil: none yet).
 func (t *Table) dropInterfaceRoutes(st *ifState) {
@@ -316,12 +330,7 @@ func (t *Table) addRouteLocked(k pfxKey, r route) {
 	if r.typ == Static {
 		t.statics++
 		if r.hasNH() {
-			set := t.byNH[r.nh]
-			if set == nil {
-				set = map[pfxKey]struct{}{}
-				t.byNH[r.nh] = set
-			}
-			set[k] = struct{}{}
+			t.nhRefs[r.nh]++
 		}
 	}
 	t.dirty[k] = struct{}{}
@@ -351,26 +360,13 @@ func (t *Table) delRouteLocked(k pfxKey, match func(route) bool) bool {
 		return false
 	}
 	for _, nh := range gone {
-		if set := t.byNH[nh]; set != nil && !hasStaticVia(out, nh) {
-			delete(set, k)
-			if len(set) == 0 {
-				delete(t.byNH, nh)
-				delete(t.nhRes, nh)
-			}
+		if t.nhRefs[nh]--; t.nhRefs[nh] == 0 {
+			delete(t.nhRefs, nh)
+			delete(t.nhRes, nh)
 		}
 	}
 	t.rib.set(k, out)
 	t.dirty[k] = struct{}{}
 	t.structural = true
 	return true
-}
-
-// hasStaticVia reports whether rs holds a static via nh.
-func hasStaticVia(rs []route, nh uint32) bool {
-	for _, x := range rs {
-		if x.typ == Static && x.hasNH() && x.nh == nh {
-			return true
-		}
-	}
-	return false
 }

@@ -21,6 +21,17 @@ func (t *Table) Entries() []Entry {
 	return out
 }
 
+// EntryIfName returns the name of e's interface ("" for none), as `show
+// ip cef` shows it.
+func (t *Table) EntryIfName(e *Entry) string {
+	if !e.hasIf {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ifName(e.If)
+}
+
 // Find returns the entry of exactly p (exact) or the longest match of p's
 // address (!exact), as `show ip cef A M` and `show ip cef A` do.
 func (t *Table) Find(p netip.Prefix, exact bool) (Entry, bool) {

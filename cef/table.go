@@ -87,7 +87,7 @@ type Table struct {
 	adjShared  bool // adjByID's elements are visible to a published snapshot
 	adjFree    []uint32
 	neighbors  map[adjKey]packet.MAC
-	byNH       map[uint32]map[pfxKey]struct{}
+	nhRefs     map[uint32]uint32 // static routes via each next hop
 	nhRes      map[uint32]resolution
 	dirty      map[pfxKey]struct{}
 	structural bool
@@ -113,7 +113,7 @@ func New(cfg Config) *Table {
 	t := &Table{
 		rib: newRIB(), hosts: map[pfxKey]IfID{}, ifs: map[IfID]*ifState{},
 		adjs: map[adjKey]*adjSlot{}, neighbors: map[adjKey]packet.MAC{},
-		byNH: map[uint32]map[pfxKey]struct{}{}, nhRes: map[uint32]resolution{}, dirty: map[pfxKey]struct{}{},
+		nhRefs: map[uint32]uint32{}, nhRes: map[uint32]resolution{}, dirty: map[pfxKey]struct{}{},
 		counters: newCounters(cfg.Shards),
 	}
 	t.noRoute = t.newAdj(&Adjacency{State: AdjDrop}) // ID 0: the zero LPM leaf is "no route"
