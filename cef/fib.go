@@ -162,10 +162,10 @@ func (t *Table) commitLocked() {
 	switch {
 	case t.deadEnts > len(t.entries)/2+65536:
 		t.compact()
-	case t.lpm.dead > (t.lpm.blocks()-t.lpm.dead)/4+1024:
+	case t.lpm.dead > (t.lpm.units()-t.lpm.dead)/4+4096:
 		// Copy-on-write garbage: each batch copies every block it
 		// touches that a snapshot sees, ~10k of a million-prefix table's
-		// 117k blocks per 10k routes.
+		// ~56k second-level blocks per 10k routes.
 		t.lpm.repack()
 	}
 	t.adjShared = true
@@ -174,7 +174,7 @@ func (t *Table) commitLocked() {
 		lpm:      t.lpm.publish(),
 		entries:  t.entries[:len(t.entries):len(t.entries)],
 		adjs:     t.adjByID[:len(t.adjByID):len(t.adjByID)],
-		prefetch: worthPrefetching(t.lpm.blocks()-t.lpm.dead, len(t.live)),
+		prefetch: worthPrefetching(t.lpm.units()-t.lpm.dead, len(t.live)),
 	})
 	t.reclaimPools()
 }

@@ -30,7 +30,7 @@ func TestPrefetch(t *testing.T) {
 	})
 	must(t, err)
 	if !tb.Prefetching() {
-		t.Fatalf("a FIB of %d blocks does not prefetch", tb.lpm.blocks())
+		t.Fatalf("a FIB of %d blocks does not prefetch", tb.lpm.units())
 	}
 
 	rng := rand.New(rand.NewPCG(3, 3))

@@ -187,10 +187,10 @@ func TestLPMRepack(t *testing.T) {
 		tb.mu.Unlock()
 		t.Fatal("no copy-on-write garbage: the test misses the repack")
 	}
-	live := tb.lpm.blocks() - tb.lpm.dead
+	live := tb.lpm.units() - tb.lpm.dead
 	tb.lpm.repack()
-	if tb.lpm.blocks() != live || tb.lpm.dead != 0 {
-		t.Errorf("repacked to %d blocks (%d dead), want the %d live", tb.lpm.blocks(), tb.lpm.dead, live)
+	if tb.lpm.units() != live || tb.lpm.dead != 0 {
+		t.Errorf("repacked to %d units (%d dead), want the %d live", tb.lpm.units(), tb.lpm.dead, live)
 	}
 	tb.commitLocked()
 	tb.mu.Unlock()
@@ -213,7 +213,7 @@ func TestLPMRepack(t *testing.T) {
 	// the live blocks (plus the slack).
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	if d, b := tb.lpm.dead, tb.lpm.blocks(); d > (b-d)/4+1024 {
+	if d, b := tb.lpm.dead, tb.lpm.units(); d > (b-d)/4+4096 {
 		t.Fatalf("%d dead blocks of %d after the commits", d, b)
 	}
 }
