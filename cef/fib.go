@@ -63,7 +63,7 @@ func (t *Table) resetFIB() {
 	t.lpm = newLPMWriter(func(l uint32) int { return int(t.entries[leafIndex(l)].Len) })
 	t.entries = make([]Entry, 1, 1024)
 	t.entries[0] = Entry{Kind: KindNoRoute, adj: t.noRoute}
-	t.live = map[pfxKey]uint32{}
+	t.nlive = 0
 	t.deadEnts = 0
 }
 
@@ -174,7 +174,7 @@ func (t *Table) commitLocked() {
 		lpm:      t.lpm.publish(),
 		entries:  t.entries[:len(t.entries):len(t.entries)],
 		adjs:     t.adjByID[:len(t.adjByID):len(t.adjByID)],
-		prefetch: worthPrefetching(t.lpm.units()-t.lpm.dead, len(t.live)),
+		prefetch: worthPrefetching(t.lpm.units()-t.lpm.dead, t.nlive),
 	})
 	t.reclaimPools()
 }
@@ -202,7 +202,7 @@ func (t *Table) reclaimPools() {
 // install brings the FIB entry of k in line with the RIB.
 func (t *Table) install(k pfxKey) {
 	want, ok := t.selectEntry(k)
-	idx, had := t.live[k]
+	idx, had := t.rib.fibOf(k)
 	if !ok {
 		if !had {
 			return
@@ -211,7 +211,8 @@ func (t *Table) install(k pfxKey) {
 		t.lpm.remove(k.a, int(k.l), t.leafOf(t.cover(k)))
 		t.release(cur.adj)
 		t.ctrFree = append(t.ctrFree, cur.ctr)
-		delete(t.live, k)
+		t.rib.clearFIB(k)
+		t.nlive--
 		t.deadEnts++
 		return
 	}
@@ -234,7 +235,10 @@ func (t *Table) install(k pfxKey) {
 	t.entries = append(t.entries, want)
 	n := uint32(len(t.entries) - 1)
 	t.lpm.insert(k.a, int(k.l), t.leafOf(n))
-	t.live[k] = n
+	t.rib.setFIB(k, n)
+	if !had {
+		t.nlive++
+	}
 }
 
 func (t *Table) allocCtr() uint32 {
@@ -252,7 +256,7 @@ func (t *Table) allocCtr() uint32 {
 // longest length shorter than k's (0, no route, for none).
 func (t *Table) cover(k pfxKey) uint32 {
 	for l := int(k.l) - 1; l >= 0; l-- {
-		if idx, ok := t.live[pfxKey{k.a & mask(l), uint8(l)}]; ok {
+		if idx, ok := t.rib.fibOf(pfxKey{k.a & mask(l), uint8(l)}); ok {
 			return idx
 		}
 	}
@@ -262,18 +266,22 @@ func (t *Table) cover(k pfxKey) uint32 {
 // compact rebuilds the LPM and entry array without garbage. Published
 // snapshots keep the old arrays until readers drop them.
 func (t *Table) compact() {
+	type installed struct {
+		k   pfxKey
+		idx uint32
+	}
 	old := t.entries
-	live := t.live
+	live := make([]installed, 0, t.nlive)
+	for k, idx := range t.rib.installed() {
+		live = append(live, installed{k, idx})
+	}
 	t.resetFIB()
-	keys := make([]pfxKey, 0, len(live))
-	for k := range live {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b pfxKey) int { return cmp.Compare(a.l, b.l) })
-	for _, k := range keys {
-		t.entries = append(t.entries, old[live[k]])
+	slices.SortFunc(live, func(a, b installed) int { return cmp.Compare(a.k.l, b.k.l) })
+	for _, x := range live {
+		t.entries = append(t.entries, old[x.idx])
 		n := uint32(len(t.entries) - 1)
-		t.lpm.insert(k.a, int(k.l), t.leafOf(n))
-		t.live[k] = n
+		t.lpm.insert(x.k.a, int(x.k.l), t.leafOf(n))
+		t.rib.setFIB(x.k, n)
 	}
+	t.nlive = len(live)
 }

@@ -13,11 +13,14 @@ import (
 // when a row is made), so that the GC has nothing to scan in it. Most
 // prefixes have exactly one candidate, held inline in the map's slot; a
 // prefix with more (floating statics, a static for a connected subnet)
-// keeps them all in a spill slice, found by index.
+// keeps them all in a spill slice, found by index. The same slot holds the
+// index of the prefix's FIB entry, so that one map, not two, has a key per
+// installed prefix; a prefix installed without candidates (an ARP host
+// entry) has a slot with none.
 
 // route is one RIB candidate in compact form.
 type route struct {
-	nh    uint32 // the configured next hop, with rtNextHop
+	nh    uint32 // the configured next hop, with rtNextHop; the spill index, with rtSpill
 	ifc   IfID   // the interface, with rtIf (connected, local, static via an interface)
 	dist  uint8
 	typ   RouteType
@@ -29,21 +32,30 @@ const (
 	rtIf      = 1 << iota // ifc is set
 	rtNextHop             // nh is set
 	rtReceive             // a special route: receive (punt) rather than drop
+	// In a ribSlot's one only: the candidates are in spill[nh], or there
+	// are none.
+	rtSpill
+	rtNone
 )
 
 func (r route) hasIf() bool   { return r.flags&rtIf != 0 }
 func (r route) hasNH() bool   { return r.flags&rtNextHop != 0 }
 func (r route) receive() bool { return r.flags&rtReceive != 0 }
 
-// ribSlot is one prefix's candidates: one inline, or (more != 0) all of
-// them in the rib's spill[more-1].
+// ribSlot is one prefix's candidates (one, or with rtSpill all of them in
+// the rib's spill, or with rtNone none) and its FIB entry.
 type ribSlot struct {
-	one  route
-	more uint32
+	one route
+	fib uint32 // the index of the prefix's FIB entry; 0 (the no-route entry) for none
 }
 
+func (s ribSlot) spilled() bool { return s.one.flags&rtSpill != 0 }
+
+func (s ribSlot) empty() bool { return s.one.flags&rtNone != 0 }
+
 // rib maps prefixes to their candidates, each prefix's sorted by distance
-// (stable: among equal distances, the order they were added in).
+// (stable: among equal distances, the order they were added in), and to
+// their FIB entries.
 type rib struct {
 	m     map[pfxKey]ribSlot
 	spill [][]route
@@ -58,10 +70,10 @@ func newRIB() rib { return rib{m: map[pfxKey]ribSlot{}} }
 func (b *rib) get(k pfxKey, buf *[1]route) []route {
 	s, ok := b.m[k]
 	switch {
-	case !ok:
+	case !ok || s.empty():
 		return nil
-	case s.more != 0:
-		return b.spill[s.more-1]
+	case s.spilled():
+		return b.spill[s.one.nh]
 	default:
 		buf[0] = s.one
 		return buf[:]
@@ -69,32 +81,37 @@ func (b *rib) get(k pfxKey, buf *[1]route) []route {
 }
 
 // set replaces k's candidates with rs (sorted by the caller); none
-// deletes k. rs is copied.
+// deletes them. rs is copied.
 func (b *rib) set(k pfxKey, rs []route) {
 	s, had := b.m[k]
-	if had && s.more != 0 && len(rs) < 2 {
-		b.spill[s.more-1] = nil
-		b.free = append(b.free, s.more-1)
-		s.more = 0
+	if had && s.spilled() && len(rs) < 2 {
+		b.spill[s.one.nh] = nil
+		b.free = append(b.free, s.one.nh)
+		s.one = route{flags: rtNone}
 	}
 	switch {
 	case len(rs) == 0:
-		delete(b.m, k)
-		return
+		if s.fib == 0 {
+			delete(b.m, k)
+			return
+		}
+		s.one = route{flags: rtNone}
 	case len(rs) == 1:
 		s.one = rs[0]
-	case s.more != 0:
-		b.spill[s.more-1] = append(b.spill[s.more-1][:0], rs...)
+	case s.spilled():
+		b.spill[s.one.nh] = append(b.spill[s.one.nh][:0], rs...)
 	default:
 		cp := slices.Clone(rs)
+		var i uint32
 		if n := len(b.free); n > 0 {
-			s.more = b.free[n-1] + 1
+			i = b.free[n-1]
 			b.free = b.free[:n-1]
-			b.spill[s.more-1] = cp
+			b.spill[i] = cp
 		} else {
+			i = uint32(len(b.spill))
 			b.spill = append(b.spill, cp)
-			s.more = uint32(len(b.spill))
 		}
+		s.one = route{nh: i, flags: rtSpill}
 	}
 	b.m[k] = s
 }
@@ -116,22 +133,63 @@ func (b *rib) add(k pfxKey, r route) {
 	b.set(k, slices.Insert(slices.Clip(rs), i, r))
 }
 
-// len is the number of prefixes with candidates.
-func (b *rib) len() int { return len(b.m) }
-
-// all yields every prefix with its candidates, in no order. The slice is
-// valid only during the yield and must not be modified.
+// all yields every prefix with candidates, with them, in no order. The
+// slice is valid only during the yield and must not be modified.
 func (b *rib) all() iter.Seq2[pfxKey, []route] {
 	return func(yield func(pfxKey, []route) bool) {
 		var buf [1]route
 		for k, s := range b.m {
+			if s.empty() {
+				continue
+			}
 			rs := buf[:]
-			if s.more != 0 {
-				rs = b.spill[s.more-1]
+			if s.spilled() {
+				rs = b.spill[s.one.nh]
 			} else {
 				buf[0] = s.one
 			}
 			if !yield(k, rs) {
+				return
+			}
+		}
+	}
+}
+
+// fibOf returns the index of k's FIB entry, if it has one.
+func (b *rib) fibOf(k pfxKey) (uint32, bool) {
+	s := b.m[k]
+	return s.fib, s.fib != 0
+}
+
+// setFIB records idx as k's FIB entry.
+func (b *rib) setFIB(k pfxKey, idx uint32) {
+	s, ok := b.m[k]
+	if !ok {
+		s.one = route{flags: rtNone}
+	}
+	s.fib = idx
+	b.m[k] = s
+}
+
+// clearFIB records that k has no FIB entry.
+func (b *rib) clearFIB(k pfxKey) {
+	s, ok := b.m[k]
+	switch {
+	case !ok:
+	case s.empty():
+		delete(b.m, k)
+	default:
+		s.fib = 0
+		b.m[k] = s
+	}
+}
+
+// installed yields every prefix with a FIB entry and its index, in no
+// order.
+func (b *rib) installed() iter.Seq2[pfxKey, uint32] {
+	return func(yield func(pfxKey, uint32) bool) {
+		for k, s := range b.m {
+			if s.fib != 0 && !yield(k, s.fib) {
 				return
 			}
 		}

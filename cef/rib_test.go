@@ -10,7 +10,8 @@ import (
 )
 
 // A route is small and pointer-free: the RIB of a million statics is a
-// map of 8-byte keys and 16-byte values, nothing for the GC to scan.
+// map of 8-byte keys and 16-byte values (with the FIB entry index),
+// nothing for the GC to scan.
 func TestRouteCompact(t *testing.T) {
 	if s := unsafe.Sizeof(route{}); s > 12 {
 		t.Fatalf("route is %d bytes", s)
@@ -30,7 +31,7 @@ func TestRIBCandidates(t *testing.T) {
 		t.Fatalf("empty rib: %v", rs)
 	}
 	b.add(k, route{nh: 1, dist: 5, typ: Static, flags: rtNextHop})
-	if rs := b.get(k, &buf); len(rs) != 1 || rs[0].nh != 1 || b.m[k].more != 0 {
+	if rs := b.get(k, &buf); len(rs) != 1 || rs[0].nh != 1 || b.m[k].spilled() {
 		t.Fatalf("one candidate: %v, slot %+v", rs, b.m[k])
 	}
 	b.add(k, route{nh: 2, dist: 1, typ: Static, flags: rtNextHop})
@@ -43,12 +44,12 @@ func TestRIBCandidates(t *testing.T) {
 	if !slices.Equal(nhs, []uint32{2, 1, 3, 4}) {
 		t.Fatalf("order by distance, stable: %v", nhs)
 	}
-	if b.m[k].more == 0 {
+	if !b.m[k].spilled() {
 		t.Fatal("several candidates not spilled")
 	}
 	// Back to one: inline again, the spill slot free for the next.
 	b.set(k, []route{{nh: 9, dist: 1, typ: Static, flags: rtNextHop}})
-	if s := b.m[k]; s.more != 0 || s.one.nh != 9 || len(b.free) != 1 {
+	if s := b.m[k]; s.spilled() || s.one.nh != 9 || len(b.free) != 1 {
 		t.Fatalf("back to one: slot %+v, free %v", s, b.free)
 	}
 	k2 := pfxKey{u("198.51.100.0"), 24}
@@ -64,13 +65,36 @@ func TestRIBCandidates(t *testing.T) {
 			t.Fatalf("all: stray key %v", pk)
 		}
 	}
-	if n != 3 || b.len() != 2 {
-		t.Fatalf("all: %d candidates in %d prefixes", n, b.len())
+	if n != 3 || len(b.m) != 2 {
+		t.Fatalf("all: %d candidates in %d prefixes", n, len(b.m))
 	}
+	// A prefix's FIB entry outlives its candidates, and the other way.
+	b.setFIB(k, 7)
 	b.set(k, nil)
+	if rs := b.get(k, &buf); rs != nil {
+		t.Fatalf("deleted candidates: %v", rs)
+	}
+	if idx, ok := b.fibOf(k); !ok || idx != 7 {
+		t.Fatalf("FIB entry lost with the candidates: %d %v", idx, ok)
+	}
+	for pk := range b.all() {
+		if pk == k {
+			t.Fatal("all yields a prefix without candidates")
+		}
+	}
+	b.clearFIB(k)
 	b.set(k2, nil)
-	if b.len() != 0 || len(b.free) != 1 {
-		t.Fatalf("deleted: %d prefixes, free %v", b.len(), b.free)
+	if len(b.m) != 0 || len(b.free) != 1 {
+		t.Fatalf("deleted: %d prefixes, free %v", len(b.m), b.free)
+	}
+	b.setFIB(k, 3) // a host entry: no candidates
+	b.add(k, route{nh: 5, dist: 1})
+	b.clearFIB(k)
+	if rs := b.get(k, &buf); len(rs) != 1 || rs[0].nh != 5 {
+		t.Fatalf("candidates lost with the FIB entry: %v", rs)
+	}
+	if _, ok := b.fibOf(k); ok {
+		t.Fatal("FIB entry left")
 	}
 }
 

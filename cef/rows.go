@@ -12,8 +12,8 @@ import (
 // order (address, then prefix length).
 func (t *Table) Entries() []Entry {
 	t.mu.Lock()
-	out := make([]Entry, 0, len(t.live))
-	for _, idx := range t.live {
+	out := make([]Entry, 0, t.nlive)
+	for _, idx := range t.rib.installed() {
 		out = append(out, t.entries[idx])
 	}
 	t.mu.Unlock()
@@ -47,7 +47,7 @@ func (t *Table) Find(p netip.Prefix, exact bool) (Entry, bool) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	idx, ok := t.live[keyOf(p)]
+	idx, ok := t.rib.fibOf(keyOf(p))
 	if !ok {
 		return Entry{}, false
 	}
@@ -89,7 +89,7 @@ type RouteInfo struct {
 func (t *Table) Routes() []RouteInfo {
 	t.mu.Lock()
 	var out []RouteInfo
-	for k, idx := range t.live {
+	for k, idx := range t.rib.installed() {
 		e := &t.entries[idx]
 		if e.Kind == KindHost || e.Source == special {
 			continue

@@ -76,7 +76,7 @@ type Table struct {
 	mu         sync.Mutex
 	lpm        *lpmWriter
 	entries    []Entry
-	live       map[pfxKey]uint32
+	nlive      int // prefixes with a FIB entry (see rib.fibOf)
 	deadEnts   int
 	rib        rib
 	statics    int             // static routes in rib
@@ -197,5 +197,5 @@ func (t *Table) done() {
 func (t *Table) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.live)
+	return t.nlive
 }
