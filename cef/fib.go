@@ -158,7 +158,13 @@ func (t *Table) commitLocked() {
 	for k := range t.dirty {
 		t.install(k)
 	}
-	clear(t.dirty)
+	if len(t.dirty) > 4096 {
+		// clear keeps a map's slots: after a bulk load of a million
+		// routes, tens of MiB for nothing.
+		t.dirty = map[pfxKey]struct{}{}
+	} else {
+		clear(t.dirty)
+	}
 	switch {
 	case t.deadEnts > len(t.entries)/2+65536:
 		t.compact()

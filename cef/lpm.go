@@ -27,7 +27,7 @@ package cef
 // need, is the entry's Len.
 //
 // Updates are copy-on-write so that readers never lock: the writer edits a
-// private root and blocks allocated in the current generation; a block that
+// private root and the blocks appended since the last publication; a block that
 // a published snapshot can see is copied before it is changed. Blocks live in
 // one append-only []uint32 pool (a slab: on huge pages when big): new
 // blocks are appended beyond the length that published snapshots know, so
@@ -96,12 +96,15 @@ func (s *lpmSnap) lookup(a uint32) uint32 {
 
 // lpmWriter owns the mutable state; it is used under the table's write lock.
 type lpmWriter struct {
-	root     *[rootSize]uint32
-	pool     []uint32 // in mem
-	mem      *slab
-	blockGen []uint32 // by unit: the generation the block starting there was allocated in
-	gen      uint32
-	dead     int // units of blocks superseded by a copy
+	root *[rootSize]uint32
+	pool []uint32 // in mem
+	mem  *slab
+	// frozen is the pool's length in units when the last snapshot was
+	// published: the blocks below it are visible to readers, those
+	// appended since are the writer's own (the pool only grows, and a
+	// repack starts a pool no snapshot sees).
+	frozen int
+	dead   int // units of blocks superseded by a copy
 	// retired counts the bytes of the pools given up (grown out of,
 	// repacked) since the table last collected garbage; see
 	// Table.reclaimPools.
@@ -112,11 +115,11 @@ type lpmWriter struct {
 }
 
 func newLPMWriter(depth func(leaf uint32) int) *lpmWriter {
-	return &lpmWriter{root: new([rootSize]uint32), gen: 1, depth: depth}
+	return &lpmWriter{root: new([rootSize]uint32), depth: depth}
 }
 
 // units is the size of the pool in units, live and dead.
-func (w *lpmWriter) units() int { return len(w.blockGen) }
+func (w *lpmWriter) units() int { return len(w.pool) / unitSlots }
 
 // unitsOf is the size in units of a block a slot at level points to
 // (level 1: the root).
@@ -139,11 +142,7 @@ func (w *lpmWriter) addBlock(n int) uint64 {
 		w.mem, w.pool = m, slots[:l]
 	}
 	w.pool = w.pool[:l+n*unitSlots]
-	idx := len(w.blockGen)
-	for range n {
-		w.blockGen = append(w.blockGen, w.gen)
-	}
-	return uint64(idx)
+	return uint64(l / unitSlots)
 }
 
 // newBlock appends a block of n units filled with fill and returns its index.
@@ -156,10 +155,10 @@ func (w *lpmWriter) newBlock(n int, fill uint32) uint64 {
 	return idx
 }
 
-// writable returns a block index that may be written in this generation,
+// writable returns a block index that may be written now,
 // copying block idx of n units if a published snapshot can see it.
 func (w *lpmWriter) writable(idx uint64, n int) uint64 {
-	if w.blockGen[idx] == w.gen {
+	if idx >= uint64(w.frozen) {
 		return idx
 	}
 	c := w.addBlock(n)
@@ -168,12 +167,12 @@ func (w *lpmWriter) writable(idx uint64, n int) uint64 {
 	return c
 }
 
-// publish freezes the current state into a snapshot and starts a new
-// generation.
+// publish freezes the current state into a snapshot: the blocks it sees
+// are copied before they are next changed.
 func (w *lpmWriter) publish() lpmSnap {
 	root := new([rootSize]uint32)
 	*root = *w.root
-	w.gen++
+	w.frozen = w.units()
 	return lpmSnap{root: root, pool: w.pool[:len(w.pool):len(w.pool)], mem: w.mem}
 }
 
@@ -271,7 +270,6 @@ func (w *lpmWriter) repack() {
 	// once double the new pool.
 	m, pool := newSlab32((live + live/8 + 64*l2Units) * unitSlots)
 	pool = pool[:0]
-	gen := make([]uint32, 0, cap(pool)/unitSlots)
 	var move func(s uint32, level int) uint32
 	move = func(s uint32, level int) uint32 {
 		if s&slotBlock == 0 {
@@ -279,11 +277,8 @@ func (w *lpmWriter) repack() {
 		}
 		n := unitsOf(level)
 		from := uint64(s&^slotBlock) * unitSlots
-		idx := len(gen)
+		idx := len(pool) / unitSlots
 		pool = append(pool, w.pool[from:from+uint64(n*unitSlots)]...)
-		for range n {
-			gen = append(gen, w.gen)
-		}
 		for j := idx * unitSlots; j < (idx+n)*unitSlots; j++ {
 			pool[j] = move(pool[j], level+1)
 		}
@@ -293,5 +288,5 @@ func (w *lpmWriter) repack() {
 		w.root[i] = move(s, 1)
 	}
 	w.retired += cap(w.pool) * slotBytes
-	w.mem, w.pool, w.blockGen, w.dead = m, pool, gen, 0
+	w.mem, w.pool, w.frozen, w.dead = m, pool, 0, 0
 }
