@@ -32,6 +32,20 @@ func (t *Table) EntryIfName(e *Entry) string {
 	return t.ifName(e.If)
 }
 
+// EntryAdjacency returns the current version of e's adjacency. For a copy
+// of an entry that has since been replaced, the adjacency may be gone
+// (a drop adjacency stands in) or, its ID reused, another's.
+func (t *Table) EntryAdjacency(e *Entry) *Adjacency {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if int(e.adj) < len(t.adjByID) {
+		if s := t.adjByID[e.adj]; s != nil {
+			return s.cur.Load()
+		}
+	}
+	return t.dropSlot.cur.Load()
+}
+
 // Find returns the entry of exactly p (exact) or the longest match of p's
 // address (!exact), as `show ip cef A M` and `show ip cef A` do.
 func (t *Table) Find(p netip.Prefix, exact bool) (Entry, bool) {

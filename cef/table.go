@@ -147,14 +147,14 @@ func (t *Table) Lookup(dst uint32) Result {
 	if id := leafAdj(l); id != adjInEntry {
 		a = s.adjs[id].cur.Load() // small and hot, unlike the entries
 	} else {
-		a = e.adj.cur.Load()
+		a = s.adjs[e.adj].cur.Load()
 	}
 	return Result{Entry: e, Adj: a}
 }
 
 // leafOf returns the LPM leaf of FIB entry idx.
 func (t *Table) leafOf(idx uint32) uint32 {
-	return makeLeaf(idx, t.entries[idx].adj.id)
+	return makeLeaf(idx, t.entries[idx].adj)
 }
 
 // Counters returns the per-worker counters.
