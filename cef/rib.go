@@ -57,18 +57,18 @@ func (s ribSlot) empty() bool { return s.one.flags&rtNone != 0 }
 // (stable: among equal distances, the order they were added in), and to
 // their FIB entries.
 type rib struct {
-	m     map[pfxKey]ribSlot
+	m     ribMap
 	spill [][]route
 	free  []uint32 // unused spill indexes
 }
 
-func newRIB() rib { return rib{m: map[pfxKey]ribSlot{}} }
+func newRIB() rib { return rib{} }
 
 // get returns k's candidates, nil for none. A single candidate is copied
 // into *buf and the slice is buf's: valid until buf is reused, which lets
 // callers that recurse (resolveNH) each bring their own.
 func (b *rib) get(k pfxKey, buf *[1]route) []route {
-	s, ok := b.m[k]
+	s, ok := b.m.lookup(k)
 	switch {
 	case !ok || s.empty():
 		return nil
@@ -83,7 +83,7 @@ func (b *rib) get(k pfxKey, buf *[1]route) []route {
 // set replaces k's candidates with rs (sorted by the caller); none
 // deletes them. rs is copied.
 func (b *rib) set(k pfxKey, rs []route) {
-	s, had := b.m[k]
+	s, had := b.m.lookup(k)
 	if had && s.spilled() && len(rs) < 2 {
 		b.spill[s.one.nh] = nil
 		b.free = append(b.free, s.one.nh)
@@ -92,7 +92,7 @@ func (b *rib) set(k pfxKey, rs []route) {
 	switch {
 	case len(rs) == 0:
 		if s.fib == 0 {
-			delete(b.m, k)
+			b.m.remove(k)
 			return
 		}
 		s.one = route{flags: rtNone}
@@ -113,7 +113,7 @@ func (b *rib) set(k pfxKey, rs []route) {
 		}
 		s.one = route{nh: i, flags: rtSpill}
 	}
-	b.m[k] = s
+	b.m.store(k, s)
 }
 
 // add inserts r among k's candidates, after those of lower or equal
@@ -138,7 +138,7 @@ func (b *rib) add(k pfxKey, r route) {
 func (b *rib) all() iter.Seq2[pfxKey, []route] {
 	return func(yield func(pfxKey, []route) bool) {
 		var buf [1]route
-		for k, s := range b.m {
+		for k, s := range b.m.all() {
 			if s.empty() {
 				continue
 			}
@@ -157,30 +157,30 @@ func (b *rib) all() iter.Seq2[pfxKey, []route] {
 
 // fibOf returns the index of k's FIB entry, if it has one.
 func (b *rib) fibOf(k pfxKey) (uint32, bool) {
-	s := b.m[k]
+	s, _ := b.m.lookup(k)
 	return s.fib, s.fib != 0
 }
 
 // setFIB records idx as k's FIB entry.
 func (b *rib) setFIB(k pfxKey, idx uint32) {
-	s, ok := b.m[k]
+	s, ok := b.m.lookup(k)
 	if !ok {
 		s.one = route{flags: rtNone}
 	}
 	s.fib = idx
-	b.m[k] = s
+	b.m.store(k, s)
 }
 
 // clearFIB records that k has no FIB entry.
 func (b *rib) clearFIB(k pfxKey) {
-	s, ok := b.m[k]
+	s, ok := b.m.lookup(k)
 	switch {
 	case !ok:
 	case s.empty():
-		delete(b.m, k)
+		b.m.remove(k)
 	default:
 		s.fib = 0
-		b.m[k] = s
+		b.m.store(k, s)
 	}
 }
 
@@ -188,7 +188,7 @@ func (b *rib) clearFIB(k pfxKey) {
 // order.
 func (b *rib) installed() iter.Seq2[pfxKey, uint32] {
 	return func(yield func(pfxKey, uint32) bool) {
-		for k, s := range b.m {
+		for k, s := range b.m.all() {
 			if s.fib != 0 && !yield(k, s.fib) {
 				return
 			}

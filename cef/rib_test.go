@@ -31,8 +31,8 @@ func TestRIBCandidates(t *testing.T) {
 		t.Fatalf("empty rib: %v", rs)
 	}
 	b.add(k, route{nh: 1, dist: 5, typ: Static, flags: rtNextHop})
-	if rs := b.get(k, &buf); len(rs) != 1 || rs[0].nh != 1 || b.m[k].spilled() {
-		t.Fatalf("one candidate: %v, slot %+v", rs, b.m[k])
+	if rs := b.get(k, &buf); len(rs) != 1 || rs[0].nh != 1 || slotOf(b, k).spilled() {
+		t.Fatalf("one candidate: %v, slot %+v", rs, slotOf(b, k))
 	}
 	b.add(k, route{nh: 2, dist: 1, typ: Static, flags: rtNextHop})
 	b.add(k, route{nh: 3, dist: 5, typ: Static, flags: rtNextHop})
@@ -44,12 +44,12 @@ func TestRIBCandidates(t *testing.T) {
 	if !slices.Equal(nhs, []uint32{2, 1, 3, 4}) {
 		t.Fatalf("order by distance, stable: %v", nhs)
 	}
-	if !b.m[k].spilled() {
+	if !slotOf(b, k).spilled() {
 		t.Fatal("several candidates not spilled")
 	}
 	// Back to one: inline again, the spill slot free for the next.
 	b.set(k, []route{{nh: 9, dist: 1, typ: Static, flags: rtNextHop}})
-	if s := b.m[k]; s.spilled() || s.one.nh != 9 || len(b.free) != 1 {
+	if s := slotOf(b, k); s.spilled() || s.one.nh != 9 || len(b.free) != 1 {
 		t.Fatalf("back to one: slot %+v, free %v", s, b.free)
 	}
 	k2 := pfxKey{u("198.51.100.0"), 24}
@@ -65,8 +65,8 @@ func TestRIBCandidates(t *testing.T) {
 			t.Fatalf("all: stray key %v", pk)
 		}
 	}
-	if n != 3 || len(b.m) != 2 {
-		t.Fatalf("all: %d candidates in %d prefixes", n, len(b.m))
+	if n != 3 || b.m.len() != 2 {
+		t.Fatalf("all: %d candidates in %d prefixes", n, b.m.len())
 	}
 	// A prefix's FIB entry outlives its candidates, and the other way.
 	b.setFIB(k, 7)
@@ -84,8 +84,8 @@ func TestRIBCandidates(t *testing.T) {
 	}
 	b.clearFIB(k)
 	b.set(k2, nil)
-	if len(b.m) != 0 || len(b.free) != 1 {
-		t.Fatalf("deleted: %d prefixes, free %v", len(b.m), b.free)
+	if b.m.len() != 0 || len(b.free) != 1 {
+		t.Fatalf("deleted: %d prefixes, free %v", b.m.len(), b.free)
 	}
 	b.setFIB(k, 3) // a host entry: no candidates
 	b.add(k, route{nh: 5, dist: 1})
@@ -271,5 +271,66 @@ func TestStaticsFollowNextHopResolution(t *testing.T) {
 		if k, in := via(a); k != KindNextHop || in != vl20 {
 			t.Fatalf("%s after the move: %v via %d", a, k, in)
 		}
+	}
+}
+
+func slotOf(b rib, k pfxKey) ribSlot { s, _ := b.m.lookup(k); return s }
+
+// The RIB's hash table against a Go map: random stores, overwrites and
+// removals (backward shifts across the wrap-around included), growth, and
+// iteration.
+func TestRIBMapAgainstMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	var m ribMap
+	want := map[pfxKey]ribSlot{}
+	keys := []pfxKey{}
+	for i := range 200000 {
+		switch op := rng.IntN(10); {
+		case op < 6 || len(keys) == 0:
+			k := pfxKey{rng.Uint32() & 0xffff00ff, uint8(rng.IntN(33))}
+			if i%3 == 0 && len(keys) > 0 {
+				k = keys[rng.IntN(len(keys))] // overwrite
+			}
+			s := ribSlot{one: route{nh: rng.Uint32(), ifc: IfID(rng.Uint32()), dist: uint8(i), typ: Static, flags: rtNextHop}, fib: rng.Uint32()}
+			if _, ok := want[k]; !ok {
+				keys = append(keys, k)
+			}
+			want[k] = s
+			m.store(k, s)
+		default:
+			j := rng.IntN(len(keys))
+			k := keys[j]
+			keys[j] = keys[len(keys)-1]
+			keys = keys[:len(keys)-1]
+			delete(want, k)
+			m.remove(k)
+			m.remove(k) // twice: a no-op
+		}
+		if i%20000 == 0 || i == 199999 {
+			if m.len() != len(want) {
+				t.Fatalf("op %d: len %d, want %d", i, m.len(), len(want))
+			}
+			for k, s := range want {
+				if got, ok := m.lookup(k); !ok || got != s {
+					t.Fatalf("op %d: %v = %+v %v, want %+v", i, k, got, ok, s)
+				}
+			}
+			n := 0
+			for k, s := range m.all() {
+				n++
+				if want[k] != s {
+					t.Fatalf("op %d: all yields %v = %+v, want %+v", i, k, s, want[k])
+				}
+			}
+			if n != len(want) {
+				t.Fatalf("op %d: all yields %d, want %d", i, n, len(want))
+			}
+			if _, ok := m.lookup(pfxKey{1, 33}); ok {
+				t.Fatal("found a key never stored")
+			}
+		}
+	}
+	if s := unsafe.Sizeof(ribCell{}); s != 20 {
+		t.Fatalf("ribCell is %d bytes", s)
 	}
 }
