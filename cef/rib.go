@@ -1,7 +1,6 @@
 package cef
 
 import (
-	"cmp"
 	"iter"
 	"slices"
 )
@@ -195,6 +194,3 @@ func (b *rib) installed() iter.Seq2[pfxKey, uint32] {
 		}
 	}
 }
-
-// byDistance orders candidates as the RIB keeps them.
-func byDistance(a, b route) int { return cmp.Compare(a.dist, b.dist) }
