@@ -5,7 +5,7 @@ package dataplane
 // route, SVI and ARP change inside fn is recorded in the RIB at once, and
 // the forwarding structure is rebuilt and published once when fn returns,
 // instead of once per change. A publication copies the LPM root
-// (512 KiB) and every block the change touched, so a per-line publish
+// (256 KiB) and every block the change touched, so a per-line publish
 // makes a 100k-route config cost tens of gigabytes of copying; one
 // publish costs one root.
 //
