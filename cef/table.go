@@ -5,8 +5,9 @@
 // workers) look up without locks or allocations; writers (configuration and
 // ARP events) publish immutable snapshots.
 //
-// table.go holds the Table and Lookup; routes.go the RIB (SVI subnets and
-// static routes); resolve.go recursive next-hop resolution; fib.go the FIB
+// table.go holds the Table and Lookup; routes.go the RIB's operations (SVI
+// subnets and static routes), rib.go and ribmap.go its compact storage;
+// resolve.go recursive next-hop resolution; fib.go the FIB
 // entries built from the RIB and the snapshot commit; adjtable.go the
 // adjacency slots and their ARP-driven state; adjacency.go the rewrite;
 // lpm.go the longest-prefix-match structure.
