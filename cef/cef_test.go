@@ -315,8 +315,8 @@ func TestEntriesRows(t *testing.T) {
 		if e.NextHop != 0 {
 			nh = u32Addr(e.NextHop).String()
 		}
-		if e.Kind != w.kind || w.nextHop != "" && nh != w.nextHop || e.IfName != w.ifName {
-			t.Errorf("%v: kind %v next hop %q if %q, want %+v", e.Prefix(), e.Kind, nh, e.IfName, w)
+		if e.Kind != w.kind || w.nextHop != "" && nh != w.nextHop || tb.EntryIfName(&e) != w.ifName {
+			t.Errorf("%v: kind %v next hop %q if %q, want %+v", e.Prefix(), e.Kind, nh, tb.EntryIfName(&e), w)
 		}
 	}
 	if len(want) != 0 {
@@ -336,7 +336,7 @@ func TestEntriesRows(t *testing.T) {
 		t.Fatalf("find %v", e.Prefix())
 	}
 	e, ok = tb.Find(pfx("10.9.0.0/16"), true)
-	if !ok || e.Kind != KindNextHop || u32Addr(e.NextHop) != ip("10.1.1.2") || e.Adjacency().State != AdjValid {
+	if !ok || e.Kind != KindNextHop || u32Addr(e.NextHop) != ip("10.1.1.2") || tb.EntryAdjacency(&e).State != AdjValid {
 		t.Fatalf("exact find %+v", e)
 	}
 	if _, ok := tb.Find(pfx("10.9.0.0/17"), true); ok {

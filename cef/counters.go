@@ -134,13 +134,15 @@ type Worker struct {
 	punt  counter.Cell
 }
 
-// ctrOf returns r's prefix counter id (0: none) without reading the entry
-// when r came from Lookup.
+// ctrOf returns r's prefix counter id (0: none). It reads the entry, which
+// forwarding does not otherwise: the LPM leaf has no room for the id, and
+// the prefix counters count only with per-prefix accounting on, and for
+// punts and drops.
 func ctrOf(r *Result) uint32 {
-	if r.ctr == 0 && r.Entry != nil {
-		return r.Entry.ctr // a Result built by hand, or the no-route entry (0)
+	if r.Entry == nil {
+		return 0
 	}
-	return r.ctr
+	return r.Entry.ctr
 }
 
 // Forwarded counts a packet of n bytes forwarded through r.

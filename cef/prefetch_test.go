@@ -18,7 +18,7 @@ func TestPrefetch(t *testing.T) {
 		t.Fatal("a FIB of a few routes prefetches")
 	}
 	// A /24 in each of n /16s is a block each.
-	n := prefetchMin/(blockSize*8) + 1
+	n := prefetchMin/(blockSize*slotBytes) + 1
 	err := tb.Batch(func() error {
 		for i := range n {
 			a := uint32(100<<24) + uint32(i)<<16
@@ -30,7 +30,7 @@ func TestPrefetch(t *testing.T) {
 	})
 	must(t, err)
 	if !tb.Prefetching() {
-		t.Fatalf("a FIB of %d blocks does not prefetch", tb.lpm.blocks())
+		t.Fatalf("a FIB of %d blocks does not prefetch", tb.lpm.units())
 	}
 
 	rng := rand.New(rand.NewPCG(3, 3))

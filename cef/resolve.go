@@ -12,21 +12,21 @@ func (t *Table) resolveNH(nh uint32, depth int) resolution {
 	if depth > errResolveDepth {
 		return resolution{}
 	}
+	var buf [1]route
 	for l := 32; l >= 0; l-- {
-		rs := t.routes[pfxKey{nh & mask(l), uint8(l)}]
-		for _, r := range rs {
+		for _, r := range t.rib.get(pfxKey{nh & mask(l), uint8(l)}, &buf) {
 			switch {
-			case r.Type == Connected:
-				return resolution{true, r.If, nh}
-			case r.Type == Local, r.Type == special:
+			case r.typ == Connected:
+				return resolution{true, r.ifc, nh}
+			case r.typ == Local, r.typ == special:
 				return resolution{} // the next hop is us, or a martian
-			case r.HasIf && r.If == Null0:
+			case r.hasIf() && r.ifc == Null0:
 				return resolution{}
-			case r.HasIf && !r.NextHop.IsValid():
-				return resolution{true, r.If, nh}
+			case r.hasIf() && !r.hasNH():
+				return resolution{true, r.ifc, nh}
 			default:
-				if res := t.resolveNH(addrU32(r.NextHop), depth+1); res.ok {
-					if r.HasIf && res.If != r.If {
+				if res := t.resolveNH(r.nh, depth+1); res.ok {
+					if r.hasIf() && res.If != r.ifc {
 						continue
 					}
 					return res

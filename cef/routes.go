@@ -41,18 +41,6 @@ func (r RouteType) String() string {
 	return "unknown"
 }
 
-// Route is one RIB candidate.
-type Route struct {
-	Prefix   netip.Prefix
-	Type     RouteType
-	Distance uint8
-	NextHop  netip.Addr // static via a next hop
-	If       IfID       // connected, local, static via an interface (HasIf)
-	HasIf    bool
-	IfName   string
-	receive  bool // special: receive, else drop
-}
-
 type pfxKey struct {
 	a uint32
 	l uint8
@@ -73,6 +61,21 @@ type ifState struct {
 	id    IfID
 	cfg   IfConfig
 	glean *adjSlot
+	// owned are the prefixes of the interface's connected, local and
+	// receive routes, so that a reconfiguration removes them without
+	// walking the RIB.
+	owned []pfxKey
+}
+
+// ifName is the name of interface id for rows ("" for one that is gone).
+func (t *Table) ifName(id IfID) string {
+	if id == Null0 {
+		return "Null0"
+	}
+	if st := t.ifs[id]; st != nil {
+		return st.cfg.Name
+	}
+	return ""
 }
 
 // SetInterface adds or reconfigures an SVI: its subnets become connected
@@ -93,8 +96,11 @@ func (t *Table) SetInterface(id IfID, cfg IfConfig) error {
 	cfg.Virtual = slices.Clone(cfg.Virtual)
 	t.mu.Lock()
 	defer t.done()
-	t.dropInterfaceRoutes(id)
 	st := t.ifs[id]
+	t.dropInterfaceRoutes(st)
+	// A new interface (or a re-created one) makes the statics through it
+	// usable again, and a rename changes their entries' names.
+	rescan := st == nil || st.cfg.Name != cfg.Name
 	if st == nil {
 		st = &ifState{id: id}
 		st.glean = t.newAdj(&Adjacency{State: AdjGlean})
@@ -103,17 +109,23 @@ func (t *Table) SetInterface(id IfID, cfg IfConfig) error {
 	st.cfg = cfg
 	g := &Adjacency{ID: st.glean.cur.Load().ID, State: AdjGlean, If: id, IfName: cfg.Name, SrcMAC: cfg.MAC, VLAN: cfg.VLAN, Tagged: cfg.Tagged}
 	st.glean.cur.Store(g)
+	own := func(p netip.Prefix, r route) {
+		k := keyOf(p)
+		r.ifc, r.flags = id, r.flags|rtIf
+		t.addRouteLocked(k, r)
+		st.owned = append(st.owned, k)
+	}
 	for _, p := range cfg.Addresses {
-		t.addRouteLocked(Route{Prefix: p.Masked(), Type: Connected, If: id, HasIf: true, IfName: cfg.Name})
-		t.addRouteLocked(Route{Prefix: netip.PrefixFrom(p.Addr(), 32), Type: Local, If: id, HasIf: true, IfName: cfg.Name})
+		own(p.Masked(), route{typ: Connected})
+		own(netip.PrefixFrom(p.Addr(), 32), route{typ: Local})
 		if p.Bits() <= 30 {
 			net := addrU32(p.Masked().Addr())
-			t.addRouteLocked(Route{Prefix: netip.PrefixFrom(u32Addr(net), 32), Type: special, receive: true, If: id, HasIf: true, IfName: cfg.Name})
-			t.addRouteLocked(Route{Prefix: netip.PrefixFrom(u32Addr(net|^mask(p.Bits())), 32), Type: special, receive: true, If: id, HasIf: true, IfName: cfg.Name})
+			own(netip.PrefixFrom(u32Addr(net), 32), route{typ: special, flags: rtReceive})
+			own(netip.PrefixFrom(u32Addr(net|^mask(p.Bits())), 32), route{typ: special, flags: rtReceive})
 		}
 	}
 	for _, a := range cfg.Virtual {
-		t.addRouteLocked(Route{Prefix: netip.PrefixFrom(a, 32), Type: special, receive: true, If: id, HasIf: true, IfName: cfg.Name})
+		own(netip.PrefixFrom(a, 32), route{typ: special, flags: rtReceive})
 	}
 	for k, s := range t.adjs {
 		if k.If == id {
@@ -125,35 +137,57 @@ func (t *Table) SetInterface(id IfID, cfg IfConfig) error {
 			t.dirty[k] = struct{}{}
 		}
 	}
-	// Static routes naming the interface take its new name.
-	for k, rs := range t.routes {
-		for i := range rs {
-			if rs[i].Type == Static && rs[i].HasIf && rs[i].If == id {
-				rs[i].IfName = cfg.Name
-				t.dirty[k] = struct{}{}
-			}
-		}
+	if rescan {
+		t.dirtyStaticsVia(id)
 	}
 	return nil
 }
 
-// dropInterfaceRoutes removes the connected, local and special routes of id.
-func (t *Table) dropInterfaceRoutes(id IfID) {
-	for k, rs := range t.routes {
+// dirtyStaticsVia marks the prefixes of the static routes naming
+// interface id for recomputation: a walk of the RIB, when an interface
+// comes, goes or is renamed.
+func (t *Table) dirtyStaticsVia(id IfID) {
+	for k, rs := range t.rib.all() {
 		for _, r := range rs {
-			if r.HasIf && r.If == id && r.Type != Static {
-				t.delRouteLocked(k, func(x Route) bool { return x.HasIf && x.If == id && x.Type != Static })
+			if r.typ == Static && r.hasIf() && r.ifc == id {
+				t.dirty[k] = struct{}{}
 				break
 			}
 		}
 	}
 }
 
+// dirtyStaticsViaNH marks the prefixes of the static routes via the next
+// hops nhs for recomputation: a walk of the RIB, when next hops resolve
+// differently (an SVI subnet or a recursive route changed).
+func (t *Table) dirtyStaticsViaNH(nhs map[uint32]struct{}) {
+	for k, rs := range t.rib.all() {
+		for _, r := range rs {
+			if _, ok := nhs[r.nh]; ok && r.typ == Static && r.hasNH() {
+				t.dirty[k] = struct{}{}
+				break
+			}
+		}
+	}
+}
+
+// dropInterfaceRoutes removes the connected, local and special routes of
+// interface st (nil: none yet).
+func (t *Table) dropInterfaceRoutes(st *ifState) {
+	if st == nil {
+		return
+	}
+	for _, k := range st.owned {
+		t.delRouteLocked(k, func(x route) bool { return x.hasIf() && x.ifc == st.id && x.typ != Static })
+	}
+	st.owned = st.owned[:0]
+}
+
 // RemoveInterface deletes an SVI, its routes, host entries and adjacencies.
 func (t *Table) RemoveInterface(id IfID) {
 	t.mu.Lock()
 	defer t.done()
-	t.dropInterfaceRoutes(id)
+	t.dropInterfaceRoutes(t.ifs[id])
 	for k, ifID := range t.hosts {
 		if ifID == id {
 			delete(t.hosts, k)
@@ -171,6 +205,7 @@ func (t *Table) RemoveInterface(id IfID) {
 		}
 	}
 	delete(t.ifs, id)
+	t.dirtyStaticsVia(id) // as on IOS they stay configured, unused
 	t.structural = true
 }
 
@@ -201,26 +236,33 @@ func (t *Table) AddStatic(s StaticRoute) error {
 	}
 	t.mu.Lock()
 	defer t.done()
-	name := ""
-	if s.HasIf {
-		switch st, ok := t.ifs[s.If]; {
-		case s.If == Null0:
-			name = "Null0"
-		case ok:
-			name = st.cfg.Name
-		default:
-			return fmt.Errorf("ip route %v: interface %d: %w", s.Prefix, s.If, ErrNoInterface)
-		}
+	if s.HasIf && s.If != Null0 && t.ifs[s.If] == nil {
+		return fmt.Errorf("ip route %v: interface %d: %w", s.Prefix, s.If, ErrNoInterface)
 	}
-	r := Route{Prefix: s.Prefix.Masked(), Type: Static, Distance: s.Distance, NextHop: s.NextHop, If: s.If, HasIf: s.HasIf, IfName: name}
-	k := keyOf(r.Prefix)
-	t.delRouteLocked(k, func(x Route) bool { return sameStatic(x, r) })
-	t.addRouteLocked(r)
+	r := staticRoute(s)
+	r.dist = s.Distance
+	k := keyOf(s.Prefix)
+	t.delRouteLocked(k, func(x route) bool { return sameStatic(x, r) })
+	t.addRouteLocked(k, r)
 	return nil
 }
 
-func sameStatic(x, r Route) bool {
-	return x.Type == Static && x.NextHop == r.NextHop && x.HasIf == r.HasIf && (!r.HasIf || x.If == r.If)
+// staticRoute is the RIB candidate of s, distance aside.
+func staticRoute(s StaticRoute) route {
+	r := route{typ: Static}
+	if s.NextHop.IsValid() {
+		r.nh, r.flags = addrU32(s.NextHop), rtNextHop
+	}
+	if s.HasIf {
+		r.ifc, r.flags = s.If, r.flags|rtIf
+	}
+	return r
+}
+
+// sameStatic says whether x is the static route r (as `no ip route`
+// names one: next hop and interface, not distance).
+func sameStatic(x, r route) bool {
+	return x.typ == Static && x.flags == r.flags && x.nh == r.nh && (!r.hasIf() || x.ifc == r.ifc)
 }
 
 // RemoveStatic deletes a static route (`no ip route ...`; the distance is
@@ -229,73 +271,102 @@ func (t *Table) RemoveStatic(s StaticRoute) error {
 	if !s.Prefix.IsValid() {
 		return fmt.Errorf("no ip route %v: %w", s.Prefix, ErrBadPrefix)
 	}
-	r := Route{Type: Static, NextHop: s.NextHop, If: s.If, HasIf: s.HasIf}
+	if !s.Prefix.Addr().Is4() || (s.NextHop.IsValid() && !s.NextHop.Is4()) {
+		return fmt.Errorf("no ip route %v: %w", s.Prefix, ErrNoSuchRoute)
+	}
+	r := staticRoute(s)
 	t.mu.Lock()
 	defer t.done()
-	if !t.delRouteLocked(keyOf(s.Prefix), func(x Route) bool { return sameStatic(x, r) }) {
+	if !t.delRouteLocked(keyOf(s.Prefix), func(x route) bool { return sameStatic(x, r) }) {
 		return fmt.Errorf("no ip route %v: %w", s.Prefix, ErrNoSuchRoute)
 	}
 	return nil
 }
 
-func (t *Table) addRouteLocked(r Route) {
-	k := keyOf(r.Prefix)
-	rs := append(t.routes[k], r)
-	slices.SortStableFunc(rs, func(a, b Route) int { return cmp.Compare(a.Distance, b.Distance) })
-	t.routes[k] = rs
-	if r.Type == Static && r.NextHop.IsValid() {
-		nh := addrU32(r.NextHop)
-		set := t.byNH[nh]
-		if set == nil {
-			set = map[pfxKey]struct{}{}
-			t.byNH[nh] = set
+// Statics returns the configured static routes, those that do not
+// resolve included, sorted by prefix (address, then length), next hop (none
+// first) and interface.
+func (t *Table) Statics() []StaticRoute {
+	t.mu.Lock()
+	out := make([]StaticRoute, 0, t.statics)
+	for k, rs := range t.rib.all() {
+		for _, r := range rs {
+			if r.typ != Static {
+				continue
+			}
+			s := StaticRoute{Prefix: k.prefix(), If: r.ifc, HasIf: r.hasIf(), Distance: r.dist}
+			if r.hasNH() {
+				s.NextHop = u32Addr(r.nh)
+			}
+			out = append(out, s)
 		}
-		set[k] = struct{}{}
+	}
+	t.mu.Unlock()
+	slices.SortFunc(out, func(a, b StaticRoute) int {
+		return cmp.Or(a.Prefix.Addr().Compare(b.Prefix.Addr()), cmp.Compare(a.Prefix.Bits(), b.Prefix.Bits()),
+			a.NextHop.Compare(b.NextHop), cmp.Compare(ifOrder(a), ifOrder(b)))
+	})
+	return out
+}
+
+// ifOrder orders the interfaces of statics: none, the SVIs by number,
+// then Null0.
+func ifOrder(s StaticRoute) int64 {
+	if !s.HasIf {
+		return -1
+	}
+	return int64(s.If)
+}
+
+// StaticCount returns the number of configured static routes.
+func (t *Table) StaticCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.statics
+}
+
+func (t *Table) addRouteLocked(k pfxKey, r route) {
+	t.rib.add(k, r)
+	if r.typ == Static {
+		t.statics++
+		if r.hasNH() {
+			t.nhRefs[r.nh]++
+		}
 	}
 	t.dirty[k] = struct{}{}
 	t.structural = true
 }
 
-func (t *Table) delRouteLocked(k pfxKey, match func(Route) bool) bool {
-	rs := t.routes[k]
-	found := false
+func (t *Table) delRouteLocked(k pfxKey, match func(route) bool) bool {
+	var buf [1]route
+	rs := t.rib.get(k, &buf)
+	var gone []uint32 // next hops of the removed statics
 	out := rs[:0]
+	found := false
 	for _, r := range rs {
-		if match(r) {
-			found = true
-			if r.Type == Static && r.NextHop.IsValid() {
-				nh := addrU32(r.NextHop)
-				if set := t.byNH[nh]; set != nil && !t.hasStaticVia(rs, r, nh) {
-					delete(set, k)
-					if len(set) == 0 {
-						delete(t.byNH, nh)
-						delete(t.nhRes, nh)
-					}
-				}
-			}
+		if !match(r) {
+			out = append(out, r)
 			continue
 		}
-		out = append(out, r)
-	}
-	if len(out) == 0 {
-		delete(t.routes, k)
-	} else {
-		t.routes[k] = out
-	}
-	if found {
-		t.dirty[k] = struct{}{}
-		t.structural = true
-	}
-	return found
-}
-
-// hasStaticVia reports whether rs holds another static (than r) via nh.
-func (t *Table) hasStaticVia(rs []Route, r Route, nh uint32) bool {
-	n := 0
-	for _, x := range rs {
-		if x.Type == Static && x.NextHop.IsValid() && addrU32(x.NextHop) == nh {
-			n++
+		found = true
+		if r.typ == Static {
+			t.statics--
+			if r.hasNH() {
+				gone = append(gone, r.nh)
+			}
 		}
 	}
-	return n > 1
+	if !found {
+		return false
+	}
+	for _, nh := range gone {
+		if t.nhRefs[nh]--; t.nhRefs[nh] == 0 {
+			delete(t.nhRefs, nh)
+			delete(t.nhRes, nh)
+		}
+	}
+	t.rib.set(k, out)
+	t.dirty[k] = struct{}{}
+	t.structural = true
+	return true
 }

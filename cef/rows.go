@@ -12,13 +12,38 @@ import (
 // order (address, then prefix length).
 func (t *Table) Entries() []Entry {
 	t.mu.Lock()
-	out := make([]Entry, 0, len(t.live))
-	for _, idx := range t.live {
+	out := make([]Entry, 0, t.nlive)
+	for _, idx := range t.rib.installed() {
 		out = append(out, t.entries[idx])
 	}
 	t.mu.Unlock()
 	slices.SortFunc(out, func(a, b Entry) int { return cmp.Or(cmp.Compare(a.Addr, b.Addr), cmp.Compare(a.Len, b.Len)) })
 	return out
+}
+
+// EntryIfName returns the name of e's interface ("" for none), as `show
+// ip cef` shows it.
+func (t *Table) EntryIfName(e *Entry) string {
+	if !e.hasIf {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ifName(e.If)
+}
+
+// EntryAdjacency returns the current version of e's adjacency. For a copy
+// of an entry that has since been replaced, the adjacency may be gone
+// (a drop adjacency stands in) or, its ID reused, another's.
+func (t *Table) EntryAdjacency(e *Entry) *Adjacency {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if int(e.adj) < len(t.adjByID) {
+		if s := t.adjByID[e.adj]; s != nil {
+			return s.cur.Load()
+		}
+	}
+	return t.dropSlot.cur.Load()
 }
 
 // Find returns the entry of exactly p (exact) or the longest match of p's
@@ -36,7 +61,7 @@ func (t *Table) Find(p netip.Prefix, exact bool) (Entry, bool) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	idx, ok := t.live[keyOf(p)]
+	idx, ok := t.rib.fibOf(keyOf(p))
 	if !ok {
 		return Entry{}, false
 	}
@@ -78,19 +103,27 @@ type RouteInfo struct {
 func (t *Table) Routes() []RouteInfo {
 	t.mu.Lock()
 	var out []RouteInfo
-	for k, idx := range t.live {
+	for k, idx := range t.rib.installed() {
 		e := &t.entries[idx]
 		if e.Kind == KindHost || e.Source == special {
 			continue
 		}
-		for _, r := range t.routes[k] {
-			if r.Type != e.Source {
+		var buf [1]route
+		for _, r := range t.rib.get(k, &buf) {
+			if r.typ != e.Source {
 				continue
 			}
-			if r.Type == Static && r.NextHop.IsValid() && addrU32(r.NextHop) != cmp.Or(e.Via, e.NextHop) {
+			if r.typ == Static && r.hasNH() && r.nh != cmp.Or(e.Via, e.NextHop) {
 				continue
 			}
-			out = append(out, RouteInfo{Prefix: k.prefix(), Type: r.Type, Distance: r.Distance, NextHop: r.NextHop, IfName: r.IfName})
+			ri := RouteInfo{Prefix: k.prefix(), Type: r.typ, Distance: r.dist}
+			if r.hasNH() {
+				ri.NextHop = u32Addr(r.nh)
+			}
+			if r.hasIf() {
+				ri.IfName = t.ifName(r.ifc)
+			}
+			out = append(out, ri)
 			break
 		}
 	}

@@ -1,5 +1,7 @@
 package cef
 
+import "unsafe"
+
 // A slab is a zeroed []uint64 for the big lookup arrays (the LPM block
 // pool, the per-prefix counters). With a million prefixes they span tens
 // of megabytes touched at random, one line per packet, and with 4 KiB pages
@@ -16,3 +18,9 @@ type slab struct {
 }
 
 const hugePage = 2 << 20 // the x86-64 transparent huge page
+
+// newSlab32 returns a slab of at least n zeroed 32-bit slots and them.
+func newSlab32(n int) (*slab, []uint32) {
+	m := newSlab((n + 1) / 2)
+	return m, unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(m.slots))), 2*len(m.slots))[:n]
+}

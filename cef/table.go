@@ -5,8 +5,9 @@
 // workers) look up without locks or allocations; writers (configuration and
 // ARP events) publish immutable snapshots.
 //
-// table.go holds the Table and Lookup; routes.go the RIB (SVI subnets and
-// static routes); resolve.go recursive next-hop resolution; fib.go the FIB
+// table.go holds the Table and Lookup; routes.go the RIB's operations (SVI
+// subnets and static routes), rib.go and ribmap.go its compact storage;
+// resolve.go recursive next-hop resolution; fib.go the FIB
 // entries built from the RIB and the snapshot commit; adjtable.go the
 // adjacency slots and their ARP-driven state; adjacency.go the rewrite;
 // lpm.go the longest-prefix-match structure.
@@ -44,7 +45,6 @@ var (
 type Result struct {
 	Entry *Entry
 	Adj   *Adjacency
-	ctr   uint32 // Entry's counter id, copied from the LPM leaf
 }
 
 type fibSnap struct {
@@ -77,9 +77,10 @@ type Table struct {
 	mu         sync.Mutex
 	lpm        *lpmWriter
 	entries    []Entry
-	live       map[pfxKey]uint32
+	nlive      int // prefixes with a FIB entry (see rib.fibOf)
 	deadEnts   int
-	routes     map[pfxKey][]Route
+	rib        rib
+	statics    int             // static routes in rib
 	hosts      map[pfxKey]IfID // /32 host entries made by Resolve
 	ifs        map[IfID]*ifState
 	adjs       map[adjKey]*adjSlot
@@ -87,7 +88,7 @@ type Table struct {
 	adjShared  bool // adjByID's elements are visible to a published snapshot
 	adjFree    []uint32
 	neighbors  map[adjKey]packet.MAC
-	byNH       map[uint32]map[pfxKey]struct{}
+	nhRefs     map[uint32]uint32 // static routes via each next hop
 	nhRes      map[uint32]resolution
 	dirty      map[pfxKey]struct{}
 	structural bool
@@ -111,9 +112,9 @@ func New(cfg Config) *Table {
 		cfg.Shards = counter.NewShards(cfg.Workers)
 	}
 	t := &Table{
-		routes: map[pfxKey][]Route{}, hosts: map[pfxKey]IfID{}, ifs: map[IfID]*ifState{},
+		rib: newRIB(), hosts: map[pfxKey]IfID{}, ifs: map[IfID]*ifState{},
 		adjs: map[adjKey]*adjSlot{}, neighbors: map[adjKey]packet.MAC{},
-		byNH: map[uint32]map[pfxKey]struct{}{}, nhRes: map[uint32]resolution{}, dirty: map[pfxKey]struct{}{},
+		nhRefs: map[uint32]uint32{}, nhRes: map[uint32]resolution{}, dirty: map[pfxKey]struct{}{},
 		counters: newCounters(cfg.Shards),
 	}
 	t.noRoute = t.newAdj(&Adjacency{State: AdjDrop}) // ID 0: the zero LPM leaf is "no route"
@@ -126,8 +127,11 @@ func New(cfg Config) *Table {
 		receive bool
 	}{{"0.0.0.0/8", false}, {"0.0.0.0/32", true}, {"127.0.0.0/8", false}, {"224.0.0.0/4", false},
 		{"224.0.0.0/24", true}, {"240.0.0.0/4", false}, {"255.255.255.255/32", true}} {
-		p := netip.MustParsePrefix(s.p)
-		t.addRouteLocked(Route{Prefix: p, Type: special, receive: s.receive})
+		r := route{typ: special}
+		if s.receive {
+			r.flags = rtReceive
+		}
+		t.addRouteLocked(keyOf(netip.MustParsePrefix(s.p)), r)
 	}
 	t.commitLocked()
 	return t
@@ -144,15 +148,14 @@ func (t *Table) Lookup(dst uint32) Result {
 	if id := leafAdj(l); id != adjInEntry {
 		a = s.adjs[id].cur.Load() // small and hot, unlike the entries
 	} else {
-		a = e.adj.cur.Load()
+		a = s.adjs[e.adj].cur.Load()
 	}
-	return Result{Entry: e, Adj: a, ctr: leafCtr(l)}
+	return Result{Entry: e, Adj: a}
 }
 
 // leafOf returns the LPM leaf of FIB entry idx.
-func (t *Table) leafOf(idx uint32) uint64 {
-	e := &t.entries[idx]
-	return makeLeaf(idx, e.ctr, e.adj.id)
+func (t *Table) leafOf(idx uint32) uint32 {
+	return makeLeaf(idx, t.entries[idx].adj)
 }
 
 // Counters returns the per-worker counters.
@@ -195,5 +198,5 @@ func (t *Table) done() {
 func (t *Table) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.live)
+	return t.nlive
 }

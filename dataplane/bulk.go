@@ -5,7 +5,7 @@ package dataplane
 // route, SVI and ARP change inside fn is recorded in the RIB at once, and
 // the forwarding structure is rebuilt and published once when fn returns,
 // instead of once per change. A publication copies the LPM root
-// (512 KiB) and every block the change touched, so a per-line publish
+// (256 KiB) and every block the change touched, so a per-line publish
 // makes a 100k-route config cost tens of gigabytes of copying; one
 // publish costs one root.
 //
@@ -13,3 +13,7 @@ package dataplane
 // as proxy ARP) sees the FIB as it was before fn. Bulks nest; fn may call
 // any Switch method, including ones that batch themselves.
 func (sw *Switch) Bulk(fn func() error) error { return sw.l3.fib.Batch(fn) }
+
+// FIBPublications returns the number of FIB snapshots published since New
+// (see cef.Table.Publications): a Bulk costs one, however much it changed.
+func (sw *Switch) FIBPublications() uint64 { return sw.l3.fib.Publications() }

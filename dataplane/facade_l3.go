@@ -169,7 +169,7 @@ func (sw *Switch) ClockNanos() int64 { return sw.clk.Nanos() }
 func (sw *Switch) Routes() []RouteRow { return sw.l3.fib.Routes() }
 
 func cefRow(fib *cef.Table, e *cef.Entry, counted bool) CEFRow {
-	r := CEFRow{Prefix: e.Prefix(), Kind: e.Kind, IfName: e.IfName, Adj: e.Adjacency().State}
+	r := CEFRow{Prefix: e.Prefix(), Kind: e.Kind, IfName: fib.EntryIfName(e), Adj: fib.EntryAdjacency(e).State}
 	if e.NextHop != 0 {
 		r.NextHop = u32addr(e.NextHop)
 	}

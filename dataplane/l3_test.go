@@ -624,6 +624,16 @@ func TestStaticRouteThroughDeletedSVI(t *testing.T) {
 	if rs := g.sw.StaticRoutes(); len(rs) != 0 {
 		t.Fatalf("route still configured: %+v", rs)
 	}
+	// Gone from the RIB too: the SVI back does not bring it back.
+	if err := g.sw.CreateSVI(20); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.sw.SetSVIAddress(20, netip.MustParsePrefix("10.0.20.1/24"), false); err != nil {
+		t.Fatal(err)
+	}
+	if row, ok := g.sw.CEFFind(r.Prefix, true, false); ok {
+		t.Fatalf("removed route back in the FIB with its SVI: %+v", row)
+	}
 }
 
 // TestPerPrefixAccounting: routed packets count against their FIB prefix

@@ -96,10 +96,10 @@ func TestPrefetchingFIBRoutesTheSame(t *testing.T) {
 		g.cpu()
 		g.got()
 	}
-	// Filler the traffic never matches: one /24 in each of 4100 /16s, a
+	// Filler the traffic never matches: one /24 in each of 8200 /16s, a
 	// block each, is more than cef's prefetchMin of LPM blocks.
 	var fill []StaticRoute
-	for i := range 4100 {
+	for i := range 8200 {
 		a := uint32(100<<24) + uint32(i)<<16
 		fill = append(fill, StaticRoute{Prefix: netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), 0, 0}), 24), NextHop: nh})
 	}

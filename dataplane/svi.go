@@ -90,7 +90,6 @@ type l3State struct {
 	// IOS): routed packets are counted against their FIB prefix too.
 	perPrefix bool
 	svis      map[uint16]*SVIConfig
-	statics   map[routeKey]StaticRoute
 	arp       *arp.Table
 	fib       *cef.Table
 	punt      *puntQueue
@@ -103,7 +102,7 @@ func newL3State(sw *Switch) *l3State {
 	if mac.IsZero() {
 		mac = fallbackRouterMAC
 	}
-	l := &l3State{mac: mac, routing: true, svis: map[uint16]*SVIConfig{}, statics: map[routeKey]StaticRoute{}}
+	l := &l3State{mac: mac, routing: true, svis: map[uint16]*SVIConfig{}}
 	l.fib = cef.New(cef.Config{Shards: sw.shards})
 	l.arp = arp.New(arp.Config{ProxyResolver: func(in arp.IfID, target netip.Addr) bool {
 		b := target.As4()
@@ -484,13 +483,6 @@ func (sw *Switch) cefStaticLocked(r StaticRoute) (cef.StaticRoute, error) {
 	return cs, nil
 }
 
-// routeKey identifies a static route as `no ip route` does (distance aside).
-type routeKey struct {
-	prefix  netip.Prefix
-	nextHop netip.Addr
-	ifName  string
-}
-
 func normalizeRoute(r StaticRoute) StaticRoute {
 	switch vid, ok := ifname.ParseSVI(r.Interface); {
 	case strings.EqualFold(r.Interface, "null0"):
@@ -504,8 +496,6 @@ func normalizeRoute(r StaticRoute) StaticRoute {
 	}
 	return r
 }
-
-func keyOfRoute(r StaticRoute) routeKey { return routeKey{r.Prefix, r.NextHop, r.Interface} }
 
 // AddStaticRoute is `ip route PREFIX MASK {NEXTHOP | INTERFACE [NEXTHOP]} [DISTANCE]`.
 func (sw *Switch) AddStaticRoute(r StaticRoute) error {
@@ -531,58 +521,70 @@ func (sw *Switch) AddStaticRoutes(rs []StaticRoute) error {
 			if err := sw.l3.fib.AddStatic(cs); err != nil {
 				return fmt.Errorf("ip route: %w", err)
 			}
-			sw.l3.statics[keyOfRoute(r)] = r
 		}
 		return nil
 	})
 }
 
-// RemoveStaticRoute is `no ip route ...` (the distance is ignored).
+// RemoveStaticRoute is `no ip route ...` (the distance is ignored). A
+// route through a deleted SVI stays configured, as on IOS, and removing it
+// is still valid.
 func (sw *Switch) RemoveStaticRoute(r StaticRoute) error {
 	if !r.Prefix.IsValid() {
 		return fmt.Errorf("no ip route %v: %w", r.Prefix, ErrNoSuchRoute)
 	}
 	r = normalizeRoute(r)
+	cs := cef.StaticRoute{Prefix: r.Prefix, NextHop: r.NextHop}
+	if r.Interface != "" {
+		id, ok := staticIf(r.Interface)
+		if !ok {
+			return fmt.Errorf("no ip route %v %s: %w", r.Prefix, r.Interface, ErrNoSuchRoute)
+		}
+		cs.HasIf, cs.If = true, id
+	}
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
-	k := keyOfRoute(r)
-	if _, ok := sw.l3.statics[k]; !ok {
-		return fmt.Errorf("no ip route %v: %w", r.Prefix, ErrNoSuchRoute)
-	}
-	cs, err := sw.cefStaticLocked(r)
-	ifGone := err != nil
-	if ifGone { // the interface is gone: remove by what the FIB knows
-		cs = cef.StaticRoute{Prefix: r.Prefix, NextHop: r.NextHop, HasIf: r.Interface != ""}
-	}
-	// A route through a deleted SVI stays configured (as on IOS) but the
-	// FIB dropped it with the interface; removing it is still valid.
-	if err := sw.l3.fib.RemoveStatic(cs); err != nil && !ifGone {
+	if err := sw.l3.fib.RemoveStatic(cs); err != nil {
+		if errors.Is(err, cef.ErrNoSuchRoute) {
+			return fmt.Errorf("no ip route %v: %w", r.Prefix, ErrNoSuchRoute)
+		}
 		return fmt.Errorf("no ip route: %w", err)
 	}
-	delete(sw.l3.statics, k)
 	return nil
 }
 
-// StaticRoutes returns the configured static routes (running-config order:
-// by prefix, then next hop).
-func (sw *Switch) StaticRoutes() []StaticRoute {
-	sw.mu.Lock()
-	out := make([]StaticRoute, 0, len(sw.l3.statics))
-	for _, r := range sw.l3.statics {
-		out = append(out, r)
+// staticIf is the FIB's interface of a static route's (normalized)
+// interface name: Null0 or an SVI, existing or not.
+func staticIf(name string) (cef.IfID, bool) {
+	if name == "Null0" {
+		return cef.Null0, true
 	}
-	sw.mu.Unlock()
-	slices.SortStableFunc(out, func(a, b StaticRoute) int {
-		if c := a.Prefix.Addr().Compare(b.Prefix.Addr()); c != 0 {
-			return c
+	vid, ok := ifname.ParseSVI(name)
+	return cef.IfID(vid), ok
+}
+
+// StaticRoutes returns the configured static routes (running-config order:
+// by prefix, then next hop, then interface). The FIB's RIB is their only
+// store: a million of them are twelve bytes each there.
+func (sw *Switch) StaticRoutes() []StaticRoute {
+	cs := sw.l3.fib.Statics()
+	out := make([]StaticRoute, len(cs))
+	for i, c := range cs {
+		r := StaticRoute{Prefix: c.Prefix, NextHop: c.NextHop, Distance: c.Distance}
+		switch {
+		case !c.HasIf:
+		case c.If == cef.Null0:
+			r.Interface = "Null0"
+		default:
+			r.Interface = ifname.SVI(uint16(c.If))
 		}
-		if a.Prefix.Bits() != b.Prefix.Bits() {
-			return a.Prefix.Bits() - b.Prefix.Bits()
-		}
-		return a.NextHop.Compare(b.NextHop)
-	})
+		out[i] = r
+	}
 	return out
 }
+
+// StaticRouteCount returns the number of configured static routes.
+func (sw *Switch) StaticRouteCount() int { return sw.l3.fib.StaticCount() }
 
 // AddStaticARP is `arp IP MAC arpa`. A unicast IP may map to a multicast MAC
 // (Microsoft NLB multicast mode); routed traffic to it floods in the VLAN.

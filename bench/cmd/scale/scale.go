@@ -204,7 +204,7 @@ func timeConfigLoad(n int) (configLoad, error) {
 	errs := dev.LoadConfig(strings.NewReader(text))
 	took := time.Since(start)
 	res := configLoad{lines: strings.Count(text, "\n"), bytes: len(text), rejected: len(errs), took: took,
-		fibRoutes: len(sw.StaticRoutes())}
+		fibRoutes: sw.StaticRouteCount()}
 	if len(errs) > 0 {
 		return res, fmt.Errorf("%d lines rejected, first: %v", len(errs), errs[0])
 	}
