@@ -280,3 +280,66 @@ func bindACLs(sw *dataplane.Switch, dir string, want int) (aces int, err error) 
 	}
 	return aces, nil
 }
+
+// packedACEs returns n ACEs whose TCAM entries fill whole masks (eight
+// entries each on the PFC3): shapes of eight ACEs, one entry apiece, each
+// shape a mask of its own (source and destination prefix lengths, and
+// whether the protocol and the TCP ports are matched); the ACEs left over
+// (eight when n is a multiple of eight) deny all, on the all-zero mask.
+// ClassBench's real-world mixes run out of the PFC3's 4 096 masks at
+// ~27.5K entries; n = 32 768 fills the whole TCAM. The shapes' short
+// prefixes overlap, which the software classifier pays for in memory (see
+// bench/README.md "Scale").
+func packedACEs(n int) []acl.ACE {
+	const per = 8
+	any := acl.ACE{Kind: acl.Extended, AnyProto: true, Src: acl.AnyAddress, Dst: acl.AnyAddress, ICMPType: -1, ICMPCode: -1}
+	shaped := (n - 1) / per * per
+	out := make([]acl.ACE, 0, n)
+	for _, m := range []struct{ proto, sport, dport bool }{{false, false, false}, {true, false, false}, {true, false, true}, {true, true, false}, {true, true, true}} {
+		for sl := 32; sl >= 3; sl-- { // three source bits at least: eight values
+			for dl := 32; dl >= 0 && len(out) < shaped; dl-- {
+				for v := range uint32(per) {
+					a := any
+					a.Action = acl.Permit
+					a.Src = acl.NewAddress(0x0a000000^v<<(32-sl), ^uint32(0)>>sl)
+					a.Dst = acl.NewAddress(0xac100000, ^uint32(0)>>dl)
+					if m.proto {
+						a.AnyProto, a.Proto = false, 6
+					}
+					if m.sport {
+						a.SrcPort = acl.PortMatch{Op: acl.PortEq, Lo: 1024}
+					}
+					if m.dport {
+						a.DstPort = acl.PortMatch{Op: acl.PortEq, Lo: 80}
+					}
+					out = append(out, a)
+				}
+			}
+		}
+	}
+	for len(out) < n {
+		a := any
+		a.Action = acl.Deny
+		out = append(out, a)
+	}
+	return out
+}
+
+// bindPacked binds one router ACL of want packedACEs, want TCAM entries
+// (the implicit deny takes none of its own), to the first route SVI.
+func bindPacked(sw *dataplane.Switch, want int) (aces int, err error) {
+	list := acl.NewList("PACKED", acl.Extended)
+	for _, a := range packedACEs(want) {
+		if _, err := list.Add(a); err != nil {
+			return 0, fmt.Errorf("packed ACL: %w", err)
+		}
+	}
+	res, err := sw.SetSVIACL(sviVLAN(1), dataplane.ACLIn, list)
+	if err != nil {
+		return 0, fmt.Errorf("packed ACL on Vlan%d: %w", sviVLAN(1), err)
+	}
+	if res.State != dataplane.ACLActive {
+		return 0, fmt.Errorf("packed ACL of %d ACEs on Vlan%d: %v (TCAM %+v)", want, sviVLAN(1), res.State, sw.ACLUsage())
+	}
+	return want, nil
+}

@@ -33,7 +33,8 @@ func main() {
 	flag.IntVar(&o.macs, "macs", 1<<20, "MAC addresses to learn")
 	flag.IntVar(&o.camCap, "cam-capacity", 0, "MAC table capacity (0: twice -macs, the smallest power of two whose 8-way buckets take them all)")
 	flag.IntVar(&o.routes, "routes", 1<<20, "static routes to install")
-	flag.IntVar(&o.tcam, "tcam", 32768, "TCAM entries to fill with ClassBench router ACLs")
+	flag.IntVar(&o.tcam, "tcam", 32768, "TCAM entries to fill with router ACLs")
+	flag.StringVar(&o.tcamFill, "tcam-fill", "classbench", "what fills the TCAM: classbench (real-world rule sets, which run out of the PFC3's masks at ~27.5K entries) or packed (synthetic ACEs eight to a mask: the whole TCAM)")
 	flag.StringVar(&o.classbench, "classbench", "/work/shared/data/classbench", "ClassBench data directory")
 	flag.IntVar(&o.configRoutes, "config-routes", 100000, "ip route lines of the timed startup-config (0: skip)")
 	flag.StringVar(&o.heapProfile, "heapprofile", "", "write a heap profile after the fills")
@@ -48,11 +49,15 @@ func main() {
 type options struct {
 	macs, camCap, routes, tcam, configRoutes int
 	classbench, heapProfile, cpuProfile      string
+	tcamFill                                 string // "packed" or "classbench"
 }
 
 func run(o options, w *os.File) error {
 	fmt.Fprintf(w, "%s %s/%s, %d CPUs, GOGC=%s GOMEMLIMIT=%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH,
 		runtime.NumCPU(), envOr("GOGC", "100"), envOr("GOMEMLIMIT", "off"))
+	if o.tcamFill != "packed" && o.tcamFill != "classbench" {
+		return fmt.Errorf("-tcam-fill %q: want packed or classbench", o.tcamFill)
+	}
 	if o.macs > 0 || o.routes > 0 || o.tcam > 0 {
 		rep, err := fill(o)
 		if err != nil {

@@ -97,12 +97,16 @@ func fill(o options) (*report, error) {
 	}
 	if o.tcam > 0 {
 		start = time.Now()
-		aces, err := bindACLs(sw, o.classbench, o.tcam)
+		bind, what := bindACLs, "ClassBench ACEs as router ACLs"
+		if o.tcamFill == "packed" {
+			bind, what = func(sw *dataplane.Switch, _ string, want int) (int, error) { return bindPacked(sw, want) }, "ACEs packed eight to a mask as a router ACL"
+		}
+		aces, err := bind(sw, o.classbench, o.tcam)
 		if err != nil {
 			return nil, err
 		}
 		u := sw.ACLUsage()
-		rep.add("TCAM", fmt.Sprintf("%d ClassBench ACEs as router ACLs: %d entries, %d masks, %d LOUs in use", aces, u.EntriesUsed, u.MasksUsed, u.RangeUnitsUsed), start)
+		rep.add("TCAM", fmt.Sprintf("%d %s: %d entries, %d masks, %d LOUs in use", aces, what, u.EntriesUsed, u.MasksUsed, u.RangeUnitsUsed), start)
 	}
 	return rep, nil
 }

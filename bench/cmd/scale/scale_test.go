@@ -68,3 +68,32 @@ func TestScaleSmall(t *testing.T) {
 		t.Fatalf("config load: %+v", res)
 	}
 }
+
+// TestPackedFill: the packed fill programs exactly the entries asked for,
+// eight to a mask, with no range units; every eight ACEs of a shape share
+// a mask and differ in value.
+func TestPackedFill(t *testing.T) {
+	aces := packedACEs(1000)
+	if len(aces) != 1000 {
+		t.Fatalf("%d ACEs, want 1000", len(aces))
+	}
+	for i := 0; i+8 <= 992; i += 8 {
+		seen := map[uint32]bool{}
+		for _, a := range aces[i : i+8] {
+			if a.Src.Wildcard != aces[i].Src.Wildcard || a.Dst.Wildcard != aces[i].Dst.Wildcard || a.AnyProto != aces[i].AnyProto {
+				t.Fatalf("ACE %d: shape differs from its group's first", i)
+			}
+			seen[a.Src.IP] = true
+		}
+		if len(seen) != 8 {
+			t.Fatalf("group at %d: %d distinct sources, want 8", i, len(seen))
+		}
+	}
+	rep, err := fill(options{tcam: 1000, tcamFill: "packed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := rep.sw.ACLUsage(); u.EntriesUsed != 1000 || u.MasksUsed != 125 || u.RangeUnitsUsed != 0 {
+		t.Errorf("TCAM use %+v, want 1000 entries in 125 masks, no LOUs", u)
+	}
+}
