@@ -292,14 +292,14 @@ func bindACLs(sw *dataplane.Switch, dir string, want int) (aces int, err error) 
 // bench/README.md "Scale").
 func packedACEs(n int) []acl.ACE {
 	const per = 8
-	any := acl.ACE{Kind: acl.Extended, AnyProto: true, Src: acl.AnyAddress, Dst: acl.AnyAddress, ICMPType: -1, ICMPCode: -1}
+	base := acl.ACE{Kind: acl.Extended, AnyProto: true, Src: acl.AnyAddress, Dst: acl.AnyAddress, ICMPType: -1, ICMPCode: -1}
 	shaped := (n - 1) / per * per
 	out := make([]acl.ACE, 0, n)
 	for _, m := range []struct{ proto, sport, dport bool }{{false, false, false}, {true, false, false}, {true, false, true}, {true, true, false}, {true, true, true}} {
 		for sl := 32; sl >= 3; sl-- { // three source bits at least: eight values
 			for dl := 32; dl >= 0 && len(out) < shaped; dl-- {
 				for v := range uint32(per) {
-					a := any
+					a := base
 					a.Action = acl.Permit
 					a.Src = acl.NewAddress(0x0a000000^v<<(32-sl), ^uint32(0)>>sl)
 					a.Dst = acl.NewAddress(0xac100000, ^uint32(0)>>dl)
@@ -318,7 +318,7 @@ func packedACEs(n int) []acl.ACE {
 		}
 	}
 	for len(out) < n {
-		a := any
+		a := base
 		a.Action = acl.Deny
 		out = append(out, a)
 	}
