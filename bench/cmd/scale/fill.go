@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"net/netip"
 
 	"github.com/l2sw/l2sw/dataplane"
 	"github.com/l2sw/l2sw/dataplane/port"
 	"github.com/l2sw/l2sw/packet"
+	"github.com/l2sw/l2sw/tcam"
 	"github.com/l2sw/l2sw/tcam/acl"
 	"github.com/l2sw/l2sw/tcam/classbench"
 )
@@ -208,7 +211,7 @@ var aclSets = []string{"neurocuts/ipc1_10k", "cutsplit/ipc_10k", "neurocuts/fw1_
 // ACLs, one list per SVI and direction, until the TCAM's entries in use
 // reach want; the last list is cut to the ACEs that reach it exactly
 // enough. It returns the ACEs bound.
-func bindACLs(sw *dataplane.Switch, dir string, want int) (aces int, err error) {
+func bindACLs(sw *dataplane.Switch, dir string, want int) (bound []acl.ACE, err error) {
 	slot := 0
 	for _, set := range aclSets {
 		if sw.ACLUsage().EntriesUsed >= want {
@@ -216,18 +219,18 @@ func bindACLs(sw *dataplane.Switch, dir string, want int) (aces int, err error) 
 		}
 		fs, err := classbench.LoadFilters(dir + "/" + set)
 		if err != nil {
-			return aces, err
+			return bound, err
 		}
 		all, err := classbench.ACEs(fs)
 		if err != nil {
-			return aces, fmt.Errorf("%s: %w", set, err)
+			return bound, fmt.Errorf("%s: %w", set, err)
 		}
 		svi, d := slot/2+1, dataplane.ACLIn
 		if slot%2 == 1 {
 			d = dataplane.ACLOut
 		}
 		if svi > routeSVIs {
-			return aces, fmt.Errorf("ran out of SVIs at %d entries", sw.ACLUsage().EntriesUsed)
+			return bound, fmt.Errorf("ran out of SVIs at %d entries", sw.ACLUsage().EntriesUsed)
 		}
 		slot++
 		// Each ACE takes at least one entry, more when its port ranges
@@ -251,7 +254,7 @@ func bindACLs(sw *dataplane.Switch, dir string, want int) (aces int, err error) 
 		}
 		lo, hi := 0, min(len(all), want-sw.ACLUsage().EntriesUsed)+1 // all[:lo] fits, all[:hi] does not
 		if ok, err := bind(hi - 1); err != nil {
-			return aces, err
+			return bound, err
 		} else if ok {
 			lo = hi - 1
 		}
@@ -259,7 +262,7 @@ func bindACLs(sw *dataplane.Switch, dir string, want int) (aces int, err error) 
 			mid := (lo + hi) / 2
 			ok, err := bind(mid)
 			if err != nil {
-				return aces, err
+				return bound, err
 			}
 			if ok {
 				lo = mid
@@ -269,16 +272,84 @@ func bindACLs(sw *dataplane.Switch, dir string, want int) (aces int, err error) 
 		}
 		if lo == 0 {
 			if _, err := sw.SetSVIACL(sviVLAN(svi), d, nil); err != nil {
-				return aces, err
+				return bound, err
 			}
 			break
 		}
 		if ok, err := bind(lo); err != nil || !ok {
-			return aces, fmt.Errorf("%s on Vlan%d: %d ACEs fitted, then not (%v)", set, sviVLAN(svi), lo, err)
+			return bound, fmt.Errorf("%s on Vlan%d: %d ACEs fitted, then not (%v)", set, sviVLAN(svi), lo, err)
 		}
-		aces += lo
+		bound = append(bound, all[:lo]...)
 	}
-	return aces, nil
+	return bound, nil
+}
+
+// topUp fills the TCAM entries that the ClassBench lists leave free in
+// the masks they use, with siblings of their own rules. ClassBench sets
+// run out of the PFC3's 4 096 masks (eight entries each) at ~27.5K
+// entries, with most masks partly used; a real rule set of 32K entries
+// has that many because it holds many rules of each shape (the same
+// prefix lengths, protocol and ports for other subnets). A sibling is a
+// bound ACE with the k-th other value in the lowest bits of its source
+// prefix (its destination's when the source is any): the same shape, so
+// the same masks, and no new range unit. The siblings go in one port ACL
+// (masks are shared by every binding) on port 1, one ACE at a time, as a
+// one-line edit; a shape the TCAM refuses (its masks full, or more
+// entries than are left) is not tried again. It stops at want entries in
+// use and returns the list of the ACEs added.
+func topUp(sw *dataplane.Switch, bound []acl.ACE, want int) (*acl.List, error) {
+	list := acl.NewList("CBTOP", acl.Extended)
+	refused := map[acl.ACE]bool{} // shapes: ACEs with their addresses' values zeroed
+	for k := uint32(1); k < 8 && sw.ACLUsage().EntriesUsed < want; k++ {
+		for _, a := range bound {
+			if sw.ACLUsage().EntriesUsed >= want {
+				break
+			}
+			s, ok := sibling(a, k)
+			shape := shapeOf(a)
+			if !ok || refused[shape] || list.Has(s) {
+				continue
+			}
+			next := list.Clone()
+			if _, err := next.Add(s); err != nil {
+				return list, fmt.Errorf("sibling list: %w", err)
+			}
+			if _, err := sw.SetPortACL(portName(1), next); errors.Is(err, tcam.ErrTCAMFull) {
+				refused[shape] = true
+				continue
+			} else if err != nil {
+				return list, err
+			}
+			list = next
+		}
+	}
+	return list, nil
+}
+
+// sibling returns a with its source prefix's lowest bits set to the k-th
+// other value (k >= 1), or its destination's when the source is any; false
+// when neither prefix has room for that many values.
+func sibling(a acl.ACE, k uint32) (acl.ACE, bool) {
+	a.Seq = 0
+	for _, ad := range []*acl.Address{&a.Src, &a.Dst} {
+		if ad.Wildcard == ^uint32(0) {
+			continue
+		}
+		free := bits.OnesCount32(ad.Wildcard) // host bits below the prefix
+		if bits.Len32(k) > 32-free {
+			return a, false
+		}
+		ad.IP ^= k << free
+		return a, true
+	}
+	return a, false
+}
+
+// shapeOf is a with the values of its addresses cleared: what decides its
+// TCAM masks and range units.
+func shapeOf(a acl.ACE) acl.ACE {
+	a.Seq, a.Src.IP, a.Dst.IP = 0, 0, 0
+	return a
 }
 
 // packedACEs returns n ACEs whose TCAM entries fill whole masks (eight

@@ -34,7 +34,7 @@ func main() {
 	flag.IntVar(&o.camCap, "cam-capacity", 0, "MAC table capacity (0: twice -macs, the smallest power of two whose 8-way buckets take them all)")
 	flag.IntVar(&o.routes, "routes", 1<<20, "static routes to install")
 	flag.IntVar(&o.tcam, "tcam", 32768, "TCAM entries to fill with router ACLs")
-	flag.StringVar(&o.tcamFill, "tcam-fill", "classbench", "what fills the TCAM: classbench (real-world rule sets, which run out of the PFC3's masks at ~27.5K entries) or packed (synthetic ACEs eight to a mask: the whole TCAM)")
+	flag.StringVar(&o.tcamFill, "tcam-fill", "classbench", "what fills the TCAM: classbench (real-world rule sets, which run out of the PFC3's masks at ~27.5K entries, then siblings of their rules in the masks' free entries) or packed (synthetic overlapping ACEs eight to a mask)")
 	flag.StringVar(&o.classbench, "classbench", "/work/shared/data/classbench", "ClassBench data directory")
 	flag.IntVar(&o.configRoutes, "config-routes", 100000, "ip route lines of the timed startup-config (0: skip)")
 	flag.StringVar(&o.heapProfile, "heapprofile", "", "write a heap profile after the fills")

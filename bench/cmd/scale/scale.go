@@ -97,16 +97,29 @@ func fill(o options) (*report, error) {
 	}
 	if o.tcam > 0 {
 		start = time.Now()
-		bind, what := bindACLs, "ClassBench ACEs as router ACLs"
+		var what string
 		if o.tcamFill == "packed" {
-			bind, what = func(sw *dataplane.Switch, _ string, want int) (int, error) { return bindPacked(sw, want) }, "ACEs packed eight to a mask as a router ACL"
-		}
-		aces, err := bind(sw, o.classbench, o.tcam)
-		if err != nil {
-			return nil, err
+			aces, err := bindPacked(sw, o.tcam)
+			if err != nil {
+				return nil, err
+			}
+			what = fmt.Sprintf("%d ACEs packed eight to a mask as a router ACL", aces)
+		} else {
+			bound, err := bindACLs(sw, o.classbench, o.tcam)
+			if err != nil {
+				return nil, err
+			}
+			what = fmt.Sprintf("%d ClassBench ACEs as router ACLs", len(bound))
+			if sw.ACLUsage().EntriesUsed < o.tcam {
+				added, err := topUp(sw, bound, o.tcam)
+				if err != nil {
+					return nil, err
+				}
+				what += fmt.Sprintf(" + %d siblings in the masks' free entries", added.Len())
+			}
 		}
 		u := sw.ACLUsage()
-		rep.add("TCAM", fmt.Sprintf("%d %s: %d entries, %d masks, %d LOUs in use", aces, what, u.EntriesUsed, u.MasksUsed, u.RangeUnitsUsed), start)
+		rep.add("TCAM", fmt.Sprintf("%s: %d entries, %d masks, %d LOUs in use", what, u.EntriesUsed, u.MasksUsed, u.RangeUnitsUsed), start)
 	}
 	return rep, nil
 }

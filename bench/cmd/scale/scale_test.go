@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/l2sw/l2sw/internal/shareddata"
+	"github.com/l2sw/l2sw/tcam"
+	"github.com/l2sw/l2sw/tcam/acl"
 )
 
 // A small run of the scale command: the tables hold what was filled (MACs
@@ -96,4 +98,86 @@ func TestPackedFill(t *testing.T) {
 	if u := rep.sw.ACLUsage(); u.EntriesUsed != 1000 || u.MasksUsed != 125 || u.RangeUnitsUsed != 0 {
 		t.Errorf("TCAM use %+v, want 1000 entries in 125 masks, no LOUs", u)
 	}
+}
+
+// TestTopUp: with the TCAM's masks run out by ClassBench lists, topUp
+// fills free entries of the masks in use with siblings of bound ACEs (the
+// same shape, another value) and takes no new mask or range unit.
+func TestTopUp(t *testing.T) {
+	sw, err := newSwitch(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := setupSVIs(sw); err != nil {
+		t.Fatal(err)
+	}
+	const masks, want = 64, 512
+	if err := sw.SetACLLimits(tcam.Limits{Entries: want, Masks: masks, EntriesPerMask: 8, RangeUnits: 32}); err != nil {
+		t.Fatal(err)
+	}
+	bound, err := bindACLs(sw, shareddata.Path(t, "data", "classbench"), want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := sw.ACLUsage()
+	if before.MasksUsed != masks || before.EntriesUsed >= want {
+		t.Fatalf("ClassBench fill: %+v, want its masks run out below %d entries", before, want)
+	}
+	added, err := topUp(sw, bound, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := sw.ACLUsage()
+	if after.EntriesUsed <= before.EntriesUsed || after.EntriesUsed > want || after.MasksUsed != masks || after.RangeUnitsUsed != before.RangeUnitsUsed {
+		t.Fatalf("top-up: %+v after %+v", after, before)
+	}
+	shapes := map[acl.ACE]bool{}
+	rules := map[acl.ACE]bool{}
+	for _, a := range bound {
+		shapes[shapeOf(a)] = true
+		a.Seq = 0
+		rules[a] = true
+	}
+	for i := range added.Len() {
+		a := added.At(i)
+		a.Seq = 0
+		if !shapes[shapeOf(a)] || rules[a] {
+			t.Errorf("added %+v: not a sibling of a bound ACE", a)
+		}
+	}
+	t.Logf("%d ClassBench ACEs, %d entries; %d siblings, %d entries", len(bound), before.EntriesUsed, added.Len(), after.EntriesUsed)
+}
+
+func TestSibling(t *testing.T) {
+	base := acl.ACE{Kind: acl.Extended, Action: acl.Permit, AnyProto: true, Src: acl.AnyAddress, Dst: acl.AnyAddress, ICMPType: -1, ICMPCode: -1}
+	a := base
+	a.Src = acl.NewAddress(0x0a000000, 0x00ffffff) // 10.0.0.0/8
+	if s, ok := sibling(a, 3); !ok || s.Src.IP != 0x09000000 || s.Src.Wildcard != a.Src.Wildcard || s.Dst != a.Dst {
+		t.Errorf("sibling(10/8, 3) = %+v, %v; want 9.0.0.0/8 (the prefix's low bits ^ 3)", s.Src, ok)
+	}
+	b := base
+	b.Dst = acl.NewAddress(0xc0a80101, 0) // host 192.168.1.1, source any
+	if s, ok := sibling(b, 1); !ok || s.Dst.IP != 0xc0a80100 || s.Src != b.Src {
+		t.Errorf("sibling(any, host, 1) = %+v, %v", s, ok)
+	}
+	c := base
+	c.Src = acl.NewAddress(0x80000000, 0x7fffffff) // 128/1: one bit, one other value
+	if _, ok := sibling(c, 2); ok {
+		t.Error("sibling(128/1, 2): a /1 has no third value")
+	}
+	if _, ok := sibling(base, 1); ok {
+		t.Error("sibling(any any): no prefix to vary")
+	}
+	if shapeOf(a) != shapeOf(mustSibling(t, a, 5)) {
+		t.Error("a sibling has another shape")
+	}
+}
+
+func mustSibling(t *testing.T, a acl.ACE, k uint32) acl.ACE {
+	t.Helper()
+	s, ok := sibling(a, k)
+	if !ok {
+		t.Fatalf("sibling(%+v, %d)", a, k)
+	}
+	return s
 }
