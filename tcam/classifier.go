@@ -157,7 +157,7 @@ func newTrees(rules []Rule, slack int) *Classifier {
 			c = one
 		}
 	}
-	c.ar = newArena(&c.st, slack, 50)
+	c.ar = newArena(&c.st, slack, 50, false)
 	return c
 }
 
