@@ -307,8 +307,11 @@ func (c *Classifier) insertTree(r Rule) *Classifier {
 
 func (s *store) insertRule(e ref, ri uint32, bx *box, g region, depth int) ref {
 	if e.leaf() {
-		r := &s.rules[ri]
-		i := uint32(sort.Search(int(e.n()), func(k int) bool { return ruleLess(r, &s.rules[s.recs[e.base()+uint32(k)].rule]) }))
+		nr := recOf(&s.rules[ri], ri)
+		// The leaf's records name their rule's order (priority, ID)
+		// themselves: no load from the rule table per probe.
+		recs := s.recs[e.base() : e.base()+e.n()]
+		i := uint32(sort.Search(len(recs), func(k int) bool { return recLess(&nr, &recs[k]) }))
 		if int(e.n()) == 2*leafSize && depth < maxDepth {
 			// The leaf just outgrew twice its size: split it now rather
 			// than letting lookups degrade after many inserts (leaves that
@@ -319,22 +322,19 @@ func (s *store) insertRule(e ref, ri uint32, bx *box, g region, depth int) ref {
 				if k == i {
 					idx = append(idx, ri)
 				}
-				idx = append(idx, s.recs[e.base()+k].rule)
+				idx = append(idx, recs[k].rule)
 			}
 			if i == e.n() {
 				idx = append(idx, ri)
 			}
 			return s.build(idx, g, depth)
 		}
-		// Appends may move s.recs: copy by index.
+		// recs stays valid if an append moves s.recs (old versions read
+		// the old array): copy from it in bulk.
 		base := len(s.recs)
-		for k := range i {
-			s.recs = append(s.recs, s.recs[e.base()+k])
-		}
-		s.recs = append(s.recs, recOf(r, ri))
-		for k := i; k < e.n(); k++ {
-			s.recs = append(s.recs, s.recs[e.base()+k])
-		}
+		s.recs = append(s.recs, recs[:i]...)
+		s.recs = append(s.recs, nr)
+		s.recs = append(s.recs, recs[i:]...)
 		return leafRef(uint32(base), e.n()+1)
 	}
 	return s.mapChildren(e, bx, g, func(ch ref, cg region) ref { return s.insertRule(ch, ri, bx, cg, depth+1) })
@@ -424,15 +424,22 @@ func (c *Classifier) Delete(r Rule) *Classifier {
 
 func (s *store) deleteRule(e ref, r *Rule, bx *box, g region, removed *bool) ref {
 	if e.leaf() {
-		base := len(s.recs)
-		for k := e.base(); k < e.base()+e.n(); k++ {
-			o := &s.rules[s.recs[k].rule]
-			if o.ID == r.ID && o.Priority == r.Priority && o.box() == *bx {
-				*removed = true
+		recs := s.recs[e.base() : e.base()+e.n()]
+		base, from := len(s.recs), 0
+		for k := range recs {
+			// The record's ID and priority first: the rule table only
+			// for the box of a candidate.
+			if recs[k].id != r.ID || recs[k].prio != r.Priority || s.rules[recs[k].rule].box() != *bx {
 				continue
 			}
-			s.recs = append(s.recs, s.recs[k])
+			*removed = true
+			s.recs = append(s.recs, recs[from:k]...)
+			from = k + 1
 		}
+		if from == 0 {
+			return e // not in this leaf: nothing to copy
+		}
+		s.recs = append(s.recs, recs[from:]...)
 		return leafRef(uint32(base), uint32(len(s.recs)-base))
 	}
 	return s.mapChildren(e, bx, g, func(ch ref, cg region) ref { return s.deleteRule(ch, r, bx, cg, removed) })
