@@ -42,7 +42,8 @@ type recycler struct {
 	slowDone bool
 
 	// A compaction's scratch, writer-private: reused, not reallocated.
-	movedRefs, movedRecs []uint32
+	movedRefs, movedRecs     []uint32 // all zero between compactions
+	touchedRefs, touchedRecs []uint32
 }
 
 func newRecycler(shards *counter.Shards, slow *sync.RWMutex) *recycler {
@@ -99,23 +100,40 @@ func (r *recycler) take(refs, recs int) ([]ref, []leafRec) {
 	return a, b
 }
 
-// scratch returns zeroed index maps of n refs and m recs for a compaction.
-func (r *recycler) scratch(n, m int) ([]uint32, []uint32) {
+// scratch returns zeroed index maps of n refs and m recs for a
+// compaction, and empty lists for the indices it sets in them. The
+// recycler's maps are kept zeroed between compactions by done, which
+// clears only the entries set (some ten thousand, where the maps span the
+// whole garbage-laden store).
+func (r *recycler) scratch(n, m int) (movedRefs, movedRecs, touchedRefs, touchedRecs []uint32) {
 	if r == nil {
-		return make([]uint32, n), make([]uint32, m)
+		return make([]uint32, n), make([]uint32, m), nil, nil
 	}
-	r.movedRefs = zeroed(r.movedRefs, n)
-	r.movedRecs = zeroed(r.movedRecs, m)
-	return r.movedRefs, r.movedRecs
+	r.movedRefs = grown(r.movedRefs, n)
+	r.movedRecs = grown(r.movedRecs, m)
+	return r.movedRefs, r.movedRecs, r.touchedRefs[:0], r.touchedRecs[:0]
 }
 
-func zeroed(s []uint32, n int) []uint32 {
+// grown returns s resliced to n, all zero, given that s is.
+func grown(s []uint32, n int) []uint32 {
 	if cap(s) < n {
 		return make([]uint32, n, n+n/8)
 	}
-	s = s[:n]
-	clear(s)
-	return s
+	return s[:n]
+}
+
+// done zeroes the index map entries a compaction set.
+func (r *recycler) done(touchedRefs, touchedRecs []uint32) {
+	if r == nil {
+		return
+	}
+	for _, i := range touchedRefs {
+		r.movedRefs[i] = 0
+	}
+	for _, i := range touchedRecs {
+		r.movedRecs[i] = 0
+	}
+	r.touchedRefs, r.touchedRecs = touchedRefs, touchedRecs
 }
 
 // stop turns recycling off for good and lets the GC have the arrays.

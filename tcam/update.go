@@ -199,7 +199,7 @@ func (c *Classifier) compact() {
 	// Blocks, leaves and rules are named by their index; the moved slices
 	// hold the new index+1 of the ones already copied (several parents
 	// may share a subtree, several leaves a rule).
-	movedRefs, movedRecs := rec.scratch(len(old.refs), len(old.recs))
+	movedRefs, movedRecs, touchedRefs, touchedRecs := rec.scratch(len(old.refs), len(old.recs))
 	remapRules := len(old.rules) > 2*c.n+256
 	var movedRules []uint32
 	if remapRules {
@@ -221,6 +221,7 @@ func (c *Classifier) compact() {
 			}
 			out = out.withBase(uint32(len(s.recs)))
 			movedRecs[e.base()] = out.base() + 1
+			touchedRecs = append(touchedRecs, e.base())
 			s.recs = append(s.recs, old.recs[e.base():e.base()+e.n()]...)
 			if !remapRules {
 				break
@@ -242,6 +243,7 @@ func (c *Classifier) compact() {
 			}
 			out = out.withBase(uint32(len(s.refs)))
 			movedRefs[e.base()] = out.base() + 1
+			touchedRefs = append(touchedRefs, e.base())
 			s.refs = append(s.refs, old.refs[e.base():e.base()+e.n()+1]...)
 			for j := range e.n() + 1 {
 				s.refs[out.base()+j] = walk(old.refs[e.base()+j])
@@ -252,6 +254,7 @@ func (c *Classifier) compact() {
 	for p := range c.roots {
 		c.roots[p] = walk(c.roots[p])
 	}
+	rec.done(touchedRefs, touchedRecs)
 	c.st = s
 	maxRefs, maxRecs := c.ar.maxRefs, c.ar.maxRecs
 	c.ar = newArena(&c.st, c.ar.slack, refShare, true)
