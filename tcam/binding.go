@@ -1,8 +1,10 @@
 package tcam
 
 import (
-	"github.com/l2sw/l2sw/counter"
+	"sync"
 	"sync/atomic"
+
+	"github.com/l2sw/l2sw/counter"
 
 	"github.com/l2sw/l2sw/tcam/acl"
 )
@@ -46,6 +48,9 @@ type Binding struct {
 	label    uint16
 	prog     atomic.Pointer[program]
 	counters *counters
+	// slow is held for reading by lookups that hold no counter shard
+	// (Lookup), for the recycler's grace period.
+	slow sync.RWMutex
 
 	// Writer side, guarded by TCAM.mu.
 	aces      []compiledACE
@@ -54,10 +59,16 @@ type Binding struct {
 	hardware  bool
 	freeSlots []int32
 	nextSlot  int32
+	rec       *recycler // nil: the readers' shards are unknown (see recycler)
 }
 
-func newBinding(id BindingID, label uint16, shards *counter.Shards) *Binding {
+// newBinding returns an empty binding counting on shards; recycle says
+// that its readers hold those shards while they classify.
+func newBinding(id BindingID, label uint16, shards *counter.Shards, recycle bool) *Binding {
 	b := &Binding{id: id, label: label, counters: newCounters(shards), bySeq: map[uint32]int{}}
+	if recycle {
+		b.rec = newRecycler(shards, &b.slow)
+	}
 	b.prog.Store(newProgram(NewClassifier(nil), false, b.counters.dirs()))
 	return b
 }
@@ -75,7 +86,11 @@ func (b *Binding) reindex() {
 func (b *Binding) current() *program { return b.prog.Load() }
 
 func (b *Binding) publish(c *Classifier) {
+	if b.rec != nil && c.ar != nil && c.ar.rec == nil {
+		c.ar.rec = b.rec
+	}
 	b.prog.Store(newProgram(c, b.hardware, b.counters.dirs()))
+	b.rec.published()
 }
 
 func (b *Binding) allocSlot() int32 {
@@ -144,8 +159,11 @@ func (b *Binding) Permits(worker int, h *Header) (permit, log bool) {
 // which entry a packet would hit and must leave the match counters of
 // `show access-lists` as they are.
 func (b *Binding) Lookup(h *Header) Verdict {
+	b.slow.RLock()
 	p := b.prog.Load()
-	return verdictOf(p.classify(h), p)
+	v := verdictOf(p.classify(h), p)
+	b.slow.RUnlock()
+	return v
 }
 
 // match looks h up in the current program and counts the match, if any,

@@ -233,7 +233,7 @@ func (t *TCAM) overflow(id BindingID) *FullError {
 func Estimate(aces []acl.ACE, l Limits) Usage {
 	l.Entries, l.Masks = math.MaxInt, math.MaxInt
 	t := New(Config{Limits: l})
-	b := newBinding(BindingID{Feature: FeatureVACL}, 1, t.shards)
+	b := newBinding(BindingID{Feature: FeatureVACL}, 1, t.shards, false)
 	for i := range aces {
 		t.acquire(b, &aces[i], int32(i))
 	}

@@ -66,8 +66,9 @@ func (c *Classifier) classify(h *Header) hit {
 // of 62-91 ns per packet on the 10k ClassBench sets. Why trees there:
 // single-rule updates append copies of only the nodes on the paths to the
 // leaves the rule's box touches to a store shared with the previous
-// version, so an insert or delete of one ACE costs ~0.6-1.8 us typically
-// (a few more on average, compactions included) on 10k rules, and readers
+// version, so an insert or delete of one ACE costs ~0.5-1 us typically
+// and 1.2-1.8 us on average, compactions included (recycle.go), on 10k
+// rules, and readers
 // keep using the old version until the new one is published; bit vectors
 // of 10k rules would be rebuilt in tens of milliseconds, and AND ten times
 // the words.
@@ -157,7 +158,7 @@ func newTrees(rules []Rule, slack int) *Classifier {
 			c = one
 		}
 	}
-	c.ar = newArena(&c.st, slack, 50)
+	c.ar = newArena(&c.st, slack, 50, false)
 	return c
 }
 

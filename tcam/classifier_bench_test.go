@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/l2sw/l2sw/counter"
 	"github.com/l2sw/l2sw/internal/callclock"
 	"github.com/l2sw/l2sw/tcam/acl"
 	"github.com/l2sw/l2sw/tcam/classbench"
@@ -130,12 +131,13 @@ func loadList(b testing.TB, name string) (*acl.List, []acl.ACE) {
 // own: insert-ns and delete-ns are the means (compactions included, which
 // one update in some thousand pays for), the p50s the typical edit. The
 // 1k lists are bit vectors: an update goes beside them and every so many
-// trigger a rebuild.
+// trigger a rebuild. The TCAM has counter shards, as the dataplane gives
+// it (Config.Shards), so compactions recycle retired stores.
 func BenchmarkACLUpdate(b *testing.B) {
 	for _, name := range []string{"acl1_10k", "fw1_10k", "ipc1_10k", "acl1_1k", "fw1_1k"} {
 		b.Run(name, func(b *testing.B) {
 			l, aces := loadList(b, name)
-			tc := New(Config{Limits: Limits{Entries: 1 << 20, Masks: 1 << 20, EntriesPerMask: 8, RangeUnits: 32}})
+			tc := New(Config{Limits: Limits{Entries: 1 << 20, Masks: 1 << 20, EntriesPerMask: 8, RangeUnits: 32}, Shards: counter.NewShards(2)})
 			id := BindingID{FeatureRACL, "Vlan1", In}
 			if _, err := tc.Apply(id, l); err != nil {
 				b.Fatal(err)

@@ -25,7 +25,7 @@ func (t *TCAM) Apply(id BindingID, list *acl.List) (Result, error) {
 	fresh := b == nil
 	if fresh {
 		t.nextLabel++
-		b = newBinding(id, t.nextLabel, t.shards)
+		b = newBinding(id, t.nextLabel, t.shards, t.recycle)
 	}
 	aces := list.Entries()
 	oldHW := b.hardware

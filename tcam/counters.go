@@ -26,6 +26,7 @@ type counterShard struct {
 type counters struct {
 	locks  *counter.Shards
 	shards []counterShard
+	dir    [][]*counterPage // dirs' last result, until grow adds pages (writer only)
 }
 
 func newCounters(locks *counter.Shards) *counters {
@@ -49,16 +50,23 @@ func (c *counters) grow(n int) {
 			pages = append(pages, new(counterPage))
 		}
 		c.shards[i].pages.Store(&pages)
+		c.dir = nil
 	}
 }
 
 // dirs returns every worker's page directory as of now, for a program
-// to count into (see counterDir). Writer only.
+// to count into (see counterDir). Programs share it (it is never written
+// once returned): one ACE edit publishes a program or two, and most add
+// no page. Writer only.
 func (c *counters) dirs() [][]*counterPage {
+	if c.dir != nil {
+		return c.dir
+	}
 	d := make([][]*counterPage, len(c.shards))
 	for i := range c.shards {
 		d[i] = *c.shards[i].pages.Load()
 	}
+	c.dir = d
 	return d
 }
 

@@ -150,7 +150,7 @@ func checkAgainstOracle(t *testing.T, c *Classifier, aces []acl.ACE, id2idx map[
 // of any size.
 func newLayout(rules []Rule, single bool) *Classifier {
 	c := build(rules, single)
-	c.ar = newArena(&c.st, defaultSlack, 50)
+	c.ar = newArena(&c.st, defaultSlack, 50, false)
 	return c
 }
 

@@ -93,7 +93,9 @@ type Config struct {
 	Limits  Limits
 	Workers int // dataplane workers that count matches (one counter shard each), when Shards is nil
 	// Shards, if set, are the dataplane's counter shards: worker i holds
-	// Shards.At(i) while it classifies (see Binding.Classify).
+	// Shards.At(i) while it classifies (see Binding.Classify). That lets
+	// the bindings recycle the memory of retired classifier versions
+	// (see recycler); without it they leave it to the GC.
 	Shards *counter.Shards
 }
 
@@ -112,10 +114,12 @@ type TCAM struct {
 	bindings  map[BindingID]*Binding
 	order     []BindingID
 	nextLabel uint16
+	recycle   bool // the shards are the dataplane's (Config.Shards): see recycler
 }
 
 // New returns an empty TCAM.
 func New(cfg Config) *TCAM {
+	recycle := cfg.Shards != nil
 	if cfg.Shards == nil {
 		cfg.Shards = counter.NewShards(cfg.Workers)
 	}
@@ -128,6 +132,7 @@ func New(cfg Config) *TCAM {
 		lous:      newLOUPool(cfg.Limits.RangeUnits),
 		maskCount: map[maskKey]int{},
 		bindings:  map[BindingID]*Binding{},
+		recycle:   recycle,
 	}
 }
 

@@ -24,22 +24,40 @@ type arena struct {
 	lens  [3]int     // refs, recs and rules right after it
 	// refShare is the percentage of appended bytes that are refs.
 	refShare int
+	// reserved: the store has its room for updates. A build leaves it
+	// out until the first update, so a list that is never edited costs
+	// its live bytes only, not three times as many.
+	reserved bool
+	// rec, if set, hands the arrays of stores that compactions retire
+	// back to later compactions (see recycler).
+	rec *recycler
+	// maxRefs and maxRecs are the most one update appended.
+	maxRefs, maxRecs int
 }
 
 // defaultSlack lets small classifiers take many updates between
 // compactions.
 const defaultSlack = 256 << 10
 
-// newArena returns the arena of a store just built or compacted and gives
-// the store room for twice as much garbage as live data (plus slack):
-// appends then rarely move the store, and a compaction copies the live
-// data once per that many appended bytes.
-// refShare is the part of the appended bytes that are refs (the rest is
-// leaf records), in percent: measured over the last round of updates, a
-// guess before the first.
-func newArena(s *store, slack, refShare int) *arena {
+// newArena returns the arena of a store just built or compacted. With
+// reserve it gives the store room for twice as much garbage as live data
+// (plus slack): appends then do not move the store, and a compaction
+// copies the live data once per that many appended bytes. refShare is the
+// part of the appended bytes that are refs (the rest is leaf records), in
+// percent: measured over the last round of updates, a guess before the
+// first.
+func newArena(s *store, slack, refShare int, reserve bool) *arena {
 	a := &arena{live: s.bytes(), slack: slack, lens: [3]int{len(s.refs), len(s.recs), len(s.rules)}}
 	a.refShare = refShare
+	if reserve {
+		a.reserve(s)
+	}
+	return a
+}
+
+// reserve grows s to the arena's rooms.
+func (a *arena) reserve(s *store) {
+	a.reserved = true
 	// A compaction sized the store already: do not copy it again for a
 	// few percent.
 	if r := a.refsRoom(); cap(s.refs) < r-r/8 {
@@ -51,7 +69,6 @@ func newArena(s *store, slack, refShare int) *arena {
 	if cap(s.rules) < len(s.rules)+16 {
 		s.rules = slices.Grow(s.rules, len(s.rules)/4+16)
 	}
-	return a
 }
 
 // refsRoom and recsRoom are the capacities that hold the live data and
@@ -62,6 +79,25 @@ func (a *arena) refsRoom() int {
 
 func (a *arena) recsRoom() int {
 	return a.lens[1] + (2*a.live+a.slack)*min(120-a.refShare, 100)/100/int(unsafe.Sizeof(leafRec{}))
+}
+
+// full reports whether the store is due for a compaction: its garbage
+// reached twice the live bytes (plus slack), or refs or recs are within a
+// sixteenth of their room, or of twice the biggest update (at most a
+// quarter of the room), of the end of their capacity, where the next appends would move (and copy) the whole
+// store, only to compact it soon after.
+func (a *arena) full(s *store) bool {
+	if s.bytes() > 3*a.live+a.slack {
+		return true
+	}
+	if !a.reserved {
+		return false
+	}
+	low := func(n, c, live, most int) bool {
+		room := c - live
+		return c-n < max(room/16, min(2*most, room/4))
+	}
+	return low(len(s.refs), cap(s.refs), a.lens[0], a.maxRefs) || low(len(s.recs), cap(s.recs), a.lens[1], a.maxRecs)
 }
 
 // settle rebuilds the bit vectors of c once the rules deleted from or
@@ -103,9 +139,18 @@ func (c *Classifier) update(p int, f func(s *store, root ref) ref) *Classifier {
 		}
 		nc.ar = &arena{live: c.ar.live, slack: c.ar.slack, lens: c.ar.lens, refShare: c.ar.refShare}
 		nc.gen = 0
+		// The new version reads arrays that the recycler may hand
+		// out: recycling stops for good (a Binding never updates an
+		// older version).
+		c.ar.rec.stop()
+	} else if !nc.ar.reserved {
+		nc.ar.reserve(&nc.st)
 	}
+	n0, n1 := len(nc.st.refs), len(nc.st.recs)
 	nc.roots[p] = f(&nc.st, c.roots[p])
-	if nc.st.bytes() > 3*nc.ar.live+nc.ar.slack {
+	nc.ar.maxRefs = max(nc.ar.maxRefs, len(nc.st.refs)-n0)
+	nc.ar.maxRecs = max(nc.ar.maxRecs, len(nc.st.recs)-n1)
+	if nc.ar.full(&nc.st) {
 		prev := nc.ar
 		nc.compact()
 		// The new arena may append in place to the rule table it shares
@@ -139,13 +184,22 @@ func (c *Classifier) compact() {
 		refShare = 100 * refBytes / (refBytes + recBytes)
 	}
 	next := arena{live: c.ar.live, slack: c.ar.slack, lens: c.ar.lens, refShare: refShare}
-	s.refs = make([]ref, 0, next.refsRoom())
-	s.recs = make([]leafRec, 0, next.recsRoom())
+	rec := c.ar.rec
+	s.refs, s.recs = rec.take(next.refsRoom(), next.recsRoom())
+	if s.refs == nil {
+		// A fresh array is sized with a margin, so that the next
+		// compaction can reuse it though the live data grew a little.
+		r := next.refsRoom()
+		s.refs = make([]ref, 0, r+r/8)
+	}
+	if s.recs == nil {
+		r := next.recsRoom()
+		s.recs = make([]leafRec, 0, r+r/8)
+	}
 	// Blocks, leaves and rules are named by their index; the moved slices
 	// hold the new index+1 of the ones already copied (several parents
 	// may share a subtree, several leaves a rule).
-	movedRefs := make([]uint32, len(old.refs))
-	movedRecs := make([]uint32, len(old.recs))
+	movedRefs, movedRecs, touchedRefs, touchedRecs := rec.scratch(len(old.refs), len(old.recs))
 	remapRules := len(old.rules) > 2*c.n+256
 	var movedRules []uint32
 	if remapRules {
@@ -167,6 +221,7 @@ func (c *Classifier) compact() {
 			}
 			out = out.withBase(uint32(len(s.recs)))
 			movedRecs[e.base()] = out.base() + 1
+			touchedRecs = append(touchedRecs, e.base())
 			s.recs = append(s.recs, old.recs[e.base():e.base()+e.n()]...)
 			if !remapRules {
 				break
@@ -188,6 +243,7 @@ func (c *Classifier) compact() {
 			}
 			out = out.withBase(uint32(len(s.refs)))
 			movedRefs[e.base()] = out.base() + 1
+			touchedRefs = append(touchedRefs, e.base())
 			s.refs = append(s.refs, old.refs[e.base():e.base()+e.n()+1]...)
 			for j := range e.n() + 1 {
 				s.refs[out.base()+j] = walk(old.refs[e.base()+j])
@@ -198,8 +254,15 @@ func (c *Classifier) compact() {
 	for p := range c.roots {
 		c.roots[p] = walk(c.roots[p])
 	}
+	rec.done(touchedRefs, touchedRecs)
 	c.st = s
-	c.ar = newArena(&c.st, c.ar.slack, refShare)
+	maxRefs, maxRecs := c.ar.maxRefs, c.ar.maxRecs
+	c.ar = newArena(&c.st, c.ar.slack, refShare, true)
+	c.ar.rec, c.ar.maxRefs, c.ar.maxRecs = rec, maxRefs, maxRecs
+	// Versions before this one still read old's refs and recs; the
+	// recycler keeps them until the next version is published and every
+	// reader has moved on.
+	rec.retire(old)
 	c.gen = 0
 }
 
@@ -247,8 +310,11 @@ func (c *Classifier) insertTree(r Rule) *Classifier {
 
 func (s *store) insertRule(e ref, ri uint32, bx *box, g region, depth int) ref {
 	if e.leaf() {
-		r := &s.rules[ri]
-		i := uint32(sort.Search(int(e.n()), func(k int) bool { return ruleLess(r, &s.rules[s.recs[e.base()+uint32(k)].rule]) }))
+		nr := recOf(&s.rules[ri], ri)
+		// The leaf's records name their rule's order (priority, ID)
+		// themselves: no load from the rule table per probe.
+		recs := s.recs[e.base() : e.base()+e.n()]
+		i := uint32(sort.Search(len(recs), func(k int) bool { return recLess(&nr, &recs[k]) }))
 		if int(e.n()) == 2*leafSize && depth < maxDepth {
 			// The leaf just outgrew twice its size: split it now rather
 			// than letting lookups degrade after many inserts (leaves that
@@ -259,22 +325,19 @@ func (s *store) insertRule(e ref, ri uint32, bx *box, g region, depth int) ref {
 				if k == i {
 					idx = append(idx, ri)
 				}
-				idx = append(idx, s.recs[e.base()+k].rule)
+				idx = append(idx, recs[k].rule)
 			}
 			if i == e.n() {
 				idx = append(idx, ri)
 			}
 			return s.build(idx, g, depth)
 		}
-		// Appends may move s.recs: copy by index.
+		// recs stays valid if an append moves s.recs (old versions read
+		// the old array): copy from it in bulk.
 		base := len(s.recs)
-		for k := range i {
-			s.recs = append(s.recs, s.recs[e.base()+k])
-		}
-		s.recs = append(s.recs, recOf(r, ri))
-		for k := i; k < e.n(); k++ {
-			s.recs = append(s.recs, s.recs[e.base()+k])
-		}
+		s.recs = append(s.recs, recs[:i]...)
+		s.recs = append(s.recs, nr)
+		s.recs = append(s.recs, recs[i:]...)
 		return leafRef(uint32(base), e.n()+1)
 	}
 	return s.mapChildren(e, bx, g, func(ch ref, cg region) ref { return s.insertRule(ch, ri, bx, cg, depth+1) })
@@ -364,15 +427,22 @@ func (c *Classifier) Delete(r Rule) *Classifier {
 
 func (s *store) deleteRule(e ref, r *Rule, bx *box, g region, removed *bool) ref {
 	if e.leaf() {
-		base := len(s.recs)
-		for k := e.base(); k < e.base()+e.n(); k++ {
-			o := &s.rules[s.recs[k].rule]
-			if o.ID == r.ID && o.Priority == r.Priority && o.box() == *bx {
-				*removed = true
+		recs := s.recs[e.base() : e.base()+e.n()]
+		base, from := len(s.recs), 0
+		for k := range recs {
+			// The record's ID and priority first: the rule table only
+			// for the box of a candidate.
+			if recs[k].id != r.ID || recs[k].prio != r.Priority || s.rules[recs[k].rule].box() != *bx {
 				continue
 			}
-			s.recs = append(s.recs, s.recs[k])
+			*removed = true
+			s.recs = append(s.recs, recs[from:k]...)
+			from = k + 1
 		}
+		if from == 0 {
+			return e // not in this leaf: nothing to copy
+		}
+		s.recs = append(s.recs, recs[from:]...)
 		return leafRef(uint32(base), uint32(len(s.recs)-base))
 	}
 	return s.mapChildren(e, bx, g, func(ch ref, cg region) ref { return s.deleteRule(ch, r, bx, cg, removed) })
