@@ -51,9 +51,16 @@ type bed struct {
 	sinks []*mem.Port
 }
 
+// benchBaseMAC is the switch's own MAC in the benches, outside the
+// hostMAC range: without a BaseMAC the router MAC is 0200.0000.0001, which
+// is hostMAC(1), the routed benches' sender, so every routed frame came
+// from the router's own address (a system CAM entry) and its source was
+// never learned or refreshed as a host's is.
+var benchBaseMAC = packet.MAC{0x0a, 0x00, 0x00, 0x00, 0x00, 0x01}
+
 func newBed(b *testing.B, ports, capacity int) *bed {
 	b.Helper()
-	sw := dataplane.New(dataplane.Config{Clock: clock.NewManual(time.Hour), CAM: cam.Config{Capacity: capacity, Ways: 8}})
+	sw := dataplane.New(dataplane.Config{Clock: clock.NewManual(time.Hour), BaseMAC: benchBaseMAC, CAM: cam.Config{Capacity: capacity, Ways: 8}})
 	bd := &bed{sw: sw}
 	for i := 1; i <= ports; i++ {
 		p := mem.New(ifName(i), mem.Sink())

@@ -40,6 +40,13 @@ func routedBed(b *testing.B, prefixes int) (*bed, []netip.Prefix) {
 	// The next hop's MAC is learned on port 2, the sender's on port 1.
 	bd.learnOn(b, 2, hostMAC(2))
 	bd.learnOn(b, 1, hostMAC(1))
+	// Both are hosts, learned where they sent from: neither may be the
+	// router's own address (see benchBaseMAC).
+	for i, v := range []uint16{10, 20} {
+		if p, ok := sw.MACPort(v, packet.MACFromUint64(hostMAC(i+1))); !ok || p != ifName(i+1) {
+			b.Fatalf("host %d in VLAN %d is on %q (%v), want %s", i+1, v, p, ok, ifName(i+1))
+		}
+	}
 	pfx := make([]netip.Prefix, prefixes)
 	rs := make([]dataplane.StaticRoute, prefixes)
 	for i := range pfx {

@@ -36,7 +36,30 @@ func (t *Table) SetSourceProbe(p *Probe, vlan uint16, src uint64) {
 
 // LearnProbe is Learn(vlan, mac, port, now) with the hash taken from p
 // when p holds this key as its source key (nil: none).
+//
+// The common cases are inline, as in LearnLookupProbe: a source known on
+// this port and seen this second, found in its home line, is Refreshed
+// after one branchless compare of that line (homeProbe), without the
+// bucket scan of Learn; a static or system one is a StaticHit. This is the whole learn of a routed frame, whose
+// destination, the router MAC, is not looked up.
 func (t *Table) LearnProbe(p *Probe, vlan uint16, mac uint64, port PortID, now int64) LearnResult {
+	if m := mac & macMask; m != 0 && m&(1<<40) == 0 && validVLAN(vlan) {
+		key := Key(vlan, m)
+		var h uint64
+		if p != nil && p.SKey == key {
+			h = p.SHash
+		} else {
+			h = t.hash(key)
+		}
+		if v, ok := t.homeProbe(key, h); ok {
+			if valueType(v) != Dynamic {
+				return StaticHit
+			}
+			if current(v, port, now) {
+				return Refreshed
+			}
+		}
+	}
 	return t.learnWith(p, vlan, mac, port, now)
 }
 

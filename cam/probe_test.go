@@ -1,6 +1,14 @@
 package cam
 
-import "testing"
+import (
+	"cmp"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/l2sw/l2sw/packet"
+)
 
 // TestLearnProbe: a probe's hash is used only for the key it was made
 // for. A source probe (SetSourceProbe) learns its source where Lookup
@@ -65,4 +73,68 @@ func TestNilProbe(t *testing.T) {
 	if port, ok := tb.Lookup(10, hostA+1); !ok || port != 4 {
 		t.Errorf("source learned through a nil probe: %v %v", port, ok)
 	}
+}
+
+// TestLearnProbeIsLearn: LearnProbe, whose common case (a source known on
+// its port and seen this second) is answered from the home line alone,
+// gives Learn's results, statistics and entries in every case, against a
+// twin table driven by Learn as the oracle: new sources, refreshes in the
+// same and a later second, moves, static entries, a full table (small
+// buckets overflow, so some sources live outside their home line),
+// invalid VLANs and sources, and probes that are right, stale or absent.
+func TestLearnProbeIsLearn(t *testing.T) {
+	cfg := Config{Capacity: 64, Ways: 8}
+	got, want := New(cfg), New(cfg)
+	for _, tb := range []*Table{got, want} {
+		if err := tb.AddStatic(10, packet.MACFromUint64(hostA+7), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	now := int64(100)
+	var stale Probe
+	for i := range 20000 {
+		if rng.IntN(50) == 0 {
+			now++
+		}
+		vlan := []uint16{10, 10, 10, 20, 0, MaxVLAN + 1}[rng.IntN(6)]
+		mac := hostA + uint64(rng.IntN(120)) // more hosts than the capacity
+		switch rng.IntN(40) {
+		case 0:
+			mac = 0
+		case 1:
+			mac |= 1 << 40
+		}
+		port := PortID(rng.IntN(3))
+		var p *Probe
+		switch rng.IntN(3) {
+		case 0:
+			p = new(Probe)
+			got.SetSourceProbe(p, vlan, mac)
+		case 1:
+			p = &stale
+		}
+		g, w := got.LearnProbe(p, vlan, mac, port, now), want.Learn(vlan, mac, port, now)
+		if g != w {
+			t.Fatalf("op %d: LearnProbe(vlan %d, %x, port %d, %d) = %v, Learn = %v", i, vlan, mac, port, now, g, w)
+		}
+		if p != nil && p != &stale {
+			stale = *p
+		}
+	}
+	if g, w := got.Stats(), want.Stats(); g != w {
+		t.Errorf("stats: LearnProbe %+v, Learn %+v", g, w)
+	}
+	g, w := got.Entries(Filter{}), want.Entries(Filter{})
+	sortEntries(g)
+	sortEntries(w)
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("entries differ:\nLearnProbe %v\nLearn      %v", g, w)
+	}
+}
+
+func sortEntries(es []Entry) {
+	slices.SortFunc(es, func(a, b Entry) int {
+		return cmp.Or(cmp.Compare(a.VLAN, b.VLAN), cmp.Compare(a.MAC.Uint64(), b.MAC.Uint64()))
+	})
 }
