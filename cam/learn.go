@@ -234,13 +234,7 @@ func (t *Table) learnWith(p *Probe, vlan uint16, mac uint64, port PortID, now in
 		return InvalidVLAN
 	}
 	key := Key(vlan, mac)
-	var h uint64
-	if p != nil && p.SKey == key {
-		h = p.SHash
-	} else {
-		h = t.hash(key)
-	}
-	bk, st, home, i, v := t.probeHashed(key, h)
+	bk, st, home, i, v := t.probeHashed(key, t.sourceHash(p, key))
 	if i >= 0 {
 		if valueType(v) != Dynamic {
 			return StaticHit

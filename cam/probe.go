@@ -40,18 +40,13 @@ func (t *Table) SetSourceProbe(p *Probe, vlan uint16, src uint64) {
 // The common cases are inline, as in LearnLookupProbe: a source known on
 // this port and seen this second, found in its home line, is Refreshed
 // after one branchless compare of that line (homeProbe), without the
-// bucket scan of Learn; a static or system one is a StaticHit. This is the whole learn of a routed frame, whose
-// destination, the router MAC, is not looked up.
+// bucket scan of Learn; a static or system one is a StaticHit. This is
+// the whole learn of a routed frame, whose destination, the router MAC, is
+// not looked up.
 func (t *Table) LearnProbe(p *Probe, vlan uint16, mac uint64, port PortID, now int64) LearnResult {
 	if m := mac & macMask; m != 0 && m&(1<<40) == 0 && validVLAN(vlan) {
 		key := Key(vlan, m)
-		var h uint64
-		if p != nil && p.SKey == key {
-			h = p.SHash
-		} else {
-			h = t.hash(key)
-		}
-		if v, ok := t.homeProbe(key, h); ok {
+		if v, ok := t.homeProbe(key, t.sourceHash(p, key)); ok {
 			if valueType(v) != Dynamic {
 				return StaticHit
 			}
@@ -90,4 +85,13 @@ func (t *Table) LearnLookupProbe(p *Probe, vlan uint16, src, dst uint64, port Po
 		hs, hd = t.hash(skey), t.hash(dkey)
 	}
 	return t.learnLookupHashed(vlan, src, dst, skey, dkey, hs, hd, port, now)
+}
+
+// sourceHash is the hash of the source key key: p's when p (nil: none)
+// was made for it, else computed.
+func (t *Table) sourceHash(p *Probe, key uint64) uint64 {
+	if p != nil && p.SKey == key {
+		return p.SHash
+	}
+	return t.hash(key)
 }
