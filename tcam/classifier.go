@@ -68,8 +68,8 @@ func (c *Classifier) classify(h *Header) hit {
 // leaves the rule's box touches to a store shared with the previous
 // version, so an insert or delete of one ACE costs ~0.5-1 us typically
 // and 1.2-1.8 us on average, compactions included (recycle.go), on 10k
-// rules, and readers
-// keep using the old version until the new one is published; bit vectors
+// rules, and readers keep using the old version until the new one is
+// published; bit vectors
 // of 10k rules would be rebuilt in tens of milliseconds, and AND ten times
 // the words.
 //

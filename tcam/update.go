@@ -84,8 +84,9 @@ func (a *arena) recsRoom() int {
 // full reports whether the store is due for a compaction: its garbage
 // reached twice the live bytes (plus slack), or refs or recs are within a
 // sixteenth of their room, or of twice the biggest update (at most a
-// quarter of the room), of the end of their capacity, where the next appends would move (and copy) the whole
-// store, only to compact it soon after.
+// quarter of the room), of the end of their capacity, where the next
+// appends would move (and copy) the whole store, only to compact it soon
+// after.
 func (a *arena) full(s *store) bool {
 	if s.bytes() > 3*a.live+a.slack {
 		return true
